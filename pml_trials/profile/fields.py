@@ -1,0 +1,465 @@
+"""The patient profile, declared once.
+
+Each field of ``../shared/PROFILE.md`` is one :class:`FieldSpec` here: key, type, unit,
+range, section, the question a clinician would ask, and a one-line help text. The
+validator, the JSON Schema, the questionnaire, the rule checker and the README's field
+reference are all generated from this tuple; nothing else lists the fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["id", "date", "integer", "number", "boolean", "enum", "enum_list"]
+
+PATIENT_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One profile key: its type, limits and the words used to ask for it."""
+
+    key: str
+    kind: Kind
+    section: str
+    question: str
+    help: str
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    multiple_of: int | None = None
+
+    @property
+    def type_name(self) -> str:
+        """The type as the contract names it (``list of enum`` for lists)."""
+        return {"id": "string", "enum_list": "list of enum"}.get(self.kind, self.kind)
+
+    def allowed(self) -> str:
+        """What a valid value looks like, for error messages and the questionnaire."""
+        if self.kind in ("enum", "enum_list"):
+            text = ", ".join(self.choices)
+            return f"any of {text}" if self.kind == "enum_list" else text
+        if self.kind == "boolean":
+            return "true or false"
+        if self.kind == "date":
+            return "a date YYYY-MM-DD"
+        if self.kind == "id":
+            return "1-64 letters, digits, '-', '_' or '.'"
+        return self.range_text()
+
+    def range_text(self) -> str:
+        """``0–120 years`` style range, with the step for stepped integers."""
+        low, high = _num(self.minimum), _num(self.maximum)
+        kind = "an integer" if self.kind == "integer" else "a number"
+        text = f"{kind} {low}–{high}"
+        if self.multiple_of:
+            text += f" in steps of {self.multiple_of}"
+        return f"{text} {self.unit}".rstrip()
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if value >= 1e6:
+        mantissa, exponent = f"{value:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return f"{value:g}"
+
+
+DEMOGRAPHICS = "Demographics"
+DIAGNOSIS = "PML diagnosis"
+IMMUNE = "Underlying immune suppression"
+PRIOR = "Prior PML treatment"
+STATUS = "Clinical status"
+LABS = "Laboratory"
+CELL = "Cell therapy"
+RECORD = "Record"
+
+PREDISPOSING = (
+    "hiv",
+    "multiple_sclerosis",
+    "hematologic_malignancy",
+    "solid_organ_transplant",
+    "hematopoietic_cell_transplant",
+    "autoimmune_disease",
+    "primary_immunodeficiency",
+    "idiopathic_cd4_lymphocytopenia",
+    "solid_tumor",
+    "other",
+    "none_identified",
+)
+
+
+def _bool(key: str, section: str, question: str, help: str) -> FieldSpec:
+    return FieldSpec(key, "boolean", section, question, help)
+
+
+def _count(key: str, question: str, help: str, maximum: float, section: str = IMMUNE) -> FieldSpec:
+    return FieldSpec(key, "number", section, question, help, "cells/µL", 0, maximum)
+
+
+def _uln(key: str, question: str, help: str) -> FieldSpec:
+    return FieldSpec(key, "number", LABS, question, help, "× ULN", 0, 100)
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "patient_id",
+        "id",
+        RECORD,
+        "Pseudonymous patient id?",
+        "Never a name: letters, digits, '-', '_' and '.' only.",
+    ),
+    FieldSpec(
+        "screening_date",
+        "date",
+        RECORD,
+        "Screening date (as of which date windows are counted)?",
+        "Defaults to the run's --as-of date, else today.",
+    ),
+    # Demographics
+    FieldSpec(
+        "age_years",
+        "integer",
+        DEMOGRAPHICS,
+        "How old is the patient?",
+        "Age in completed years at screening.",
+        "years",
+        0,
+        120,
+    ),
+    FieldSpec(
+        "sex",
+        "enum",
+        DEMOGRAPHICS,
+        "Sex assigned at birth?",
+        "Used for pregnancy and dosing rules.",
+        choices=("female", "male"),
+    ),
+    FieldSpec(
+        "weight_kg",
+        "number",
+        DEMOGRAPHICS,
+        "Body weight?",
+        "Needed for mg/kg dose limits.",
+        "kg",
+        1,
+        400,
+    ),
+    _bool(
+        "pregnant_or_breastfeeding",
+        DEMOGRAPHICS,
+        "Is the patient pregnant or breastfeeding?",
+        "Answer no for patients who cannot be pregnant.",
+    ),
+    _bool(
+        "agrees_to_contraception",
+        DEMOGRAPHICS,
+        "Is the patient willing to use effective contraception during and after the study?",
+        "Willingness to use effective contraception for the study's duration and after.",
+    ),
+    # PML diagnosis
+    FieldSpec(
+        "csf_jcv_pcr",
+        "enum",
+        DIAGNOSIS,
+        "JC virus DNA by PCR in the cerebrospinal fluid?",
+        "Result of the CSF JC virus PCR; not_done if no lumbar puncture was tested.",
+        choices=("detected", "not_detected", "not_done"),
+    ),
+    FieldSpec(
+        "csf_jcv_copies_per_ml",
+        "number",
+        DIAGNOSIS,
+        "CSF JC virus load?",
+        "Copies per mL from the quantitative CSF PCR.",
+        "copies/mL",
+        0,
+        1e10,
+    ),
+    FieldSpec(
+        "brain_biopsy_jcv",
+        "enum",
+        DIAGNOSIS,
+        "Brain biopsy evidence of JC virus infection?",
+        "Histology, immunohistochemistry or PCR of brain tissue; not_done if no biopsy.",
+        choices=("positive", "negative", "not_done"),
+    ),
+    _bool(
+        "mri_compatible_with_pml",
+        DIAGNOSIS,
+        "Does brain MRI show lesions typical of PML?",
+        "Asymmetric white-matter lesions without mass effect, per the radiologist.",
+    ),
+    _bool(
+        "clinical_features_compatible_with_pml",
+        DIAGNOSIS,
+        "Are there neurological signs typical of PML?",
+        "Subacute focal deficits: weakness, visual field loss, ataxia, cognitive change.",
+    ),
+    FieldSpec(
+        "pml_symptom_onset_date",
+        "date",
+        DIAGNOSIS,
+        "When did the first PML symptoms start?",
+        "Best estimate of symptom onset.",
+    ),
+    FieldSpec(
+        "pml_diagnosis_date",
+        "date",
+        DIAGNOSIS,
+        "When was PML diagnosed?",
+        "Date of the diagnostic CSF PCR or biopsy.",
+    ),
+    _bool(
+        "pml_progressing",
+        DIAGNOSIS,
+        "Is PML progressing (neurological deterioration despite immune restoration)?",
+        "Answer no if the disease is stable.",
+    ),
+    _bool(
+        "pml_iris",
+        DIAGNOSIS,
+        "Is there immune reconstitution inflammatory syndrome (IRIS) now?",
+        "PML-IRIS: inflammatory worsening, often with contrast enhancement on MRI.",
+    ),
+    # Underlying immune suppression
+    FieldSpec(
+        "predisposing_conditions",
+        "enum_list",
+        IMMUNE,
+        "Which conditions predispose this patient to PML (all that apply)?",
+        "The underlying causes of immune suppression; none_identified if none.",
+        choices=PREDISPOSING,
+    ),
+    _bool("hiv_positive", IMMUNE, "Is the patient HIV positive?", "Known HIV infection."),
+    _bool(
+        "on_antiretroviral_therapy",
+        IMMUNE,
+        "Is the patient on antiretroviral therapy?",
+        "Current combination ART.",
+    ),
+    FieldSpec(
+        "hiv_rna_copies_per_ml",
+        "number",
+        IMMUNE,
+        "Plasma HIV viral load?",
+        "Most recent plasma HIV RNA.",
+        "copies/mL",
+        0,
+        1e9,
+    ),
+    _count("cd4_cells_per_ul", "CD4 T-cell count?", "Most recent absolute CD4 count.", 5000),
+    _count("cd8_cells_per_ul", "CD8 T-cell count?", "Most recent absolute CD8 count.", 10000),
+    _count(
+        "lymphocytes_per_ul",
+        "Absolute lymphocyte count?",
+        "Most recent absolute lymphocyte count.",
+        100000,
+    ),
+    _bool(
+        "natalizumab_ever",
+        IMMUNE,
+        "Has the patient ever received natalizumab?",
+        "Any past or current natalizumab.",
+    ),
+    FieldSpec(
+        "last_natalizumab_dose_date",
+        "date",
+        IMMUNE,
+        "Date of the last natalizumab dose?",
+        "Leave unknown if never given.",
+    ),
+    _bool(
+        "current_immunosuppressive_therapy",
+        IMMUNE,
+        "Is the patient on any immunosuppressant other than corticosteroids now?",
+        "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids.",
+    ),
+    FieldSpec(
+        "prednisone_equivalent_mg_per_day",
+        "number",
+        IMMUNE,
+        "Current systemic corticosteroid dose, as prednisone equivalent?",
+        "0 if none; 4 mg methylprednisolone = 5 mg prednisone, 0.75 mg dexamethasone = 5 mg.",
+        "mg/day",
+        0,
+        2000,
+    ),
+    FieldSpec(
+        "gvhd_grade",
+        "integer",
+        IMMUNE,
+        "Acute graft-versus-host disease grade (0 = none)?",
+        "Acute GVHD grade 0-4 after haematopoietic cell transplant; 0 if none.",
+        "grade",
+        0,
+        4,
+    ),
+    _bool(
+        "active_autoimmune_disease",
+        IMMUNE,
+        "Active autoimmune disease needing systemic treatment in the last 2 years?",
+        "Replacement therapy (thyroxine, insulin) does not count as systemic treatment.",
+    ),
+    _bool(
+        "autoimmune_cns_disease",
+        IMMUNE,
+        "Autoimmune disease of the central nervous system?",
+        "E.g. multiple sclerosis, neuromyelitis optica.",
+    ),
+    # Prior PML treatment
+    _bool(
+        "prior_checkpoint_inhibitor",
+        PRIOR,
+        "Any prior checkpoint inhibitor (anti-PD-1, anti-PD-L1 or anti-CTLA-4)?",
+        "E.g. pembrolizumab, nivolumab, atezolizumab, ipilimumab.",
+    ),
+    _bool(
+        "prior_virus_specific_t_cells",
+        PRIOR,
+        "Any prior virus-specific T-cell therapy?",
+        "Autologous or donor-derived virus-specific T cells.",
+    ),
+    _bool(
+        "prior_cidofovir_or_brincidofovir",
+        PRIOR,
+        "Any prior cidofovir or brincidofovir (CMX001)?",
+        "Any dose, any indication.",
+    ),
+    FieldSpec(
+        "last_investigational_agent_date",
+        "date",
+        PRIOR,
+        "Date of the last dose of any investigational drug?",
+        "Leave unknown if none was ever given.",
+    ),
+    # Clinical status
+    FieldSpec(
+        "karnofsky_score",
+        "integer",
+        STATUS,
+        "Karnofsky performance status?",
+        "100 = normal, 50 = needs considerable help, 10 = moribund.",
+        "points",
+        0,
+        100,
+        multiple_of=10,
+    ),
+    FieldSpec(
+        "modified_rankin_scale",
+        "integer",
+        STATUS,
+        "Modified Rankin Scale?",
+        "0 = no symptoms ... 5 = severe disability, 6 = dead.",
+        "points",
+        0,
+        6,
+    ),
+    FieldSpec(
+        "life_expectancy_weeks",
+        "number",
+        STATUS,
+        "Investigator's estimate of life expectancy?",
+        "In weeks; the investigator's clinical estimate.",
+        "weeks",
+        0,
+        5200,
+    ),
+    _bool(
+        "other_active_opportunistic_infection",
+        STATUS,
+        "Another active opportunistic infection needing systemic treatment?",
+        "E.g. CMV disease, pneumocystis, cryptococcosis.",
+    ),
+    _bool(
+        "other_cns_infection",
+        STATUS,
+        "Another infection of the central nervous system?",
+        "E.g. toxoplasmosis, cryptococcal meningitis, CMV encephalitis.",
+    ),
+    _bool(
+        "active_malignancy_on_treatment",
+        STATUS,
+        "An active malignancy currently under treatment?",
+        "Cancer receiving chemotherapy, targeted therapy or radiotherapy now.",
+    ),
+    _bool(
+        "severe_psychiatric_illness",
+        STATUS,
+        "An active severe psychiatric illness?",
+        "E.g. psychosis, severe depression, that would interfere with the study.",
+    ),
+    _bool(
+        "able_to_consent",
+        STATUS,
+        "Can the patient or a legally authorised representative give informed consent?",
+        "The patient, or a legal representative if the patient lacks capacity.",
+    ),
+    _bool(
+        "able_to_travel_to_site",
+        STATUS,
+        "Can the patient travel to the study site?",
+        "Including inpatient stays if needed.",
+    ),
+    _bool(
+        "alternative_therapy_available",
+        STATUS,
+        "Is a comparable approved therapy available for this patient?",
+        "An approved or standard therapy that is comparable and satisfactory.",
+    ),
+    # Laboratory
+    FieldSpec(
+        "egfr_ml_min_1_73m2",
+        "number",
+        LABS,
+        "Estimated glomerular filtration rate (eGFR)?",
+        "Most recent eGFR.",
+        "mL/min/1.73 m²",
+        0,
+        200,
+    ),
+    _uln(
+        "alt_x_uln",
+        "ALT, as a multiple of the upper limit of normal?",
+        "Alanine aminotransferase divided by the laboratory's upper limit of normal.",
+    ),
+    _uln(
+        "ast_x_uln",
+        "AST, as a multiple of the upper limit of normal?",
+        "Aspartate aminotransferase divided by the laboratory's upper limit of normal.",
+    ),
+    _uln(
+        "total_bilirubin_x_uln",
+        "Total bilirubin, as a multiple of the upper limit of normal?",
+        "Total bilirubin divided by the laboratory's upper limit of normal.",
+    ),
+    _count(
+        "neutrophils_per_ul",
+        "Absolute neutrophil count?",
+        "Most recent absolute neutrophil count.",
+        100000,
+        section=LABS,
+    ),
+    _count(
+        "platelets_per_ul", "Platelet count?", "Most recent platelet count.", 2000000, section=LABS
+    ),
+    # Cell therapy
+    _bool(
+        "hla_typing_available",
+        CELL,
+        "Is the patient's HLA typing available?",
+        "High-resolution HLA typing on record.",
+    ),
+    _bool(
+        "matched_donor_available",
+        CELL,
+        "Is a suitably HLA-matched donor or banked T-cell product identified?",
+        "A donor or third-party product matched as the study requires.",
+    ),
+)
+
+BY_KEY: dict[str, FieldSpec] = {spec.key: spec for spec in FIELDS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(spec.section for spec in FIELDS))
