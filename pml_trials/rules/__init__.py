@@ -1,0 +1,1 @@
+"""The rule language: parse and check (``parse``), compile (``codegen``), explain (``interpret``)."""

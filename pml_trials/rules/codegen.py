@@ -1,0 +1,288 @@
+"""Compile a study's checked rules into one fast Python function.
+
+The function is built as a Python *syntax tree* from the checked nodes, never from the
+criteria file's text: names are generated (``f0``, ``d1``, ``t2``), field keys and
+literals are constants that passed the checker, and it runs with no builtins. Its
+shape, for a study with criteria ``c0..cn``::
+
+    def study(get, today):
+        f0 = get('age_years')          # each field read once
+        d0 = <definition>              # each definition computed once
+        c0 = <rule>; c1 = <rule>; ...
+        if c0 is False or ... or c5 is True: return (INELIGIBLE, (c0, ..., cn))
+        if c0 is None or ...:                return (NEEDS_INFORMATION, (c0, ..., cn))
+        return (ELIGIBLE, (c0, ..., cn))
+
+Three-valued logic is written out inline (``False if (t0 := a) is False or ... else
+None if t0 is None ... else True``), with checks left out where a node cannot be
+unknown. :mod:`.interpret` is the slow reference it is tested against.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, TypeVar
+
+from pml_trials.rules.nodes import (
+    Arith,
+    Call,
+    Compare,
+    Const,
+    DefinitionRef,
+    FieldRef,
+    ListConst,
+    Logic,
+    Member,
+    Negate,
+    Node,
+    Not,
+    definitions_used,
+    fields_read,
+)
+
+V = TypeVar("V")
+StudyFunction = Callable[[Callable[[str], Any], date], tuple[V, tuple[bool | None, ...]]]
+
+_CMP: dict[str, type[ast.cmpop]] = {
+    "==": ast.Eq,
+    "!=": ast.NotEq,
+    "<": ast.Lt,
+    "<=": ast.LtE,
+    ">": ast.Gt,
+    ">=": ast.GtE,
+}
+_ARITH: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
+
+
+def _name(ident: str) -> ast.Name:
+    return ast.Name(id=ident, ctx=ast.Load())
+
+
+def _is(expr: ast.expr, value: bool | None) -> ast.expr:
+    return ast.Compare(left=expr, ops=[ast.Is()], comparators=[ast.Constant(value=value)])
+
+
+def _any(tests: Sequence[ast.expr]) -> ast.expr:
+    return tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.Or(), values=list(tests))
+
+
+def _all(tests: Sequence[ast.expr]) -> ast.expr:
+    return tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.And(), values=list(tests))
+
+
+def _if(test: ast.expr, then: ast.expr, other: ast.expr) -> ast.expr:
+    return ast.IfExp(test=test, body=then, orelse=other)
+
+
+class _Generator:
+    """Turns nodes into expressions; keeps the names of fields, definitions and temps."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+        self.definitions: dict[str, str] = {}
+        self.constants: dict[str, object] = {}
+        self.temps = 0
+
+    def temp(self) -> str:
+        self.temps += 1
+        return f"t{self.temps}"
+
+    def constant(self, value: object) -> ast.expr:
+        if isinstance(value, bool | int | float | str):
+            return ast.Constant(value=value)
+        name = f"k{len(self.constants)}"  # dates and sets are not literal syntax
+        self.constants[name] = value
+        return _name(name)
+
+    def bind(self, node: Node) -> tuple[ast.expr, ast.expr, list[ast.expr]]:
+        """(first use, later uses, unknown checks): a nullable value bound to a temp once."""
+        expr = self.expr(node)
+        if not node.nullable:
+            return expr, expr, []
+        if isinstance(expr, ast.Name):  # a field or definition: already a local
+            return expr, expr, [_is(expr, None)]
+        name = self.temp()
+        first = ast.NamedExpr(target=ast.Name(id=name, ctx=ast.Store()), value=expr)
+        return first, _name(name), [_is(first, None)]
+
+    def guarded(
+        self, operands: Sequence[Node], build: Callable[[list[ast.expr]], ast.expr]
+    ) -> ast.expr:
+        """``None if any operand is unknown else build(operands)``."""
+        checks: list[ast.expr] = []
+        later: list[ast.expr] = []
+        for operand in operands:
+            first, use, check = self.bind(operand)
+            if check:
+                checks.extend(check)
+                later.append(use)
+            else:
+                later.append(first)
+        body = build(later)
+        return _if(_any(checks), ast.Constant(value=None), body) if checks else body
+
+    def expr(self, node: Node) -> ast.expr:
+        if isinstance(node, FieldRef):
+            return _name(self.fields.setdefault(node.key, f"f{len(self.fields)}"))
+        if isinstance(node, DefinitionRef):
+            return _name(self.definitions[node.name])
+        if isinstance(node, Const):
+            return self.constant(node.value)
+        if isinstance(node, ListConst):
+            return self.constant(frozenset(node.values))
+        if isinstance(node, Logic):
+            return self.logic(node)
+        if isinstance(node, Not):
+            return self.guarded([node.operand], lambda x: ast.UnaryOp(op=ast.Not(), operand=x[0]))
+        if isinstance(node, Negate):
+            return self.guarded([node.operand], lambda x: ast.UnaryOp(op=ast.USub(), operand=x[0]))
+        if isinstance(node, Compare):
+            op = _CMP[node.op]()
+            return self.guarded(
+                [node.left, node.right],
+                lambda x: ast.Compare(left=x[0], ops=[op], comparators=[x[1]]),
+            )
+        if isinstance(node, Member):
+            op_in: ast.cmpop = ast.NotIn() if node.negated else ast.In()
+            return self.guarded(
+                [node.item, node.container],
+                lambda x: ast.Compare(left=x[0], ops=[op_in], comparators=[x[1]]),
+            )
+        if isinstance(node, Arith):
+            return self.arith(node)
+        if isinstance(node, Call):
+            return self.guarded([node.argument], lambda x: self.since(node.function, x[0]))
+        raise TypeError(f"no code for {type(node).__name__}")  # pragma: no cover
+
+    def arith(self, node: Arith) -> ast.expr:
+        op = _ARITH[node.op]()
+        if node.op != "/" or (isinstance(node.right, Const) and node.right.value != 0):
+            return self.guarded(
+                [node.left, node.right], lambda x: ast.BinOp(left=x[0], op=op, right=x[1])
+            )
+
+        # a division whose divisor may be zero: bind the divisor, answer unknown for zero
+        def divide(x: list[ast.expr]) -> ast.expr:
+            name = self.temp()
+            bound = ast.NamedExpr(target=ast.Name(id=name, ctx=ast.Store()), value=x[1])
+            zero = ast.Compare(left=bound, ops=[ast.Eq()], comparators=[ast.Constant(value=0)])
+            return _if(
+                zero, ast.Constant(value=None), ast.BinOp(left=x[0], op=op, right=_name(name))
+            )
+
+        return self.guarded([node.left, node.right], divide)
+
+    def since(self, function: str, value: ast.expr) -> ast.expr:
+        delta = ast.BinOp(left=_name("today"), op=ast.Sub(), right=value)
+        days = ast.Attribute(value=delta, attr="days", ctx=ast.Load())
+        if function == "days_since":
+            return days
+        return ast.BinOp(left=days, op=ast.Div(), right=ast.Constant(value=7))
+
+    def logic(self, node: Logic) -> ast.expr:
+        """Kleene and/or: the dominant value wins, else unknown if any is, else the other."""
+        dominant = node.op == "or"  # True dominates 'or', False dominates 'and'
+        firsts: list[ast.expr] = []
+        unknowns: list[ast.expr] = []
+        for operand in node.operands:
+            first, use, check = self.bind(operand)
+            firsts.append(
+                _is(first, dominant) if operand.nullable else self._plain(first, dominant)
+            )
+            if check:
+                unknowns.append(_is(use, None))
+        result = _if(_any(firsts), ast.Constant(value=dominant), ast.Constant(value=not dominant))
+        if unknowns:
+            result = _if(
+                _any(firsts),
+                ast.Constant(value=dominant),
+                _if(_any(unknowns), ast.Constant(value=None), ast.Constant(value=not dominant)),
+            )
+        return result
+
+    @staticmethod
+    def _plain(expr: ast.expr, dominant: bool) -> ast.expr:
+        return expr if dominant else ast.UnaryOp(op=ast.Not(), operand=expr)
+
+
+def compile_study(
+    criteria: Sequence[tuple[bool, Node]],
+    verdicts: tuple[V, V, V],
+    filename: str = "<criteria>",
+) -> StudyFunction[V]:
+    """One function for a study. ``criteria`` is (is_exclusion, rule) in file order;
+    ``verdicts`` are what to return for (ineligible, needs information, eligible)."""
+    function, constants = study_tree(criteria)
+    constants.update(v_ineligible=verdicts[0], v_needs=verdicts[1], v_eligible=verdicts[2])
+    built: StudyFunction[V] = _build(function, constants, filename)
+    return built
+
+
+def generated_source(criteria: Sequence[tuple[bool, Node]]) -> str:
+    """The generated function as Python text, for reading and for tests."""
+    return ast.unparse(study_tree(criteria)[0])
+
+
+def study_tree(criteria: Sequence[tuple[bool, Node]]) -> tuple[ast.FunctionDef, dict[str, object]]:
+    """The syntax tree of a study's function, and the constants it refers to by name."""
+    gen = _Generator()
+    assignments: list[tuple[str, ast.expr]] = []
+    for index, (_, node) in enumerate(criteria):
+        for definition in definitions_used(node):
+            if definition.name not in gen.definitions:
+                value = gen.expr(definition.body)
+                gen.definitions[definition.name] = f"d{len(gen.definitions)}"
+                assignments.append((gen.definitions[definition.name], value))
+        assignments.append((f"c{index}", gen.expr(node)))
+    body: list[ast.stmt] = []
+    for key in dict.fromkeys(f for _, node in criteria for f in fields_read(node)):
+        name = gen.fields.setdefault(key, f"f{len(gen.fields)}")
+        call = ast.Call(func=_name("get"), args=[ast.Constant(value=key)], keywords=[])
+        body.append(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=call))
+    for target, value in assignments:
+        body.append(ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store())], value=value))
+    body.extend(_verdict(criteria))
+    arguments = ast.arguments(
+        posonlyargs=[],
+        args=[ast.arg(arg="get"), ast.arg(arg="today")],
+        kwonlyargs=[],
+        kw_defaults=[],
+        defaults=[],
+    )
+    newer: dict[str, Any] = {"type_params": []} if sys.version_info >= (3, 12) else {}
+    function = ast.FunctionDef(
+        name="study", args=arguments, body=body, decorator_list=[], returns=None, **newer
+    )
+    return ast.fix_missing_locations(function), gen.constants
+
+
+def _verdict(criteria: Sequence[tuple[bool, Node]]) -> list[ast.stmt]:
+    names = [f"c{i}" for i in range(len(criteria))]
+    values = ast.Tuple(elts=[_name(n) for n in names], ctx=ast.Load())
+
+    def result(verdict: str) -> ast.stmt:
+        return ast.Return(value=ast.Tuple(elts=[_name(verdict), values], ctx=ast.Load()))
+
+    decisive = [
+        _is(_name(n), is_exclusion) for n, (is_exclusion, _) in zip(names, criteria, strict=True)
+    ]
+    statements: list[ast.stmt] = []
+    if decisive:
+        statements.append(ast.If(test=_any(decisive), body=[result("v_ineligible")], orelse=[]))
+        unknown = [_is(_name(n), None) for n in names]
+        statements.append(ast.If(test=_any(unknown), body=[result("v_needs")], orelse=[]))
+    statements.append(result("v_eligible"))
+    return statements
+
+
+def _build(function: ast.FunctionDef, constants: Mapping[str, object], filename: str) -> Any:
+    module = ast.Module(body=[function], type_ignores=[])
+    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
+    code = compile(module, filename, "exec")
+    # Safe by construction: the tree holds only generated names, checked field keys and
+    # literals; the criteria file's text is never compiled (see the module docstring).
+    exec(code, namespace)  # noqa: S102
+    return namespace["study"]

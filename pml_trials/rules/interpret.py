@@ -1,0 +1,109 @@
+"""The reference evaluator: slow, obvious, and the source of ``missing_fields``.
+
+It walks the checked nodes with three-valued logic and also returns, for an unknown
+value, the unknown fields that could still change it: in ``a or b`` with ``a`` true,
+``b``'s fields do not matter; in ``a and b`` with both unknown, both do. The compiled
+code (:mod:`.codegen`) must agree with it on every value; the tests check that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from pml_trials.rules.logic import kleene_and, kleene_not, kleene_or
+from pml_trials.rules.nodes import (
+    Arith,
+    Call,
+    Compare,
+    Const,
+    DefinitionRef,
+    FieldRef,
+    ListConst,
+    Logic,
+    Member,
+    Negate,
+    Node,
+    Not,
+)
+
+Result = tuple[Any, frozenset[str]]
+NONE: frozenset[str] = frozenset()
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
+}
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: None if b == 0 else a / b,
+}
+
+
+def evaluate(node: Node, get: Callable[[str], Any], today: date) -> Result:
+    """(value, missing): the value is True/False/None for booleans; ``missing`` is empty
+    unless the value is unknown, and then names the fields that could decide it."""
+    if isinstance(node, FieldRef):
+        value = get(node.key)
+        return value, (frozenset((node.key,)) if value is None else NONE)
+    if isinstance(node, Const):
+        return node.value, NONE
+    if isinstance(node, ListConst):
+        return frozenset(node.values), NONE
+    if isinstance(node, DefinitionRef):
+        return evaluate(node.body, get, today)
+    if isinstance(node, Logic):
+        return _logic(node, get, today)
+    if isinstance(node, Not):
+        value, missing = evaluate(node.operand, get, today)
+        return kleene_not(value), missing
+    return _strict(node, get, today)
+
+
+def _logic(node: Logic, get: Callable[[str], Any], today: date) -> Result:
+    results = [evaluate(operand, get, today) for operand in node.operands]
+    combine = kleene_and if node.op == "and" else kleene_or
+    value = combine(v for v, _ in results)
+    if value is not None:
+        return value, NONE
+    return None, frozenset().union(*(m for v, m in results if v is None))
+
+
+def _strict(node: Node, get: Callable[[str], Any], today: date) -> Result:
+    """Operators that are unknown as soon as any operand is."""
+    parts = [evaluate(child, get, today) for child in _operands(node)]
+    if any(value is None for value, _ in parts):
+        return None, frozenset().union(*(m for _, m in parts))
+    values = [value for value, _ in parts]
+    if isinstance(node, Compare):
+        return _COMPARE[node.op](values[0], values[1]), NONE
+    if isinstance(node, Member):
+        found = values[0] in values[1]
+        return (not found if node.negated else found), NONE
+    if isinstance(node, Arith):
+        return _ARITH[node.op](values[0], values[1]), NONE
+    if isinstance(node, Negate):
+        return -values[0], NONE
+    if isinstance(node, Call):
+        days = (today - values[0]).days
+        return (days if node.function == "days_since" else days / 7), NONE
+    raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
+
+
+def _operands(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, Compare | Arith):
+        return (node.left, node.right)
+    if isinstance(node, Member):
+        return (node.item, node.container)
+    if isinstance(node, Negate):
+        return (node.operand,)
+    if isinstance(node, Call):
+        return (node.argument,)
+    raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover

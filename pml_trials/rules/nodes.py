@@ -1,0 +1,213 @@
+"""The checked form of a rule: typed, positioned nodes, built only by :mod:`.parse`.
+
+Values at run time are ``True``, ``False`` or ``None`` (unknown) for booleans, and a
+number, date, string or list, or ``None``, for the rest. ``nullable`` says whether a
+node can be unknown at all, so the code generator can skip checks that cannot fire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+TypeKind = Literal["boolean", "number", "date", "enum", "string", "enum_list", "list"]
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
+ArithOp = Literal["+", "-", "*", "/"]
+Function = Literal["days_since", "weeks_since"]
+Scalar = bool | int | float | str | date
+
+
+@dataclass(frozen=True, slots=True)
+class Type:
+    """A static type. ``choices`` are an enum's values; ``element`` a list literal's type."""
+
+    kind: TypeKind
+    choices: tuple[str, ...] = ()
+    name: str = ""  # the field an enum or list belongs to, for messages
+    element: TypeKind | None = None
+
+    def describe(self) -> str:
+        if self.kind in ("enum", "enum_list") and self.name:
+            return f"{'enum' if self.kind == 'enum' else 'list'} {self.name}"
+        if self.kind == "list" and self.element:
+            return f"list of {self.element}s"
+        return self.kind
+
+
+BOOLEAN = Type("boolean")
+NUMBER = Type("number")
+DATE = Type("date")
+STRING = Type("string")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base: ``start``/``end`` are character offsets of the node in its rule text."""
+
+    start: int
+    end: int
+    type: Type
+
+    @property
+    def nullable(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef(Node):
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Node):
+    value: Scalar
+
+    @property
+    def nullable(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ListConst(Node):
+    values: tuple[Scalar, ...]
+
+    @property
+    def nullable(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Node):
+    operand: Node
+
+    @property
+    def nullable(self) -> bool:
+        return self.operand.nullable
+
+
+@dataclass(frozen=True, slots=True)
+class Logic(Node):
+    """``and`` / ``or`` over two or more booleans, with Kleene's three-valued logic."""
+
+    op: Literal["and", "or"]
+    operands: tuple[Node, ...]
+
+    @property
+    def nullable(self) -> bool:
+        return any(o.nullable for o in self.operands)
+
+
+@dataclass(frozen=True, slots=True)
+class Compare(Node):
+    """One binary comparison; chains are split into a conjunction of these."""
+
+    op: CompareOp
+    left: Node
+    right: Node
+
+    @property
+    def nullable(self) -> bool:
+        return self.left.nullable or self.right.nullable
+
+
+@dataclass(frozen=True, slots=True)
+class Member(Node):
+    """``item in container`` (``negated`` for ``not in``)."""
+
+    item: Node
+    container: Node
+    negated: bool
+
+    @property
+    def nullable(self) -> bool:
+        return self.item.nullable or self.container.nullable
+
+
+@dataclass(frozen=True, slots=True)
+class Arith(Node):
+    op: ArithOp
+    left: Node
+    right: Node
+
+    @property
+    def nullable(self) -> bool:
+        # a division by a value that can be zero is unknown
+        zero_possible = not (isinstance(self.right, Const) and self.right.value != 0)
+        return self.left.nullable or self.right.nullable or (self.op == "/" and zero_possible)
+
+
+@dataclass(frozen=True, slots=True)
+class Negate(Node):
+    operand: Node
+
+    @property
+    def nullable(self) -> bool:
+        return self.operand.nullable
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    """``days_since(d)`` / ``weeks_since(d)``: counted to the profile's screening date."""
+
+    function: Function
+    argument: Node
+
+    @property
+    def nullable(self) -> bool:
+        return self.argument.nullable
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionRef(Node):
+    """A use of one of the file's named definitions (compiled once, shared)."""
+
+    name: str
+    body: Node = field(compare=False)
+
+    @property
+    def nullable(self) -> bool:
+        return self.body.nullable
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-nodes (a definition's body counts as its child)."""
+    if isinstance(node, Not | Negate):
+        return (node.operand,)
+    if isinstance(node, Logic):
+        return node.operands
+    if isinstance(node, Compare | Arith):
+        return (node.left, node.right)
+    if isinstance(node, Member):
+        return (node.item, node.container)
+    if isinstance(node, Call):
+        return (node.argument,)
+    if isinstance(node, DefinitionRef):
+        return (node.body,)
+    return ()
+
+
+def fields_read(node: Node) -> tuple[str, ...]:
+    """Every profile field the node can read, in order of first appearance."""
+    seen: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, FieldRef):
+            seen.setdefault(current.key)
+        stack.extend(reversed(children(current)))
+    return tuple(seen)
+
+
+def definitions_used(node: Node) -> tuple[DefinitionRef, ...]:
+    """The definitions a node uses, dependencies before their users, each once."""
+    order: dict[str, DefinitionRef] = {}
+
+    def visit(current: Node) -> None:
+        for child in children(current):
+            visit(child)
+        if isinstance(current, DefinitionRef):
+            order.setdefault(current.name, current)
+
+    visit(node)
+    return tuple(order.values())
