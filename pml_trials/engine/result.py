@@ -1,0 +1,104 @@
+"""What screening one patient produced, kept compact until something renders it.
+
+``ScreeningResult`` holds the profile, the studies and one ``(verdict, values)`` pair per
+study, as the compiled rules returned them. The views below (per trial, per criterion,
+missing fields) are computed on demand, so a batch that only writes verdicts never builds
+them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from pml_trials.profile.fields import FIELDS
+from pml_trials.rules.interpret import evaluate
+from pml_trials.studies.model import Criterion, Study
+from pml_trials.verdict import Verdict, decisive, status
+
+Outcome = tuple[Verdict, tuple[bool | None, ...]]
+_ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    """One criterion's value for one patient."""
+
+    criterion: Criterion
+    value: bool | None
+    fields: dict[str, Any]  # the profile values the rule read (None = unknown)
+    missing: tuple[str, ...]  # unknown fields that could still decide it
+
+    @property
+    def status(self) -> str:
+        return status(self.criterion.kind, self.value)
+
+    @property
+    def decisive(self) -> bool:
+        """This value alone makes the trial ineligible."""
+        return decisive(self.criterion.kind, self.value)
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """One study's verdict for one patient, with its explanation."""
+
+    study: Study
+    verdict: Verdict
+    values: tuple[bool | None, ...]
+    profile: Mapping[str, Any]
+    screening_date: date
+
+    @cached_property
+    def criteria(self) -> tuple[CriterionResult, ...]:
+        return tuple(
+            self._criterion(c, v) for c, v in zip(self.study.criteria, self.values, strict=True)
+        )
+
+    def _criterion(self, criterion: Criterion, value: bool | None) -> CriterionResult:
+        get = self.profile.get
+        missing: tuple[str, ...] = ()
+        if value is None:
+            _, unknown = evaluate(criterion.node, get, self.screening_date)
+            missing = tuple(sorted(unknown, key=_ORDER.__getitem__))
+        read = {key: get(key) for key in criterion.fields}
+        return CriterionResult(criterion, value, read, missing)
+
+    @property
+    def reasons(self) -> tuple[CriterionResult, ...]:
+        """The criteria that make the trial ineligible (empty otherwise)."""
+        return tuple(c for c in self.criteria if c.decisive)
+
+    @cached_property
+    def missing_fields(self) -> tuple[str, ...]:
+        """The unknown fields whose answers could still decide an undecided trial."""
+        if self.verdict is not Verdict.NEEDS_INFORMATION:
+            return ()
+        found = {key for c in self.criteria for key in c.missing}
+        return tuple(sorted(found, key=_ORDER.__getitem__))
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningResult:
+    """One patient against every study screened."""
+
+    patient_id: str
+    screening_date: date
+    profile: Mapping[str, Any]
+    studies: Sequence[Study]
+    outcomes: tuple[Outcome, ...]
+    source: str = "-"
+
+    def __iter__(self) -> Iterator[TrialResult]:
+        for study, (verdict, values) in zip(self.studies, self.outcomes, strict=True):
+            yield TrialResult(study, verdict, values, self.profile, self.screening_date)
+
+    def trial(self, study_id: str) -> TrialResult:
+        return next(t for t in self if t.study.id == study_id)
+
+    @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        return tuple(verdict for verdict, _ in self.outcomes)

@@ -1,0 +1,1 @@
+"""Criteria files: their schema, loading and checking, and the studies they describe."""

@@ -1,0 +1,366 @@
+"""Find, read, check and compile criteria files.
+
+A file with any problem is reported with every problem found (file, line, criterion id,
+and the rule with a caret for rule errors) and is not used; the other files still load.
+Screening refuses to run while any file is broken (the CLI decides that), so a broken
+file is never silently skipped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic_core import ValidationError
+
+from pml_trials.errors import CriteriaError, RuleError
+from pml_trials.profile.fields import BY_KEY
+from pml_trials.profile.validate import InvalidProfileError, validate_json
+from pml_trials.rules.codegen import compile_study
+from pml_trials.rules.nodes import Node, fields_read
+from pml_trials.rules.parse import FUNCTIONS, parse_boolean_rule, parse_rule
+from pml_trials.studies.lines import TomlLines
+from pml_trials.studies.model import Criterion, Example, Source, Study
+from pml_trials.studies.schema import KEYS_AT, validator
+from pml_trials.verdict import Verdict
+
+MAX_FILE_BYTES = 1_048_576
+ENVIRONMENT = "PML_TRIALS_CRITERIA"
+
+
+@dataclass
+class LoadReport:
+    """The studies that loaded, and every problem with the files that did not."""
+
+    studies: list[Study] = field(default_factory=list)
+    errors: list[CriteriaError] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    broken: list[Path] = field(default_factory=list)
+
+
+def bundled_dir() -> Path:
+    """The studies shipped with pml-trials (inside the wheel, or the source checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "criteria"
+    return packaged if packaged.is_dir() else package.parent / "criteria"
+
+
+def criteria_dirs(extra: Sequence[Path] = (), *, bundled: bool = True) -> list[Path]:
+    """Bundled folder (unless ``bundled`` is false), then ``$PML_TRIALS_CRITERIA``, then
+    ``--criteria`` folders; each once."""
+    env = [Path(p) for p in os.environ.get(ENVIRONMENT, "").split(os.pathsep) if p]
+    dirs = ([bundled_dir()] if bundled else []) + env + list(extra)
+    unique: dict[Path, Path] = {}
+    for d in dirs:
+        unique.setdefault(d.resolve(), d)
+    return list(unique.values())
+
+
+def load_dirs(dirs: Iterable[Path]) -> LoadReport:
+    """Load every ``*.toml`` of each folder (not recursive), in name order."""
+    report = LoadReport()
+    for directory in dirs:
+        if not directory.is_dir():
+            report.errors.append(
+                CriteriaError("no such folder of criteria files", source=str(directory))
+            )
+            continue
+        report.files.extend(sorted(directory.glob("*.toml")))
+    seen: dict[str, Path] = {}
+    for path in report.files:
+        try:
+            study = load_file(path)
+        except CriteriaFileError as exc:
+            report.errors.extend(exc.errors)
+            report.broken.append(path)
+            continue
+        if study.id in seen:
+            report.errors.append(_duplicate_study(study, seen[study.id]))
+            report.broken.append(path)
+            continue
+        seen[study.id] = path
+        report.studies.append(study)
+    return report
+
+
+def _duplicate_study(study: Study, first: Path) -> CriteriaError:
+    return CriteriaError(
+        f"study id '{study.id}' is also defined in {first} "
+        "(use --no-bundled to replace the bundled studies with your own)",
+        source=str(study.path),
+        line=1,
+    )
+
+
+class CriteriaFileError(Exception):
+    """All the problems of one file."""
+
+    def __init__(self, errors: list[CriteriaError]) -> None:
+        super().__init__("\n".join(e.render() for e in errors))
+        self.errors = errors
+
+
+def load_file(path: Path) -> Study:
+    """Read, validate, check and compile one criteria file, or raise every problem."""
+    data, text, digest = _read(path)
+    return _Builder(path, text, digest).build(data)
+
+
+def _read(path: Path) -> tuple[dict[str, Any], str, str]:
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CriteriaFileError(
+                [
+                    CriteriaError(
+                        f"the file is {size} bytes; criteria files may be at most {MAX_FILE_BYTES}",
+                        source=source,
+                    )
+                ]
+            )
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
+        return tomllib.loads(text), text, hashlib.sha256(raw).hexdigest()
+    except OSError as exc:
+        raise CriteriaFileError(
+            [CriteriaError(f"cannot read the file: {exc.strerror}", source=source)]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CriteriaFileError(
+            [CriteriaError(f"not UTF-8 text (byte {exc.start})", source=source)]
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CriteriaFileError([CriteriaError(f"invalid TOML: {exc}", source=source)]) from None
+
+
+class _Builder:
+    """Collects every problem of one file while turning its data into a :class:`Study`."""
+
+    def __init__(self, path: Path, text: str, digest: str) -> None:
+        self.path = path
+        self.lines = TomlLines(text)
+        self.digest = digest
+        self.errors: list[CriteriaError] = []
+        self.definition_texts: dict[str, str] = {}
+        self.definitions: dict[str, Node | None] = {}
+        self.resolving: list[str] = []
+
+    def error(
+        self, message: str, at: tuple[str | int, ...] = (), context: str | None = None
+    ) -> None:
+        line = self.lines.line(at)
+        self.errors.append(
+            CriteriaError(message, source=str(self.path), line=line, context=context)
+        )
+
+    def build(self, data: dict[str, Any]) -> Study:
+        try:
+            data = validator().validate_python(data)
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                self._schema_error(err)
+            raise CriteriaFileError(self.errors) from None
+        if data["id"] != self.path.stem:
+            self.error(f"the file of study '{data['id']}' must be named {data['id']}.toml", ("id",))
+        sources = tuple(Source(s["key"], s["citation"], s.get("url")) for s in data["source"])
+        self._check_sources(sources)
+        self._definitions(data.get("definitions", {}))
+        criteria = self._criteria(data, {s.key for s in sources})
+        examples = tuple(self._examples(data.get("example", [])))
+        if self.errors:
+            raise CriteriaFileError(self.errors)
+        rules = [(c.kind == "exclusion", c.node) for c in criteria]
+        verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
+        return Study(
+            id=data["id"],
+            title=data["title"],
+            category=data["category"],
+            last_reviewed=data["last_reviewed"],
+            summary=data["summary"].strip(),
+            sources=sources,
+            definitions=dict(self.definition_texts),
+            criteria=criteria,
+            examples=examples,
+            path=self.path,
+            sha256=self.digest,
+            evaluate=compile_study(rules, verdicts, filename=str(self.path)),
+            phase=data.get("phase"),
+            registry_ids=tuple(data.get("registry_ids", ())),
+            sponsor=data.get("sponsor"),
+            status=data.get("status"),
+        )
+
+    def _schema_error(self, err: Any) -> None:
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+        if err["type"] == "extra_forbidden":
+            allowed = KEYS_AT.get(str(loc[0]) if len(loc) > 1 else "", {})
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+            hint = (
+                f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
+            )
+            self.error(f"{where}: unknown key{hint}", loc)
+        elif err["type"] == "missing":
+            self.error(f"{where}: required key is missing", loc[:-1])
+        else:
+            self.error(f"{where}: {err['msg']}", loc)
+
+    def _check_sources(self, sources: tuple[Source, ...]) -> None:
+        seen: set[str] = set()
+        for index, source in enumerate(sources):
+            if source.key in seen:
+                self.error(f"source key '{source.key}' is declared twice", ("source", index, "key"))
+            seen.add(source.key)
+
+    # -- definitions ------------------------------------------------------------------
+
+    def _definitions(self, texts: dict[str, str]) -> None:
+        self.definition_texts = texts
+        for name in texts:
+            if name in BY_KEY or name in FUNCTIONS:
+                self.error(
+                    f"definition '{name}' hides a profile field or function of the same name",
+                    ("definitions", name),
+                )
+                self.definitions[name] = None
+        for name in texts:
+            self._resolve(name)
+
+    def _resolve(self, name: str) -> Node | None:
+        if name in self.definitions:
+            return self.definitions[name]
+        if name in self.resolving:
+            cycle = " -> ".join([*self.resolving[self.resolving.index(name) :], name])
+            raise RuleError(f"definition '{name}' refers to itself ({cycle})")
+        self.resolving.append(name)
+        try:
+            node: Node | None = parse_rule(self.definition_texts[name], self._resolvers())
+        except RuleError as exc:
+            if self.resolving[0] != name:
+                raise  # report it once, against the definition where the cycle starts
+            self._rule_error(
+                exc, self.definition_texts[name], ("definitions", name), f"definition '{name}'"
+            )
+            node = None
+        finally:
+            self.resolving.pop()
+        self.definitions[name] = node
+        return node
+
+    def _resolvers(self) -> dict[str, Callable[[str], Node | None]]:
+        return dict.fromkeys(self.definition_texts, self._resolve)
+
+    # -- criteria ---------------------------------------------------------------------
+
+    def _criteria(self, data: dict[str, Any], source_keys: set[str]) -> tuple[Criterion, ...]:
+        criteria: list[Criterion] = []
+        ids: set[str] = set()
+        for kind in ("inclusion", "exclusion"):
+            for index, raw in enumerate(data.get(kind, [])):
+                context = f"{kind} '{raw['id']}'"
+                if raw["id"] in ids:
+                    self.error(
+                        "criterion id is used twice in this file", (kind, index, "id"), context
+                    )
+                ids.add(raw["id"])
+                if raw["source"] not in source_keys:
+                    known = ", ".join(sorted(source_keys))
+                    self.error(
+                        f"source '{raw['source']}' is not declared (declared: {known})",
+                        (kind, index, "source"),
+                        context,
+                    )
+                node = self._rule(raw["rule"], (kind, index, "rule"), context)
+                if node is not None:
+                    criteria.append(
+                        Criterion(
+                            id=raw["id"],
+                            kind=kind,
+                            text=raw["text"].strip(),
+                            source=raw["source"],
+                            rule=raw["rule"],
+                            node=node,
+                            fields=fields_read(node),
+                            note=(raw.get("note") or "").strip() or None,
+                            line=self.lines.line((kind, index)),
+                        )
+                    )
+        return tuple(criteria)
+
+    def _rule(self, text: str, at: tuple[str | int, ...], context: str) -> Node | None:
+        try:
+            return parse_boolean_rule(text, self._resolvers())
+        except RuleError as exc:
+            self._rule_error(exc, text, at, context)
+            return None
+
+    def _rule_error(
+        self, exc: RuleError, text: str, at: tuple[str | int, ...], context: str
+    ) -> None:
+        """The error with the rule's line shown and a caret under the offending part."""
+        before = text[: exc.offset]
+        line_start = before.rfind("\n") + 1
+        line_end = text.find("\n", exc.offset)
+        line_end = len(text) if line_end < 0 else line_end
+        snippet = text[line_start:line_end]
+        column = exc.offset - line_start + 1
+        width = max(1, min(exc.end, line_end) - exc.offset)
+        base = self.lines.line(at)
+        self.errors.append(
+            CriteriaError(
+                exc.message,
+                source=str(self.path),
+                line=(base + before.count("\n")) if base else None,
+                context=context,
+                snippet=snippet,
+                column=column,
+                width=width,
+            )
+        )
+
+    # -- examples ---------------------------------------------------------------------
+
+    def _examples(self, raws: list[dict[str, Any]]) -> Iterable[Example]:
+        for index, raw in enumerate(raws):
+            at: tuple[str | int, ...] = ("example", index)
+            context = f"example '{raw['name']}'"
+            if ("profile" in raw) == ("file" in raw):
+                self.error("give either 'profile' or 'file', not both or neither", at, context)
+                continue
+            try:
+                document = self._example_document(raw)
+                profile = validate_json(document, source=str(self.path))
+            except InvalidProfileError as exc:
+                for problem in exc.problems:
+                    self.error(
+                        f"invalid profile: {problem.field}: {problem.message}"
+                        if problem.field
+                        else f"invalid profile: {problem.message}",
+                        at,
+                        context,
+                    )
+                continue
+            except OSError as exc:
+                self.error(f"cannot read the profile file: {exc.strerror}", (*at, "file"), context)
+                continue
+            yield Example(raw["name"], Verdict(raw["expect"]), profile, self.lines.line(at))
+
+    def _example_document(self, raw: dict[str, Any]) -> bytes:
+        """The profile as JSON text, so it is validated exactly as a patient file is."""
+        if "file" in raw:
+            return (self.path.parent / str(raw["file"])).read_bytes()
+        return json.dumps(raw["profile"], default=_iso).encode()
+
+
+def _iso(value: Any) -> str:
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    raise TypeError(f"{type(value).__name__} is not a profile value")

@@ -1,0 +1,76 @@
+"""A loaded, checked and compiled study: what the engine and the renderers read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pml_trials.rules.codegen import StudyFunction
+from pml_trials.rules.nodes import Node
+from pml_trials.verdict import Verdict
+
+Kind = Literal["inclusion", "exclusion"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    key: str
+    citation: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One inclusion or exclusion criterion, in the source's words and as a rule."""
+
+    id: str
+    kind: Kind
+    text: str
+    source: str
+    rule: str
+    node: Node = field(repr=False)
+    fields: tuple[str, ...]  # every profile field the rule can read, definitions included
+    note: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A case from the file's ``[[example]]`` tables, with its validated profile."""
+
+    name: str
+    expect: Verdict
+    profile: dict[str, Any]
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Study:
+    """Everything about one criteria file; ``evaluate`` is its compiled rules."""
+
+    id: str
+    title: str
+    category: str
+    last_reviewed: date
+    summary: str
+    sources: tuple[Source, ...]
+    definitions: dict[str, str]
+    criteria: tuple[Criterion, ...]
+    examples: tuple[Example, ...]
+    path: Path
+    sha256: str
+    evaluate: StudyFunction[Verdict] = field(repr=False, compare=False)
+    phase: str | None = None
+    registry_ids: tuple[str, ...] = ()
+    sponsor: str | None = None
+    status: str | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Every profile field any criterion of the study reads, in criteria order."""
+        return tuple(dict.fromkeys(f for c in self.criteria for f in c.fields))
+
+    def source(self, key: str) -> Source | None:
+        return next((s for s in self.sources if s.key == key), None)
