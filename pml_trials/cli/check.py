@@ -1,0 +1,85 @@
+"""``pml-trials check``: load and check every criteria file and run its examples."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from pml_trials.cli import options
+from pml_trials.errors import ExitCode
+
+if TYPE_CHECKING:
+    from pml_trials.studies.examples import ExampleOutcome
+
+
+def command(
+    criteria: options.Criteria = None,
+    no_bundled: options.NoBundled = False,
+    as_of: options.AsOf = None,
+) -> None:
+    """Check criteria files: contract, rules, examples. Exit 0 only if all hold.
+
+    Every file is loaded and checked; a broken file is reported with file, line,
+    criterion and a caret under the problem, and the others still load. Then each
+    study's [[example]] cases are screened and compared with their expected verdict.
+    """
+    from rich.table import Table
+
+    from pml_trials.cli.common import as_of_date, load, report_error, stdout
+    from pml_trials.studies.examples import run_examples
+
+    report = load(criteria, no_bundled)
+    for error in report.errors:
+        report_error(error)
+    table = Table(title="Criteria files and their examples", title_justify="left")
+    for column in ("study", "example", "expected", "got", ""):
+        table.add_column(column)
+    failures = 0
+    for study in report.studies:
+        outcomes = run_examples(study, as_of_date(as_of))
+        if not outcomes:
+            table.add_row(study.id, "(no examples)", "", "", "")
+        for index, outcome in enumerate(outcomes):
+            failures += not outcome.passed
+            mark = "pass" if outcome.passed else "FAIL"
+            table.add_row(
+                study.id if index == 0 else "",
+                outcome.example.name,
+                outcome.example.expect.value,
+                outcome.result.verdict.value,
+                mark,
+            )
+            if not outcome.passed:
+                _explain_failure(outcome.study.path, outcome.example.line, outcome)
+        table.add_section()
+    for path in report.broken:
+        table.add_row(Path(path).name, "(file has errors: see above)", "", "", "FAIL")
+    console = stdout()
+    console.print(table)
+    bad = failures + len(report.errors)
+    total = sum(len(s.examples) for s in report.studies)
+    console.print(
+        f"{len(report.studies)} studies loaded, {len(report.broken)} files with errors; "
+        f"{total - failures}/{total} examples pass."
+    )
+    if bad:
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+
+
+def _explain_failure(path: Path, line: int | None, outcome: ExampleOutcome) -> None:
+    """On stderr: which criteria stood in the way, and what was missing."""
+    result = outcome.result
+    where = f"{path}:{line}" if line else str(path)
+    blocking = [c for c in result.criteria if c.value is not (c.criterion.kind == "inclusion")]
+    detail = ", ".join(f"{c.criterion.id} {c.status}" for c in blocking)
+    missing = ", ".join(result.missing_fields)
+    sys.stderr.write(
+        f"error: {where}: example '{outcome.example.name}': expected "
+        f"{outcome.example.expect.value}, got {result.verdict.value}"
+        + (f" ({detail})" if detail else "")
+        + (f"; missing: {missing}" if missing else "")
+        + "\n"
+    )

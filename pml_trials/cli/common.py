@@ -1,0 +1,88 @@
+"""What the commands share: consoles, loading studies, and turning errors into exits."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from pml_trials.errors import ExitCode, PmlTrialsError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pml_trials.studies.load import LoadReport
+    from pml_trials.studies.model import Study
+
+
+def stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def report_error(error: PmlTrialsError) -> None:
+    """One error on stderr, exactly as the error renders itself (no markup)."""
+    sys.stderr.write(f"error: {error.render()}\n")
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Map a :class:`PmlTrialsError` to its message on stderr and its exit code."""
+    try:
+        yield
+    except PmlTrialsError as error:
+        report_error(error)
+        raise typer.Exit(error.exit_code) from None
+
+
+def as_of_date(value: datetime | None) -> date:
+    """The run's ``--as-of`` date, default today (local date, as a clinic means it)."""
+    return value.date() if value else date.today()  # noqa: DTZ011 - a calendar date
+
+
+def load(criteria: Sequence[Path] | None, no_bundled: bool) -> LoadReport:
+    from pml_trials.studies.load import criteria_dirs, load_dirs
+
+    return load_dirs(criteria_dirs(criteria or (), bundled=not no_bundled))
+
+
+def studies_for_screening(
+    criteria: Sequence[Path] | None, no_bundled: bool, trial_ids: Sequence[str] | None
+) -> tuple[Study, ...]:
+    """The studies to screen against. Any broken criteria file stops the run (exit 3):
+    a study is never silently left out of a screening."""
+    report = load(criteria, no_bundled)
+    if report.errors:
+        for error in report.errors:
+            report_error(error)
+        sys.stderr.write(
+            f"error: {len(report.broken) or len(report.errors)} criteria file(s) have errors; "
+            "nothing was screened (run `pml-trials check` for details)\n"
+        )
+        raise typer.Exit(ExitCode.INVALID_INPUT)
+    return select(report.studies, trial_ids)
+
+
+def select(studies: Sequence[Study], trial_ids: Sequence[str] | None) -> tuple[Study, ...]:
+    """The studies named by ``--trial`` (in the order given), or all of them."""
+    if not trial_ids:
+        if not studies:
+            raise UsageError("no studies to screen against (see --criteria and --no-bundled)")
+        return tuple(studies)
+    by_id = {s.id: s for s in studies}
+    unknown = [t for t in trial_ids if t not in by_id]
+    if unknown:
+        raise UsageError(f"no study with id {', '.join(unknown)} (known: {', '.join(by_id)})")
+    return tuple(by_id[t] for t in dict.fromkeys(trial_ids))

@@ -1,0 +1,35 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Criteria = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--criteria",
+        help="A folder of criteria files (*.toml) to use besides the bundled ones; repeatable. "
+        "Also read from $PML_TRIALS_CRITERIA (folders separated by ':').",
+        exists=True,
+        file_okay=False,
+        dir_okay=True,
+    ),
+]
+NoBundled = Annotated[bool, typer.Option("--no-bundled", help="Do not load the bundled studies.")]
+Trial = Annotated[
+    list[str] | None,
+    typer.Option("--trial", "-t", help="Only this study (its id); repeatable."),
+]
+AsOf = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        help="Count date windows to this date (YYYY-MM-DD) when a profile has no "
+        "screening_date. Default: today.",
+    ),
+]

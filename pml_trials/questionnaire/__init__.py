@@ -1,0 +1,1 @@
+"""The interactive questionnaire: which question next (pure), and the prompt loop."""

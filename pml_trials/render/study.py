@@ -1,0 +1,65 @@
+"""A study for people: the terminal rendering behind ``pml-trials show``."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.text import Text
+
+from pml_trials import DISCLAIMER
+from pml_trials.studies.model import Study
+
+
+def render_study(study: Study) -> RenderableType:
+    """Everything in the file, in reading order; all text is plain (never markup)."""
+    parts: list[RenderableType] = [
+        Text(study.title, style="bold"),
+        Text(_facts(study), style="dim"),
+        Text(""),
+        Padding(Text(study.summary), (0, 0, 1, 2)),
+        Text("Sources", style="bold"),
+    ]
+    for source in study.sources:
+        line = Text(f"  [{source.key}] ", style="cyan").append(source.citation, style="default")
+        if source.url:
+            line.append(f"\n      {source.url}", style="dim")
+        parts.append(line)
+    if study.definitions:
+        parts += [Text(""), Text("Definitions", style="bold")]
+        for name, rule in study.definitions.items():
+            parts.append(Text(f"  {name} = ").append(rule, style="dim"))
+    for kind in ("inclusion", "exclusion"):
+        criteria = [c for c in study.criteria if c.kind == kind]
+        parts += [Text(""), Text(f"{kind.capitalize()} criteria", style="bold")]
+        for number, criterion in enumerate(criteria, start=1):
+            parts.append(
+                _criterion(
+                    number,
+                    criterion.id,
+                    criterion.text,
+                    criterion.source,
+                    criterion.rule,
+                    criterion.note,
+                )
+            )
+    parts += [Text(""), Text(DISCLAIMER, style="italic")]
+    return Group(*parts)
+
+
+def _facts(study: Study) -> str:
+    facts = [f"id {study.id}", study.category]
+    facts += [f"phase {study.phase}"] if study.phase else []
+    facts += [", ".join(study.registry_ids)] if study.registry_ids else []
+    facts += [study.status] if study.status else []
+    facts += [f"sponsor {study.sponsor}"] if study.sponsor else []
+    facts.append(f"last reviewed {study.last_reviewed.isoformat()}")
+    return " · ".join(facts) + f"\n{study.path} (sha256 {study.sha256[:12]}…)"
+
+
+def _criterion(number: int, cid: str, text: str, source: str, rule: str, note: str | None) -> Text:
+    out = Text(f"  {number}. ").append(cid, style="bold").append(f"  [{source}]\n", style="cyan")
+    out.append(f"     {text}\n")
+    out.append(f"     rule: {rule}", style="dim")
+    if note:
+        out.append(f"\n     note: {note}", style="italic")
+    return out
