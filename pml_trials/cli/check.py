@@ -35,8 +35,10 @@ def command(
     for error in report.errors:
         report_error(error)
     table = Table(title="Criteria files and their examples", title_justify="left")
-    for column in ("study", "example", "expected", "got", ""):
-        table.add_column(column)
+    table.add_column("study", no_wrap=True)
+    table.add_column("example", ratio=1, min_width=24)
+    for column in ("expected", "got", ""):
+        table.add_column(column, no_wrap=True)
     failures = 0
     for study in report.studies:
         outcomes = run_examples(study, as_of_date(as_of))

@@ -46,25 +46,26 @@ def command(
         ]
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.table import Table
+    from rich.text import Text
 
+    from pml_trials import DISCLAIMER
     from pml_trials.cli.common import stdout
 
-    table = Table(
-        title="Studies (bundled files are transcriptions of public sources; "
-        "check them against the current protocol)",
-        title_justify="left",
-    )
-    for column in ("id", "category", "phase", "registry ids", "criteria", "last reviewed", "title"):
-        table.add_column(column, overflow="fold")
+    console = stdout()
     for s in studies:
-        table.add_row(
-            s.id,
+        facts = [
             s.category,
-            s.phase or "",
-            ", ".join(s.registry_ids) or "-",
-            str(len(s.criteria)),
-            s.last_reviewed.isoformat(),
-            s.title,
+            f"phase {s.phase or '?'}",
+            ", ".join(s.registry_ids) or "no registry id",
+            f"{len(s.criteria)} criteria",
+            f"last reviewed {s.last_reviewed.isoformat()}",
+        ]
+        console.print(Text(s.id, style="bold").append("  " + " · ".join(facts), style="dim"))
+        console.print(Text(f"  {s.title}"))
+    console.print(
+        Text(
+            "\nBundled files are transcriptions of public sources: check them against the "
+            f"current protocol. {DISCLAIMER}",
+            style="italic",
         )
-    stdout().print(table)
+    )
