@@ -1,0 +1,91 @@
+"""The end of the HTML report: inputs not screened, the counts, and where each study's
+criteria came from (sources, last review, the file's sha256), so a printed verdict can be
+traced to the exact criteria it was computed from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pml_trials.render.base import InputProblem, Tally
+from pml_trials.render.report_html import Markup, block, el, join, link
+from pml_trials.render.report_values import VERDICT_WORDS
+from pml_trials.studies.model import Study
+
+
+def facts(*pairs: tuple[str, str | None]) -> Markup:
+    """A ``<dl>`` of the pairs whose value is known."""
+    items = (join([el("dt", k), el("dd", v)]) for k, v in pairs if v)
+    return el("dl", *items, class_="facts")
+
+
+def problems_section(problems: Sequence[InputProblem]) -> Markup:
+    items = [
+        el("li", el("code", p.source), ": ", join([p.field, p.message], ": ")) for p in problems
+    ]
+    return block(
+        "section",
+        el("h2", "Inputs that could not be screened"),
+        block("ul", *items),
+        class_="problems",
+    )
+
+
+def tally_section(tally: Tally) -> Markup:
+    words = list(VERDICT_WORDS.items())
+    head = el("thead", el("tr", el("th", "Study"), *(el("th", w) for _, w in words)))
+    rows = [
+        el("tr", el("td", el("code", sid)), *(el("td", str(counts[v])) for v, _ in words))
+        for sid, counts in tally.verdicts.items()
+    ]
+    return block(
+        "section",
+        el("h2", "Summary"),
+        el("p", f"{tally.patients} patient(s) screened; {tally.problems} input(s) not screened."),
+        block("table", head, block("tbody", *rows)),
+        class_="tally",
+    )
+
+
+def studies_section(studies: Sequence[Study]) -> Markup:
+    return block(
+        "section",
+        el("h2", "Studies screened"),
+        el(
+            "p",
+            "Each criteria file is a transcription of public sources; check it against the "
+            "current protocol. The checksum identifies the exact file used.",
+        ),
+        *(_study(s) for s in studies),
+        class_="studies",
+    )
+
+
+def _study(study: Study) -> Markup:
+    sources = [
+        el(
+            "li",
+            el("code", source.key),
+            " ",
+            source.citation,
+            el("br") if source.url else None,
+            link(source.url, source.url) if source.url else None,
+        )
+        for source in study.sources
+    ]
+    return block(
+        "section",
+        el("h3", study.title, " ", el("code", study.id)),
+        facts(
+            ("Phase", study.phase),
+            ("Registry", ", ".join(study.registry_ids)),
+            ("Sponsor", study.sponsor),
+            ("Status", study.status),
+            ("Last reviewed", study.last_reviewed.isoformat()),
+            ("Criteria file", study.path.name),
+        ),
+        el("p", "sha256 ", el("span", study.sha256, class_="sha")),
+        el("p", study.summary),
+        el("h4", "Sources"),
+        block("ul", *sources, class_="sources"),
+        class_="study",
+    )

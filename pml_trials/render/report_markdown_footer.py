@@ -1,0 +1,69 @@
+"""The end of the Markdown report: inputs not screened, the counts, and where each study's
+criteria came from (sources, last review, the file's sha256)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pml_trials.render.base import InputProblem, Tally
+from pml_trials.render.report_escape import md, md_code, md_link
+from pml_trials.render.report_values import VERDICT_WORDS
+from pml_trials.studies.model import Study
+
+
+def problems_section(problems: Sequence[InputProblem]) -> str:
+    lines = ["## Inputs that could not be screened", ""]
+    lines += [
+        f"- {md_code(p.source)}: " + ": ".join(md(part) for part in (p.field, p.message) if part)
+        for p in problems
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
+def tally_section(tally: Tally) -> str:
+    words = list(VERDICT_WORDS.items())
+    lines = [
+        "## Summary",
+        "",
+        f"{tally.patients} patient(s) screened; {tally.problems} input(s) not screened.",
+        "",
+        "| Study | " + " | ".join(w for _, w in words) + " |",
+        "|---" * (len(words) + 1) + "|",
+    ]
+    lines += [
+        f"| {md_code(sid, in_table=True)} | " + " | ".join(str(counts[v]) for v, _ in words) + " |"
+        for sid, counts in tally.verdicts.items()
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
+def studies_section(studies: Sequence[Study]) -> str:
+    lines = [
+        "## Studies screened",
+        "",
+        "Each criteria file is a transcription of public sources; check it against the current "
+        "protocol. The checksum identifies the exact file used.",
+        "",
+    ]
+    for study in studies:
+        lines += _study(study)
+    return "\n".join(lines) + "\n"
+
+
+def _study(study: Study) -> list[str]:
+    facts = [
+        ("Phase", study.phase),
+        ("Registry", ", ".join(study.registry_ids)),
+        ("Sponsor", study.sponsor),
+        ("Status", study.status),
+        ("Last reviewed", study.last_reviewed.isoformat()),
+        ("Criteria file", study.path.name),
+    ]
+    lines = [f"### {md(study.title)} ({md_code(study.id)})", ""]
+    lines += [f"- {name}: {md(value)}" for name, value in facts if value]
+    lines += [f"- sha256: {md_code(study.sha256)}", "", md(study.summary), "", "Sources:", ""]
+    lines += [
+        f"- {md_code(s.key)} {md(s.citation)}" + (f" {md_link(s.url, s.url)}" if s.url else "")
+        for s in study.sources
+    ]
+    return [*lines, ""]

@@ -1,0 +1,120 @@
+"""What every explanation and report shows, worded once: values with units, the words
+for verdicts, the "to decide this trial" list, and the definitions a rule uses.
+
+Nothing here decides anything: verdicts, statuses, decisive criteria and missing fields
+all come from the engine's :class:`~pml_trials.engine.ScreeningResult`; the question order
+comes from the questionnaire's :func:`~pml_trials.questionnaire.choose.rank_questions`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.questionnaire.choose import rank_questions
+from pml_trials.studies.model import Study
+from pml_trials.verdict import Verdict
+
+VERDICT_WORDS = {
+    Verdict.ELIGIBLE: "eligible",
+    Verdict.INELIGIBLE: "ineligible",
+    Verdict.NEEDS_INFORMATION: "needs information",
+}
+_UNIT_FIRST = frozenset({"grade"})  # "grade 2" reads as a grade; "2 grade" does not
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def format_value(key: str, value: Any) -> str:
+    """A profile value as a person reads it: ``42000 copies/mL``, ``yes``, ``unknown``."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) if value else "none"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 42000.0 was written 42000
+    spec = BY_KEY.get(key)
+    unit = spec.unit if spec else ""
+    if unit in _UNIT_FIRST:
+        return f"{unit} {value}"
+    return f"{value} {unit}" if unit else str(value)
+
+
+def source_words(source: str) -> str:
+    """Where the profile came from, as a reader would say it (``-`` is standard input)."""
+    return "standard input" if source == "-" else source
+
+
+def values_read(criterion: CriterionResult) -> list[tuple[str, str]]:
+    """``(field, shown value)`` for each field the rule read, in the rule's order."""
+    return [(key, format_value(key, value)) for key, value in criterion.fields.items()]
+
+
+def answer_hint(spec: FieldSpec) -> str:
+    """What kind of answer the question wants: ``yes or no``, a unit, or the choices."""
+    if spec.kind == "boolean":
+        return "yes or no"
+    if spec.kind in ("enum", "enum_list"):
+        return " / ".join(spec.choices)
+    if spec.kind == "date":
+        return "date"
+    return spec.unit
+
+
+def ranked_fields(result: ScreeningResult) -> list[str]:
+    """The questionnaire's order of the useful questions for this patient (best first)."""
+    return rank_questions(result)
+
+
+def to_decide(trial: TrialResult, ranked: Sequence[str]) -> list[FieldSpec]:
+    """The trial's missing fields, in the order the questionnaire would ask them.
+
+    ``ranked`` is :func:`ranked_fields` of the whole result; any missing field it does not
+    rank (it ranks them all today) follows, in declaration order.
+    """
+    missing = trial.missing_fields
+    order = [key for key in ranked if key in missing]
+    order += [key for key in missing if key not in order]
+    return [BY_KEY[key] for key in order]
+
+
+def definitions_used(study: Study, rule: str) -> list[tuple[str, str]]:
+    """The study's named sub-rules a rule refers to, directly or through another one,
+    in order of first mention, so a reader can see what ``definite_pml`` means."""
+    found: dict[str, str] = {}
+    pending = [rule]
+    while pending:
+        for name in _names(pending.pop(0)):
+            if name in study.definitions and name not in found:
+                found[name] = study.definitions[name]
+                pending.append(found[name])
+    return list(found.items())
+
+
+def _names(rule: str) -> Iterable[str]:
+    return _NAME.findall(_STRING.sub(" ", rule))
+
+
+def labelled(trial: TrialResult) -> list[tuple[str, CriterionResult]]:
+    """Each criterion with its label: ``I2`` for the second inclusion criterion, ``E1``
+    for the first exclusion (the numbering ``pml-trials show`` uses)."""
+    counts = {"inclusion": 0, "exclusion": 0}
+    out: list[tuple[str, CriterionResult]] = []
+    for criterion in trial.criteria:
+        kind = criterion.criterion.kind
+        counts[kind] += 1
+        out.append((f"{kind[0].upper()}{counts[kind]}", criterion))
+    return out
+
+
+def reason_line(criterion: CriterionResult) -> str:
+    """``inclusion confirmed-pml not met`` / ``exclusion hiv-infection applies``."""
+    return f"{criterion.criterion.kind} {criterion.criterion.id} {criterion.status}"
