@@ -33,8 +33,11 @@ def stderr() -> Console:
 
 
 def report_error(error: PmlTrialsError) -> None:
-    """One error on stderr, exactly as the error renders itself (no markup)."""
-    sys.stderr.write(f"error: {error.render()}\n")
+    """An error on stderr, as it renders itself (no markup): one ``error:`` line per
+    problem, followed by its snippet and caret if it has one."""
+    problems: list[PmlTrialsError] = getattr(error, "problems", None) or [error]
+    for problem in problems:
+        sys.stderr.write(f"error: {problem.render()}\n")
 
 
 @contextmanager

@@ -7,27 +7,28 @@ from rich.padding import Padding
 from rich.text import Text
 
 from pml_trials import DISCLAIMER
+from pml_trials.render.report_escape import clean
 from pml_trials.studies.model import Study
 
 
 def render_study(study: Study) -> RenderableType:
     """Everything in the file, in reading order; all text is plain (never markup)."""
     parts: list[RenderableType] = [
-        Text(study.title, style="bold"),
-        Text(_facts(study), style="dim"),
+        Text(clean(study.title), style="bold"),
+        Text(clean(_facts(study)), style="dim"),
         Text(""),
-        Padding(Text(study.summary), (0, 0, 1, 2)),
+        Padding(Text(clean(study.summary)), (0, 0, 1, 2)),
         Text("Sources", style="bold"),
     ]
     for source in study.sources:
-        line = Text(f"  [{source.key}] ", style="cyan").append(source.citation, style="default")
+        line = Text(f"  [{source.key}] ", style="cyan").append(clean(source.citation))
         if source.url:
-            line.append(f"\n      {source.url}", style="dim")
+            line.append(f"\n      {clean(source.url)}", style="dim")
         parts.append(line)
     if study.definitions:
         parts += [Text(""), Text("Definitions", style="bold")]
         for name, rule in study.definitions.items():
-            parts.append(Text(f"  {name} = ").append(rule, style="dim"))
+            parts.append(Text(f"  {name} = ").append(clean(rule), style="dim"))
     for kind in ("inclusion", "exclusion"):
         criteria = [c for c in study.criteria if c.kind == kind]
         parts += [Text(""), Text(f"{kind.capitalize()} criteria", style="bold")]
@@ -58,8 +59,8 @@ def _facts(study: Study) -> str:
 
 def _criterion(number: int, cid: str, text: str, source: str, rule: str, note: str | None) -> Text:
     out = Text(f"  {number}. ").append(cid, style="bold").append(f"  [{source}]\n", style="cyan")
-    out.append(f"     {text}\n")
-    out.append(f"     rule: {rule}", style="dim")
+    out.append(f"     {clean(text)}\n")
+    out.append(f"     rule: {clean(rule)}", style="dim")
     if note:
-        out.append(f"\n     note: {note}", style="italic")
+        out.append(f"\n     note: {clean(note)}", style="italic")
     return out
