@@ -1,0 +1,146 @@
+"""The prompt loop: show a question, read a line, record the answer, show the verdicts.
+
+It takes a rich ``Console`` and a :data:`Reader` (a function that prints a prompt and
+returns one line), so tests drive it with a string and the CLI with the terminal. An
+invalid answer is re-asked with the reason; it never ends the loop. Ctrl-C and the end
+of input end it at any point: :func:`run` returns what was answered so far, and the
+caller keeps it (see :mod:`.finish`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.profile.validate import InvalidProfileError, validate_python
+from pml_trials.questionnaire import view
+from pml_trials.questionnaire.answers import AnswerError, command, parse
+from pml_trials.questionnaire.session import Session
+from pml_trials.studies.model import Study
+
+Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardInterrupt on ^C
+PROMPT = "> "
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the loop ended: ``finished`` when no useful question was left; otherwise
+    ``stop`` says why, and ``session`` holds the answers so far (``None`` if it ended
+    before the patient id was given)."""
+
+    session: Session | None
+    finished: bool
+    stop: str | None = None  # "interrupt", "end of input", ... for the closing message
+
+
+def stream_reader(console: Console, stream: TextIO) -> Reader:
+    """Read lines from a stream (a pipe, a test). The line read is echoed after the
+    prompt, so that the transcript on screen reads like a terminal session."""
+
+    def read(prompt: str) -> str:
+        console.print(Text(prompt), end="")
+        line = stream.readline()
+        if not line:
+            console.print()
+            raise EOFError
+        line = line.rstrip("\r\n")
+        console.print(Text(line))
+        return line
+
+    return read
+
+
+def terminal_reader(console: Console) -> Reader:
+    """Read from the terminal with line editing (``input()``, through rich)."""
+    return lambda prompt: console.input(Text(prompt))
+
+
+def run(
+    console: Console,
+    read: Reader,
+    studies: Sequence[Study],
+    as_of: date,
+    start: Mapping[str, Any] | None = None,
+    skip: Collection[str] = (),
+) -> Outcome:
+    """Ask the patient id (unless ``start`` has it), then every useful question."""
+    session: Session | None = None
+    try:
+        profile = dict(start) if start else {"patient_id": ask_patient_id(console, read)}
+        session = Session(studies, as_of, profile, skip)
+        console.print(view.verdict_line(session.result))
+        while (key := session.next_field()) is not None:
+            ask(console, read, session, BY_KEY[key])
+            console.print(view.verdict_line(session.result))
+    except KeyboardInterrupt:
+        return Outcome(session, False, "interrupt")
+    except EOFError:
+        return Outcome(session, False, "end of input")
+    return Outcome(session, True)
+
+
+def ask_patient_id(console: Console, read: Reader) -> str:
+    """The pseudonymous id: required (it names the saved file), so never "unknown"."""
+    spec = BY_KEY["patient_id"]
+    console.print(view.question(spec, 0, 0))
+    while True:
+        text = read(PROMPT).strip()
+        word = command(text)
+        if word == "help":
+            console.print(view.help_text(spec))
+            continue
+        if word is not None:
+            problem(console, "the id is required: type a pseudonymous id (never a name)")
+            continue
+        try:
+            validate_python({"patient_id": text})
+        except InvalidProfileError as error:
+            problem(console, error.problems[0].message)
+            continue
+        return text
+
+
+def ask(console: Console, read: Reader, session: Session, spec: FieldSpec) -> None:
+    """Ask one question until something changes: an answer, "unknown", or going back."""
+    left = len(session.candidates())
+    console.print()
+    console.print(view.question(spec, session.asked + 1, left))
+    while not handle(console, session, spec, read(PROMPT)):
+        pass
+
+
+def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bool:
+    """Act on one line; ``True`` when the answers changed."""
+    word = command(text)
+    if word == "help":
+        console.print(view.help_text(spec))
+        return False
+    if word == "unknown":
+        session.answer(spec.key, None)
+        return True
+    if word == "back":
+        undone = session.back()
+        if undone is None:
+            problem(console, "there is no earlier answer in this session to go back to")
+            return False
+        console.print(Text(f"  back to: {BY_KEY[undone].question}", style="dim"))
+        return True
+    try:
+        session.answer(spec.key, parse(spec, text))
+    except AnswerError as error:
+        problem(console, error.reason)
+        return False
+    except InvalidProfileError as error:
+        problem(console, error.problems[0].message)
+        return False
+    return True
+
+
+def problem(console: Console, reason: str) -> None:
+    console.print(Text(f"  ✗ {reason}; please answer again", style="red"))

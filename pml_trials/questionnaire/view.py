@@ -1,0 +1,117 @@
+"""What the questionnaire shows: a question, the live verdicts, and the closing summary.
+
+Everything is built from :class:`~rich.text.Text`, never from markup: criteria files are
+written by sites, and a JSON key such as ``[cd4_cells_per_ul]`` would read as a tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from pml_trials import DISCLAIMER
+from pml_trials.engine import ScreeningResult, TrialResult
+from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.questionnaire.answers import hint
+from pml_trials.verdict import Verdict
+
+WORDS = {
+    Verdict.ELIGIBLE: "eligible",
+    Verdict.INELIGIBLE: "ineligible",
+    Verdict.NEEDS_INFORMATION: "needs information",
+}
+MARKS = {Verdict.ELIGIBLE: "✓", Verdict.INELIGIBLE: "✗", Verdict.NEEDS_INFORMATION: "?"}
+STYLES = {
+    Verdict.ELIGIBLE: "green",
+    Verdict.INELIGIBLE: "red",
+    Verdict.NEEDS_INFORMATION: "yellow",
+}
+USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
+
+
+def question(spec: FieldSpec, number: int, left: int) -> RenderableType:
+    """Section and progress, the question with its JSON key, and how to answer."""
+    head = Text(spec.section, style="bold")
+    if number:
+        after = f"at most {left - 1} more after it" if left > 1 else "the last that can matter"
+        head.append(f"  question {number}, {after}", style="dim")
+    body = Text(spec.question)
+    body.append(f" [{spec.key}]", style="dim")
+    lines: list[RenderableType] = [head, body]
+    if spec.kind in ("enum", "enum_list"):
+        choices = Text("  ")
+        for index, choice in enumerate(spec.choices, 1):
+            choices.append(f"{index} ", style="bold")
+            choices.append(choice + ("   " if index < len(spec.choices) else ""))
+        lines.append(choices)
+    answer = Text(f"  answer: {hint(spec)}", style="dim")
+    if spec.unit and spec.kind not in ("integer", "number"):
+        answer.append(f" ({spec.unit})", style="dim")
+    lines.append(answer)
+    return Group(*lines)
+
+
+def help_text(spec: FieldSpec) -> Text:
+    text = Text(f"  {spec.help}\n", style="italic")
+    text.append(f"  Allowed: {spec.allowed()}. {USAGE}.", style="dim")
+    return text
+
+
+def legend() -> Text:
+    """What the marks of :func:`verdict_line` mean."""
+    text = Text("After each answer, the verdicts so far: ", style="dim")
+    for index, (verdict, mark) in enumerate(MARKS.items()):
+        text.append(", " if index else "", style="dim")
+        text.append(f"{mark} {WORDS[verdict]}", style=STYLES[verdict])
+    return text
+
+
+def verdict_line(result: ScreeningResult) -> Text:
+    """Every trial's current verdict, as a mark before its id, on one line."""
+    line = Text("  now: ", style="dim")
+    for index, trial in enumerate(result):
+        line.append(" · " if index else "", style="dim")
+        line.append(MARKS[trial.verdict], style=f"bold {STYLES[trial.verdict]}")
+        line.append(f" {trial.study.id}")
+    return line
+
+
+def summary(result: ScreeningResult, asked: int, skip: Collection[str]) -> RenderableType:
+    """The closing screen: the verdict table, why each trial stands where it does, and
+    the disclaimer."""
+    title = f"Pre-screening of {result.patient_id} as of {result.screening_date.isoformat()}"
+    table = Table(title=Text(title), title_justify="left")
+    table.add_column("trial", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("study", ratio=1)
+    for trial in result:
+        verdict = Text(f"{MARKS[trial.verdict]} {WORDS[trial.verdict]}", STYLES[trial.verdict])
+        table.add_row(Text(trial.study.id), verdict, Text(trial.study.title))
+    parts: list[RenderableType] = [table, *(_explain(trial, skip) for trial in result)]
+    parts.append(Text(f"{asked} questions answered in this session.", style="dim"))
+    parts.append(Text(DISCLAIMER, style="bold"))
+    return Group(*parts)
+
+
+def _explain(trial: TrialResult, skip: Collection[str]) -> RenderableType:
+    head = Text(f"{trial.study.id}: ", style="bold")
+    head.append(WORDS[trial.verdict], style=STYLES[trial.verdict])
+    lines: list[Text] = []
+    if trial.verdict is Verdict.INELIGIBLE:
+        for reason in trial.reasons:
+            line = Text(f"✗ {reason.criterion.kind} {reason.criterion.id} {reason.status}: ")
+            lines.append(line.append(reason.criterion.text, style="italic"))
+    elif trial.verdict is Verdict.ELIGIBLE:
+        ids = ", ".join(c.criterion.id for c in trial.criteria)
+        lines.append(Text(f"✓ every criterion is met or does not apply: {ids}"))
+    else:
+        for key in trial.missing_fields:
+            state = "answered unknown" if key in skip else "not asked"
+            line = Text(f"? still missing ({state}): {key}: ")
+            lines.append(line.append(BY_KEY[key].question, style="italic"))
+    # Padding keeps the indent on wrapped lines, so each reason reads as one block.
+    return Group(head, *(Padding(line, (0, 0, 0, 2), expand=False) for line in lines))

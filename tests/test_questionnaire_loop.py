@@ -1,0 +1,223 @@
+"""Issue 6: the prompt loop, driven through an injected console and input stream."""
+
+from __future__ import annotations
+
+import io
+import stat
+from collections.abc import Callable, Collection, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from pml_trials.profile.validate import validate_json
+from pml_trials.questionnaire.finish import INTERRUPTED, questionnaire
+from pml_trials.questionnaire.loop import Outcome, Reader, run, stream_reader
+from pml_trials.studies.model import Study
+from pml_trials.verdict import Verdict
+
+AS_OF = date(2026, 11, 25)
+GoldenCheck = Callable[[str, str], None]
+
+
+def tidy(screen: str) -> str:
+    """Without the spaces rich pads lines with, so that goldens diff cleanly."""
+    return "\n".join(line.rstrip() for line in screen.splitlines()) + "\n"
+
+
+def console() -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(file=out, width=100, color_system=None, legacy_windows=False), out
+
+
+def reader(con: Console, lines: Sequence[str]) -> Reader:
+    """Lines as typed; a line "^C" stands for pressing Ctrl-C there."""
+    text = "\n".join(lines) + "\n"
+    head, interrupt, _ = text.partition("^C\n")
+    read = stream_reader(con, io.StringIO(head))
+
+    def typed(prompt: str) -> str:
+        try:
+            return read(prompt)
+        except EOFError:
+            if interrupt:
+                raise KeyboardInterrupt from None
+            raise
+
+    return typed
+
+
+def ask(
+    studies: Sequence[Study],
+    lines: Sequence[str],
+    start: dict[str, Any] | None = None,
+    skip: Collection[str] = (),
+) -> tuple[Outcome, str]:
+    con, out = console()
+    outcome = run(con, reader(con, lines), studies, AS_OF, start, skip)
+    return outcome, out.getvalue()
+
+
+SCRIPTED = [
+    "Jane Doe",  # a name is not a valid pseudonymous id
+    "u",  # the id cannot be unknown
+    "q-7",
+    "x",  # not a listed value
+    "?",
+    "u",  # csf PCR unknown
+    "<",  # back to the csf question
+    "<",  # nothing earlier to go back to
+    "1",  # detected
+    "yes",
+    "y",
+    "maybe",
+    "n",  # no consent: every study is ruled out
+]
+
+
+def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> None:
+    outcome, screen = ask(studies, SCRIPTED)
+    assert outcome.finished and outcome.session is not None
+    session = outcome.session
+    assert session.patient_id == "q-7"
+    assert session.asked == 4
+    assert session.profile["able_to_consent"] is False
+    assert set(session.result.verdicts) == {Verdict.INELIGIBLE}
+    assert "[csf_jcv_pcr]" in screen
+    assert "Result of the CSF JC virus PCR" in screen  # the help text
+    assert "'x' is not one of the listed values" in screen
+    assert "there is no earlier answer in this session" in screen
+    assert "'maybe' is not yes or no" in screen
+    golden("ask/scripted-session.txt", tidy(screen))
+
+
+@pytest.mark.parametrize(
+    ("key_answers", "problem"),
+    [
+        (["csf_jcv_pcr:1", "mri:y", "clinical:y", "consent:y", "age:130"], "above the maximum 120"),
+        (["csf_jcv_pcr:1", "mri:y", "clinical:y", "consent:y", "age:44.5"], "not a whole number"),
+    ],
+)
+def test_out_of_range_numbers_are_asked_again(
+    studies: tuple[Study, ...], key_answers: list[str], problem: str
+) -> None:
+    lines = ["q-8"] + [a.split(":")[1] for a in key_answers] + ["44"]
+    outcome, screen = ask(studies, lines)
+    assert problem in screen
+    assert outcome.session is not None
+    assert outcome.session.profile["age_years"] == 44
+    assert outcome.stop == "end of input"
+
+
+def test_end_of_input_keeps_the_answers(studies: tuple[Study, ...]) -> None:
+    outcome, _ = ask(studies, ["q-9", "1", "y"])
+    assert not outcome.finished and outcome.stop == "end of input"
+    assert outcome.session is not None
+    assert outcome.session.profile["mri_compatible_with_pml"] is True
+
+
+def test_ctrl_c_keeps_the_answers(studies: tuple[Study, ...]) -> None:
+    outcome, _ = ask(studies, ["q-9", "1", "^C"])
+    assert outcome.stop == "interrupt"
+    assert outcome.session is not None
+    assert outcome.session.profile["csf_jcv_pcr"] == "detected"
+
+
+def test_ctrl_c_at_the_id_has_nothing_to_keep(studies: tuple[Study, ...]) -> None:
+    outcome, _ = ask(studies, ["^C"])
+    assert outcome == Outcome(None, False, "interrupt")
+
+
+def test_a_start_profile_is_not_asked_again(studies: tuple[Study, ...]) -> None:
+    start = {"patient_id": "q-10", "csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": None}
+    outcome, screen = ask(studies, ["n"], start=start, skip={"brain_biopsy_jcv"})
+    assert "Pseudonymous patient id" not in screen
+    assert "[brain_biopsy_jcv]" not in screen
+    assert "[mri_compatible_with_pml]" in screen
+    assert outcome.finished
+
+
+def session_of(
+    studies: Sequence[Study],
+    lines: Sequence[str],
+    start: dict[str, Any] | None = None,
+    save: Path | None = None,
+) -> tuple[int, str]:
+    con, out = console()
+    code = questionnaire(con, reader(con, lines), studies, AS_OF, start, (), save)
+    return code, out.getvalue()
+
+
+def test_the_closing_summary(
+    studies: tuple[Study, ...], golden: GoldenCheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # ex-08 with a checkpoint inhibitor in the past, age and donor not yet known.
+    example = Path(__file__).parent.parent / "examples" / "patients" / "ex-08-icl.json"
+    start = validate_json(example.read_bytes())
+    start.update(patient_id="q-11", prior_checkpoint_inhibitor=True)
+    del start["matched_donor_available"], start["age_years"]
+    code, screen = session_of(studies, ["58", "u", "n"], start=start)
+    assert code == 0
+    assert list(tmp_path.iterdir()) == []  # declined: nothing written
+    assert "ineligible" in screen and "needs information" in screen and "✓ eligible" in screen
+    assert "still missing (answered unknown): matched_donor_available" in screen
+    golden("ask/summary.txt", tidy(screen))
+
+
+def test_ctrl_c_writes_a_private_recovery_file(
+    studies: tuple[Study, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "q-12.recovered.json").write_text("{}", encoding="utf-8")  # someone else's
+    code, screen = session_of(studies, ["q-12", "1", "u", "^C"])
+    assert code == INTERRUPTED
+    path = tmp_path / "q-12.recovered-2.json"
+    assert f"saved in {path}" in screen.replace("\n", " ")
+    assert f"pml-trials ask --from {path}" in screen.replace("\n", " ")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    saved = validate_json(path.read_bytes())
+    assert saved == {
+        "patient_id": "q-12",
+        "screening_date": AS_OF,
+        "csf_jcv_pcr": "detected",
+        "mri_compatible_with_pml": None,
+    }
+    assert (tmp_path / "q-12.recovered.json").read_text(encoding="utf-8") == "{}"
+
+
+def test_end_of_input_at_the_save_offer_still_keeps_everything(
+    studies: tuple[Study, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, screen = session_of(studies, ["q-13", "2", "2"])
+    assert code == 0
+    assert "Save the profile as JSON?" in screen
+    saved = validate_json((tmp_path / "q-13.recovered.json").read_bytes())
+    assert saved["brain_biopsy_jcv"] == "negative"
+
+
+def test_saving_when_offered(
+    studies: tuple[Study, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken.json").write_text("{}", encoding="utf-8")
+    lines = ["q-14", "2", "2", "y", "taken.json", "n", ""]
+    code, screen = session_of(studies, lines)
+    assert code == 0
+    assert "taken.json exists. Replace it?" in screen
+    assert (tmp_path / "taken.json").read_text(encoding="utf-8") == "{}"
+    saved = tmp_path / "q-14.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert validate_json(saved.read_bytes())["csf_jcv_pcr"] == "not_detected"
+    assert "Profile saved to q-14.json" in screen
+
+
+def test_save_option_writes_without_asking(studies: tuple[Study, ...], tmp_path: Path) -> None:
+    target = tmp_path / "out.json"
+    code, screen = session_of(studies, ["q-15", "2", "2"], save=target)
+    assert code == 0
+    assert "Save the profile as JSON?" not in screen
+    assert validate_json(target.read_bytes())["patient_id"] == "q-15"
