@@ -12,6 +12,7 @@ Criteria = Annotated[
     list[Path] | None,
     typer.Option(
         "--criteria",
+        metavar="DIR",
         help="A folder of criteria files (*.toml) to use besides the bundled ones; repeatable. "
         "Also read from $PML_TRIALS_CRITERIA (folders separated by ':').",
         exists=True,
@@ -22,13 +23,14 @@ Criteria = Annotated[
 NoBundled = Annotated[bool, typer.Option("--no-bundled", help="Do not load the bundled studies.")]
 Trial = Annotated[
     list[str] | None,
-    typer.Option("--trial", "-t", help="Only this study (its id); repeatable."),
+    typer.Option("--trial", "-t", metavar="ID", help="Only this study (its id); repeatable."),
 ]
 AsOf = Annotated[
     datetime | None,
     typer.Option(
         "--as-of",
         formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
         help="Count date windows to this date (YYYY-MM-DD) when a profile has no "
         "screening_date. Default: today.",
     ),
