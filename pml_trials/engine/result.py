@@ -16,6 +16,7 @@ from typing import Any
 
 from pml_trials.profile.fields import FIELDS
 from pml_trials.rules.interpret import evaluate
+from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import Verdict, decisive, status
 
@@ -65,6 +66,8 @@ class TrialResult:
             _, unknown = evaluate(criterion.node, get, self.screening_date)
             missing = tuple(sorted(unknown, key=_ORDER.__getitem__))
         read = {key: get(key) for key in criterion.fields}
+        if SCREENING_DATE in read:  # the date the rules counted to, given or not
+            read[SCREENING_DATE] = self.screening_date
         return CriterionResult(criterion, value, read, missing)
 
     @property

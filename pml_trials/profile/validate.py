@@ -130,7 +130,11 @@ def _value_problem(kind: str, err: Any, spec: FieldSpec) -> str:
     if kind == "string_pattern_mismatch":
         return f"{shown} is not a valid id {allowed}"
     got = _json_type(err.get("input"))
-    return f"expected {spec.allowed()}, got {got} {shown} (values are never converted)"
+    expected = spec.allowed()
+    if spec.kind == "enum_list":  # "any of a, b" alone reads as if one value would do
+        expected = f"a list [...] holding {expected}"
+    value = "" if err.get("input") is None else f" {shown}"  # not "got null null"
+    return f"expected {expected}, got {got}{value} (values are never converted)"
 
 
 def _json_type(value: Any) -> str:

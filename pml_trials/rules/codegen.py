@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from pml_trials.rules.nodes import (
+    SCREENING_DATE,
     Arith,
     Call,
     Compare,
@@ -126,6 +127,8 @@ class _Generator:
 
     def expr(self, node: Node) -> ast.expr:
         if isinstance(node, FieldRef):
+            if node.key == SCREENING_DATE:
+                return _name("today")
             return _name(self.fields.setdefault(node.key, f"f{len(self.fields)}"))
         if isinstance(node, DefinitionRef):
             return _name(self.definitions[node.name])
@@ -239,6 +242,8 @@ def study_tree(criteria: Sequence[tuple[bool, Node]]) -> tuple[ast.FunctionDef, 
         assignments.append((f"c{index}", gen.expr(node)))
     body: list[ast.stmt] = []
     for key in dict.fromkeys(f for _, node in criteria for f in fields_read(node)):
+        if key == SCREENING_DATE:
+            continue  # read as ``today``
         name = gen.fields.setdefault(key, f"f{len(gen.fields)}")
         call = ast.Call(func=_name("get"), args=[ast.Constant(value=key)], keywords=[])
         body.append(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=call))

@@ -14,6 +14,7 @@ from typing import Any
 
 from pml_trials.rules.logic import kleene_and, kleene_not, kleene_or
 from pml_trials.rules.nodes import (
+    SCREENING_DATE,
     Arith,
     Call,
     Compare,
@@ -51,6 +52,8 @@ def evaluate(node: Node, get: Callable[[str], Any], today: date) -> Result:
     """(value, missing): the value is True/False/None for booleans; ``missing`` is empty
     unless the value is unknown, and then names the fields that could decide it."""
     if isinstance(node, FieldRef):
+        if node.key == SCREENING_DATE:
+            return today, NONE
         value = get(node.key)
         return value, (frozenset((node.key,)) if value is None else NONE)
     if isinstance(node, Const):

@@ -17,6 +17,11 @@ ArithOp = Literal["+", "-", "*", "/"]
 Function = Literal["days_since", "weeks_since"]
 Scalar = bool | int | float | str | date
 
+# The date every rule counts to. It is never unknown: without a value in the profile it
+# is the run's date (the contract), so a rule that names it reads that date, and it can
+# never be a missing field (answering it would move every date window at once).
+SCREENING_DATE = "screening_date"
+
 
 @dataclass(frozen=True, slots=True)
 class Type:
@@ -33,6 +38,11 @@ class Type:
         if self.kind == "list" and self.element:
             return f"list of {self.element}s"
         return self.kind
+
+    def indefinite(self) -> str:
+        """``a number``, ``an enum sex``: the description after an article."""
+        text = self.describe()
+        return f"{'an' if text[0] in 'aeiou' else 'a'} {text}"
 
 
 BOOLEAN = Type("boolean")
@@ -57,6 +67,10 @@ class Node:
 @dataclass(frozen=True, slots=True)
 class FieldRef(Node):
     key: str
+
+    @property
+    def nullable(self) -> bool:
+        return self.key != SCREENING_DATE
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pml_trials.errors import RuleError
 from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.rules.bounds import MAX_LITERAL, too_large
 from pml_trials.rules.nodes import (
     BOOLEAN,
     DATE,
@@ -113,7 +114,7 @@ def parse_boolean_rule(text: str, definitions: Mapping[str, Resolver] | None = N
     node = parse_rule(text, definitions)
     if node.type != BOOLEAN:
         raise RuleError(
-            f"a rule must be true or false, but this is a {node.type.describe()}",
+            f"a rule must be true or false, but this is {node.type.indefinite()}",
             offset=node.start,
             end=node.end,
         )
@@ -125,10 +126,14 @@ def _syntax(text: str) -> ast.Expression:
         raise RuleError(f"a rule may be at most {MAX_LENGTH} characters", offset=MAX_LENGTH)
     if not text.strip():
         raise RuleError("the rule is empty", offset=0)
+    if "\x00" in text:
+        raise RuleError("a rule may not contain a null byte", offset=text.index("\x00"))
     try:
         return ast.parse(text, mode="eval")
     except SyntaxError as exc:
-        offset = _offset(text, exc.lineno or 1, (exc.offset or 1) - 1, in_bytes=False)
+        if not exc.offset:  # no position: the text ended too early ('age_years >')
+            raise RuleError(f"syntax error: {exc.msg}", offset=len(text.rstrip())) from None
+        offset = _offset(text, exc.lineno or 1, exc.offset - 1, in_bytes=False)
         raise RuleError(f"syntax error: {exc.msg}", offset=offset) from None
     except (ValueError, RecursionError, MemoryError, UnicodeError) as exc:
         raise RuleError(f"cannot parse the rule: {type(exc).__name__}", offset=0) from None
@@ -180,13 +185,13 @@ class _Checker:
     def boolean(self, node: ast.AST, depth: int, what: str) -> Node:
         checked = self.visit(node, depth)
         if checked.type != BOOLEAN:
-            raise self.fail(node, f"{what} needs true/false, not a {checked.type.describe()}")
+            raise self.fail(node, f"{what} needs true/false, not {checked.type.indefinite()}")
         return checked
 
     def number(self, node: ast.AST, depth: int, what: str) -> Node:
         checked = self.visit(node, depth)
         if checked.type != NUMBER:
-            raise self.fail(node, f"{what} works on numbers, not a {checked.type.describe()}")
+            raise self.fail(node, f"{what} works on numbers, not {checked.type.indefinite()}")
         return checked
 
     # -- names and literals ---------------------------------------------------------
@@ -194,6 +199,8 @@ class _Checker:
     def _v_Name(self, node: ast.Name, depth: int) -> Node:
         start, end = self.span(node)
         name = node.id
+        if not self.text[start:end].isascii():  # Python folds 'ａｇｅ' into 'age'; we do not
+            raise self.fail(node, "names are written in ASCII letters, digits and '_'")
         if name.startswith("__"):
             raise self.fail(node, f"names beginning with '__' are not allowed ({name})")
         if name in self.definitions:
@@ -232,6 +239,8 @@ class _Checker:
         if isinstance(value, int | float):
             if value != value or value in (float("inf"), float("-inf")):
                 raise self.fail(node, "a number must be finite")
+            if abs(value) > MAX_LITERAL:
+                raise self.fail(node, "a number in a rule may be at most 1e15 in size")
             return Const(start, end, NUMBER, value)
         if isinstance(value, str):
             return Const(start, end, STRING, value)
@@ -270,7 +279,7 @@ class _Checker:
         argument = self.visit(node.args[0], depth)
         if argument.type != DATE:
             raise self.fail(
-                node.args[0], f"{name}() needs a date, not a {argument.type.describe()}"
+                node.args[0], f"{name}() needs a date, not {argument.type.indefinite()}"
             )
         return Call(
             start, end, NUMBER, "days_since" if name == "days_since" else "weeks_since", argument
@@ -318,7 +327,10 @@ class _Checker:
         left = self.number(node.left, depth, f"'{op}'")
         right = self.number(node.right, depth, f"'{op}'")
         start, end = self.span(node)
-        return Arith(start, end, NUMBER, op, left, right)
+        arith = Arith(start, end, NUMBER, op, left, right)
+        if too_large(arith):
+            raise self.fail(node, "this arithmetic on whole numbers can grow beyond 1e300")
+        return arith
 
     def _v_Compare(self, node: ast.Compare, depth: int) -> Node:
         if any(isinstance(op, ast.Is | ast.IsNot) for op in node.ops):
@@ -366,7 +378,7 @@ class _Checker:
         if lk != rk or lk in ("enum_list", "list"):
             raise self.fail(
                 where[1],
-                f"cannot compare a {left.type.describe()} with a {right.type.describe()}",
+                f"cannot compare {left.type.indefinite()} with {right.type.indefinite()}",
             )
         if lk == "boolean" and op not in ("==", "!="):
             raise self.fail(where[0], f"'{op}' cannot order true/false; use == or !=")
@@ -403,12 +415,12 @@ class _Checker:
                 where[0], f"only a literal value can be looked up in {container.type.describe()}"
             )
         if ck != "list" or not isinstance(container, ListConst):
-            raise self.fail(where[1], f"'in' needs a list, not a {container.type.describe()}")
+            raise self.fail(where[1], f"'in' needs a list, not {container.type.indefinite()}")
         element = "string" if item.type.kind == "enum" else item.type.kind
         if element != container.type.element:
             raise self.fail(
                 where[1],
-                f"cannot look up a {item.type.describe()} in a {container.type.describe()}",
+                f"cannot look up {item.type.indefinite()} in {container.type.indefinite()}",
             )
         if item.type.kind == "enum":
             for value in container.values:

@@ -21,6 +21,7 @@ class TomlLines:
 
     def __init__(self, text: str) -> None:
         self.lines: dict[Path, int] = {}
+        self.starts: dict[Path, int] = {}  # where a multi-line string's text begins
         counts: dict[str, int] = {}
         table: Path = ()
         closing: str | None = None
@@ -41,8 +42,17 @@ class TomlLines:
                 continue
             key = _KEY.match(line)
             if key:
-                self.lines.setdefault((*table, key.group(1).strip("\"'")), number)
+                path = (*table, key.group(1).strip("\"'"))
+                self.lines.setdefault(path, number)
                 closing = _opens_multiline(key.group(2))
+                if closing and key.group(2).strip() == closing:
+                    # TOML drops the newline right after the opening quotes
+                    self.starts.setdefault(path, number + 1)
+
+    def value_line(self, path: Path) -> int | None:
+        """The line where the string value at ``path`` begins (for multi-line strings
+        opened at the end of their key's line, the next one)."""
+        return self.starts.get(path) or self.line(path)
 
     def line(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that is known."""

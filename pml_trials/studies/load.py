@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from pml_trials.studies.schema import KEYS_AT, validator
 from pml_trials.verdict import Verdict
 
 MAX_FILE_BYTES = 1_048_576
+_TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 ENVIRONMENT = "PML_TRIALS_CRITERIA"
 
 
@@ -91,11 +93,15 @@ def load_dirs(dirs: Iterable[Path]) -> LoadReport:
 
 
 def _duplicate_study(study: Study, first: Path) -> CriteriaError:
+    try:  # the file loaded a moment ago; read again only for the line of its id
+        line = TomlLines(study.path.read_text(encoding="utf-8-sig")).line(("id",))
+    except (OSError, UnicodeDecodeError):
+        line = None
     return CriteriaError(
         f"study id '{study.id}' is also defined in {first} "
         "(use --no-bundled to replace the bundled studies with your own)",
         source=str(study.path),
-        line=1,
+        line=line,
     )
 
 
@@ -128,7 +134,6 @@ def _read(path: Path) -> tuple[dict[str, Any], str, str]:
             )
         raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
-        return tomllib.loads(text), text, hashlib.sha256(raw).hexdigest()
     except OSError as exc:
         raise CriteriaFileError(
             [CriteriaError(f"cannot read the file: {exc.strerror}", source=source)]
@@ -137,8 +142,22 @@ def _read(path: Path) -> tuple[dict[str, Any], str, str]:
         raise CriteriaFileError(
             [CriteriaError(f"not UTF-8 text (byte {exc.start})", source=source)]
         ) from None
+    try:
+        return tomllib.loads(text), text, hashlib.sha256(raw).hexdigest()
     except tomllib.TOMLDecodeError as exc:
-        raise CriteriaFileError([CriteriaError(f"invalid TOML: {exc}", source=source)]) from None
+        raise CriteriaFileError([_toml_error(exc, text, source)]) from None
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> CriteriaError:
+    """The parser's message with its line, and the line shown with a caret."""
+    found = _TOML_PLACE.search(str(exc))
+    if found is None:  # "(at end of document)": tomllib knows no better place
+        return CriteriaError(f"invalid TOML: {exc}", source=source)
+    line, column = int(found["line"]), int(found["column"])
+    lines = text.splitlines()
+    snippet = lines[line - 1] if 0 < line <= len(lines) else None
+    message = f"invalid TOML: {str(exc)[: found.start()].rstrip()}"
+    return CriteriaError(message, source=source, line=line, column=column, snippet=snippet)
 
 
 class _Builder:
@@ -166,7 +185,7 @@ class _Builder:
             data = validator().validate_python(data)
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
-                self._schema_error(err)
+                self._schema_error(err, _context(data, tuple(err["loc"])))
             raise CriteriaFileError(self.errors) from None
         if data["id"] != self.path.stem:
             self.error(f"the file of study '{data['id']}' must be named {data['id']}.toml", ("id",))
@@ -198,7 +217,7 @@ class _Builder:
             status=data.get("status"),
         )
 
-    def _schema_error(self, err: Any) -> None:
+    def _schema_error(self, err: Any, context: str | None) -> None:
         loc = tuple(err["loc"])
         where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
         if err["type"] == "extra_forbidden":
@@ -207,11 +226,11 @@ class _Builder:
             hint = (
                 f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
             )
-            self.error(f"{where}: unknown key{hint}", loc)
+            self.error(f"{where}: unknown key{hint}", loc, context)
         elif err["type"] == "missing":
-            self.error(f"{where}: required key is missing", loc[:-1])
+            self.error(f"{where}: required key is missing", loc[:-1], context)
         else:
-            self.error(f"{where}: {err['msg']}", loc)
+            self.error(f"{where}: {err['msg']}", loc, context)
 
     def _check_sources(self, sources: tuple[Source, ...]) -> None:
         seen: set[str] = set()
@@ -313,7 +332,7 @@ class _Builder:
         snippet = text[line_start:line_end]
         column = exc.offset - line_start + 1
         width = max(1, min(exc.end, line_end) - exc.offset)
-        base = self.lines.line(at)
+        base = self.lines.value_line(at)
         self.errors.append(
             CriteriaError(
                 exc.message,
@@ -344,7 +363,7 @@ class _Builder:
                         f"invalid profile: {problem.field}: {problem.message}"
                         if problem.field
                         else f"invalid profile: {problem.message}",
-                        at,
+                        (*at, "file" if "file" in raw else "profile"),
                         context,
                     )
                 continue
@@ -358,6 +377,21 @@ class _Builder:
         if "file" in raw:
             return (self.path.parent / str(raw["file"])).read_bytes()
         return json.dumps(raw["profile"], default=_iso).encode()
+
+
+def _context(data: Any, loc: tuple[Any, ...]) -> str | None:
+    """What a schema error is in (``inclusion 'adult'``, ``definition 'x'``), when the
+    raw data names it."""
+    if len(loc) < 2:
+        return None
+    if loc[0] == "definitions":
+        return f"definition '{loc[1]}'"
+    if loc[0] not in ("inclusion", "exclusion", "example") or not isinstance(loc[1], int):
+        return None
+    tables = data.get(loc[0]) if isinstance(data, dict) else None
+    table = tables[loc[1]] if isinstance(tables, list) and loc[1] < len(tables) else None
+    name = table.get("name" if loc[0] == "example" else "id") if isinstance(table, dict) else None
+    return f"{loc[0]} '{name}'" if isinstance(name, str) else None
 
 
 def _iso(value: Any) -> str:
