@@ -28,6 +28,7 @@ def command(
     """
     from rich.table import Table
 
+    from pml_trials import DISCLAIMER
     from pml_trials.cli.common import as_of_date, load, report_error, stdout
     from pml_trials.studies.examples import run_examples
 
@@ -67,6 +68,7 @@ def command(
         f"{len(report.studies)} studies loaded, {len(report.broken)} files with errors; "
         f"{total - failures}/{total} examples pass."
     )
+    console.print(DISCLAIMER, style="italic")
     if bad:
         raise typer.Exit(ExitCode.INVALID_INPUT)
 
