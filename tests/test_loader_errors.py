@@ -336,3 +336,17 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
     changes = {18: 'source = "nope"', 19: 'rule = "adlut"', 25: "rule = \"sex == 'femal'\""}
     found = errors(write(tmp_path, changes))
     assert [e.line for e in found] == [18, 19, 25]
+
+
+@pytest.mark.parametrize("character", ["\\u001b", "\\u202e", "\\u0007"])
+def test_control_characters_in_criteria_text_are_refused(tmp_path: Path, character: str) -> None:
+    """Site-written text reaches terminals and reports: no escape sequences, no bidi tricks."""
+    bundled = (Path(__file__).resolve().parent.parent / "criteria" / "cmx001.toml").read_text()
+    (tmp_path / "cmx001.toml").write_text(bundled.replace('text = "', f'text = "x{character}', 1))
+    report = load_dirs([tmp_path])
+    assert not report.studies
+    (error,) = report.errors
+    code = character.replace("\\u", "U+").upper()
+    assert f"contains the control character {code}" in error.message
+    assert error.context == "inclusion 'jc-virus-disease'"
+    assert "inclusion[0].text" in error.message

@@ -65,7 +65,7 @@ note = {json.dumps(SCRIPT + " note")}
 
 [[inclusion]]
 id = "donor"
-text = "1. a list? \\u001b[31mred\\u001b[0m \\u202eevil"
+text = "1. a list? [31mred[0m evil"
 source = "good"
 rule = "matched_donor_available"
 
@@ -118,10 +118,17 @@ def test_html_links_only_http_addresses(hostile: tuple[Path, Path]) -> None:
     assert checker.hrefs == ['https://example.org/a?q="><script>alert(1)</script>']
 
 
-def test_html_neutralises_control_and_bidi_characters(hostile: tuple[Path, Path]) -> None:
-    document = run(hostile, "html")
-    assert "\x1b" not in document and "\u202e" not in document
-    assert "\ufffd[31mred" in document
+def test_control_and_bidi_characters_never_reach_a_report(hostile: tuple[Path, Path]) -> None:
+    """The loader refuses them (a report cannot be made from such a file); the renderers
+    also clean whatever other text they print (see test_clean_* below)."""
+    criteria, profile = hostile
+    path = criteria / "hostile.toml"
+    path.write_text(path.read_text().replace("a list? [31m", "a list? \\u001b[31m"))
+    result = CliRunner().invoke(
+        app, ["explain", str(profile), "--criteria", str(criteria), "--no-bundled"]
+    )
+    assert result.exit_code == 3
+    assert "contains the control character U+001B" in result.stderr
 
 
 def test_markdown_keeps_hostile_text_inert(hostile: tuple[Path, Path]) -> None:
@@ -156,8 +163,8 @@ def test_markdown_criteria_table_keeps_four_columns(hostile: tuple[Path, Path]) 
 
 def test_text_explanation_prints_no_escape_sequences(hostile: tuple[Path, Path]) -> None:
     text = run(hostile, "text")
-    assert "\x1b" not in text and "\u202e" not in text
-    assert "1. a list? \ufffd[31mred" in text
+    assert "\x1b" not in text
+    assert "1. a list? [31mred[0m evil" in text
     assert SCRIPT in text  # plain text is fine in a terminal; markup is never parsed
     assert "[x](javascript:alert(1))" in text
 

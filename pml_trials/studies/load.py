@@ -33,6 +33,8 @@ from pml_trials.studies.schema import KEYS_AT, validator
 from pml_trials.verdict import Verdict
 
 MAX_FILE_BYTES = 1_048_576
+# C0/C1 controls except tab and newline, DEL, and the bidirectional overrides/isolates
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 ENVIRONMENT = "PML_TRIALS_CRITERIA"
 
@@ -189,6 +191,7 @@ class _Builder:
             raise CriteriaFileError(self.errors) from None
         if data["id"] != self.path.stem:
             self.error(f"the file of study '{data['id']}' must be named {data['id']}.toml", ("id",))
+        self._check_text(data, data, ())
         sources = tuple(Source(s["key"], s["citation"], s.get("url")) for s in data["source"])
         self._check_sources(sources)
         self._definitions(data.get("definitions", {}))
@@ -219,7 +222,7 @@ class _Builder:
 
     def _schema_error(self, err: Any, context: str | None) -> None:
         loc = tuple(err["loc"])
-        where = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+        where = _key_path(loc)
         if err["type"] == "extra_forbidden":
             allowed = KEYS_AT.get(str(loc[0]) if len(loc) > 1 else "", {})
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -231,6 +234,26 @@ class _Builder:
             self.error(f"{where}: required key is missing", loc[:-1], context)
         else:
             self.error(f"{where}: {err['msg']}", loc, context)
+
+    def _check_text(self, data: dict[str, Any], value: Any, at: tuple[str | int, ...]) -> None:
+        """Refuse control characters and bidi overrides anywhere in the file's text: the
+        text is shown in terminals and reports, where they could hide or rewrite what a
+        clinician reads. (Examples are profiles, checked by the profile validator.)"""
+        if isinstance(value, str):
+            bad = _UNPRINTABLE.search(value)
+            if bad:
+                code = f"U+{ord(bad.group()):04X}"
+                message = (
+                    f"{_key_path(at)}: contains the control character {code}, which is not allowed"
+                )
+                self.error(message, at, _context(data, at))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if at != () or key != "example":
+                    self._check_text(data, item, (*at, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._check_text(data, item, (*at, index))
 
     def _check_sources(self, sources: tuple[Source, ...]) -> None:
         seen: set[str] = set()
@@ -377,6 +400,11 @@ class _Builder:
         if "file" in raw:
             return (self.path.parent / str(raw["file"])).read_bytes()
         return json.dumps(raw["profile"], default=_iso).encode()
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    """``inclusion[0].text`` for the key path ``("inclusion", 0, "text")``."""
+    return ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
 
 
 def _context(data: Any, loc: tuple[Any, ...]) -> str | None:
