@@ -27,6 +27,7 @@ from pml_trials.rules.nodes import (
     Negate,
     Node,
     Not,
+    children,
 )
 
 Result = tuple[Any, frozenset[str]]
@@ -81,7 +82,7 @@ def _logic(node: Logic, get: Callable[[str], Any], today: date) -> Result:
 
 def _strict(node: Node, get: Callable[[str], Any], today: date) -> Result:
     """Operators that are unknown as soon as any operand is."""
-    parts = [evaluate(child, get, today) for child in _operands(node)]
+    parts = [evaluate(child, get, today) for child in children(node)]
     if any(value is None for value, _ in parts):
         return None, frozenset().union(*(m for _, m in parts))
     values = [value for value, _ in parts]
@@ -97,16 +98,4 @@ def _strict(node: Node, get: Callable[[str], Any], today: date) -> Result:
     if isinstance(node, Call):
         days = (today - values[0]).days
         return (days if node.function == "days_since" else days / 7), NONE
-    raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
-
-
-def _operands(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, Compare | Arith):
-        return (node.left, node.right)
-    if isinstance(node, Member):
-        return (node.item, node.container)
-    if isinstance(node, Negate):
-        return (node.operand,)
-    if isinstance(node, Call):
-        return (node.argument,)
     raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
