@@ -1,11 +1,191 @@
-"""``pml-trials screen``: not written yet."""
+"""``pml-trials screen PATH...``: batch screening of patient profiles."""
 
 from __future__ import annotations
 
+import io
+import os
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, cast
+
 import typer
 
+from pml_trials.cli import options
+from pml_trials.errors import ExitCode, UsageError
+from pml_trials.render.formats import FormatName
 
-def command() -> None:
-    """Not written yet."""
-    typer.echo("not written yet", err=True)
-    raise typer.Exit(1)
+if TYPE_CHECKING:
+    from pml_trials.batch.read import Source
+    from pml_trials.render.base import ReportWriter, RunInfo, Tally
+    from pml_trials.studies.model import Study
+
+NOW = "PML_TRIALS_NOW"  # testing aid: the report's screened_at (ISO 8601), for golden files
+
+Paths = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="PATH...",
+        help="Profile files (*.json), JSON Lines files (*.jsonl, *.ndjson), folders of "
+        "them (recursive), or - for standard input (JSON or JSON Lines).",
+        show_default=False,
+    ),
+]
+Format = Annotated[
+    FormatName | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Report format. Default: implied by the --output file's suffix (.txt .json "
+        ".jsonl .ndjson .csv .md .html), else table.",
+        show_default=False,
+    ),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to this file (replaced only once complete; mode 0600) "
+        "instead of standard output.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        "-w",
+        metavar="N",
+        min=0,
+        help="Processes that screen in parallel; the output keeps the input order. 0: "
+        "one process for small inputs (under 32 MiB of files, or 4 MiB of standard input "
+        "at once), every CPU for larger ones.",
+    ),
+]
+
+
+def command(
+    paths: Paths,
+    trial: options.Trial = None,
+    criteria: options.Criteria = None,
+    no_bundled: options.NoBundled = False,
+    as_of: options.AsOf = None,
+    output_format: Format = None,
+    output: Output = None,
+    workers: Workers = 0,
+) -> None:
+    """Screen patient profiles against the studies and report every verdict.
+
+    A folder gives its *.json, *.jsonl and *.ndjson files, recursively, in name order
+    (hidden ones skipped). A profile file, a JSON Lines line or a document on standard
+    input may be at most 1 MiB. Each invalid input gets one line on stderr
+    (path[:line]: field: what is wrong) and every valid profile is still screened;
+    the exit code is then 3. Two inputs with the same patient_id get a warning, and
+    both are screened.
+
+    Formats: table (a patient x trial matrix; one row per trial past 50 patients),
+    json and jsonl (the result contract, RESULTS.md), csv (one row per patient and
+    trial), markdown and html (the clinic report).
+    """
+    from pml_trials.cli.common import as_of_date, studies_for_screening, user_errors
+    from pml_trials.render.base import RunInfo
+
+    with user_errors():
+        studies = studies_for_screening(criteria, no_bundled, trial)
+        name = output_format or _implied_format(output) or FormatName.table
+        run = RunInfo(studies, screened_at(), as_of_date(as_of))
+        writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
+        dirs = _criteria_dirs(criteria, no_bundled)
+        tally = _screen(paths, studies, run, writer, name, dirs, output, workers)
+    if tally.problems and name is not FormatName.table:  # the table says it itself
+        sys.stderr.write(
+            f"pml-trials: {tally.problems} invalid input(s) not screened; "
+            f"{tally.patients} patient(s) screened\n"
+        )
+    raise typer.Exit(ExitCode.INVALID_INPUT if tally.problems else ExitCode.OK)
+
+
+def _screen(
+    paths: list[str],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    writer: ReportWriter,
+    name: FormatName,
+    dirs: list[Path],
+    output: Path | None,
+    workers: int,
+) -> Tally:
+    from pml_trials.batch.inputs import Input, find_inputs
+    from pml_trials.batch.output import report_stream
+    from pml_trials.batch.parallel import WorkerSetup
+    from pml_trials.batch.progress import Reporter
+    from pml_trials.batch.run import Batch, choose_workers, run_batch
+
+    found = find_inputs(paths, exclude=str(output) if output else None)
+    piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
+    count, stdin = choose_workers(workers, found, piped)
+    setup = WorkerSetup.of(dirs, studies, run, name.value)
+    batch = Batch(found, studies, run.as_of, writer, setup)
+    sizes = [item.size for item in found if isinstance(item, Input)]
+    total = None if None in sizes else sum(s or 0 for s in sizes)
+    streaming = output is None and sys.stdout.isatty() and name is not FormatName.table
+    reporter = Reporter(sys.stderr, total, bar=sys.stderr.isatty() and not streaming)
+    try:
+        with report_stream(str(output) if output else None) as out:
+            return run_batch(batch, count, out, reporter, stdin)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _silence_stdout()
+        raise typer.Exit(ExitCode.OK) from None
+    finally:
+        reporter.close()
+
+
+def _implied_format(output: Path | None) -> FormatName | None:
+    from pml_trials.render.formats import format_for
+
+    return format_for(output) if output else None
+
+
+def _writer(name: FormatName, run: RunInfo, to_terminal: bool) -> ReportWriter:
+    from pml_trials.render.formats import writer_class
+
+    if name is not FormatName.table:
+        return writer_class(name)(run)
+    from pml_trials.render.table import TableWriter
+
+    if to_terminal:  # colours, and the terminal's width
+        return TableWriter(run, width=shutil.get_terminal_size().columns, color=True)
+    return TableWriter(run)  # a pipe or a file: plain text, 120 columns
+
+
+def _criteria_dirs(criteria: list[Path] | None, no_bundled: bool) -> list[Path]:
+    from pml_trials.studies.load import criteria_dirs
+
+    return criteria_dirs(criteria or (), bundled=not no_bundled)
+
+
+def screened_at() -> str:
+    """Now, in UTC to the second (``2026-11-25T19:20:00Z``), or ``$PML_TRIALS_NOW``."""
+    given = os.environ.get(NOW)
+    if not given:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = datetime.fromisoformat(given)
+    except ValueError:
+        raise UsageError(f"${NOW} is not an ISO 8601 date and time: {given!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

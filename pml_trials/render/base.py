@@ -1,9 +1,9 @@
 """The shape every report format follows, so batch screening can stream any of them.
 
 A run writes ``header()``, then for each patient ``emit(render(result))``, and for each
-bad input ``problem(p)``, then ``footer(tally)``. ``render`` may run in a worker
-process, so it must be pure and return something small and picklable (usually the
-text of that patient's part); ``emit``/``problem``/``footer`` run in the main process in
+bad input ``problem(p)``, then ``footer(tally)`` (through ``closing(tally)``). ``render``
+may run in a worker process, so it must be pure and return something small and
+picklable (usually the text of that patient's part); ``emit``/``problem``/``footer`` run in the main process in
 input order and return the text to write now ("" to hold it back, e.g. a terminal
 table that is drawn at the end). Nothing here computes a verdict: every format renders
 the same :class:`~pml_trials.engine.ScreeningResult`.
@@ -12,7 +12,7 @@ the same :class:`~pml_trials.engine.ScreeningResult`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -56,9 +56,16 @@ class Tally:
     verdicts: dict[str, Counter[Verdict]] = field(default_factory=dict)  # by study id
 
     def add(self, result: ScreeningResult) -> None:
-        self.patients += 1
-        for study, verdict in zip(result.studies, result.verdicts, strict=True):
-            self.verdicts.setdefault(study.id, Counter())[verdict] += 1
+        self.add_verdicts([study.id for study in result.studies], result.verdicts)
+
+    def add_verdicts(
+        self, study_ids: Sequence[str], verdicts: Sequence[Verdict], patients: int = 1
+    ) -> None:
+        """Count ``patients`` patients who each got ``verdicts`` (one per study id): a batch
+        screened in worker processes sends back counts, not results."""
+        self.patients += patients
+        for study_id, verdict in zip(study_ids, verdicts, strict=True):
+            self.verdicts.setdefault(study_id, Counter())[verdict] += patients
 
 
 class ReportWriter:
@@ -81,3 +88,8 @@ class ReportWriter:
 
     def footer(self, tally: Tally) -> str:
         return ""
+
+    def closing(self, tally: Tally) -> Iterator[str]:
+        """The footer in pieces; a format whose footer can be large (the JSON ``errors`` of
+        a huge batch) streams it instead of building one string."""
+        yield self.footer(tally)

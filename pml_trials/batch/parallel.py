@@ -1,0 +1,132 @@
+"""Screening units in worker processes, with results in input order and bounded memory.
+
+Each worker loads the studies itself (compiled rules are functions and do not pickle)
+from the same folders, and refuses to work if any selected file changed since the main
+process loaded it. The main process submits a unit only while fewer than ``in_flight``
+are pending and takes results oldest first, so at most ``in_flight`` units and their
+results exist at once, however long the input (``Pool.imap`` would read ahead without
+limit). Lines of regular files go to workers as positions (:class:`~.read.Span`), and
+large results come back as files (:mod:`.spool`): neither crosses a pipe. Workers
+ignore Ctrl-C: the main process stops them. A worker that dies (killed, out of memory)
+breaks the pool, and the run stops with an error rather than waiting.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pml_trials.batch.read import Unit
+from pml_trials.batch.screening import Done, Screener, join
+from pml_trials.batch.spool import Spooler, spool_folder
+from pml_trials.errors import CriteriaError, PmlTrialsError
+from pml_trials.render.base import InputProblem, RunInfo
+from pml_trials.studies.model import Study
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What a worker needs to build the same screener as the main process (picklable)."""
+
+    criteria_dirs: tuple[str, ...]
+    studies: tuple[tuple[str, str], ...]  # (id, sha256) of each study, in order
+    as_of: date
+    screened_at: str
+    format: str
+
+    @classmethod
+    def of(
+        cls, dirs: Iterable[Path], studies: Iterable[Study], run: RunInfo, format: str
+    ) -> WorkerSetup:
+        return cls(
+            tuple(str(d) for d in dirs),
+            tuple((s.id, s.sha256) for s in studies),
+            run.as_of,
+            run.screened_at,
+            format,
+        )
+
+    def screener(self, pack: Callable[[list[str]], Any] = join) -> Screener:
+        from pml_trials.render.formats import writer_class
+        from pml_trials.studies.load import load_dirs
+
+        loaded = {s.id: s for s in load_dirs(Path(d) for d in self.criteria_dirs).studies}
+        studies = []
+        for study_id, digest in self.studies:
+            study = loaded.get(study_id)
+            if study is None or study.sha256 != digest:
+                raise CriteriaError(
+                    f"study '{study_id}' changed on disk while screening; run again",
+                    source=str(study.path) if study else None,
+                )
+            studies.append(study)
+        run = RunInfo(studies, self.screened_at, self.as_of)
+        return Screener(studies, self.as_of, writer_class(self.format)(run), pack)
+
+
+_screener: Screener | None = None
+_failure = "the worker process did not start"
+
+
+def _start(setup: WorkerSetup, folder: str) -> None:
+    global _screener, _failure
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _screener = setup.screener(Spooler(folder).pack)
+    except PmlTrialsError as exc:
+        _failure = exc.render()
+
+
+def _work(unit: Unit) -> Done:
+    if _screener is None:
+        return Done(fatal=_failure)
+    return _screener.process(unit)
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def screen_in_workers(
+    units: Iterable[Unit], setup: WorkerSetup, workers: int, in_flight: int
+) -> Iterator[Done]:
+    """Each unit's :class:`Done`, in the order of ``units``; large text comes as
+    :class:`~.spool.Spooled` files, to be copied before the batch ends."""
+    from concurrent.futures import ProcessPoolExecutor  # 6 ms: only for large batches
+
+    with spool_folder() as folder:
+        pool = ProcessPoolExecutor(workers, initializer=_start, initargs=(setup, folder))
+        yield from _ordered(pool, units, in_flight)
+
+
+def _ordered(pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int) -> Iterator[Done]:
+    pending: deque[Future[Done] | Done] = deque()
+    try:
+        for unit in units:
+            if isinstance(unit, InputProblem):  # nothing to screen: it keeps its place
+                pending.append(Done(items=[unit]))
+            else:
+                pending.append(pool.submit(_work, unit))
+            while len(pending) >= in_flight:
+                yield _result(pending.popleft())
+        while pending:
+            yield _result(pending.popleft())
+    finally:
+        # After an error or Ctrl-C, drop what has not started; what runs ends in ms.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(pending: Future[Done] | Done) -> Done:
+    return pending if isinstance(pending, Done) else pending.result()

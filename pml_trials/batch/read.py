@@ -1,0 +1,335 @@
+"""Reading inputs into units of work, with limits checked before anything large is held.
+
+A unit is what one worker screens at once: a block of whole JSON Lines lines (about
+:data:`BLOCK` bytes), a few JSON files (read by the worker itself), one document read
+from standard input, or a problem found while reading. Memory stays flat: one block per
+unit, never a whole file, and no line longer than :data:`MAX_DOCUMENT` is kept.
+
+Standard input (and a pipe with no ``.json``/``.jsonl`` suffix) holds JSON Lines when its
+first non-blank line is a whole object (``{...}`` on one line), or when it is larger than
+:data:`MAX_DOCUMENT`; otherwise it is one JSON document, unless it does not parse and a
+later line is a whole object (JSON Lines whose first line is broken: the others count).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.render.base import InputProblem
+
+MAX_DOCUMENT = 1_048_576  # bytes: a .json file, a JSON Lines line, a document on stdin
+BLOCK = 256 * 1024  # bytes of JSON Lines per unit: ~150 full profiles, ~5 ms of work
+WORKER_BLOCK = 1_048_576  # per unit sent to a worker: fewer, larger units cost less
+FILES_PER_UNIT = 32
+TOO_LONG = f"the line is longer than 1 MiB ({MAX_DOCUMENT:,} bytes) and was not read"
+CHANGED = "the file changed while it was being screened; these lines were not read"
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """Whole lines of one JSON Lines input; ``first`` is the number of the first."""
+
+    label: str
+    first: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Whole lines of a regular file, by position: the worker reads them itself, so the
+    bytes do not travel through a pipe twice. ``newlines`` lets it check that the file
+    did not change since the main process counted them."""
+
+    label: str
+    path: str
+    first: int
+    offset: int
+    length: int
+    newlines: int
+
+
+@dataclass(frozen=True, slots=True)
+class Files:
+    """JSON files, one profile each, read by whoever screens them."""
+
+    inputs: tuple[Input, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One JSON document already read (from standard input or a pipe)."""
+
+    label: str
+    data: bytes
+
+
+Unit = Lines | Span | Files | Document | InputProblem
+
+
+class Source(Protocol):
+    """A binary stream read without waiting for more than is there (``read1``)."""
+
+    def read1(self, size: int = ..., /) -> bytes: ...
+
+
+class Replay:
+    """A stream whose first bytes were already read (by :func:`peek`)."""
+
+    def __init__(self, head: bytes, rest: Source) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read1(self, size: int = -1, /) -> bytes:
+        if not self.head:
+            return self.rest.read1(size)
+        size = len(self.head) if size < 0 else size
+        part, self.head = self.head[:size], self.head[size:]
+        return part
+
+
+def peek(stream: Source, limit: int) -> tuple[Replay, int]:
+    """Read up to ``limit`` bytes ahead (waiting for them, or for the end): the stream
+    to read from instead, and how many bytes there were."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit and (chunk := stream.read1(limit - size)):
+        parts.append(chunk)
+        size += len(chunk)
+    return Replay(b"".join(parts), stream), size
+
+
+def unit_size(unit: Unit) -> int:
+    """Bytes of input a unit covers (for the progress bar)."""
+    if isinstance(unit, Files):
+        return sum(item.size or 0 for item in unit.inputs)
+    if isinstance(unit, Span):
+        return unit.length
+    return 0 if isinstance(unit, InputProblem) else len(unit.data)
+
+
+def units(
+    inputs: Iterable[Input | InputProblem],
+    stdin: Source,
+    block: int = BLOCK,
+    spans: bool = False,
+) -> Iterator[Unit]:
+    """The units of work of ``inputs``, in input order (problems keep their place);
+    with ``spans``, lines of regular files as :class:`Span` rather than bytes."""
+    files: list[Input] = []
+    for item in inputs:
+        if isinstance(item, Input) and item.kind == "json":
+            files.append(item)
+            if len(files) < FILES_PER_UNIT:
+                continue
+        if files:
+            yield Files(tuple(files))
+            files = []
+        if isinstance(item, InputProblem):
+            yield item
+        elif item.kind != "json":
+            yield from _stream(item, stdin, block, spans and item.size is not None)
+    if files:
+        yield Files(tuple(files))
+
+
+def _stream(item: Input, stdin: Source, block: int, spans: bool) -> Iterator[Unit]:
+    if item.path == STDIN:
+        yield from _read(item, stdin, block, None)
+        return
+    try:
+        handle = Path(item.path).open("rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        yield InputProblem(item.label, None, f"cannot read the file: {_reason(exc)}")
+        return
+    with handle:
+        yield from _read(item, handle, block, item.path if spans else None)
+
+
+def _read(item: Input, handle: Source, block: int, path: str | None) -> Iterator[Unit]:
+    try:
+        chunks = _chunks(handle, block)
+        if item.kind == "sniff":
+            head, complete = _head(chunks)
+            if complete and _is_document(head):
+                yield from _document(item.label, head)
+                return
+            chunks = _prepend(head, chunks)
+        yield from _line_blocks(item.label, chunks, path)
+    except ReadError as exc:
+        yield InputProblem(item.label, None, f"reading stopped: {exc}")
+
+
+def _chunks(handle: Source, size: int) -> Iterator[bytes]:
+    try:
+        while chunk := handle.read1(size):  # what is there, without waiting for more
+            yield chunk
+    except OSError as exc:  # e.g. EIO, or a folder given as standard input
+        raise ReadError(_reason(exc)) from None
+
+
+class ReadError(Exception):
+    """An input failed while being read (its earlier lines were already screened)."""
+
+
+def _prepend(head: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    if head:
+        yield head
+    yield from chunks
+
+
+def _head(chunks: Iterator[bytes]) -> tuple[bytes, bool]:
+    """Enough of a sniffed input to decide: up to its first non-blank line when that is a
+    whole object, else all of it up to just over MAX_DOCUMENT; and whether that is all."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        first = _first_line(head)
+        if (first is not None and _whole_object(first.strip())) or len(head) > MAX_DOCUMENT:
+            return head, False
+    return head, True
+
+
+def _first_line(data: bytes) -> bytes | None:
+    """The first non-blank line, once it is complete."""
+    rest = data.lstrip()
+    cut = rest.find(b"\n")
+    return rest[:cut] if cut >= 0 else None
+
+
+def _is_document(data: bytes) -> bool:
+    """Whether a small sniffed input is one JSON document rather than JSON Lines: its
+    first line is not a whole object, and it parses, or opens like a pretty-printed
+    document, or no later line is a whole object either (then it is one broken document,
+    reported once; otherwise JSON Lines with a broken first line, whose others count)."""
+    lines = data.strip().split(b"\n")
+    first = lines[0].strip()
+    if _whole_object(first):
+        return False
+    if first in (b"{", b"["):
+        return True
+    try:
+        json.loads(data)
+    except (ValueError, RecursionError):
+        return not any(_whole_object(line.strip()) for line in lines[1:])
+    return True
+
+
+def _whole_object(line: bytes) -> bool:
+    return line.startswith(b"{") and line.endswith(b"}")
+
+
+def _document(label: str, data: bytes) -> Iterator[Unit]:
+    if not data or data.isspace():
+        yield InputProblem(label, None, "empty: no profile was given")
+    else:
+        yield Document(label, data)
+
+
+def _line_blocks(label: str, chunks: Iterator[bytes], path: str | None) -> Iterator[Unit]:
+    """Blocks of whole lines (as :class:`Span` of ``path`` when given). A line over
+    MAX_DOCUMENT becomes a problem and is skipped without being held; the first bytes
+    decide whether the input is text at all."""
+    line, carry, skipping, content = 1, b"", False, False
+    start = 0  # where ``carry`` starts in the input
+    for chunk in chunks:
+        if not content:
+            problem = not_text(chunk)
+            if problem:
+                yield InputProblem(label, None, problem)
+                return
+            content = not chunk.isspace()
+        if skipping:
+            cut = chunk.find(b"\n")
+            start += len(chunk) if cut < 0 else cut + 1
+            if cut < 0:
+                continue
+            chunk, skipping, line = chunk[cut + 1 :], False, line + 1
+        data = carry + chunk if carry else chunk
+        end = data.rfind(b"\n") + 1
+        if end:
+            newlines = data.count(b"\n", 0, end)
+            yield _block(label, path, line, start, data, end, newlines)
+            line += newlines
+        carry, start = data[end:], start + end
+        if len(carry) > MAX_DOCUMENT:
+            yield InputProblem(f"{label}:{line}", None, TOO_LONG)
+            carry, start, skipping = b"", start + len(carry), True
+    if carry:
+        yield _block(label, path, line, start, carry, len(carry), 0)
+    if not content:
+        yield InputProblem(label, None, "empty: no profile was given")
+
+
+def _block(
+    label: str, path: str | None, line: int, start: int, data: bytes, end: int, newlines: int
+) -> Lines | Span:
+    """``data[:end]``, or where it is in the file at ``path``."""
+    if path is None:
+        return Lines(label, line, data[:end])
+    return Span(label, path, line, start, end, newlines)
+
+
+def read_span(span: Span) -> Lines | InputProblem:
+    """The lines a :class:`Span` points to, if the file still holds them."""
+    try:
+        with Path(span.path).open("rb") as handle:
+            data = os.pread(handle.fileno(), span.length, span.offset)
+    except OSError as exc:
+        return InputProblem(span.label, None, f"reading stopped: {_reason(exc)}")
+    if len(data) != span.length or data.count(b"\n") != span.newlines:
+        return InputProblem(f"{span.label}:{span.first}", None, CHANGED)
+    return Lines(span.label, span.first, data)
+
+
+def not_text(data: bytes) -> str | None:
+    """Why these first bytes of an input cannot be JSON text, if they cannot."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text: save it as UTF-8"
+    if b"\x00" in data[:8192]:
+        return "binary data, not JSON text"
+    return None
+
+
+def describe_bytes(data: bytes) -> str | None:
+    """A reason that comes before any JSON error: not text, or not UTF-8."""
+    reason = not_text(data) or ("binary data, not JSON text" if b"\x00" in data else None)
+    if reason:
+        return reason
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (invalid byte {data[exc.start]:#04x} at byte {exc.start + 1})"
+    return None
+
+
+def read_document(item: Input) -> bytes | InputProblem:
+    """A JSON file's bytes, refused unread when it is larger than MAX_DOCUMENT."""
+    try:
+        with Path(item.path).open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_DOCUMENT:
+                return InputProblem(item.label, None, _too_large(info.st_size))
+            data = handle.read(MAX_DOCUMENT + 1)
+    except OSError as exc:
+        return InputProblem(item.label, None, f"cannot read the file: {_reason(exc)}")
+    if len(data) > MAX_DOCUMENT:
+        return InputProblem(item.label, None, _too_large(None))
+    if not data or data.isspace():
+        return InputProblem(item.label, None, "the file is empty")
+    return data
+
+
+def _too_large(size: int | None) -> str:
+    what = f"{size:,} bytes" if size is not None else "more than 1 MiB"
+    return f"the file is {what}; a profile file may be at most 1 MiB ({MAX_DOCUMENT:,} bytes)"
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()

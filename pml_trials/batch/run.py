@@ -1,0 +1,140 @@
+"""A batch from inputs to report: read, screen (here or in workers), write in order.
+
+The report is written as it is produced: the header, then each unit's patients and
+problems in input order, then the closing. Problems and duplicate ids also go to the
+reporter (stderr), one line each. Nothing here stops for bad input; only a broken
+worker or a criteria file changed mid-run ends a batch early.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from pml_trials.batch.duplicates import DuplicateIds
+from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.batch.parallel import WorkerSetup, cpu_count, screen_in_workers
+from pml_trials.batch.progress import Reporter
+from pml_trials.batch.read import BLOCK, WORKER_BLOCK, Source, peek, units
+from pml_trials.batch.screening import Done, Joined, Screener
+from pml_trials.batch.spool import Spooled
+from pml_trials.errors import CriteriaError
+from pml_trials.render.base import InputProblem, ReportWriter, Tally
+from pml_trials.studies.model import Study
+
+# Below this much input one process is as fast: starting workers and loading the studies
+# in each costs about what screening 20 MB of full profiles saves (bench/batch_scale.py).
+PARALLEL_BYTES = 32 * 1_048_576
+# Standard input cannot be measured, only read: this much, there at once, counts as large
+# (held in memory until screened, so kept small).
+STDIN_PEEK = 4 * 1_048_576
+
+
+class Writable(Protocol):
+    """Where the report goes (:class:`~.output.Output`)."""
+
+    def write(self, text: str, /) -> None: ...
+
+    def copy_file(self, path: str, /) -> None: ...
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One run: what to read, what to screen against, how to write it."""
+
+    found: Sequence[Input | InputProblem]
+    studies: Sequence[Study]
+    as_of: date
+    writer: ReportWriter
+    setup: WorkerSetup  # how a worker process rebuilds the screener
+
+
+def choose_workers(
+    requested: int, found: Sequence[Input | InputProblem], stdin: Source
+) -> tuple[int, Source]:
+    """``requested`` workers, or for 0 one process for small inputs and every CPU for
+    large ones (PARALLEL_BYTES of files, or STDIN_PEEK of standard input read ahead);
+    and the standard input to read from now."""
+    if requested:
+        return requested, stdin
+    size = sum(item.size or 0 for item in found if isinstance(item, Input))
+    if size < PARALLEL_BYTES and any(isinstance(i, Input) and i.path == STDIN for i in found):
+        stdin, ahead = peek(stdin, STDIN_PEEK)
+        size = PARALLEL_BYTES if ahead >= STDIN_PEEK else size + ahead
+    return (cpu_count() if size >= PARALLEL_BYTES else 1), stdin
+
+
+def run_batch(
+    batch: Batch, workers: int, out: Writable, reporter: Reporter, stdin: Source
+) -> Tally:
+    """Screen every input and write the report; the tally counts patients and problems."""
+    parallel = workers > 1
+    work = units(batch.found, stdin, WORKER_BLOCK if parallel else BLOCK, spans=parallel)
+    results: Iterator[Done]
+    if not parallel:
+        screener = Screener(batch.studies, batch.as_of, batch.writer)
+        results = map(screener.process, work)
+    else:
+        results = screen_in_workers(work, batch.setup, workers, in_flight=2 * workers + 2)
+    return write_report(results, batch.writer, [s.id for s in batch.studies], out, reporter)
+
+
+def write_report(
+    results: Iterable[Done],
+    writer: ReportWriter,
+    study_ids: Sequence[str],
+    out: Writable,
+    reporter: Reporter,
+) -> Tally:
+    """Write the header, each unit's part as it comes, and the closing."""
+    tally = Tally()
+    duplicates = DuplicateIds()
+    out.write(writer.header())
+    for done in results:
+        if done.fatal:
+            raise CriteriaError(done.fatal)
+        _write_unit(done, writer, out, tally, reporter)
+        _check_duplicates(done, duplicates, reporter)
+        for verdicts, count in done.verdicts.items():
+            tally.add_verdicts(study_ids, verdicts, count)
+        reporter.advance(done.size, len(done.patients))
+    for part in writer.closing(tally):
+        out.write(part)
+    return tally
+
+
+def _write_unit(
+    done: Done, writer: ReportWriter, out: Writable, tally: Tally, reporter: Reporter
+) -> None:
+    """A unit's patients and problems as the writer emits them, in input order."""
+    parts = []
+    for item in done.items:
+        if isinstance(item, InputProblem):
+            tally.problems += 1
+            reporter.message(item.line())
+            parts.append(writer.problem(item))
+        elif isinstance(item, Joined):
+            parts.append(item.text)
+        elif isinstance(item, Spooled):
+            out.write("".join(parts))
+            parts = []
+            out.copy_file(item.path)
+        else:
+            parts.append(writer.emit(item))
+    out.write("".join(parts))
+
+
+def _check_duplicates(done: Done, duplicates: DuplicateIds, reporter: Reporter) -> None:
+    full = duplicates.full
+    for patient_id, source, first in duplicates.check(done.patients):
+        reporter.message(
+            f"{source}: patient_id: warning: '{patient_id}' is also the id in {first} "
+            "(both were screened)"
+        )
+    if duplicates.full and not full:
+        reporter.message(
+            f"pml-trials: note: repeated patient ids are looked for among the first "
+            f"{duplicates.limit:,} patients only"
+        )

@@ -1,0 +1,184 @@
+"""Screening one unit of work: validate, screen and render each profile in it.
+
+This runs in the main process (one worker) or in each worker process, and is the same
+code either way. What it sends back, :class:`Done`, is small and picklable: the
+rendered patients and the problems in input order, each patient's id and source (for
+the duplicate check), and counts of verdicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from operator import itemgetter
+from typing import Any
+
+from pml_trials.batch.read import (
+    MAX_DOCUMENT,
+    TOO_LONG,
+    Document,
+    Files,
+    Lines,
+    Span,
+    Unit,
+    describe_bytes,
+    read_document,
+    read_span,
+    unit_size,
+)
+from pml_trials.engine import screen
+from pml_trials.profile.validate import InvalidProfileError, validate_json
+from pml_trials.render.base import InputProblem, ReportWriter
+from pml_trials.studies.model import Study
+from pml_trials.verdict import Verdict
+
+_VERDICT = itemgetter(0)
+_LINE_1 = re.compile(r" at line 1 column (\d+)$")  # a JSON Lines line is its own line 1
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """The text of ``count`` consecutive patients, for formats whose ``emit`` writes what
+    ``render`` returned as it is (csv, jsonl): joined in the worker, the main process
+    has one string to write instead of one object per patient."""
+
+    text: str
+    count: int
+
+
+@dataclass(slots=True)
+class Done:
+    """What screening a unit produced."""
+
+    items: list[Any] = field(default_factory=list)  # rendered, Joined, InputProblem
+    patients: list[tuple[str, str]] = field(default_factory=list)  # (patient_id, source)
+    verdicts: Counter[tuple[Verdict, ...]] = field(default_factory=Counter)
+    size: int = 0  # bytes of input covered
+    fatal: str | None = None  # the worker could not start (the run must stop)
+
+
+def join(run: list[str]) -> Joined:
+    return Joined("".join(run), len(run))
+
+
+class Screener:
+    """Screens units against ``studies`` and renders each result with ``writer``.
+
+    When the writer's ``emit`` passes text through unchanged, each run of rendered
+    patients is handed to ``pack`` (by default joined into one :class:`Joined`).
+    """
+
+    def __init__(
+        self,
+        studies: Sequence[Study],
+        as_of: date,
+        writer: ReportWriter,
+        pack: Callable[[list[str]], Any] = join,
+    ) -> None:
+        self.studies = tuple(studies)
+        self.as_of = as_of
+        self.render = writer.render
+        self.pack = pack if type(writer).emit is ReportWriter.emit else None
+
+    def process(self, unit: Unit) -> Done:
+        done = self._process(unit)
+        if self.pack is not None:
+            done.items = _packed(done.items, self.pack)
+        return done
+
+    def _process(self, unit: Unit) -> Done:
+        done = Done(size=unit_size(unit))
+        if isinstance(unit, Span):
+            lines = read_span(unit)
+            if isinstance(lines, InputProblem):
+                done.items.append(lines)
+            else:
+                self._lines(lines, done)
+        elif isinstance(unit, Lines):
+            self._lines(unit, done)
+        elif isinstance(unit, Files):
+            for item in unit.inputs:
+                data = read_document(item)
+                if isinstance(data, InputProblem):
+                    done.items.append(data)
+                else:
+                    self._one(data, item.label, None, done)
+        elif isinstance(unit, Document):
+            self._one(unit.data, unit.label, None, done)
+        else:
+            done.items.append(unit)
+        return done
+
+    def _lines(self, unit: Lines, done: Done) -> None:
+        """Each line as a document. This is the loop a large batch spends its time in,
+        so it is :meth:`_one` written out, with its names bound once."""
+        label, number = unit.label, unit.first - 1
+        items, patients, verdicts = done.items, done.patients, []
+        studies, as_of, render = self.studies, self.as_of, self.render
+        for line in unit.data.split(b"\n"):
+            number += 1
+            if not line or line.isspace():
+                continue  # blank lines separate nothing and are allowed
+            if len(line) > MAX_DOCUMENT:
+                items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
+                continue
+            try:
+                profile = validate_json(line, source=label, line=number)
+            except InvalidProfileError as exc:
+                items.extend(_problems(exc, line, label, number))
+                continue
+            source = f"{label}:{number}"
+            result = screen(profile, studies, as_of, source)
+            items.append(render(result))
+            patients.append((result.patient_id, source))
+            verdicts.append(tuple(map(_VERDICT, result.outcomes)))
+        done.verdicts.update(verdicts)
+
+    def _one(self, data: bytes, label: str, line: int | None, done: Done) -> None:
+        """Validate, screen and render one document (a file, or line ``line``)."""
+        try:
+            profile = validate_json(data, source=label, line=line)
+        except InvalidProfileError as exc:
+            done.items.extend(_problems(exc, data, label, line))
+            return
+        source = label if line is None else f"{label}:{line}"
+        result = screen(profile, self.studies, self.as_of, source)
+        done.items.append(self.render(result))
+        done.patients.append((result.patient_id, source))
+        done.verdicts[tuple(map(_VERDICT, result.outcomes))] += 1
+
+
+def _packed(items: list[Any], pack: Callable[[list[str]], Any]) -> list[Any]:
+    """Each run of rendered text packed as one item; problems keep their place."""
+    out: list[Any] = []
+    run: list[str] = []
+    for item in items:
+        if isinstance(item, InputProblem):
+            if run:
+                out.append(pack(run))
+                run = []
+            out.append(item)
+        else:
+            run.append(item)  # text: pack is used only with formats that render text
+    if run:
+        out.append(pack(run))
+    return out
+
+
+def _problems(
+    exc: InvalidProfileError, data: bytes, label: str, line: int | None
+) -> Iterator[InputProblem]:
+    """One problem per thing wrong; bytes that are not UTF-8 text say so first."""
+    source = label if line is None else f"{label}:{line}"
+    reason = describe_bytes(data)
+    if reason:
+        yield InputProblem(source, None, reason)
+        return
+    for problem in exc.problems:
+        message = problem.message
+        if line is not None:
+            message = _LINE_1.sub(r" at column \1", message)
+        yield InputProblem(source, problem.field, message)

@@ -1,0 +1,338 @@
+"""``--format json`` and ``--format jsonl``: the result contract of ``RESULTS.md``.
+
+:func:`result_object` builds the contract's result object for one patient from the
+engine's views; it is the reference, and what other formats may reuse. The writers do
+not call it per patient: :class:`ResultEncoder` compiles the studies once into text
+pieces with slots for what varies (criterion values, verdicts, field values), so one
+patient's JSON costs a few C-level calls (issue 8 asks jsonl for at least 0.25x the
+throughput of validation alone). Tests hold the two to the same JSON for the example
+patients and for generated ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date
+from json.encoder import encode_basestring
+from operator import itemgetter
+from pathlib import Path
+from typing import IO, Any
+
+from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.result import Outcome
+from pml_trials.profile.fields import BY_KEY, FIELDS
+from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
+from pml_trials.rules.nodes import SCREENING_DATE
+from pml_trials.studies.model import Study
+from pml_trials.verdict import Verdict, status
+
+# -- the contract's objects, built plainly ------------------------------------------------
+
+
+def result_object(result: ScreeningResult) -> dict[str, Any]:
+    """One patient's entry of ``results``: every trial, every criterion, as RESULTS.md."""
+    return {
+        "patient_id": result.patient_id,
+        "source": result.source,
+        "screening_date": result.screening_date.isoformat(),
+        "trials": [trial_object(trial) for trial in result],
+    }
+
+
+def trial_object(trial: TrialResult) -> dict[str, Any]:
+    return {
+        "trial_id": trial.study.id,
+        "verdict": trial.verdict.value,
+        "criteria": [criterion_object(c) for c in trial.criteria],
+        "missing_fields": list(trial.missing_fields),
+    }
+
+
+def criterion_object(result: CriterionResult) -> dict[str, Any]:
+    return {
+        "id": result.criterion.id,
+        "kind": result.criterion.kind,
+        "value": result.value,
+        "status": result.status,
+        "fields": {key: json_value(value) for key, value in result.fields.items()},
+    }
+
+
+def json_value(value: Any) -> Any:
+    """A profile value as JSON holds it: dates as ISO strings, lists as lists."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return list(value) if isinstance(value, list | tuple) else value
+
+
+def study_object(study: Study) -> dict[str, Any]:
+    """A study in the report's ``studies``: where each criterion's wording lives, once."""
+    return {
+        "id": study.id,
+        "category": study.category,
+        "title": study.title,
+        "registry_ids": list(study.registry_ids),
+        "file": display_path(study.path),
+        "sha256": study.sha256,
+        "last_reviewed": study.last_reviewed.isoformat(),
+        "definitions": dict(study.definitions),
+        "criteria": [
+            {"id": c.id, "kind": c.kind, "text": c.text, "source": c.source, "rule": c.rule}
+            for c in study.criteria
+        ],
+    }
+
+
+def problem_object(problem: InputProblem) -> dict[str, Any]:
+    return {"source": problem.source, "field": problem.field, "message": problem.message}
+
+
+def display_path(path: Path) -> str:
+    """A criteria file as a reader can find it: relative to the working directory when
+    inside it (``criteria/cmx001.toml``), else as loaded."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
+
+
+# -- the same objects as text, fast --------------------------------------------------------
+
+_SEP = "\x1f"  # separates the values of one C-level encode; JSON escapes it inside strings
+_VERDICT = -1  # marker, in a study's text pieces, for the verdict (criteria are 0, 1, ...)
+_CACHE_LIMIT = 512  # outcomes whose text is remembered, per study (~2 KB each)
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+Piece = list[str | int]  # literal text, and markers for what a study's outcome decides
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a profile value")
+
+
+def _scalar_encoder() -> Callable[[list[Any]], str]:
+    """A JSON encoder of a list of values separated by _SEP. The C encoder is built once
+    here (``JSONEncoder.encode`` would rebuild it on every call: a tenth of this
+    format's time); without the C accelerator, the standard encoder."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return json.JSONEncoder(
+            separators=(_SEP, ":"), default=_iso, ensure_ascii=False, check_circular=False
+        ).encode
+    encode = make(None, _iso, encode_basestring, None, ":", _SEP, False, False, True)
+    return lambda values: "".join(encode(values, 0))
+
+
+class _Program:
+    """The text of a result as constant pieces and numbered slots, in order.
+
+    A piece belongs to the whole result (owner None) or to one study (owner = its index):
+    a study's pieces hold markers for its verdict and its criteria's values, which are
+    filled in once per distinct outcome, not once per patient.
+    """
+
+    def __init__(self, studies: int) -> None:
+        self.pieces: list[list[Piece]] = [[] for _ in range(studies + 1)]  # last: None
+        self.order: list[tuple[int | None, int]] = []  # (owner, piece) or (None, -1 - slot)
+        self._open: int | bool | None = False  # owner of the piece being written, if any
+
+    def text(self, owner: int | None, *parts: str | int) -> None:
+        if self._open is False or self._open != owner:
+            self.pieces[-1 if owner is None else owner].append([])
+            self.order.append((owner, len(self.pieces[-1 if owner is None else owner]) - 1))
+            self._open = owner
+        self.pieces[-1 if owner is None else owner][-1].extend(parts)
+
+    def slot(self, index: int) -> None:
+        self.order.append((None, -1 - index))
+        self._open = False
+
+
+class ResultEncoder:
+    """``encode(result)`` is ``json.dumps(result_object(result))`` in compact form, ending
+    with ``end`` instead of the closing brace (so JSON Lines can add a key)."""
+
+    def __init__(self, studies: Sequence[Study], end: str = "}") -> None:
+        self.studies = tuple(studies)
+        read = {key for study in studies for c in study.criteria for key in c.fields}
+        read.discard(SCREENING_DATE)  # the date counted to, given or not: its own slot
+        ordered = [spec.key for spec in FIELDS if spec.key in read]
+        self.scalar_keys = tuple(k for k in ordered if BY_KEY[k].kind != "enum_list")
+        self.list_keys = tuple(k for k in ordered if BY_KEY[k].kind == "enum_list")
+        self.choices = {k: {c: json.dumps(c) for c in BY_KEY[k].choices} for k in self.list_keys}
+        self.scalars = _scalar_encoder()
+        # The slots encode() fills, in order: patient id, source, screening date; the
+        # field values; each study's missing fields. Then come the constant pieces.
+        keys = (*self.scalar_keys, *self.list_keys)
+        self._field_slot = {k: 3 + i for i, k in enumerate(keys)}
+        self._field_slot[SCREENING_DATE] = 2
+        self._variables = 3 + len(keys) + len(self.studies)
+        program = self._program(end)
+        self._constants: list[str] = ["".join(map(str, piece)) for piece in program.pieces[-1]]
+        self._study_pieces = program.pieces[:-1]
+        self._cache: list[dict[Any, tuple[str, ...]]] = [{} for _ in self.studies]
+        offsets = [self._variables + len(self._constants)]
+        for pieces in self._study_pieces:
+            offsets.append(offsets[-1] + len(pieces))
+        self.getter = itemgetter(
+            *(
+                -1 - index
+                if index < 0
+                else (self._variables + index if owner is None else offsets[owner] + index)
+                for owner, index in program.order
+            )
+        )
+
+    def _program(self, end: str) -> _Program:
+        program = _Program(len(self.studies))
+        program.text(None, '{"patient_id":')
+        program.slot(0)
+        program.text(None, ',"source":')
+        program.slot(1)
+        program.text(None, ',"screening_date":')
+        program.slot(2)
+        program.text(None, ',"trials":[')
+        for number, study in enumerate(self.studies):
+            head = f'{"," if number else ""}{{"trial_id":{json.dumps(study.id)},"verdict":'
+            program.text(number, head, _VERDICT, ',"criteria":[')
+            for index, criterion in enumerate(study.criteria):
+                program.text(number, "," if index else "", f'{{"id":{json.dumps(criterion.id)}')
+                program.text(number, f',"kind":"{criterion.kind}",', index, ',"fields":{')
+                for position, key in enumerate(criterion.fields):
+                    program.text(number, ("," if position else "") + f"{json.dumps(key)}:")
+                    program.slot(self._field_slot[key])
+                program.text(number, "}}")
+            program.text(number, '],"missing_fields":')
+            program.slot(self._variables - len(self.studies) + number)
+            program.text(number, "}")
+        program.text(None, "]" + end)
+        return program
+
+    def encode(self, result: ScreeningResult) -> str:
+        get = result.profile.get
+        slots = [
+            encode_basestring(result.patient_id),
+            encode_basestring(result.source),
+            f'"{result.screening_date.isoformat()}"',
+        ]
+        if self.scalar_keys:
+            slots += self.scalars([*map(get, self.scalar_keys)])[1:-1].split(_SEP)
+        for key in self.list_keys:
+            slots.append(self._list(key, get(key)))
+        outcomes = result.outcomes
+        for study, (verdict, values) in zip(self.studies, outcomes, strict=True):
+            needs = verdict is Verdict.NEEDS_INFORMATION
+            slots.append(self._missing(result, study, verdict, values) if needs else "[]")
+        slots += self._constants
+        for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
+            pieces = cache.get(outcome)
+            slots += pieces if pieces is not None else self._pieces(number, outcome)
+        return "".join(self.getter(slots))
+
+    def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
+        """A study's constant text for one outcome: its verdict and criterion values."""
+        verdict, values = outcome
+        criteria = self.studies[number].criteria
+        texts: dict[int, str] = {_VERDICT: json.dumps(verdict.value)}
+        for index, (criterion, value) in enumerate(zip(criteria, values, strict=True)):
+            shown = json.dumps(status(criterion.kind, value))
+            texts[index] = f'"value":{json.dumps(value)},"status":{shown}'
+        pieces = tuple(
+            "".join(p if isinstance(p, str) else texts[p] for p in piece)
+            for piece in self._study_pieces[number]
+        )
+        if len(self._cache[number]) < _CACHE_LIMIT:
+            self._cache[number][outcome] = pieces
+        return pieces
+
+    def _list(self, key: str, value: list[str] | None) -> str:
+        if value is None:
+            return "null"
+        return "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
+
+    @staticmethod
+    def _missing(
+        result: ScreeningResult, study: Study, verdict: Verdict, values: tuple[bool | None, ...]
+    ) -> str:
+        trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
+        return _compact(list(trial.missing_fields))
+
+
+# -- the writers ------------------------------------------------------------------------------
+
+
+class JsonWriter(ReportWriter):
+    """One JSON document, streamed: the run and its studies, then ``results`` one per line
+    as they come, then ``errors`` (held in a temporary file past 1 MiB) and the end."""
+
+    def __init__(self, run: RunInfo) -> None:
+        super().__init__(run)
+        self._encoder: ResultEncoder | None = None
+        self._results = 0
+        self._errors = 0
+        self._spool: IO[str] | None = None
+
+    def header(self) -> str:
+        run = self.run
+        head = {
+            "tool": {"name": "pml-trials", "version": run.tool_version},
+            "screened_at": run.screened_at,
+            "disclaimer": run.disclaimer,
+            "as_of": run.as_of.isoformat(),
+            "studies": [study_object(study) for study in run.studies],
+        }
+        text = json.dumps(head, indent=2, ensure_ascii=False)
+        return text[: -len("\n}")] + ',\n  "results": ['
+
+    def render(self, result: ScreeningResult) -> str:
+        if self._encoder is None:  # compiled on first use: in the process that renders
+            self._encoder = ResultEncoder(self.run.studies)
+        return self._encoder.encode(result)
+
+    def emit(self, chunk: Any) -> str:
+        self._results += 1
+        return ("\n    " if self._results == 1 else ",\n    ") + str(chunk)
+
+    def problem(self, problem: InputProblem) -> str:
+        if self._spool is None:
+            self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in closing()
+                max_size=1 << 20, mode="w+", encoding="utf-8"
+            )
+        self._spool.write(_compact(problem_object(problem)) + "\n")
+        self._errors += 1
+        return ""
+
+    def footer(self, tally: Tally) -> str:
+        return "".join(self.closing(tally))
+
+    def closing(self, tally: Tally) -> Iterator[str]:
+        yield ("\n  ]" if self._results else "]") + ',\n  "errors": ['
+        if self._spool is not None:
+            self._spool.seek(0, os.SEEK_SET)
+            for number, line in enumerate(self._spool):
+                yield ("\n    " if number == 0 else ",\n    ") + line.rstrip("\n")
+            self._spool.close()
+            self._spool = None
+        yield ("\n  ]" if self._errors else "]") + "\n}\n"
+
+
+class JsonlWriter(ReportWriter):
+    """One result object per line, each with the disclaimer as its last key; errors go
+    to stderr only (the batch prints them)."""
+
+    def __init__(self, run: RunInfo) -> None:
+        super().__init__(run)
+        self._encoder: ResultEncoder | None = None
+
+    def render(self, result: ScreeningResult) -> str:
+        if self._encoder is None:
+            end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
+            self._encoder = ResultEncoder(self.run.studies, end=end)
+        return self._encoder.encode(result)

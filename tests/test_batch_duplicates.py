@@ -1,0 +1,43 @@
+"""Repeated patient ids: found within a unit and across units, named while few, then by
+hash, and never remembered beyond a fixed number (memory stays flat)."""
+
+from __future__ import annotations
+
+from pml_trials.batch.duplicates import EARLIER, DuplicateIds
+
+
+def unit(*ids: str, at: str = "f") -> list[tuple[str, str]]:
+    return [(patient_id, f"{at}:{n}") for n, patient_id in enumerate(ids, start=1)]
+
+
+def test_no_repeat_no_warning() -> None:
+    seen = DuplicateIds()
+    assert seen.check(unit("a", "b", "c")) == []
+    assert seen.check(unit("d", "e", at="g")) == []
+
+
+def test_a_repeat_across_units_names_the_first_source() -> None:
+    seen = DuplicateIds()
+    seen.check(unit("a", "b"))
+    assert seen.check(unit("c", "b", at="g")) == [("b", "g:2", "f:2")]
+
+
+def test_a_repeat_within_one_unit_and_its_third_occurrence() -> None:
+    seen = DuplicateIds()
+    assert seen.check(unit("a", "b", "a", "a")) == [("a", "f:3", "f:1"), ("a", "f:4", "f:1")]
+
+
+def test_past_the_named_ids_repeats_are_found_by_hash() -> None:
+    seen = DuplicateIds(named=2, hashed=3)
+    assert seen.check(unit("a", "b", "c", "d")) == []
+    assert len(seen.first) == 2 and len(seen.hashes) == 2
+    assert seen.check(unit("d", "a", at="g")) == [("d", "g:1", EARLIER), ("a", "g:2", "f:1")]
+
+
+def test_memory_is_bounded_and_the_end_of_the_check_is_known() -> None:
+    seen = DuplicateIds(named=2, hashed=3)
+    seen.check(unit(*(f"p{n}" for n in range(100))))
+    assert len(seen.first) == 2 and len(seen.hashes) == 3
+    assert seen.full and seen.limit == 5
+    assert seen.check(unit("p4")) == [("p4", "f:1", EARLIER)]
+    assert seen.check(unit("p50")) == []  # not remembered: the documented limit

@@ -1,0 +1,158 @@
+"""Screening in worker processes: output in input order, identical to one process,
+a bounded number of units in flight, and workers that refuse changed criteria."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pml_trials.batch.inputs import Input
+from pml_trials.batch.parallel import WorkerSetup, cpu_count, screen_in_workers
+from pml_trials.batch.read import Lines, Span, Unit, read_span
+from pml_trials.batch.run import PARALLEL_BYTES, STDIN_PEEK, choose_workers
+from pml_trials.cli.app import app
+from pml_trials.render.base import InputProblem, RunInfo
+from pml_trials.studies.load import bundled_dir
+from pml_trials.studies.model import Study
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def generated_lines(count: int) -> str:
+    """``count`` JSON Lines: the example patients in turn under new ids, every 97th line
+    invalid, so problems must keep their place too."""
+    examples = sorted((ROOT / "examples/patients").glob("*.json"))
+    lines = []
+    for number in range(count):
+        profile = json.loads(examples[number % len(examples)].read_text("utf-8"))
+        profile["patient_id"] = f"gen-{number:05d}"
+        if number % 97 == 0:
+            profile["age_years"] = -1
+        lines.append(json.dumps(profile))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def big_jsonl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("batch") / "generated.jsonl"
+    path.write_text(generated_lines(2500), encoding="utf-8")  # ~4 MB: about 16 units
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_two_workers_write_exactly_what_one_process_writes(
+    big_jsonl: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PML_TRIALS_NOW", "2026-11-25T19:20:00Z")
+    runs = {
+        workers: runner.invoke(
+            app,
+            ["screen", str(big_jsonl), "-f", fmt, "-w", workers, "--as-of", "2026-11-25"],
+            catch_exceptions=False,
+        )
+        for workers in ("1", "2")
+    }
+    assert runs["1"].exit_code == runs["2"].exit_code == 3
+    assert runs["1"].stdout == runs["2"].stdout
+    assert runs["1"].stderr == runs["2"].stderr
+    if fmt == "jsonl":
+        ids = [json.loads(line)["patient_id"] for line in runs["2"].stdout.splitlines()]
+        expected = [f"gen-{n:05d}" for n in range(2500) if n % 97]
+        assert ids == expected
+        assert runs["2"].stderr.count("age_years: -1 is below the minimum") == 26
+
+
+def setup_for(
+    studies: tuple[Study, ...], digests: tuple[tuple[str, str], ...] | None = None
+) -> WorkerSetup:
+    run = RunInfo(studies, "2026-11-25T19:20:00Z", date(2026, 11, 25))
+    setup = WorkerSetup.of([bundled_dir()], studies, run, "csv")
+    return setup if digests is None else replace(setup, studies=digests)
+
+
+def test_no_more_than_in_flight_units_are_read_ahead(studies: tuple[Study, ...]) -> None:
+    pulled = 0
+
+    def counted() -> Iterator[Unit]:
+        nonlocal pulled
+        for number in range(40):
+            pulled += 1
+            yield Lines("x.jsonl", number + 1, b'{"patient_id": "p"}\n')
+
+    results = screen_in_workers(counted(), setup_for(studies), workers=2, in_flight=4)
+    first = next(results)
+    assert pulled <= 4
+    rest = list(results)
+    assert pulled == 40 and len(rest) == 39
+    assert [d.patients[0][1] for d in [first, *rest]] == [f"x.jsonl:{n}" for n in range(1, 41)]
+
+
+def test_problems_found_while_reading_keep_their_place(studies: tuple[Study, ...]) -> None:
+    problem = InputProblem("gone.json", None, "no such file or directory")
+    units: list[Unit] = [Lines("a.jsonl", 1, b'{"patient_id": "a"}'), problem]
+    done = list(screen_in_workers(units, setup_for(studies), workers=2, in_flight=2))
+    assert done[1].items == [problem] and done[0].patients == [("a", "a.jsonl:1")]
+
+
+def test_a_worker_refuses_criteria_that_changed_since_the_run_began(
+    studies: tuple[Study, ...],
+) -> None:
+    changed = (("cmx001", "0" * 64),)
+    (done,) = screen_in_workers([Lines("a.jsonl", 1, b"{}")], setup_for(studies, changed), 2, 2)
+    assert done.fatal is not None and "changed on disk while screening" in done.fatal
+
+
+def test_automatic_workers_one_for_small_inputs_all_cpus_for_large() -> None:
+    small = [Input("a.json", "a.json", "json", 2000)]
+    large = [Input("a.jsonl", "a.jsonl", "lines", PARALLEL_BYTES)]
+    stdin = io.BytesIO()
+    assert choose_workers(0, small, stdin)[0] == 1
+    assert choose_workers(0, large, stdin)[0] == cpu_count()
+    assert choose_workers(3, small, stdin)[0] == 3
+
+
+def test_automatic_workers_read_ahead_on_stdin_and_give_every_byte_back() -> None:
+    piped = [Input("-", "-", "sniff", None)]
+    data = b"x" * (STDIN_PEEK + 10)
+    workers, stdin = choose_workers(0, piped, io.BytesIO(data))
+    assert workers == cpu_count()
+    assert b"".join(iter(lambda: stdin.read1(65536), b"")) == data
+    assert choose_workers(0, piped, io.BytesIO(b"{}\n"))[0] == 1
+
+
+def test_two_workers_write_a_report_file_and_read_standard_input_alike(
+    big_jsonl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PML_TRIALS_NOW", "2026-11-25T19:20:00Z")
+    reports = {}
+    for workers in ("1", "2"):
+        report = tmp_path / f"report-{workers}.jsonl"
+        args = ["screen", "-", "-w", workers, "-o", str(report), "--as-of", "2026-11-25"]
+        result = runner.invoke(app, args, input=big_jsonl.read_bytes(), catch_exceptions=False)
+        assert result.exit_code == 3
+        reports[workers] = report.read_text("utf-8")
+    assert reports["1"] == reports["2"]
+    assert reports["2"].count("\n") == 2500 - 26
+    assert json.loads(reports["2"].splitlines()[0])["source"] == "-:2"  # line 1 is invalid
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report-1.jsonl", "report-2.jsonl"]
+
+
+def test_a_span_of_a_file_that_changed_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b'{"patient_id": "a"}\n{"patient_id": "b"}\n')
+    assert read_span(Span("f.jsonl", str(path), 1, 0, 20, 1)) == Lines(
+        "f.jsonl", 1, b'{"patient_id": "a"}\n'
+    )
+    changed = read_span(Span("f.jsonl", str(path), 1, 0, 20, 2))
+    assert isinstance(changed, InputProblem) and "changed while" in changed.message
+    path.unlink()
+    gone = read_span(Span("f.jsonl", str(path), 1, 0, 20, 1))
+    assert isinstance(gone, InputProblem) and "no such file" in gone.message

@@ -1,0 +1,155 @@
+"""Reading inputs into units: whole lines with their numbers, limits, standard input
+sniffed as one document or JSON Lines, and reading ahead without losing bytes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.batch.read import (
+    MAX_DOCUMENT,
+    Document,
+    Files,
+    Lines,
+    Unit,
+    peek,
+    read_document,
+    units,
+)
+from pml_trials.render.base import InputProblem
+
+STDIN_INPUT = Input(STDIN, STDIN, "sniff", None)
+
+
+def from_stdin(data: bytes, block: int = 1024) -> list[Unit]:
+    return list(units([STDIN_INPUT], io.BytesIO(data), block=block))
+
+
+def numbered(found: list[Unit]) -> list[tuple[int, bytes]]:
+    """(line number, line) of every line in the Lines units."""
+    out = []
+    for unit in found:
+        assert isinstance(unit, Lines)
+        for offset, line in enumerate(unit.data.split(b"\n")):
+            if line:
+                out.append((unit.first + offset, line))
+    return out
+
+
+@given(
+    lines=st.lists(
+        st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"n").replace(b"\0", b"0"))
+    ),
+    block=st.integers(1, 64),
+)
+def test_lines_keep_their_numbers_whatever_the_block_size(lines: list[bytes], block: int) -> None:
+    data = b"".join(b"{" + line + b"}\n" for line in lines)
+    found = list(units([Input(STDIN, STDIN, "lines", None)], io.BytesIO(data), block=block))
+    if not lines:
+        assert found == [InputProblem("-", None, "empty: no profile was given")]
+        return
+    assert numbered(found) == [(n, b"{" + line + b"}") for n, line in enumerate(lines, 1)]
+
+
+def test_a_file_that_cannot_be_opened_is_a_problem(tmp_path: Path) -> None:
+    missing = Input(str(tmp_path / "gone.jsonl"), "gone.jsonl", "lines", None)
+    (problem,) = units([missing], io.BytesIO())
+    assert problem == InputProblem(
+        "gone.jsonl", None, "cannot read the file: no such file or directory"
+    )
+
+
+def test_json_files_are_grouped_and_keep_their_place_among_other_inputs(tmp_path: Path) -> None:
+    lines = tmp_path / "l.jsonl"
+    lines.write_bytes(b'{"patient_id": "a"}\n')
+    files = [Input(f"{n}.json", f"{n}.json", "json", 10) for n in range(40)]
+    problem = InputProblem("x", None, "no such file or directory")
+    jsonl = Input(str(lines), "l.jsonl", "lines", 20)
+    found = list(units([*files[:3], problem, *files[3:], jsonl], io.BytesIO()))
+    assert [type(u).__name__ for u in found] == ["Files", "InputProblem", "Files", "Files", "Lines"]
+    assert isinstance(found[0], Files) and len(found[0].inputs) == 3
+    assert isinstance(found[2], Files) and len(found[2].inputs) == 32
+
+
+def test_a_long_line_is_skipped_without_being_held() -> None:
+    data = b'{"a": 1}\n' + b"x" * (3 * MAX_DOCUMENT) + b'\n{"b": 2}\n'
+    found = list(units([Input(STDIN, STDIN, "lines", None)], io.BytesIO(data), block=4096))
+    problems = [u for u in found if isinstance(u, InputProblem)]
+    assert problems == [InputProblem("-:2", None, problems[0].message)]
+    assert "longer than 1 MiB" in problems[0].message
+    assert numbered([u for u in found if isinstance(u, Lines)]) == [
+        (1, b'{"a": 1}'),
+        (3, b'{"b": 2}'),
+    ]
+    assert max(len(u.data) for u in found if isinstance(u, Lines)) < 2 * 4096
+
+
+def test_a_line_just_over_the_limit_reaches_the_screener_which_refuses_it() -> None:
+    data = b"x" * (MAX_DOCUMENT + 10) + b"\n"  # ends within a block: no need to skip it
+    found = list(units([Input(STDIN, STDIN, "lines", None)], io.BytesIO(data), block=4096))
+    assert all(isinstance(u, Lines) for u in found)
+    assert max(len(u.data) for u in found if isinstance(u, Lines)) <= MAX_DOCUMENT + 4096 + 1
+
+
+def test_binary_json_lines_are_one_problem_not_one_per_line() -> None:
+    data = bytes(range(256)) * 100
+    found = list(units([Input(STDIN, STDIN, "lines", None)], io.BytesIO(data)))
+    assert found == [InputProblem("-", None, "binary data, not JSON text")]
+
+
+def test_utf16_is_named() -> None:
+    data = '{"patient_id": "a"}\n'.encode("utf-16")
+    found = list(units([Input(STDIN, STDIN, "lines", None)], io.BytesIO(data)))
+    assert found == [InputProblem("-", None, "UTF-16 text: save it as UTF-8")]
+
+
+def test_stdin_with_a_pretty_printed_document_is_one_document() -> None:
+    data = b'{\n  "patient_id": "a",\n  "age_years": 44\n}\n'
+    assert from_stdin(data, block=5) == [Document("-", data)]
+
+
+def test_stdin_with_one_broken_document_is_one_document_with_one_error() -> None:
+    data = b'{"patient_id": "a",\n  "age_years": \n'
+    assert from_stdin(data) == [Document("-", data)]
+
+
+def test_stdin_with_json_lines_is_read_as_lines() -> None:
+    data = b'{"patient_id": "a"}\n{"patient_id": "b"}\n'
+    assert numbered(from_stdin(data, block=7)) == [
+        (1, b'{"patient_id": "a"}'),
+        (2, b'{"patient_id": "b"}'),
+    ]
+
+
+def test_stdin_whose_first_line_is_broken_is_still_read_as_lines() -> None:
+    data = b'{"patient_id": "a", "x\n{"patient_id": "b"}\n'
+    assert [n for n, _ in numbered(from_stdin(data))] == [1, 2]
+
+
+def test_blank_or_empty_stdin_is_a_problem() -> None:
+    for data in (b"", b"  \n\n"):
+        assert from_stdin(data) == [InputProblem("-", None, "empty: no profile was given")]
+
+
+@given(data=st.binary(max_size=3000), limit=st.integers(0, 4000))
+def test_peeking_reads_ahead_without_losing_bytes(data: bytes, limit: int) -> None:
+    stream, size = peek(io.BytesIO(data), limit)
+    assert size == min(limit, len(data))
+    out = b""
+    while chunk := stream.read1(7):
+        out += chunk
+    assert out == data
+
+
+def test_read_document_refuses_large_files_and_reads_small_ones(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (MAX_DOCUMENT + 1))
+    problem = read_document(Input(str(big), "big.json", "json", None))
+    assert isinstance(problem, InputProblem) and "1,048,577 bytes" in problem.message
+    small = tmp_path / "small.json"
+    small.write_bytes(b'{"patient_id": "a"}')
+    assert read_document(Input(str(small), "small.json", "json", 19)) == b'{"patient_id": "a"}'
