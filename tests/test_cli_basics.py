@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from pml_trials.cli import internal_error_report
 from pml_trials.cli.app import app
+from pml_trials.cli.commands import application
 from pml_trials.profile.fields import FIELDS
 
 runner = CliRunner()
@@ -30,6 +31,24 @@ def test_every_command_has_help(command: str) -> None:
     registered = next(c for c in app.registered_commands if c.name == command)
     assert registered.callback is not None and registered.callback.__doc__, command
     assert "Not written yet" not in registered.callback.__doc__
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("rest", [["--help"], ["--no-such-option"], []])
+def test_a_call_runs_an_application_of_its_command_alone_that_behaves_the_same(
+    command: str, rest: list[str]
+) -> None:
+    args = [command, *rest]
+    alone = application(args)
+    assert [c.name for c in alone.registered_commands] == [command]
+    full = runner.invoke(app, args, prog_name="pml-trials")
+    one = runner.invoke(alone, args, prog_name="pml-trials")
+    assert (one.exit_code, one.stdout, one.stderr) == (full.exit_code, full.stdout, full.stderr)
+
+
+def test_anything_but_a_command_first_gets_every_command() -> None:
+    for args in ([], ["--help"], ["scren"], ["--help", "screen"]):
+        assert len(application(args).registered_commands) == len(COMMANDS)
 
 
 def test_top_level_help_lists_commands_and_exit_codes() -> None:
@@ -95,10 +114,10 @@ def test_internal_error_report_shows_places_but_not_values() -> None:
 
 def test_an_unexpected_exception_exits_1_without_values() -> None:
     script = (
-        "import sys, pml_trials.cli.app as a\n"
+        "import sys, pml_trials.cli.fields as f\n"
         "def boom() -> None:\n"
         "    raise ValueError('age_years=44 hiv_positive=True')\n"
-        "next(c for c in a.app.registered_commands if c.name == 'fields').callback = boom\n"
+        "f.command = boom\n"
         "sys.argv = ['pml-trials', 'fields']\n"
         "from pml_trials.cli import main\n"
         "main()\n"

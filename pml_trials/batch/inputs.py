@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from pml_trials.record import Record
 from pml_trials.render.base import InputProblem
 
 LINES_SUFFIXES = (".jsonl", ".ndjson")
@@ -26,8 +26,7 @@ STDIN = "-"
 Kind = Literal["json", "lines", "sniff"]  # sniff: stdin or a pipe, JSON or JSON Lines
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
+class Input(Record):
     """One file (or standard input) to read.
 
     ``path`` opens it; ``label`` names it in sources and messages (the path as given,

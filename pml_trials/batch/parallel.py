@@ -17,7 +17,6 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from pml_trials.batch.read import Unit
 from pml_trials.batch.screening import Done, Screener, join
 from pml_trials.batch.spool import Spooler, spool_folder
 from pml_trials.errors import CriteriaError, PmlTrialsError
+from pml_trials.record import Record
 from pml_trials.render.base import InputProblem, RunInfo
 from pml_trials.studies.model import Study
 
@@ -33,8 +33,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 
-@dataclass(frozen=True)
-class WorkerSetup:
+class WorkerSetup(Record):
     """What a worker needs to build the same screener as the main process (picklable)."""
 
     criteria_dirs: tuple[str, ...]

@@ -17,11 +17,11 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.record import Record
 from pml_trials.render.base import InputProblem
 
 MAX_DOCUMENT = 1_048_576  # bytes: a .json file, a JSON Lines line, a document on stdin
@@ -32,8 +32,7 @@ TOO_LONG = f"the line is longer than 1 MiB ({MAX_DOCUMENT:,} bytes) and was not 
 CHANGED = "the file changed while it was being screened; these lines were not read"
 
 
-@dataclass(frozen=True, slots=True)
-class Lines:
+class Lines(Record):
     """Whole lines of one JSON Lines input; ``first`` is the number of the first."""
 
     label: str
@@ -41,8 +40,7 @@ class Lines:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(Record):
     """Whole lines of a regular file, by position: the worker reads them itself, so the
     bytes do not travel through a pipe twice. ``newlines`` lets it check that the file
     did not change since the main process counted them."""
@@ -55,15 +53,13 @@ class Span:
     newlines: int
 
 
-@dataclass(frozen=True, slots=True)
-class Files:
+class Files(Record):
     """JSON files, one profile each, read by whoever screens them."""
 
     inputs: tuple[Input, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(Record):
     """One JSON document already read (from standard input or a pipe)."""
 
     label: str

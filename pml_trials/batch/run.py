@@ -9,20 +9,22 @@ worker or a criteria file changed mid-run ends a batch early.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pml_trials.batch.duplicates import DuplicateIds
 from pml_trials.batch.inputs import STDIN, Input
-from pml_trials.batch.parallel import WorkerSetup, cpu_count, screen_in_workers
 from pml_trials.batch.progress import Reporter
 from pml_trials.batch.read import BLOCK, WORKER_BLOCK, Source, peek, units
 from pml_trials.batch.screening import Done, Joined, Screener
 from pml_trials.batch.spool import Spooled
 from pml_trials.errors import CriteriaError
+from pml_trials.record import Record
 from pml_trials.render.base import InputProblem, ReportWriter, Tally
 from pml_trials.studies.model import Study
+
+if TYPE_CHECKING:  # the workers' module is imported only for a batch that uses them
+    from pml_trials.batch.parallel import WorkerSetup
 
 # Below this much input one process is as fast: starting workers and loading the studies
 # in each costs about what screening 20 MB of full profiles saves (bench/batch_scale.py).
@@ -40,15 +42,14 @@ class Writable(Protocol):
     def copy_file(self, path: str, /) -> None: ...
 
 
-@dataclass(frozen=True)
-class Batch:
+class Batch(Record):
     """One run: what to read, what to screen against, how to write it."""
 
     found: Sequence[Input | InputProblem]
     studies: Sequence[Study]
     as_of: date
     writer: ReportWriter
-    setup: WorkerSetup  # how a worker process rebuilds the screener
+    setup: WorkerSetup | None  # how a worker process rebuilds the screener (None: no workers)
 
 
 def choose_workers(
@@ -63,7 +64,11 @@ def choose_workers(
     if size < PARALLEL_BYTES and any(isinstance(i, Input) and i.path == STDIN for i in found):
         stdin, ahead = peek(stdin, STDIN_PEEK)
         size = PARALLEL_BYTES if ahead >= STDIN_PEEK else size + ahead
-    return (cpu_count() if size >= PARALLEL_BYTES else 1), stdin
+    if size < PARALLEL_BYTES:
+        return 1, stdin
+    from pml_trials.batch.parallel import cpu_count
+
+    return cpu_count(), stdin
 
 
 def run_batch(
@@ -77,6 +82,9 @@ def run_batch(
         screener = Screener(batch.studies, batch.as_of, batch.writer)
         results = map(screener.process, work)
     else:
+        from pml_trials.batch.parallel import screen_in_workers
+
+        assert batch.setup is not None, "a batch in workers needs their setup"
         results = screen_in_workers(work, batch.setup, workers, in_flight=2 * workers + 2)
     return write_report(results, batch.writer, [s.id for s in batch.studies], out, reporter)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -31,6 +30,7 @@ from pml_trials.batch.read import (
 )
 from pml_trials.engine import screen
 from pml_trials.profile.validate import InvalidProfileError, validate_json
+from pml_trials.record import Record, field
 from pml_trials.render.base import InputProblem, ReportWriter
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
@@ -39,8 +39,7 @@ _VERDICT = itemgetter(0)
 _LINE_1 = re.compile(r" at line 1 column (\d+)$")  # a JSON Lines line is its own line 1
 
 
-@dataclass(frozen=True, slots=True)
-class Joined:
+class Joined(Record):
     """The text of ``count`` consecutive patients, for formats whose ``emit`` writes what
     ``render`` returned as it is (csv, jsonl): joined in the worker, the main process
     has one string to write instead of one object per patient."""
@@ -49,8 +48,7 @@ class Joined:
     count: int
 
 
-@dataclass(slots=True)
-class Done:
+class Done(Record, frozen=False):
     """What screening a unit produced."""
 
     items: list[Any] = field(default_factory=list)  # rendered, Joined, InputProblem

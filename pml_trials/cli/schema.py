@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated
 
@@ -18,6 +17,8 @@ def command(
     name: Annotated[SchemaName, typer.Argument(help="profile or criteria")],
 ) -> None:
     """Print a JSON Schema: of the patient profile, or of a criteria file."""
+    import json
+
     if name is SchemaName.profile:
         from pml_trials.profile.schema import json_schema
     else:

@@ -17,6 +17,7 @@ from pml_trials.errors import ExitCode, UsageError
 from pml_trials.render.formats import FormatName
 
 if TYPE_CHECKING:
+    from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.read import Source
     from pml_trials.render.base import ReportWriter, RunInfo, Tally
     from pml_trials.studies.model import Study
@@ -121,14 +122,13 @@ def _screen(
 ) -> Tally:
     from pml_trials.batch.inputs import Input, find_inputs
     from pml_trials.batch.output import report_stream
-    from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.progress import Reporter
     from pml_trials.batch.run import Batch, choose_workers, run_batch
 
     found = find_inputs(paths, exclude=str(output) if output else None)
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     count, stdin = choose_workers(workers, found, piped)
-    setup = WorkerSetup.of(dirs, studies, run, name.value)
+    setup = _worker_setup(dirs, studies, run, name) if count > 1 else None
     batch = Batch(found, studies, run.as_of, writer, setup)
     sizes = [item.size for item in found if isinstance(item, Input)]
     total = None if None in sizes else sum(s or 0 for s in sizes)
@@ -142,6 +142,14 @@ def _screen(
         raise typer.Exit(ExitCode.OK) from None
     finally:
         reporter.close()
+
+
+def _worker_setup(
+    dirs: list[Path], studies: tuple[Study, ...], run: RunInfo, name: FormatName
+) -> WorkerSetup:
+    from pml_trials.batch.parallel import WorkerSetup  # only a batch in workers needs it
+
+    return WorkerSetup.of(dirs, studies, run, name.value)
 
 
 def _implied_format(output: Path | None) -> FormatName | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated
 
@@ -44,6 +43,8 @@ def command(
             }
             for s in studies
         ]
+        import json
+
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     from rich.text import Text

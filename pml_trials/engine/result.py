@@ -9,12 +9,12 @@ them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any
 
 from pml_trials.profile.fields import FIELDS
+from pml_trials.record import Record
 from pml_trials.rules.interpret import evaluate
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Criterion, Study
@@ -24,8 +24,7 @@ Outcome = tuple[Verdict, tuple[bool | None, ...]]
 _ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(Record):
     """One criterion's value for one patient."""
 
     criterion: Criterion
@@ -43,9 +42,10 @@ class CriterionResult:
         return decisive(self.criterion.kind, self.value)
 
 
-@dataclass(frozen=True)
-class TrialResult:
+class TrialResult(Record):
     """One study's verdict for one patient, with its explanation."""
+
+    __slots__ = ("__dict__",)  # for the cached_property views
 
     study: Study
     verdict: Verdict
@@ -84,8 +84,7 @@ class TrialResult:
         return tuple(sorted(found, key=_ORDER.__getitem__))
 
 
-@dataclass(frozen=True, slots=True)
-class ScreeningResult:
+class ScreeningResult(Record):
     """One patient against every study screened."""
 
     patient_id: str
@@ -94,6 +93,25 @@ class ScreeningResult:
     studies: Sequence[Study]
     outcomes: tuple[Outcome, ...]
     source: str = "-"
+
+    def __init__(
+        self,
+        patient_id: str,
+        screening_date: date,
+        profile: Mapping[str, Any],
+        studies: Sequence[Study],
+        outcomes: tuple[Outcome, ...],
+        source: str = "-",
+    ) -> None:
+        # Written out: one is built for every patient screened, and Record's generic
+        # __init__ would cost about 2% of a large batch's screening.
+        _set = object.__setattr__
+        _set(self, "patient_id", patient_id)
+        _set(self, "screening_date", screening_date)
+        _set(self, "profile", profile)
+        _set(self, "studies", studies)
+        _set(self, "outcomes", outcomes)
+        _set(self, "source", source)
 
     def __iter__(self) -> Iterator[TrialResult]:
         for study, (verdict, values) in zip(self.studies, self.outcomes, strict=True):

@@ -8,16 +8,16 @@ reference are all generated from this tuple; nothing else lists the fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from pml_trials.record import Record
 
 Kind = Literal["id", "date", "integer", "number", "boolean", "enum", "enum_list"]
 
 PATIENT_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
+class FieldSpec(Record):
     """One profile key: its type, limits and the words used to ask for it."""
 
     key: str

@@ -32,20 +32,19 @@ because a patient eligible for all three bundled studies must answer 21 of its 2
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.profile.fields import BY_KEY, FIELDS
+from pml_trials.record import Record
 from pml_trials.verdict import Verdict
 
 _ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
 _CENTURY = timedelta(days=36525)
 
 
-@dataclass(slots=True)
-class _Score:
+class _Score(Record, frozen=False):
     gate: int = 0
     rules_out: int = 0
     weight: float = 0.0

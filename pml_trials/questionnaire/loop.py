@@ -10,7 +10,6 @@ caller keeps it (see :mod:`.finish`).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, TextIO
 
@@ -22,14 +21,14 @@ from pml_trials.profile.validate import InvalidProfileError, validate_python
 from pml_trials.questionnaire import view
 from pml_trials.questionnaire.answers import AnswerError, command, parse
 from pml_trials.questionnaire.session import Session
+from pml_trials.record import Record
 from pml_trials.studies.model import Study
 
 Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardInterrupt on ^C
 PROMPT = "> "
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(Record):
     """How the loop ended: ``finished`` when no useful question was left; otherwise
     ``stop`` says why, and ``session`` holds the answers so far (``None`` if it ended
     before the patient id was given)."""

@@ -9,18 +9,17 @@ nothing useful was left.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.questionnaire.session import Session
+from pml_trials.record import Record
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(Record):
     """One question: the field asked, the answer given, and what was useful just before."""
 
     key: str
@@ -28,8 +27,7 @@ class Step:
     useful: frozenset[str]  # missing fields of the undecided trials, less the skipped ones
 
 
-@dataclass(frozen=True, slots=True)
-class Replay:
+class Replay(Record):
     steps: tuple[Step, ...]
     result: ScreeningResult  # the screening when the questionnaire stopped
     left: frozenset[str]  # useful fields left at the end (empty when it stopped properly)

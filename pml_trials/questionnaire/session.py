@@ -9,7 +9,6 @@ the tests cannot disagree about which question comes next.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,14 +16,14 @@ from pml_trials.engine import ScreeningResult, screen
 from pml_trials.profile.fields import FIELDS
 from pml_trials.profile.validate import Profile, validate_python
 from pml_trials.questionnaire.choose import rank_questions
+from pml_trials.record import Record
 from pml_trials.studies.model import Study
 
 _ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}  # keys in a saved file
 _ABSENT = object()  # "the key was not in the profile", as opposed to an explicit null
 
 
-@dataclass(frozen=True, slots=True)
-class Undo:
+class Undo(Record):
     """What one answer changed, so that ``back`` can restore it exactly."""
 
     key: str

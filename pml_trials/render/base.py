@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from pml_trials import DISCLAIMER, __version__
 from pml_trials.engine import ScreeningResult
+from pml_trials.record import Record, field
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 
 
-@dataclass(frozen=True)
-class RunInfo:
+class RunInfo(Record):
     """What a report says about the run as a whole."""
 
     studies: Sequence[Study]
@@ -34,8 +33,7 @@ class RunInfo:
     disclaimer: str = DISCLAIMER
 
 
-@dataclass(frozen=True, slots=True)
-class InputProblem:
+class InputProblem(Record):
     """One invalid or unreadable input: ``source`` is ``path`` or ``path:line``."""
 
     source: str
@@ -47,8 +45,7 @@ class InputProblem:
         return ": ".join(p for p in (self.source, self.field, self.message) if p)
 
 
-@dataclass
-class Tally:
+class Tally(Record, frozen=False):
     """Counts for the closing summary line."""
 
     patients: int = 0

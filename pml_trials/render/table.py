@@ -11,17 +11,11 @@ rows back), with a summary line of counts and the disclaimer.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
-
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
+from pml_trials.render.grid import Styled, grid, paint, wrap
 from pml_trials.verdict import Verdict
 
 MATRIX_LIMIT = 50
@@ -86,66 +80,60 @@ class TableWriter(ReportWriter):
         return ""
 
     def footer(self, tally: Tally) -> str:
-        console = Console(
-            file=io.StringIO(),
-            width=self.width,
-            color_system="standard" if self.color else None,
-            force_terminal=self.color,
-            legacy_windows=False,
-            highlight=False,
-            emoji=False,
-        )
-        console.print(self._body(tally))
-        text = console.file.getvalue()  # type: ignore[attr-defined]
-        assert isinstance(text, str)
-        if self.color:
-            return text
-        return "".join(line.rstrip() + "\n" for line in text.splitlines())  # no padding
-
-    def _body(self, tally: Tally) -> RenderableType:
-        parts: list[RenderableType] = []
+        lines: list[str] = []
         if self._rows:
-            parts += [self._matrix(self._rows), Text(LEGEND, style="dim")]
+            lines += self._matrix(self._rows)
+            lines += self._paragraph(LEGEND, "dim")
         elif self._rows is None:
-            parts += [*self._counts(tally), *self._eligible_lists(tally)]
-        parts += [Text(""), Text(summary(tally, len(self.run.studies)), style="bold")]
-        parts.append(Text(self.run.disclaimer, style="italic"))
-        return Group(*parts)
+            lines += self._paragraph(self._note(tally), "")
+            lines += self._counts(tally)
+            lines += self._eligible_lists(tally)
+        lines.append("")
+        lines += self._paragraph(summary(tally, len(self.run.studies)), "bold")
+        lines += self._paragraph(self.run.disclaimer, "italic")
+        return "".join(line + "\n" for line in lines)
 
-    def _matrix(self, rows: list[Row]) -> Table:
-        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-        table.add_column("patient", no_wrap=True, overflow="fold")
-        for study in self.run.studies:
-            table.add_column(study.id, overflow="fold")
-        for patient_id, row in rows:
-            marks = [
-                Text(f"{MARKS[verdict]} {reason}", style=STYLES[verdict]) for verdict, reason in row
-            ]
-            table.add_row(Text(patient_id), *marks)
-        return table
+    def _paragraph(self, text: str, style: str, indent: int = 0) -> list[str]:
+        lines = wrap(text, self.width - indent)
+        return [" " * indent + paint(line, style, self.color) for line in lines]
 
-    def _counts(self, tally: Tally) -> list[RenderableType]:
-        note = (
+    def _matrix(self, rows: list[Row]) -> list[str]:
+        header: list[Styled] = [("patient", ""), *((study.id, "") for study in self.run.studies)]
+        body = [
+            [(patient_id, ""), *((f"{MARKS[v]} {reason}", STYLES[v]) for v, reason in row)]
+            for patient_id, row in rows
+        ]
+        return grid(header, body, self.width, color=self.color)
+
+    @staticmethod
+    def _note(tally: Tally) -> str:
+        return (
             f"{tally.patients} patients, more than {MATRIX_LIMIT}: counts per trial "
             "(--format csv has a row per patient and trial)"
         )
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-        table.add_column("trial", no_wrap=True)
-        for verdict in Verdict:
-            table.add_column(f"{MARKS[verdict]} {verdict.value.replace('-', ' ')}", justify="right")
+
+    def _counts(self, tally: Tally) -> list[str]:
+        header: list[Styled] = [("trial", "")]
+        header += [(f"{MARKS[v]} {v.value.replace('-', ' ')}", "") for v in Verdict]
+        rows = []
         for study in self.run.studies:
             counts = tally.verdicts.get(study.id, Counter())
-            table.add_row(study.id, *(str(counts[verdict]) for verdict in Verdict))
-        return [Text(note), table]
+            rows.append([(study.id, ""), *((str(counts[v]), "") for v in Verdict)])
+        return grid(header, rows, self.width, color=self.color, right={1, 2, 3}, pad_edge=True)
 
-    def _eligible_lists(self, tally: Tally) -> list[RenderableType]:
-        lines: list[RenderableType] = [Text("Eligible patients", style="bold")]
+    def _eligible_lists(self, tally: Tally) -> list[str]:
+        lines = self._paragraph("Eligible patients", "bold")
         for study, shown in zip(self.run.studies, self._eligible, strict=True):
             total = tally.verdicts.get(study.id, Counter())[Verdict.ELIGIBLE]
             names = ", ".join(shown) if shown else "none"
             more = f" and {total - len(shown)} more" if total > len(shown) else ""
-            line = Text(f"{study.id}: ").append(names + more, style="green")
-            lines.append(Padding(line, (0, 0, 0, 2)))  # wrapped lines stay indented
+            head = f"{study.id}: "
+            for line in wrap(head + names + more, self.width - 2):  # wrapped lines stay indented
+                if line.startswith(head):
+                    line = head + paint(line[len(head) :], "green", self.color)
+                else:
+                    line = paint(line, "green", self.color)
+                lines.append("  " + line)
         return lines
 
 

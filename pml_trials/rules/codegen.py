@@ -24,7 +24,7 @@ import ast
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from pml_trials.rules.nodes import (
     SCREENING_DATE,
@@ -58,24 +58,41 @@ _CMP: dict[str, type[ast.cmpop]] = {
 _ARITH: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
 
 
+# Every statement and expression is built with a position (all the same: there is no
+# text to point into), which compile() requires; ast.fix_missing_locations would add it
+# afterwards, but walking the whole tree again costs a third of the code generation.
+class _Position(TypedDict):
+    lineno: int
+    col_offset: int
+    end_lineno: int
+    end_col_offset: int
+
+
+_AT: _Position = {"lineno": 1, "col_offset": 0, "end_lineno": 1, "end_col_offset": 0}
+
+
+def _const(value: bool | int | float | str | None) -> ast.Constant:
+    return ast.Constant(value=value, **_AT)
+
+
 def _name(ident: str) -> ast.Name:
-    return ast.Name(id=ident, ctx=ast.Load())
+    return ast.Name(id=ident, ctx=ast.Load(), **_AT)
 
 
 def _is(expr: ast.expr, value: bool | None) -> ast.expr:
-    return ast.Compare(left=expr, ops=[ast.Is()], comparators=[ast.Constant(value=value)])
+    return ast.Compare(left=expr, ops=[ast.Is()], comparators=[_const(value)], **_AT)
 
 
 def _any(tests: Sequence[ast.expr]) -> ast.expr:
-    return tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.Or(), values=list(tests))
+    return tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.Or(), values=list(tests), **_AT)
 
 
 def _all(tests: Sequence[ast.expr]) -> ast.expr:
-    return tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.And(), values=list(tests))
+    return tests[0] if len(tests) == 1 else ast.BoolOp(op=ast.And(), values=list(tests), **_AT)
 
 
 def _if(test: ast.expr, then: ast.expr, other: ast.expr) -> ast.expr:
-    return ast.IfExp(test=test, body=then, orelse=other)
+    return ast.IfExp(test=test, body=then, orelse=other, **_AT)
 
 
 class _Generator:
@@ -93,7 +110,7 @@ class _Generator:
 
     def constant(self, value: object) -> ast.expr:
         if isinstance(value, bool | int | float | str):
-            return ast.Constant(value=value)
+            return _const(value)
         name = f"k{len(self.constants)}"  # dates and sets are not literal syntax
         self.constants[name] = value
         return _name(name)
@@ -106,7 +123,7 @@ class _Generator:
         if isinstance(expr, ast.Name):  # a field or definition: already a local
             return expr, expr, [_is(expr, None)]
         name = self.temp()
-        first = ast.NamedExpr(target=ast.Name(id=name, ctx=ast.Store()), value=expr)
+        first = ast.NamedExpr(target=ast.Name(id=name, ctx=ast.Store(), **_AT), value=expr, **_AT)
         return first, _name(name), [_is(first, None)]
 
     def guarded(
@@ -123,7 +140,7 @@ class _Generator:
             else:
                 later.append(first)
         body = build(later)
-        return _if(_any(checks), ast.Constant(value=None), body) if checks else body
+        return _if(_any(checks), _const(None), body) if checks else body
 
     def expr(self, node: Node) -> ast.expr:
         if isinstance(node, FieldRef):
@@ -139,20 +156,24 @@ class _Generator:
         if isinstance(node, Logic):
             return self.logic(node)
         if isinstance(node, Not):
-            return self.guarded([node.operand], lambda x: ast.UnaryOp(op=ast.Not(), operand=x[0]))
+            return self.guarded(
+                [node.operand], lambda x: ast.UnaryOp(op=ast.Not(), operand=x[0], **_AT)
+            )
         if isinstance(node, Negate):
-            return self.guarded([node.operand], lambda x: ast.UnaryOp(op=ast.USub(), operand=x[0]))
+            return self.guarded(
+                [node.operand], lambda x: ast.UnaryOp(op=ast.USub(), operand=x[0], **_AT)
+            )
         if isinstance(node, Compare):
             op = _CMP[node.op]()
             return self.guarded(
                 [node.left, node.right],
-                lambda x: ast.Compare(left=x[0], ops=[op], comparators=[x[1]]),
+                lambda x: ast.Compare(left=x[0], ops=[op], comparators=[x[1]], **_AT),
             )
         if isinstance(node, Member):
             op_in: ast.cmpop = ast.NotIn() if node.negated else ast.In()
             return self.guarded(
                 [node.item, node.container],
-                lambda x: ast.Compare(left=x[0], ops=[op_in], comparators=[x[1]]),
+                lambda x: ast.Compare(left=x[0], ops=[op_in], comparators=[x[1]], **_AT),
             )
         if isinstance(node, Arith):
             return self.arith(node)
@@ -164,26 +185,26 @@ class _Generator:
         op = _ARITH[node.op]()
         if node.op != "/" or (isinstance(node.right, Const) and node.right.value != 0):
             return self.guarded(
-                [node.left, node.right], lambda x: ast.BinOp(left=x[0], op=op, right=x[1])
+                [node.left, node.right], lambda x: ast.BinOp(left=x[0], op=op, right=x[1], **_AT)
             )
 
         # a division whose divisor may be zero: bind the divisor, answer unknown for zero
         def divide(x: list[ast.expr]) -> ast.expr:
             name = self.temp()
-            bound = ast.NamedExpr(target=ast.Name(id=name, ctx=ast.Store()), value=x[1])
-            zero = ast.Compare(left=bound, ops=[ast.Eq()], comparators=[ast.Constant(value=0)])
-            return _if(
-                zero, ast.Constant(value=None), ast.BinOp(left=x[0], op=op, right=_name(name))
+            bound = ast.NamedExpr(
+                target=ast.Name(id=name, ctx=ast.Store(), **_AT), value=x[1], **_AT
             )
+            zero = ast.Compare(left=bound, ops=[ast.Eq()], comparators=[_const(0)], **_AT)
+            return _if(zero, _const(None), ast.BinOp(left=x[0], op=op, right=_name(name), **_AT))
 
         return self.guarded([node.left, node.right], divide)
 
     def since(self, function: str, value: ast.expr) -> ast.expr:
-        delta = ast.BinOp(left=_name("today"), op=ast.Sub(), right=value)
-        days = ast.Attribute(value=delta, attr="days", ctx=ast.Load())
+        delta = ast.BinOp(left=_name("today"), op=ast.Sub(), right=value, **_AT)
+        days = ast.Attribute(value=delta, attr="days", ctx=ast.Load(), **_AT)
         if function == "days_since":
             return days
-        return ast.BinOp(left=days, op=ast.Div(), right=ast.Constant(value=7))
+        return ast.BinOp(left=days, op=ast.Div(), right=_const(7), **_AT)
 
     def logic(self, node: Logic) -> ast.expr:
         """Kleene and/or: the dominant value wins, else unknown if any is, else the other."""
@@ -197,18 +218,18 @@ class _Generator:
             )
             if check:
                 unknowns.append(_is(use, None))
-        result = _if(_any(firsts), ast.Constant(value=dominant), ast.Constant(value=not dominant))
+        result = _if(_any(firsts), _const(dominant), _const(not dominant))
         if unknowns:
             result = _if(
                 _any(firsts),
-                ast.Constant(value=dominant),
-                _if(_any(unknowns), ast.Constant(value=None), ast.Constant(value=not dominant)),
+                _const(dominant),
+                _if(_any(unknowns), _const(None), _const(not dominant)),
             )
         return result
 
     @staticmethod
     def _plain(expr: ast.expr, dominant: bool) -> ast.expr:
-        return expr if dominant else ast.UnaryOp(op=ast.Not(), operand=expr)
+        return expr if dominant else ast.UnaryOp(op=ast.Not(), operand=expr, **_AT)
 
 
 def compile_study(
@@ -245,40 +266,48 @@ def study_tree(criteria: Sequence[tuple[bool, Node]]) -> tuple[ast.FunctionDef, 
         if key == SCREENING_DATE:
             continue  # read as ``today``
         name = gen.fields.setdefault(key, f"f{len(gen.fields)}")
-        call = ast.Call(func=_name("get"), args=[ast.Constant(value=key)], keywords=[])
-        body.append(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())], value=call))
+        call = ast.Call(func=_name("get"), args=[_const(key)], keywords=[], **_AT)
+        body.append(
+            ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store(), **_AT)], value=call, **_AT)
+        )
     for target, value in assignments:
-        body.append(ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store())], value=value))
+        body.append(
+            ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store(), **_AT)], value=value, **_AT)
+        )
     body.extend(_verdict(criteria))
     arguments = ast.arguments(
         posonlyargs=[],
-        args=[ast.arg(arg="get"), ast.arg(arg="today")],
+        args=[ast.arg(arg="get", **_AT), ast.arg(arg="today", **_AT)],
         kwonlyargs=[],
         kw_defaults=[],
         defaults=[],
     )
     newer: dict[str, Any] = {"type_params": []} if sys.version_info >= (3, 12) else {}
     function = ast.FunctionDef(
-        name="study", args=arguments, body=body, decorator_list=[], returns=None, **newer
+        name="study", args=arguments, body=body, decorator_list=[], returns=None, **newer, **_AT
     )
-    return ast.fix_missing_locations(function), gen.constants
+    return function, gen.constants
 
 
 def _verdict(criteria: Sequence[tuple[bool, Node]]) -> list[ast.stmt]:
     names = [f"c{i}" for i in range(len(criteria))]
-    values = ast.Tuple(elts=[_name(n) for n in names], ctx=ast.Load())
+    values = ast.Tuple(elts=[_name(n) for n in names], ctx=ast.Load(), **_AT)
 
     def result(verdict: str) -> ast.stmt:
-        return ast.Return(value=ast.Tuple(elts=[_name(verdict), values], ctx=ast.Load()))
+        return ast.Return(
+            value=ast.Tuple(elts=[_name(verdict), values], ctx=ast.Load(), **_AT), **_AT
+        )
 
     decisive = [
         _is(_name(n), is_exclusion) for n, (is_exclusion, _) in zip(names, criteria, strict=True)
     ]
     statements: list[ast.stmt] = []
     if decisive:
-        statements.append(ast.If(test=_any(decisive), body=[result("v_ineligible")], orelse=[]))
+        statements.append(
+            ast.If(test=_any(decisive), body=[result("v_ineligible")], orelse=[], **_AT)
+        )
         unknown = [_is(_name(n), None) for n in names]
-        statements.append(ast.If(test=_any(unknown), body=[result("v_needs")], orelse=[]))
+        statements.append(ast.If(test=_any(unknown), body=[result("v_needs")], orelse=[], **_AT))
     statements.append(result("v_eligible"))
     return statements
 

@@ -7,9 +7,10 @@ node can be unknown at all, so the code generator can skip checks that cannot fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+
+from pml_trials.record import Record, field
 
 TypeKind = Literal["boolean", "number", "date", "enum", "string", "enum_list", "list"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
@@ -23,8 +24,7 @@ Scalar = bool | int | float | str | date
 SCREENING_DATE = "screening_date"
 
 
-@dataclass(frozen=True, slots=True)
-class Type:
+class Type(Record):
     """A static type. ``choices`` are an enum's values; ``element`` a list literal's type."""
 
     kind: TypeKind
@@ -51,8 +51,7 @@ DATE = Type("date")
 STRING = Type("string")
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(Record):
     """Base: ``start``/``end`` are character offsets of the node in its rule text."""
 
     start: int
@@ -64,7 +63,6 @@ class Node:
         return True
 
 
-@dataclass(frozen=True, slots=True)
 class FieldRef(Node):
     key: str
 
@@ -73,7 +71,6 @@ class FieldRef(Node):
         return self.key != SCREENING_DATE
 
 
-@dataclass(frozen=True, slots=True)
 class Const(Node):
     value: Scalar
 
@@ -82,7 +79,6 @@ class Const(Node):
         return False
 
 
-@dataclass(frozen=True, slots=True)
 class ListConst(Node):
     values: tuple[Scalar, ...]
 
@@ -91,7 +87,6 @@ class ListConst(Node):
         return False
 
 
-@dataclass(frozen=True, slots=True)
 class Not(Node):
     operand: Node
 
@@ -100,7 +95,6 @@ class Not(Node):
         return self.operand.nullable
 
 
-@dataclass(frozen=True, slots=True)
 class Logic(Node):
     """``and`` / ``or`` over two or more booleans, with Kleene's three-valued logic."""
 
@@ -112,7 +106,6 @@ class Logic(Node):
         return any(o.nullable for o in self.operands)
 
 
-@dataclass(frozen=True, slots=True)
 class Compare(Node):
     """One binary comparison; chains are split into a conjunction of these."""
 
@@ -125,7 +118,6 @@ class Compare(Node):
         return self.left.nullable or self.right.nullable
 
 
-@dataclass(frozen=True, slots=True)
 class Member(Node):
     """``item in container`` (``negated`` for ``not in``)."""
 
@@ -138,7 +130,6 @@ class Member(Node):
         return self.item.nullable or self.container.nullable
 
 
-@dataclass(frozen=True, slots=True)
 class Arith(Node):
     op: ArithOp
     left: Node
@@ -151,7 +142,6 @@ class Arith(Node):
         return self.left.nullable or self.right.nullable or (self.op == "/" and zero_possible)
 
 
-@dataclass(frozen=True, slots=True)
 class Negate(Node):
     operand: Node
 
@@ -160,7 +150,6 @@ class Negate(Node):
         return self.operand.nullable
 
 
-@dataclass(frozen=True, slots=True)
 class Call(Node):
     """``days_since(d)`` / ``weeks_since(d)``: counted to the profile's screening date."""
 
@@ -172,7 +161,6 @@ class Call(Node):
         return self.argument.nullable
 
 
-@dataclass(frozen=True, slots=True)
 class DefinitionRef(Node):
     """A use of one of the file's named definitions (compiled once, shared)."""
 

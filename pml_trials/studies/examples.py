@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from pml_trials.engine import TrialResult, screen
+from pml_trials.record import Record
 from pml_trials.studies.model import Example, Study
 
 
-@dataclass(frozen=True, slots=True)
-class ExampleOutcome:
+class ExampleOutcome(Record):
     study: Study
     example: Example
     result: TrialResult

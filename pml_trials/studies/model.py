@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pml_trials.rules.codegen import StudyFunction
+from pml_trials.record import Record, field
+from pml_trials.rules.codegen import StudyFunction, compile_study
 from pml_trials.rules.nodes import Node
 from pml_trials.verdict import Verdict
 
 Kind = Literal["inclusion", "exclusion"]
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Record):
     key: str
     citation: str
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Criterion:
+class Criterion(Record):
     """One inclusion or exclusion criterion, in the source's words and as a rule."""
 
     id: str
@@ -36,8 +35,7 @@ class Criterion:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(Record):
     """A case from the file's ``[[example]]`` tables, with its validated profile."""
 
     name: str
@@ -46,8 +44,7 @@ class Example:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Study:
+class Study(Record):
     """Everything about one criteria file; ``evaluate`` is its compiled rules."""
 
     id: str
@@ -74,3 +71,10 @@ class Study:
 
     def source(self, key: str) -> Source | None:
         return next((s for s in self.sources if s.key == key), None)
+
+
+def compile_criteria(criteria: Sequence[Criterion], path: Path) -> StudyFunction[Verdict]:
+    """The study's function (:mod:`pml_trials.rules.codegen`) from its checked criteria."""
+    rules = [(c.kind == "exclusion", c.node) for c in criteria]
+    verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
+    return compile_study(rules, verdicts, filename=str(path))
