@@ -34,13 +34,10 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-from pml_trials.profile.fields import FIELDS, FieldSpec
+from synthetic import synthetic_profile
 
-AS_OF = date(2026, 11, 25)
 FLOORS = {"csv": 0.4, "jsonl": 0.25}  # screen (1 worker) / validation alone
 WORKERS_FLOOR = 1.7  # 2 workers / 1 worker, on 2 cores
 MEMORY_CEILING = 1.25  # peak RSS at the largest N / at the smallest N
@@ -52,65 +49,13 @@ BASELINE = (
     "    for line in lines:\n"
     "        validate(line)\n"
 )
-# Answers that let a patient through most studies; each profile takes each with this
-# probability (else a random valid value), so every verdict occurs.
-LIKELY = 0.85
-TYPICAL: dict[str, Any] = {
-    "csf_jcv_pcr": "detected",
-    "mri_compatible_with_pml": True,
-    "clinical_features_compatible_with_pml": True,
-    "pml_progressing": True,
-    "pregnant_or_breastfeeding": False,
-    "natalizumab_ever": False,
-    "matched_donor_available": True,
-    "able_to_consent": True,
-    "alternative_therapy_available": False,
-    "prior_checkpoint_inhibitor": False,
-    "active_autoimmune_disease": False,
-    "current_immunosuppressive_therapy": False,
-    "hiv_positive": False,
-    "gvhd_grade": 0,
-    "age_years": 55,
-    "weight_kg": 70.0,
-    "prednisone_equivalent_mg_per_day": 5.0,
-    "life_expectancy_weeks": 30.0,
-    "egfr_ml_min_1_73m2": 80.0,
-    "alt_x_uln": 1.0,
-    "ast_x_uln": 1.0,
-    "predisposing_conditions": ["hematologic_malignancy"],
-}
-
-
-def random_value(spec: FieldSpec, rng: random.Random) -> Any:
-    if spec.kind == "boolean":
-        return rng.random() < 0.5
-    if spec.kind in ("enum", "enum_list"):
-        pick = rng.choice(spec.choices)
-        return pick if spec.kind == "enum" else sorted({pick, rng.choice(spec.choices)})
-    if spec.kind == "date":
-        return (AS_OF - timedelta(days=rng.randint(0, 3000))).isoformat()
-    low, high = spec.minimum or 0.0, spec.maximum or 0.0
-    if spec.kind == "integer":
-        step = spec.multiple_of or 1
-        return rng.randint(int(low) // step, int(high) // step) * step
-    return round(rng.uniform(low, min(high, max(low + 1, high / 20))), 2)
 
 
 def write_profiles(path: Path, count: int, seed: int) -> None:
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
         for index in range(count):
-            profile: dict[str, Any] = {}
-            for spec in FIELDS:
-                if spec.kind == "id":
-                    profile[spec.key] = f"bench-{index:07d}"
-                elif spec.key == "screening_date":
-                    profile[spec.key] = AS_OF.isoformat()
-                elif spec.key in TYPICAL and rng.random() < LIKELY:
-                    profile[spec.key] = TYPICAL[spec.key]
-                else:
-                    profile[spec.key] = random_value(spec, rng)
-            out.write(json.dumps(profile) + "\n")
+            out.write(json.dumps(synthetic_profile(index, rng)) + "\n")
 
 
 @dataclass
