@@ -231,9 +231,14 @@ def _document(label: str, data: bytes) -> Iterator[Unit]:
 def _line_blocks(label: str, chunks: Iterator[bytes], path: str | None) -> Iterator[Unit]:
     """Blocks of whole lines (as :class:`Span` of ``path`` when given). A line over
     MAX_DOCUMENT becomes a problem and is skipped without being held; the first bytes
-    decide whether the input is text at all."""
-    line, carry, skipping, content = 1, b"", False, False
-    start = 0  # where ``carry`` starts in the input
+    decide whether the input is text at all.
+
+    With ``path`` only positions are kept: the unfinished last line of a chunk is
+    remembered by its length, not copied onto the next chunk (in a batch in workers
+    this loop is most of what the main process does)."""
+    line, skipping, content = 1, False, False
+    carry, carried = b"", 0  # the unfinished line (its bytes only without ``path``)
+    start = 0  # where that line starts in the input
     for chunk in chunks:
         if not content:
             problem = not_text(chunk)
@@ -247,18 +252,26 @@ def _line_blocks(label: str, chunks: Iterator[bytes], path: str | None) -> Itera
             if cut < 0:
                 continue
             chunk, skipping, line = chunk[cut + 1 :], False, line + 1
-        data = carry + chunk if carry else chunk
-        end = data.rfind(b"\n") + 1
+        end = chunk.rfind(b"\n") + 1  # in ``chunk``; the carried line holds no newline
         if end:
-            newlines = data.count(b"\n", 0, end)
-            yield _block(label, path, line, start, data, end, newlines)
+            newlines = chunk.count(b"\n", 0, end)
+            if path is None:
+                data = carry + chunk if carry else chunk
+                yield Lines(label, line, data[: carried + end])
+            else:
+                yield Span(label, path, line, start, carried + end, newlines)
             line += newlines
-        carry, start = data[end:], start + end
-        if len(carry) > MAX_DOCUMENT:
+            start += carried + end
+            carried = 0
+            carry = b""
+        carried += len(chunk) - end
+        if path is None:
+            carry = carry + chunk[end:] if carry else chunk[end:]
+        if carried > MAX_DOCUMENT:
             yield InputProblem(f"{label}:{line}", None, TOO_LONG)
-            carry, start, skipping = b"", start + len(carry), True
-    if carry:
-        yield _block(label, path, line, start, carry, len(carry), 0)
+            carry, start, carried, skipping = b"", start + carried, 0, True
+    if carried:
+        yield _block(label, path, line, start, carry, carried, 0)
     if not content:
         yield InputProblem(label, None, "empty: no profile was given")
 
