@@ -8,7 +8,7 @@ them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from pml_trials.profile.fields import FIELDS
 from pml_trials.record import Record
 from pml_trials.rules.interpret import evaluate
-from pml_trials.rules.nodes import SCREENING_DATE
+from pml_trials.rules.nodes import SCREENING_DATE, Node
 from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import Verdict, decisive, status
 
@@ -61,10 +61,7 @@ class TrialResult(Record):
 
     def _criterion(self, criterion: Criterion, value: bool | None) -> CriterionResult:
         get = self.profile.get
-        missing: tuple[str, ...] = ()
-        if value is None:
-            _, unknown = evaluate(criterion.node, get, self.screening_date)
-            missing = tuple(sorted(unknown, key=_ORDER.__getitem__))
+        missing = () if value is not None else missing_of(criterion, get, self.screening_date)
         read = {key: get(key) for key in criterion.fields}
         if SCREENING_DATE in read:  # the date the rules counted to, given or not
             read[SCREENING_DATE] = self.screening_date
@@ -80,8 +77,38 @@ class TrialResult(Record):
         """The unknown fields whose answers could still decide an undecided trial."""
         if self.verdict is not Verdict.NEEDS_INFORMATION:
             return ()
-        found = {key for c in self.criteria for key in c.missing}
+        get, today = self.profile.get, self.screening_date
+        found: set[str] = set()
+        for criterion, value in zip(self.study.criteria, self.values, strict=True):
+            if value is None:
+                found.update(missing_of(criterion, get, today))
         return tuple(sorted(found, key=_ORDER.__getitem__))
+
+
+# Missing fields of an undecided criterion depend only on its rule, the values of the
+# fields it reads and the date counted to. Registry data repeats the same gaps, and the
+# reference interpreter is slow (~50 us a trial), so answers are remembered: keyed by
+# the rule's identity (the entry holds the rule, so the identity cannot be reused) and
+# those values, in a memo emptied when it grows past _MEMO_LIMIT entries.
+_MEMO: dict[tuple[Any, ...], tuple[Node, tuple[str, ...]]] = {}
+_MEMO_LIMIT = 20_000
+
+
+def missing_of(criterion: Criterion, get: Callable[[str], Any], today: date) -> tuple[str, ...]:
+    """The unknown fields that could still decide ``criterion`` (whose value is unknown),
+    in declaration order."""
+    node = criterion.node
+    values = [get(key) for key in criterion.fields]
+    key = (id(node), today, *(tuple(v) if isinstance(v, list) else v for v in values))
+    entry = _MEMO.get(key)
+    if entry is not None and entry[0] is node:
+        return entry[1]
+    _, unknown = evaluate(node, get, today)
+    missing = tuple(sorted(unknown, key=_ORDER.__getitem__))
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = (node, missing)
+    return missing
 
 
 class ScreeningResult(Record):
