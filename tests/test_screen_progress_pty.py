@@ -16,8 +16,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 def test_a_long_run_shows_a_progress_bar_on_the_terminal(tmp_path: Path) -> None:
     profiles = tmp_path / "many.jsonl"
-    with profiles.open("w") as out:  # needing information (slower to report): a few seconds
-        for number in range(20_000):
+    with profiles.open("w") as out:  # a run of a few seconds: the bar waits for one
+        for number in range(80_000):
             out.write(f'{{"patient_id":"p{number}","age_years":{number % 90}}}\n')
     report = tmp_path / "report.csv"
     env = {**os.environ, "COLUMNS": "100", "LINES": "30", "TERM": "xterm-256color"}
@@ -35,5 +35,5 @@ def test_a_long_run_shows_a_progress_bar_on_the_terminal(tmp_path: Path) -> None
     child.close()
     assert child.exitstatus == 0
     text = report.read_text()
-    assert text.count("\n") == 1 + 3 * 20_000  # the header, then a row per patient and trial
+    assert text.count("\n") == 1 + 3 * 80_000  # the header, then a row per patient and trial
     assert "\x1b" not in text and "━" not in text and " patients" not in text
