@@ -19,12 +19,12 @@ import pytest
 from hypothesis import given
 
 import pml_trials
-from pml_trials.errors import RuleError
+from pml_trials.errors import CriteriaFileError, RuleError
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.rules.codegen import study_tree
 from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.parse import parse_boolean_rule
-from pml_trials.studies.load import CriteriaFileError, load_file
+from pml_trials.studies.load import load_file
 from pml_trials.studies.model import Study
 from tests import rules_driver as driver
 from tests import strategies

@@ -12,7 +12,7 @@ from pml_trials.cli import options
 from pml_trials.errors import ExitCode
 
 if TYPE_CHECKING:
-    from pml_trials.studies.examples import ExampleOutcome
+    from pml_trials.engine.examples import ExampleOutcome
 
 
 def command(
@@ -30,7 +30,7 @@ def command(
 
     from pml_trials import DISCLAIMER
     from pml_trials.cli.common import as_of_date, load, report_error, stdout
-    from pml_trials.studies.examples import run_examples
+    from pml_trials.engine.examples import run_examples
 
     report = load(criteria, no_bundled)
     for error in report.errors:

@@ -110,7 +110,7 @@ def _render(
         return _text(result, to_file=to_file)
     from datetime import UTC, datetime
 
-    from pml_trials.render.base import RunInfo, Tally
+    from pml_trials.engine.run import RunInfo, Tally
     from pml_trials.render.html import HtmlWriter
     from pml_trials.render.markdown import MarkdownWriter
 

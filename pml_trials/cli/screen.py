@@ -19,7 +19,8 @@ from pml_trials.render.formats import FormatName
 if TYPE_CHECKING:
     from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.read import Source
-    from pml_trials.render.base import ReportWriter, RunInfo, Tally
+    from pml_trials.engine.run import RunInfo, Tally
+    from pml_trials.render.base import ReportWriter
     from pml_trials.studies.model import Study
 
 NOW = "PML_TRIALS_NOW"  # testing aid: the report's screened_at (ISO 8601), for golden files
@@ -93,7 +94,7 @@ def command(
     trial), markdown and html (the clinic report).
     """
     from pml_trials.cli.common import as_of_date, studies_for_screening, user_errors
-    from pml_trials.render.base import RunInfo
+    from pml_trials.engine.run import RunInfo
 
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)

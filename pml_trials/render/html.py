@@ -11,7 +11,8 @@ them anyway. All text from profiles and criteria files is escaped by
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
 from pml_trials.render.report_html import Markup, block, el, join
 from pml_trials.render.report_html_footer import (
     facts,

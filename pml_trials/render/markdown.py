@@ -8,7 +8,8 @@ open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
 from pml_trials.render.report_escape import md, md_code
 from pml_trials.render.report_markdown_footer import (
     problems_section,

@@ -3,7 +3,7 @@ for verdicts, the "to decide this trial" list, and the definitions a rule uses.
 
 Nothing here decides anything: verdicts, statuses, decisive criteria and missing fields
 all come from the engine's :class:`~pml_trials.engine.ScreeningResult`; the question order
-comes from the questionnaire's :func:`~pml_trials.questionnaire.choose.rank_questions`.
+comes from the questionnaire's :func:`~pml_trials.engine.choose.rank_questions`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.choose import rank_questions
 from pml_trials.profile.fields import BY_KEY, FieldSpec
-from pml_trials.questionnaire.choose import rank_questions
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 
