@@ -164,7 +164,7 @@ def _writer(name: FormatName, run: RunInfo, to_terminal: bool) -> ReportWriter:
 
     if name is not FormatName.table:
         return writer_class(name)(run)
-    from pml_trials.render.table import TableWriter
+    from pml_trials.render.terminal.table_writer import TableWriter
 
     if to_terminal:  # colours, and the terminal's width
         return TableWriter(run, width=shutil.get_terminal_size().columns, color=True)

@@ -1,7 +1,7 @@
 """The clinic report as Markdown (GitHub-flavoured: tables), for one patient or a batch.
 
 The same content as the HTML report. Every string from a profile or criteria file goes
-through :func:`~pml_trials.render.report_escape.md` or ``md_code``, so a criterion cannot
+through :func:`~pml_trials.render.report.escape.md` or ``md_code``, so a criterion cannot
 open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown.
 """
 
@@ -10,13 +10,13 @@ from __future__ import annotations
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
-from pml_trials.render.report_escape import md, md_code
-from pml_trials.render.report_markdown_footer import (
+from pml_trials.render.report.escape import md, md_code
+from pml_trials.render.report.markdown_footer import (
     problems_section,
     studies_section,
     tally_section,
 )
-from pml_trials.render.report_values import (
+from pml_trials.render.report.values import (
     VERDICT_WORDS,
     answer_hint,
     definitions_used,

@@ -19,8 +19,8 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.render.report_escape import clean
-from pml_trials.render.report_values import (
+from pml_trials.render.report.escape import clean
+from pml_trials.render.report.values import (
     VERDICT_WORDS,
     answer_hint,
     definitions_used,

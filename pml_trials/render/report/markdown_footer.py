@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pml_trials.engine.run import InputProblem, Tally
-from pml_trials.render.report_escape import md, md_code, md_link
-from pml_trials.render.report_values import VERDICT_WORDS
+from pml_trials.render.report.escape import md, md_code, md_link
+from pml_trials.render.report.values import VERDICT_WORDS
 from pml_trials.studies.model import Study
 
 

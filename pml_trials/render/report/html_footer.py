@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pml_trials.engine.run import InputProblem, Tally
-from pml_trials.render.report_html import Markup, block, el, join, link
-from pml_trials.render.report_values import VERDICT_WORDS
+from pml_trials.render.report.markup import Markup, block, el, join, link
+from pml_trials.render.report.values import VERDICT_WORDS
 from pml_trials.studies.model import Study
 
 

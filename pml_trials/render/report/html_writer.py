@@ -5,7 +5,7 @@ One document for one patient or a whole batch: ``header()`` opens it, each patie
 provenance (sources, last review, checksums) close it in ``footer()``. Inline CSS only; no
 scripts, fonts, images or other files, and a Content-Security-Policy that would block
 them anyway. All text from profiles and criteria files is escaped by
-:mod:`~pml_trials.render.report_html`.
+:mod:`~pml_trials.render.report.markup`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ from __future__ import annotations
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
-from pml_trials.render.report_html import Markup, block, el, join
-from pml_trials.render.report_html_footer import (
+from pml_trials.render.report.html_footer import (
     facts,
     problems_section,
     studies_section,
     tally_section,
 )
-from pml_trials.render.report_style import CSS
-from pml_trials.render.report_values import (
+from pml_trials.render.report.markup import Markup, block, el, join
+from pml_trials.render.report.style import CSS
+from pml_trials.render.report.values import (
     VERDICT_WORDS,
     answer_hint,
     definitions_used,

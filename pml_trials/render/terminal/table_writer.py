@@ -16,7 +16,7 @@ from collections import Counter
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
-from pml_trials.render.grid import Styled, grid, paint, wrap
+from pml_trials.render.terminal.grid import Styled, grid, paint, wrap
 from pml_trials.verdict import Verdict
 
 MATRIX_LIMIT = 50
