@@ -14,7 +14,7 @@ import typer
 
 from pml_trials.cli import options
 from pml_trials.errors import ExitCode, UsageError
-from pml_trials.render.formats import FormatName
+from pml_trials.render.formats import FormatName, format_help
 
 if TYPE_CHECKING:
     from pml_trials.batch.parallel import WorkerSetup
@@ -39,8 +39,7 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Report format. Default: implied by the --output file's suffix (.txt .json "
-        ".jsonl .ndjson .csv .md .html), else table.",
+        help=format_help(),
         show_default=False,
     ),
 ]

@@ -52,6 +52,18 @@ SUFFIXES: dict[str, FormatName] = {
 }
 
 
+def format_help() -> str:
+    """The help of ``--format``, from this registry: a new format or suffix shows at once."""
+    by_format: dict[FormatName, list[str]] = {}
+    for suffix, name in SUFFIXES.items():
+        by_format.setdefault(name, []).append(suffix)
+    implied = "; ".join(f"{' '.join(s)} {name.value}" for name, s in by_format.items())
+    return (
+        f"Report format: {', '.join(WRITERS)}. Default: implied by the --output file's "
+        f"suffix ({implied}), else table."
+    )
+
+
 def writer_class(name: str) -> type[ReportWriter]:
     """The writer class of a format, imported now."""
     try:
