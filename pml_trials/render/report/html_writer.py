@@ -22,7 +22,6 @@ from pml_trials.render.report.html_footer import (
 from pml_trials.render.report.markup import Markup, block, el, join
 from pml_trials.render.report.style import CSS
 from pml_trials.render.report.values import (
-    VERDICT_WORDS,
     answer_hint,
     definitions_used,
     labelled,
@@ -32,7 +31,7 @@ from pml_trials.render.report.values import (
     values_read,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import WORDS, Verdict
 
 TITLE = "PML trial pre-screening report"
 # Defence in depth: even if some text escaped escaping, nothing could load or run.
@@ -111,7 +110,7 @@ def _as_of_words(run: RunInfo) -> str:
 
 
 def _verdict(verdict: Verdict) -> Markup:
-    return el("span", VERDICT_WORDS[verdict], class_=f"verdict v-{verdict.value}")
+    return el("span", WORDS[verdict], class_=f"verdict v-{verdict.value}")
 
 
 def _summary(trials: list[TrialResult], ranked: list[str]) -> Markup:

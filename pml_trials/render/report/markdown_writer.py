@@ -17,7 +17,6 @@ from pml_trials.render.report.markdown_footer import (
     tally_section,
 )
 from pml_trials.render.report.values import (
-    VERDICT_WORDS,
     answer_hint,
     definitions_used,
     labelled,
@@ -27,7 +26,7 @@ from pml_trials.render.report.values import (
     values_read,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import WORDS, Verdict
 
 TITLE = "PML trial pre-screening report"
 
@@ -99,7 +98,7 @@ def _lines(*lines: str) -> str:
 
 
 def _verdict(verdict: Verdict) -> str:
-    return f"**{VERDICT_WORDS[verdict]}**"
+    return f"**{WORDS[verdict]}**"
 
 
 def _summary_row(trial: TrialResult, ranked: list[str]) -> str:

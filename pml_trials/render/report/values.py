@@ -17,13 +17,7 @@ from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.choose import rank_questions
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
 
-VERDICT_WORDS = {
-    Verdict.ELIGIBLE: "eligible",
-    Verdict.INELIGIBLE: "ineligible",
-    Verdict.NEEDS_INFORMATION: "needs information",
-}
 _UNIT_FIRST = frozenset({"grade"})  # "grade 2" reads as a grade; "2 grade" does not
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")
