@@ -103,6 +103,7 @@ class _Generator:
         self.fields: dict[str, str] = {}
         self.definitions: dict[str, str] = {}
         self.constants: dict[str, object] = {}
+        self.functions: dict[str, str] = {}  # rule function -> its constant, bound once
         self.temps = 0
 
     def temp(self) -> str:
@@ -205,7 +206,11 @@ class _Generator:
     def call(self, function: str, arguments: list[ast.expr]) -> ast.expr:
         """A rule function: its table implementation, bound as a constant, called with
         ``today`` and the (known) arguments."""
-        implementation = self.constant(FUNCTIONS[function].implementation)
+        if function not in self.functions:
+            bound = self.constant(FUNCTIONS[function].implementation)
+            assert isinstance(bound, ast.Name)  # a function is never literal syntax
+            self.functions[function] = bound.id
+        implementation = _name(self.functions[function])
         return ast.Call(func=implementation, args=[_name("today"), *arguments], keywords=[], **_AT)
 
     def logic(self, node: Logic) -> ast.expr:
