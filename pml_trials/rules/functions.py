@@ -4,8 +4,9 @@ Each :class:`RuleFunction` says once what a function is called, the types of its
 arguments, the type it returns and what it computes. The parser checks calls against
 it, :mod:`.interpret` and :mod:`.codegen` run its ``implementation``, :mod:`.stored`
 refuses names that are not in it, :mod:`.bounds` reads ``whole_bound``, and a SQL
-compiler reads ``sql_doc`` for the semantics it has to reproduce. Adding a function is
-one entry here plus its tests (``tests/cases/functions.json``).
+compiler reads ``doc`` (and the implementation, the reference) for the semantics it
+has to reproduce. Adding a function is one entry here plus its tests
+(``tests/cases/functions.json``, ``criteria/README.md``).
 
 Every function counts to the screening date (the profile's ``screening_date``, else the
 run's date), passed as ``today``, and is strict: unknown as soon as an argument is (the

@@ -3,7 +3,7 @@ for verdicts, the "to decide this trial" list, and the definitions a rule uses.
 
 Nothing here decides anything: verdicts, statuses, decisive criteria and missing fields
 all come from the engine's :class:`~pml_trials.engine.ScreeningResult`; the question order
-comes from the questionnaire's :func:`~pml_trials.engine.choose.rank_questions`.
+comes from the engine's question ranking, :func:`~pml_trials.engine.choose.rank_questions`.
 """
 
 from __future__ import annotations
