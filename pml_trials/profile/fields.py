@@ -30,6 +30,7 @@ class FieldSpec(Record):
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     multiple_of: int | None = None
+    action: str = ""  # a key of ACTIONS: how to find the answer out ("" = ask the question)
 
     @property
     def type_name(self) -> str:
@@ -92,16 +93,45 @@ PREDISPOSING = (
 )
 
 
-def _bool(key: str, section: str, question: str, help: str) -> FieldSpec:
-    return FieldSpec(key, "boolean", section, question, help)
+# How to find each answer out, in clinical words, in the order a work-up would go (the
+# diagnosis first): this order breaks ties between next steps that decide as many trials.
+ACTIONS: dict[str, str] = {
+    "jcv": "repeat CSF JC virus PCR (ultrasensitive, quantitative) or brain biopsy",
+    "mri": "brain MRI with contrast, read by a neuroradiologist (PML lesions, IRIS)",
+    "neuro": "neurological examination (PML signs, course, Karnofsky and modified Rankin)",
+    "pml-dates": "dates of first PML symptoms and of the diagnosis, from the chart",
+    "conditions": "review the underlying conditions (haematology, transplant, rheumatology notes)",
+    "hiv": "HIV serology; if positive, plasma HIV RNA and antiretroviral history",
+    "cd4": "lymphocyte subsets (CD4 and CD8 counts)",
+    "blood-count": "full blood count with differential (lymphocytes, neutrophils, platelets)",
+    "chemistry": "renal and liver panel (eGFR, ALT, AST, total bilirubin)",
+    "medications": "current and past medication review (natalizumab, immunosuppressants, steroids)",
+    "prior-treatment": "prior PML and investigational treatments, from the chart",
+    "infections": "work-up for other opportunistic and CNS infections",
+    "hla": "HLA typing / donor search",
+    "life-expectancy": "investigator's life-expectancy estimate",
+    "alternatives": "investigator's judgement: is a comparable approved therapy available",
+    "psychiatry": "psychiatric history",
+    "pregnancy": "pregnancy test and breastfeeding status",
+    "weight": "body weight",
+    "chart": "age and sex, from the chart",
+    "discussion": "discuss with the patient or representative (consent, contraception, travel)",
+    "record": "the screening record",
+}
 
 
-def _count(key: str, question: str, help: str, maximum: float, section: str = IMMUNE) -> FieldSpec:
-    return FieldSpec(key, "number", section, question, help, "cells/µL", 0, maximum)
+def _bool(key: str, section: str, question: str, help: str, *, action: str) -> FieldSpec:
+    return FieldSpec(key, "boolean", section, question, help, action=action)
 
 
-def _uln(key: str, question: str, help: str) -> FieldSpec:
-    return FieldSpec(key, "number", LABS, question, help, "× ULN", 0, 100)
+def _count(
+    key: str, question: str, help: str, maximum: float, section: str = IMMUNE, *, action: str
+) -> FieldSpec:
+    return FieldSpec(key, "number", section, question, help, "cells/µL", 0, maximum, action=action)
+
+
+def _uln(key: str, question: str, help: str, *, action: str) -> FieldSpec:
+    return FieldSpec(key, "number", LABS, question, help, "× ULN", 0, 100, action=action)
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -111,6 +141,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         RECORD,
         "Pseudonymous patient id?",
         "Never a name: letters, digits, '-', '_' and '.' only.",
+        action="record",
     ),
     FieldSpec(
         "screening_date",
@@ -118,6 +149,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         RECORD,
         "Screening date (as of which date windows are counted)?",
         "Defaults to the run's --as-of date, else today.",
+        action="record",
     ),
     # Demographics
     FieldSpec(
@@ -129,6 +161,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "years",
         0,
         120,
+        action="chart",
     ),
     FieldSpec(
         "sex",
@@ -137,6 +170,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Sex assigned at birth?",
         "Used for pregnancy and dosing rules.",
         choices=("female", "male"),
+        action="chart",
     ),
     FieldSpec(
         "weight_kg",
@@ -147,18 +181,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         "kg",
         1,
         400,
+        action="weight",
     ),
     _bool(
         "pregnant_or_breastfeeding",
         DEMOGRAPHICS,
         "Is the patient pregnant or breastfeeding?",
         "Answer no for patients who cannot be pregnant.",
+        action="pregnancy",
     ),
     _bool(
         "agrees_to_contraception",
         DEMOGRAPHICS,
         "Is the patient willing to use effective contraception during and after the study?",
         "Willingness to use effective contraception for the study's duration and after.",
+        action="discussion",
     ),
     # PML diagnosis
     FieldSpec(
@@ -168,6 +205,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "JC virus DNA by PCR in the cerebrospinal fluid?",
         "Result of the CSF JC virus PCR; not_done if no lumbar puncture was tested.",
         choices=("detected", "not_detected", "not_done"),
+        action="jcv",
     ),
     FieldSpec(
         "csf_jcv_copies_per_ml",
@@ -178,6 +216,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e10,
+        action="jcv",
     ),
     FieldSpec(
         "brain_biopsy_jcv",
@@ -186,18 +225,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Brain biopsy evidence of JC virus infection?",
         "Histology, immunohistochemistry or PCR of brain tissue; not_done if no biopsy.",
         choices=("positive", "negative", "not_done"),
+        action="jcv",
     ),
     _bool(
         "mri_compatible_with_pml",
         DIAGNOSIS,
         "Does brain MRI show lesions typical of PML?",
         "Asymmetric white-matter lesions without mass effect, per the radiologist.",
+        action="mri",
     ),
     _bool(
         "clinical_features_compatible_with_pml",
         DIAGNOSIS,
         "Are there neurological signs typical of PML?",
         "Subacute focal deficits: weakness, visual field loss, ataxia, cognitive change.",
+        action="neuro",
     ),
     FieldSpec(
         "pml_symptom_onset_date",
@@ -205,6 +247,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When did the first PML symptoms start?",
         "Best estimate of symptom onset.",
+        action="pml-dates",
     ),
     FieldSpec(
         "pml_diagnosis_date",
@@ -212,18 +255,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When was PML diagnosed?",
         "Date of the diagnostic CSF PCR or biopsy.",
+        action="pml-dates",
     ),
     _bool(
         "pml_progressing",
         DIAGNOSIS,
         "Is PML progressing (neurological deterioration despite immune restoration)?",
         "Answer no if the disease is stable.",
+        action="neuro",
     ),
     _bool(
         "pml_iris",
         DIAGNOSIS,
         "Is there immune reconstitution inflammatory syndrome (IRIS) now?",
         "PML-IRIS: inflammatory worsening, often with contrast enhancement on MRI.",
+        action="mri",
     ),
     # Underlying immune suppression
     FieldSpec(
@@ -233,13 +279,17 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Which conditions predispose this patient to PML (all that apply)?",
         "The underlying causes of immune suppression; none_identified if none.",
         choices=PREDISPOSING,
+        action="conditions",
     ),
-    _bool("hiv_positive", IMMUNE, "Is the patient HIV positive?", "Known HIV infection."),
+    _bool(
+        "hiv_positive", IMMUNE, "Is the patient HIV positive?", "Known HIV infection.", action="hiv"
+    ),
     _bool(
         "on_antiretroviral_therapy",
         IMMUNE,
         "Is the patient on antiretroviral therapy?",
         "Current combination ART.",
+        action="hiv",
     ),
     FieldSpec(
         "hiv_rna_copies_per_ml",
@@ -250,20 +300,35 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e9,
+        action="hiv",
     ),
-    _count("cd4_cells_per_ul", "CD4 T-cell count?", "Most recent absolute CD4 count.", 5000),
-    _count("cd8_cells_per_ul", "CD8 T-cell count?", "Most recent absolute CD8 count.", 10000),
+    _count(
+        "cd4_cells_per_ul",
+        "CD4 T-cell count?",
+        "Most recent absolute CD4 count.",
+        5000,
+        action="cd4",
+    ),
+    _count(
+        "cd8_cells_per_ul",
+        "CD8 T-cell count?",
+        "Most recent absolute CD8 count.",
+        10000,
+        action="cd4",
+    ),
     _count(
         "lymphocytes_per_ul",
         "Absolute lymphocyte count?",
         "Most recent absolute lymphocyte count.",
         100000,
+        action="blood-count",
     ),
     _bool(
         "natalizumab_ever",
         IMMUNE,
         "Has the patient ever received natalizumab?",
         "Any past or current natalizumab.",
+        action="medications",
     ),
     FieldSpec(
         "last_natalizumab_dose_date",
@@ -271,12 +336,14 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Date of the last natalizumab dose?",
         "Leave unknown if never given.",
+        action="medications",
     ),
     _bool(
         "current_immunosuppressive_therapy",
         IMMUNE,
         "Is the patient on any immunosuppressant other than corticosteroids now?",
         "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids.",
+        action="medications",
     ),
     FieldSpec(
         "prednisone_equivalent_mg_per_day",
@@ -287,6 +354,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mg/day",
         0,
         2000,
+        action="medications",
     ),
     FieldSpec(
         "gvhd_grade",
@@ -297,18 +365,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         "grade",
         0,
         4,
+        action="conditions",
     ),
     _bool(
         "active_autoimmune_disease",
         IMMUNE,
         "Active autoimmune disease needing systemic treatment in the last 2 years?",
         "Replacement therapy (thyroxine, insulin) does not count as systemic treatment.",
+        action="conditions",
     ),
     _bool(
         "autoimmune_cns_disease",
         IMMUNE,
         "Autoimmune disease of the central nervous system?",
         "E.g. multiple sclerosis, neuromyelitis optica.",
+        action="conditions",
     ),
     # Prior PML treatment
     _bool(
@@ -316,18 +387,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior checkpoint inhibitor (anti-PD-1, anti-PD-L1 or anti-CTLA-4)?",
         "E.g. pembrolizumab, nivolumab, atezolizumab, ipilimumab.",
+        action="prior-treatment",
     ),
     _bool(
         "prior_virus_specific_t_cells",
         PRIOR,
         "Any prior virus-specific T-cell therapy?",
         "Autologous or donor-derived virus-specific T cells.",
+        action="prior-treatment",
     ),
     _bool(
         "prior_cidofovir_or_brincidofovir",
         PRIOR,
         "Any prior cidofovir or brincidofovir (CMX001)?",
         "Any dose, any indication.",
+        action="prior-treatment",
     ),
     FieldSpec(
         "last_investigational_agent_date",
@@ -335,6 +409,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Date of the last dose of any investigational drug?",
         "Leave unknown if none was ever given.",
+        action="prior-treatment",
     ),
     # Clinical status
     FieldSpec(
@@ -347,6 +422,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         0,
         100,
         multiple_of=10,
+        action="neuro",
     ),
     FieldSpec(
         "modified_rankin_scale",
@@ -357,6 +433,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "points",
         0,
         6,
+        action="neuro",
     ),
     FieldSpec(
         "life_expectancy_weeks",
@@ -367,48 +444,56 @@ FIELDS: tuple[FieldSpec, ...] = (
         "weeks",
         0,
         5200,
+        action="life-expectancy",
     ),
     _bool(
         "other_active_opportunistic_infection",
         STATUS,
         "Another active opportunistic infection needing systemic treatment?",
         "E.g. CMV disease, pneumocystis, cryptococcosis.",
+        action="infections",
     ),
     _bool(
         "other_cns_infection",
         STATUS,
         "Another infection of the central nervous system?",
         "E.g. toxoplasmosis, cryptococcal meningitis, CMV encephalitis.",
+        action="infections",
     ),
     _bool(
         "active_malignancy_on_treatment",
         STATUS,
         "An active malignancy currently under treatment?",
         "Cancer receiving chemotherapy, targeted therapy or radiotherapy now.",
+        action="conditions",
     ),
     _bool(
         "severe_psychiatric_illness",
         STATUS,
         "An active severe psychiatric illness?",
         "E.g. psychosis, severe depression, that would interfere with the study.",
+        action="psychiatry",
     ),
     _bool(
         "able_to_consent",
         STATUS,
         "Can the patient or a legally authorised representative give informed consent?",
         "The patient, or a legal representative if the patient lacks capacity.",
+        action="discussion",
     ),
     _bool(
         "able_to_travel_to_site",
         STATUS,
         "Can the patient travel to the study site?",
         "Including inpatient stays if needed.",
+        action="discussion",
     ),
     _bool(
         "alternative_therapy_available",
         STATUS,
         "Is a comparable approved therapy available for this patient?",
         "An approved or standard therapy that is comparable and satisfactory.",
+        action="alternatives",
     ),
     # Laboratory
     FieldSpec(
@@ -420,21 +505,25 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mL/min/1.73 m²",
         0,
         200,
+        action="chemistry",
     ),
     _uln(
         "alt_x_uln",
         "ALT, as a multiple of the upper limit of normal?",
         "Alanine aminotransferase divided by the laboratory's upper limit of normal.",
+        action="chemistry",
     ),
     _uln(
         "ast_x_uln",
         "AST, as a multiple of the upper limit of normal?",
         "Aspartate aminotransferase divided by the laboratory's upper limit of normal.",
+        action="chemistry",
     ),
     _uln(
         "total_bilirubin_x_uln",
         "Total bilirubin, as a multiple of the upper limit of normal?",
         "Total bilirubin divided by the laboratory's upper limit of normal.",
+        action="chemistry",
     ),
     _count(
         "neutrophils_per_ul",
@@ -442,9 +531,15 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Most recent absolute neutrophil count.",
         100000,
         section=LABS,
+        action="blood-count",
     ),
     _count(
-        "platelets_per_ul", "Platelet count?", "Most recent platelet count.", 2000000, section=LABS
+        "platelets_per_ul",
+        "Platelet count?",
+        "Most recent platelet count.",
+        2000000,
+        section=LABS,
+        action="blood-count",
     ),
     # Cell therapy
     _bool(
@@ -452,14 +547,24 @@ FIELDS: tuple[FieldSpec, ...] = (
         CELL,
         "Is the patient's HLA typing available?",
         "High-resolution HLA typing on record.",
+        action="hla",
     ),
     _bool(
         "matched_donor_available",
         CELL,
         "Is a suitably HLA-matched donor or banked T-cell product identified?",
         "A donor or third-party product matched as the study requires.",
+        action="hla",
     ),
 )
 
 BY_KEY: dict[str, FieldSpec] = {spec.key: spec for spec in FIELDS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(spec.section for spec in FIELDS))
+
+
+def action_of(spec: FieldSpec) -> tuple[str, str]:
+    """``(key, words)`` of how to find ``spec`` out; a field that names no declared
+    action is its own: ``ask: <question>`` (a site's field is never dropped)."""
+    if spec.action in ACTIONS:
+        return spec.action, ACTIONS[spec.action]
+    return f"ask:{spec.key}", f"ask: {spec.question}"
