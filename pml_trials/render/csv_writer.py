@@ -1,9 +1,11 @@
 """``--format csv``: one row per patient and trial, for spreadsheets.
 
-Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields, disclaimer``.
-The first six are the contract of RESULTS.md. ``reasons`` holds the ids of the criteria
-that make an ineligible verdict, ``missing_fields`` the fields whose answers could
-still decide a needs-information one, each list separated by spaces (ids hold no
+Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields, next_steps,
+disclaimer``. The first six are the contract of RESULTS.md. ``reasons`` holds the ids of
+the criteria that make an ineligible verdict, ``missing_fields`` the fields whose answers
+could still decide a needs-information one, ``next_steps`` the keys of the patient's next
+steps (``pml_trials.engine.next_steps``) that answer those fields, best first (the
+action's words are in ``pml-trials fields`` and the JSON), each list separated by spaces (ids hold no
 spaces, and a semicolon would split cells where it is the list separator of the
 spreadsheet's locale). The disclaimer is repeated in a last column rather than put in a
 comment line, which many readers would take for a data row: every filtered or sorted
@@ -20,12 +22,21 @@ from __future__ import annotations
 import re
 
 from pml_trials.engine import ScreeningResult, TrialResult
+from pml_trials.engine.next_steps import NextStep, next_steps
 from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import RunInfo
 from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
-COLUMNS = ("patient_id", "source", "trial_id", "verdict", "reasons", "missing_fields")
+COLUMNS = (
+    "patient_id",
+    "source",
+    "trial_id",
+    "verdict",
+    "reasons",
+    "missing_fields",
+    "next_steps",
+)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
@@ -59,24 +70,33 @@ class CsvWriter(ReportWriter):
             f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(result.source)},"
         )
         parts = []
+        steps: list[NextStep] | None = None
         for index, outcome in enumerate(result.outcomes):
             end = self._ends[index].get(outcome)
             parts.append(prefix)
-            parts.append(end if end is not None else self._end(index, outcome, result))
+            if end is None:
+                if steps is None and outcome[0] is Verdict.NEEDS_INFORMATION:
+                    steps = list(next_steps(result))
+                end = self._end(index, outcome, result, steps or [])
+            parts.append(end)
         return "".join(parts)
 
-    def _end(self, index: int, outcome: Outcome, result: ScreeningResult) -> str:
-        """``trial_id,verdict,reasons,missing_fields,disclaimer`` and the line end."""
+    def _end(
+        self, index: int, outcome: Outcome, result: ScreeningResult, steps: list[NextStep]
+    ) -> str:
+        """``trial_id,verdict,reasons,missing_fields,next_steps,disclaimer`` and the line
+        end."""
         study = self.run.studies[index]
         verdict, values = outcome
-        reasons = missing = ""
+        reasons = missing = actions = ""
         if verdict is Verdict.INELIGIBLE:
             criteria = zip(study.criteria, values, strict=True)
             reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
         elif verdict is Verdict.NEEDS_INFORMATION:
             trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
             missing = " ".join(trial.missing_fields)
-        cells = (study.id, verdict.value, reasons, missing)
+            actions = " ".join(step.action for step in steps if study.id in step.trials)
+        cells = (study.id, verdict.value, reasons, missing, actions)
         end = ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
         if not missing and len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end

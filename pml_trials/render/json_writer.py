@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.next_steps import NextStep, next_steps
 from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.profile.fields import BY_KEY, FIELDS
@@ -39,6 +40,17 @@ def result_object(result: ScreeningResult) -> dict[str, Any]:
         "source": result.source,
         "screening_date": result.screening_date.isoformat(),
         "trials": [trial_object(trial) for trial in result],
+        "next_steps": result_steps(result),
+    }
+
+
+def step_object(step: NextStep) -> dict[str, Any]:
+    """One of a patient's ``next_steps``: the action, its words, its fields and trials."""
+    return {
+        "action": step.action,
+        "text": step.text,
+        "fields": list(step.fields),
+        "trials": list(step.trials),
     }
 
 
@@ -169,11 +181,11 @@ class ResultEncoder:
         self.choices = {k: {c: json.dumps(c) for c in BY_KEY[k].choices} for k in self.list_keys}
         self.scalars = _scalar_encoder()
         # The slots encode() fills, in order: patient id, source, screening date; the
-        # field values; each study's missing fields. Then come the constant pieces.
+        # field values; each study's missing fields; the next steps. Then the constants.
         keys = (*self.scalar_keys, *self.list_keys)
         self._field_slot = {k: 3 + i for i, k in enumerate(keys)}
         self._field_slot[SCREENING_DATE] = 2
-        self._variables = 3 + len(keys) + len(self.studies)
+        self._variables = 3 + len(keys) + len(self.studies) + 1
         program = self._program(end)
         self._constants: list[str] = ["".join(map(str, piece)) for piece in program.pieces[-1]]
         self._study_pieces = program.pieces[:-1]
@@ -210,9 +222,11 @@ class ResultEncoder:
                     program.slot(self._field_slot[key])
                 program.text(number, "}}")
             program.text(number, '],"missing_fields":')
-            program.slot(self._variables - len(self.studies) + number)
+            program.slot(self._variables - 1 - len(self.studies) + number)
             program.text(number, "}")
-        program.text(None, "]" + end)
+        program.text(None, '],"next_steps":')
+        program.slot(self._variables - 1)
+        program.text(None, end)
         return program
 
     def encode(self, result: ScreeningResult) -> str:
@@ -227,9 +241,12 @@ class ResultEncoder:
         for key in self.list_keys:
             slots.append(self._list(key, get(key)))
         outcomes = result.outcomes
+        undecided = False
         for study, (verdict, values) in zip(self.studies, outcomes, strict=True):
             needs = verdict is Verdict.NEEDS_INFORMATION
+            undecided |= needs
             slots.append(self._missing(result, study, verdict, values) if needs else "[]")
+        slots.append(_compact(result_steps(result)) if undecided else "[]")
         slots += self._constants
         for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
             pieces = cache.get(outcome)
@@ -263,6 +280,10 @@ class ResultEncoder:
     ) -> str:
         trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
         return _compact(list(trial.missing_fields))
+
+
+def result_steps(result: ScreeningResult) -> list[dict[str, Any]]:
+    return [step_object(step) for step in next_steps(result)]
 
 
 # -- the writers ------------------------------------------------------------------------------
