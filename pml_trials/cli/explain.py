@@ -50,13 +50,19 @@ def command(
             "standard output.",
         ),
     ] = None,
+    paper: options.Paper = options.PaperSize.a4,
     as_of: options.AsOf = None,
     criteria: options.Criteria = None,
     no_bundled: options.NoBundled = False,
 ) -> None:
     """Explain a patient's verdicts: for each trial, every criterion with its text, its
     status, the patient's values it read and its rule; for a trial that needs information,
-    the questions that would decide it, in the order to ask them.
+    the questions that would decide it, in the order to ask them. First, the next steps
+    across trials: what to order or ask, and which trials each could decide.
+
+    html is the chart copy to print from a browser (A4 unless --paper letter): a first
+    page with the verdicts, reasons, next steps and a reviewer block to sign, then the
+    detail; every printed page carries the patient id, screening date and page x of y.
 
     An invalid profile is reported one problem per line on stderr (exit 3).
     """
@@ -68,7 +74,7 @@ def command(
         studies = studies_for_screening(criteria, no_bundled, trial)
         day = as_of_date(as_of)
         result = screen(validated, studies, day, profile)
-        text = _render(result, studies, day, output_format, to_file=output is not None)
+        text = _render(result, studies, day, output_format, paper, to_file=output is not None)
         if text is None:
             return
         if output is None or str(output) == "-":
@@ -102,6 +108,7 @@ def _render(
     studies: tuple[Study, ...],
     as_of: date,
     output_format: ExplainFormat,
+    paper: options.PaperSize,
     *,
     to_file: bool,
 ) -> str | None:
@@ -111,13 +118,14 @@ def _render(
     from datetime import UTC, datetime
 
     from pml_trials.engine.run import RunInfo, Tally
+    from pml_trials.render.report.chart import Paper, ReportOptions
     from pml_trials.render.report.html_writer import HtmlWriter
     from pml_trials.render.report.markdown_writer import MarkdownWriter
 
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     run = RunInfo(studies=studies, screened_at=now, as_of=as_of)
     kind = HtmlWriter if output_format is ExplainFormat.html else MarkdownWriter
-    writer = kind(run)
+    writer = kind(run, ReportOptions(paper=Paper(paper.value), overview=False))
     tally = Tally()
     tally.add(result)
     return writer.header() + writer.emit(writer.render(result)) + writer.footer(tally)

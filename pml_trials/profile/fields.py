@@ -30,7 +30,13 @@ class FieldSpec(Record):
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     multiple_of: int | None = None
+    label: str = ""  # a short clinical label for reports ("CD4 count"); "" = the question
     action: str = ""  # a key of ACTIONS: how to find the answer out ("" = ask the question)
+
+    @property
+    def short(self) -> str:
+        """The label a report prints beside a value (the question if none is declared)."""
+        return self.label or self.question
 
     @property
     def type_name(self) -> str:
@@ -120,18 +126,31 @@ ACTIONS: dict[str, str] = {
 }
 
 
-def _bool(key: str, section: str, question: str, help: str, *, action: str) -> FieldSpec:
-    return FieldSpec(key, "boolean", section, question, help, action=action)
+def _bool(
+    key: str, section: str, question: str, help: str, *, label: str, action: str
+) -> FieldSpec:
+    return FieldSpec(key, "boolean", section, question, help, label=label, action=action)
 
 
 def _count(
-    key: str, question: str, help: str, maximum: float, section: str = IMMUNE, *, action: str
+    key: str,
+    question: str,
+    help: str,
+    maximum: float,
+    section: str = IMMUNE,
+    *,
+    label: str,
+    action: str,
 ) -> FieldSpec:
-    return FieldSpec(key, "number", section, question, help, "cells/µL", 0, maximum, action=action)
+    unit = "cells/µL"
+    return FieldSpec(
+        key, "number", section, question, help, unit, 0, maximum, label=label, action=action
+    )
 
 
-def _uln(key: str, question: str, help: str, *, action: str) -> FieldSpec:
-    return FieldSpec(key, "number", LABS, question, help, "× ULN", 0, 100, action=action)
+def _uln(key: str, question: str, help: str, *, label: str, action: str) -> FieldSpec:
+    unit = "× ULN"
+    return FieldSpec(key, "number", LABS, question, help, unit, 0, 100, label=label, action=action)
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -141,6 +160,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         RECORD,
         "Pseudonymous patient id?",
         "Never a name: letters, digits, '-', '_' and '.' only.",
+        label="Patient id",
         action="record",
     ),
     FieldSpec(
@@ -149,6 +169,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         RECORD,
         "Screening date (as of which date windows are counted)?",
         "Defaults to the run's --as-of date, else today.",
+        label="Screening date",
         action="record",
     ),
     # Demographics
@@ -161,6 +182,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "years",
         0,
         120,
+        label="Age",
         action="chart",
     ),
     FieldSpec(
@@ -170,6 +192,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Sex assigned at birth?",
         "Used for pregnancy and dosing rules.",
         choices=("female", "male"),
+        label="Sex",
         action="chart",
     ),
     FieldSpec(
@@ -181,6 +204,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "kg",
         1,
         400,
+        label="Weight",
         action="weight",
     ),
     _bool(
@@ -188,6 +212,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DEMOGRAPHICS,
         "Is the patient pregnant or breastfeeding?",
         "Answer no for patients who cannot be pregnant.",
+        label="Pregnant or breastfeeding",
         action="pregnancy",
     ),
     _bool(
@@ -195,6 +220,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DEMOGRAPHICS,
         "Is the patient willing to use effective contraception during and after the study?",
         "Willingness to use effective contraception for the study's duration and after.",
+        label="Agrees to contraception",
         action="discussion",
     ),
     # PML diagnosis
@@ -205,6 +231,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "JC virus DNA by PCR in the cerebrospinal fluid?",
         "Result of the CSF JC virus PCR; not_done if no lumbar puncture was tested.",
         choices=("detected", "not_detected", "not_done"),
+        label="CSF JC virus PCR",
         action="jcv",
     ),
     FieldSpec(
@@ -216,6 +243,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e10,
+        label="CSF JC virus load",
         action="jcv",
     ),
     FieldSpec(
@@ -225,6 +253,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Brain biopsy evidence of JC virus infection?",
         "Histology, immunohistochemistry or PCR of brain tissue; not_done if no biopsy.",
         choices=("positive", "negative", "not_done"),
+        label="Brain biopsy for JC virus",
         action="jcv",
     ),
     _bool(
@@ -232,6 +261,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "Does brain MRI show lesions typical of PML?",
         "Asymmetric white-matter lesions without mass effect, per the radiologist.",
+        label="MRI typical of PML",
         action="mri",
     ),
     _bool(
@@ -239,6 +269,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "Are there neurological signs typical of PML?",
         "Subacute focal deficits: weakness, visual field loss, ataxia, cognitive change.",
+        label="Neurological signs typical of PML",
         action="neuro",
     ),
     FieldSpec(
@@ -247,6 +278,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When did the first PML symptoms start?",
         "Best estimate of symptom onset.",
+        label="PML symptom onset",
         action="pml-dates",
     ),
     FieldSpec(
@@ -255,6 +287,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When was PML diagnosed?",
         "Date of the diagnostic CSF PCR or biopsy.",
+        label="PML diagnosis date",
         action="pml-dates",
     ),
     _bool(
@@ -262,6 +295,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "Is PML progressing (neurological deterioration despite immune restoration)?",
         "Answer no if the disease is stable.",
+        label="PML progressing",
         action="neuro",
     ),
     _bool(
@@ -269,6 +303,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "Is there immune reconstitution inflammatory syndrome (IRIS) now?",
         "PML-IRIS: inflammatory worsening, often with contrast enhancement on MRI.",
+        label="PML-IRIS now",
         action="mri",
     ),
     # Underlying immune suppression
@@ -279,16 +314,23 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Which conditions predispose this patient to PML (all that apply)?",
         "The underlying causes of immune suppression; none_identified if none.",
         choices=PREDISPOSING,
+        label="Predisposing conditions",
         action="conditions",
     ),
     _bool(
-        "hiv_positive", IMMUNE, "Is the patient HIV positive?", "Known HIV infection.", action="hiv"
+        "hiv_positive",
+        IMMUNE,
+        "Is the patient HIV positive?",
+        "Known HIV infection.",
+        label="HIV positive",
+        action="hiv",
     ),
     _bool(
         "on_antiretroviral_therapy",
         IMMUNE,
         "Is the patient on antiretroviral therapy?",
         "Current combination ART.",
+        label="On antiretroviral therapy",
         action="hiv",
     ),
     FieldSpec(
@@ -300,6 +342,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e9,
+        label="Plasma HIV RNA",
         action="hiv",
     ),
     _count(
@@ -307,6 +350,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "CD4 T-cell count?",
         "Most recent absolute CD4 count.",
         5000,
+        label="CD4 count",
         action="cd4",
     ),
     _count(
@@ -314,6 +358,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "CD8 T-cell count?",
         "Most recent absolute CD8 count.",
         10000,
+        label="CD8 count",
         action="cd4",
     ),
     _count(
@@ -321,6 +366,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Absolute lymphocyte count?",
         "Most recent absolute lymphocyte count.",
         100000,
+        label="Lymphocyte count",
         action="blood-count",
     ),
     _bool(
@@ -328,6 +374,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Has the patient ever received natalizumab?",
         "Any past or current natalizumab.",
+        label="Natalizumab ever",
         action="medications",
     ),
     FieldSpec(
@@ -336,6 +383,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Date of the last natalizumab dose?",
         "Leave unknown if never given.",
+        label="Last natalizumab dose",
         action="medications",
     ),
     _bool(
@@ -343,6 +391,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Is the patient on any immunosuppressant other than corticosteroids now?",
         "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids.",
+        label="Other immunosuppressant now",
         action="medications",
     ),
     FieldSpec(
@@ -354,6 +403,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mg/day",
         0,
         2000,
+        label="Corticosteroid dose (prednisone eq.)",
         action="medications",
     ),
     FieldSpec(
@@ -365,6 +415,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "grade",
         0,
         4,
+        label="Acute GVHD grade",
         action="conditions",
     ),
     _bool(
@@ -372,6 +423,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Active autoimmune disease needing systemic treatment in the last 2 years?",
         "Replacement therapy (thyroxine, insulin) does not count as systemic treatment.",
+        label="Active autoimmune disease (2 years)",
         action="conditions",
     ),
     _bool(
@@ -379,6 +431,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Autoimmune disease of the central nervous system?",
         "E.g. multiple sclerosis, neuromyelitis optica.",
+        label="Autoimmune CNS disease",
         action="conditions",
     ),
     # Prior PML treatment
@@ -387,6 +440,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior checkpoint inhibitor (anti-PD-1, anti-PD-L1 or anti-CTLA-4)?",
         "E.g. pembrolizumab, nivolumab, atezolizumab, ipilimumab.",
+        label="Prior checkpoint inhibitor",
         action="prior-treatment",
     ),
     _bool(
@@ -394,6 +448,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior virus-specific T-cell therapy?",
         "Autologous or donor-derived virus-specific T cells.",
+        label="Prior virus-specific T cells",
         action="prior-treatment",
     ),
     _bool(
@@ -401,6 +456,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior cidofovir or brincidofovir (CMX001)?",
         "Any dose, any indication.",
+        label="Prior cidofovir or brincidofovir",
         action="prior-treatment",
     ),
     FieldSpec(
@@ -409,6 +465,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Date of the last dose of any investigational drug?",
         "Leave unknown if none was ever given.",
+        label="Last investigational drug",
         action="prior-treatment",
     ),
     # Clinical status
@@ -422,6 +479,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         0,
         100,
         multiple_of=10,
+        label="Karnofsky score",
         action="neuro",
     ),
     FieldSpec(
@@ -433,6 +491,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "points",
         0,
         6,
+        label="Modified Rankin Scale",
         action="neuro",
     ),
     FieldSpec(
@@ -444,6 +503,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "weeks",
         0,
         5200,
+        label="Life expectancy (investigator)",
         action="life-expectancy",
     ),
     _bool(
@@ -451,6 +511,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Another active opportunistic infection needing systemic treatment?",
         "E.g. CMV disease, pneumocystis, cryptococcosis.",
+        label="Other opportunistic infection",
         action="infections",
     ),
     _bool(
@@ -458,6 +519,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Another infection of the central nervous system?",
         "E.g. toxoplasmosis, cryptococcal meningitis, CMV encephalitis.",
+        label="Other CNS infection",
         action="infections",
     ),
     _bool(
@@ -465,6 +527,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "An active malignancy currently under treatment?",
         "Cancer receiving chemotherapy, targeted therapy or radiotherapy now.",
+        label="Malignancy under treatment",
         action="conditions",
     ),
     _bool(
@@ -472,6 +535,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "An active severe psychiatric illness?",
         "E.g. psychosis, severe depression, that would interfere with the study.",
+        label="Severe psychiatric illness",
         action="psychiatry",
     ),
     _bool(
@@ -479,6 +543,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Can the patient or a legally authorised representative give informed consent?",
         "The patient, or a legal representative if the patient lacks capacity.",
+        label="Consent possible (patient or representative)",
         action="discussion",
     ),
     _bool(
@@ -486,6 +551,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Can the patient travel to the study site?",
         "Including inpatient stays if needed.",
+        label="Able to travel to the site",
         action="discussion",
     ),
     _bool(
@@ -493,6 +559,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Is a comparable approved therapy available for this patient?",
         "An approved or standard therapy that is comparable and satisfactory.",
+        label="Comparable approved therapy available",
         action="alternatives",
     ),
     # Laboratory
@@ -505,24 +572,28 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mL/min/1.73 m²",
         0,
         200,
+        label="eGFR",
         action="chemistry",
     ),
     _uln(
         "alt_x_uln",
         "ALT, as a multiple of the upper limit of normal?",
         "Alanine aminotransferase divided by the laboratory's upper limit of normal.",
+        label="ALT",
         action="chemistry",
     ),
     _uln(
         "ast_x_uln",
         "AST, as a multiple of the upper limit of normal?",
         "Aspartate aminotransferase divided by the laboratory's upper limit of normal.",
+        label="AST",
         action="chemistry",
     ),
     _uln(
         "total_bilirubin_x_uln",
         "Total bilirubin, as a multiple of the upper limit of normal?",
         "Total bilirubin divided by the laboratory's upper limit of normal.",
+        label="Total bilirubin",
         action="chemistry",
     ),
     _count(
@@ -531,6 +602,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Most recent absolute neutrophil count.",
         100000,
         section=LABS,
+        label="Neutrophil count",
         action="blood-count",
     ),
     _count(
@@ -539,6 +611,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Most recent platelet count.",
         2000000,
         section=LABS,
+        label="Platelet count",
         action="blood-count",
     ),
     # Cell therapy
@@ -547,6 +620,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         CELL,
         "Is the patient's HLA typing available?",
         "High-resolution HLA typing on record.",
+        label="HLA typing available",
         action="hla",
     ),
     _bool(
@@ -554,6 +628,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         CELL,
         "Is a suitably HLA-matched donor or banked T-cell product identified?",
         "A donor or third-party product matched as the study requires.",
+        label="Matched donor or T-cell product",
         action="hla",
     ),
 )

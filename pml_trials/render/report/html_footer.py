@@ -84,7 +84,7 @@ def _study(study: Study) -> Markup:
             ("Criteria file", study.path.name),
         ),
         el("p", "sha256 ", el("span", study.sha256, class_="sha")),
-        el("p", study.summary),
+        el("p", study.summary, class_="study-summary"),
         el("h4", "Sources"),
         block("ul", *sources, class_="sources"),
         class_="study",

@@ -1,32 +1,47 @@
 """The clinic report as Markdown (GitHub-flavoured: tables), for one patient or a batch.
 
-The same content as the HTML report. Every string from a profile or criteria file goes
+The same content as the HTML report: for one patient (``explain``) the chart copy (who,
+the verdicts with each study's recruitment status and why in the questionnaire's words,
+the next steps across trials, a reviewer block, then the criterion-by-criterion detail);
+for a batch (``screen``) a patient x trial overview first, then (``--detail``) the pages
+of the patients eligible or needing information for some trial, held back in a spooled
+file until the overview is complete. Every string from a profile or criteria file goes
 through :func:`~pml_trials.render.report.escape.md` or ``md_code``, so a criterion cannot
 open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import Any
+
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
+from pml_trials.render.report.chart import (
+    ReportOptions,
+    actionable,
+    deciding_questions,
+    detail_words,
+    diagnosis,
+    file_name,
+    keeps,
+    label,
+    reasons,
+    shown,
+    steps,
+    which_trials,
+)
 from pml_trials.render.report.escape import md, md_code
+from pml_trials.render.report.held import Held
 from pml_trials.render.report.markdown_footer import (
     problems_section,
     studies_section,
     tally_section,
 )
-from pml_trials.render.report.values import (
-    answer_hint,
-    definitions_used,
-    labelled,
-    ranked_fields,
-    source_words,
-    to_decide,
-    values_read,
-)
+from pml_trials.render.report.values import definitions_used, labelled, ranked_fields
 from pml_trials.studies.model import Study
-from pml_trials.verdict import WORDS, Verdict
+from pml_trials.verdict import MARKS, WORDS, Verdict
 
 TITLE = "PML trial pre-screening report"
 
@@ -34,13 +49,15 @@ TITLE = "PML trial pre-screening report"
 class MarkdownWriter(ReportWriter):
     """``--format markdown``: see the module docstring."""
 
-    def __init__(self, run: RunInfo) -> None:
+    def __init__(self, run: RunInfo, options: ReportOptions | None = None) -> None:
         super().__init__(run)
+        self.options = options or ReportOptions()
         self._problems: list[InputProblem] = []
+        self._held = Held()
 
     def header(self) -> str:
         run = self.run
-        return _lines(
+        text = _lines(
             f"# {TITLE}",
             "",
             f"> **{md(run.disclaimer)}**",
@@ -50,32 +67,47 @@ class MarkdownWriter(ReportWriter):
             f"- Studies: {', '.join(md_code(s.id) for s in run.studies)}",
             "",
         )
+        if self.options.overview:
+            ids = [md_code(s.id, in_table=True) for s in run.studies]
+            text += _lines(
+                "## Overview: every patient, every trial",
+                "",
+                "| Patient | Screening | " + " | ".join(ids) + " | First next step |",
+                "|---|---|" + "---|" * len(ids) + "---|",
+            )
+        return text
 
-    def render(self, result: ScreeningResult) -> str:
+    def render(self, result: ScreeningResult) -> tuple[str, bool, str]:
+        """The overview row, whether the patient is actionable, and the patient's pages."""
         ranked = ranked_fields(result)
         trials = list(result)
-        parts = [
-            _lines(
-                f"## Patient {md(result.patient_id)}",
-                "",
-                f"- Screening date: {result.screening_date.isoformat()}",
-                f"- Profile: {md_code(source_words(result.source))}",
-                "",
-                "| Study | Verdict | Why |",
-                "|---|---|---|",
-                *(_summary_row(t, ranked) for t in trials),
-                "",
-            )
-        ]
-        parts += [_trial(t, ranked) for t in trials]
-        parts.append(_lines(f"**{md(self.run.disclaimer)}**", ""))
-        return "".join(parts)
+        parts = [_summary(result, trials, ranked, self.run.disclaimer)]
+        parts.append(_lines(f"### Criterion by criterion: patient {md(result.patient_id)}", ""))
+        parts += [_trial(t) for t in trials]
+        row = _overview_row(result) if self.options.overview else ""
+        return row, actionable(result), "".join(parts)
+
+    def emit(self, chunk: Any) -> str:
+        if isinstance(chunk, str):
+            return chunk
+        row, is_actionable, section = chunk
+        if not self.options.overview:
+            return str(section)
+        if keeps(self.options, bool(is_actionable)):
+            self._held.add(section)
+        return str(row)
 
     def problem(self, problem: InputProblem) -> str:
         self._problems.append(problem)  # listed together at the end, after the patients
         return ""
 
     def footer(self, tally: Tally) -> str:
+        return "".join(self.closing(tally))
+
+    def closing(self, tally: Tally) -> Iterator[str]:
+        if self.options.overview:
+            yield _lines("", detail_words(self.options, self._held.count), "")
+        yield from self._held.drain()
         parts: list[str] = []
         if self._problems:
             parts.append(problems_section(self._problems))
@@ -90,7 +122,7 @@ class MarkdownWriter(ReportWriter):
                 f"**{md(self.run.disclaimer)}**",
             )
         )
-        return "".join(parts)
+        yield "".join(parts)
 
 
 def _lines(*lines: str) -> str:
@@ -98,54 +130,91 @@ def _lines(*lines: str) -> str:
 
 
 def _verdict(verdict: Verdict) -> str:
-    return f"**{WORDS[verdict]}**"
+    return f"**{MARKS[verdict]} {WORDS[verdict]}**"
 
 
-def _summary_row(trial: TrialResult, ranked: list[str]) -> str:
-    study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
-    return f"| {study} | {_verdict(trial.verdict)} | {_why(trial, ranked)} |"
+def _overview_row(result: ScreeningResult) -> str:
+    found = steps(result)
+    first = f"{found[0].text} ({which_trials(found[0], len(result.studies))})" if found else ""
+    cells = [md(result.patient_id), result.screening_date.isoformat()]
+    cells += [_verdict(v) for v in result.verdicts] + [md(first)]
+    return "| " + " | ".join(cells) + " |\n"
 
 
-def _why(trial: TrialResult, ranked: list[str]) -> str:
-    if trial.verdict is Verdict.INELIGIBLE:
-        return "; ".join(
-            f"{c.criterion.kind} {md_code(c.criterion.id, in_table=True)} {c.status}"
-            for c in trial.reasons
-        )
-    if trial.verdict is Verdict.NEEDS_INFORMATION:
-        keys = [md_code(spec.key, in_table=True) for spec in to_decide(trial, ranked)]
-        return "to decide: " + ", ".join(keys)
-    return "every inclusion criterion met, no exclusion applies"
-
-
-def _trial(trial: TrialResult, ranked: list[str]) -> str:
-    study = trial.study
+def _summary(
+    result: ScreeningResult, trials: list[TrialResult], ranked: Sequence[str], disclaimer: str
+) -> str:
+    category = diagnosis(result)
     lines = [
-        f"### {md(study.title)} ({md_code(study.id)})",
+        f"## Patient {md(result.patient_id)}",
         "",
-        f"Verdict: {_verdict(trial.verdict)}",
+        f"- Screening date: {result.screening_date.isoformat()}",
+        f"- Profile: {md(file_name(result.source))}",
+        "- Diagnosis (AAN 2013): "
+        + (
+            md(category)
+            if category
+            else "not assessed by this version: see the diagnosis criteria in the detail"
+        ),
+        "",
+        "| Study | Recruitment | Verdict | Why |",
+        "|---|---|---|---|",
+        *(_summary_row(t, ranked) for t in trials),
+        "",
+        "### Next steps (what to order or ask, most trials first)",
         "",
     ]
-    if trial.reasons:
-        lines += ["Not eligible because:", ""]
-        lines += [_reason(c) for c in trial.reasons] + [""]
+    found = steps(result)
+    if not found:
+        lines.append("None: every trial is decided with what is known.")
+    for number, step in enumerate(found, start=1):
+        answers = "; ".join(md(label(k)) for k in step.fields)
+        which = md(which_trials(step, len(trials)))
+        lines.append(f"{number}. **{md(step.text)}**: could decide {which}. Answers: {answers}")
+    lines += [
+        "",
+        "### Reviewed by",
+        "",
+        "| Reviewed by (name) | Signature | Date | Site |",
+        "|---|---|---|---|",
+        "| | | | |",
+        "",
+        f"**{md(disclaimer)}**",
+        "",
+    ]
+    return _lines(*lines)
+
+
+def _summary_row(trial: TrialResult, ranked: Sequence[str]) -> str:
+    study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
+    status = md(trial.study.status or "not recorded")
+    return f"| {study} | {status} | {_verdict(trial.verdict)} | {_why(trial, ranked)} |"
+
+
+def _why(trial: TrialResult, ranked: Sequence[str]) -> str:
+    if trial.verdict is Verdict.INELIGIBLE:
+        return " · ".join(
+            md(text) + (f" ({'; '.join(md(v) for v in values)})" if values else "")
+            for text, values in reasons(trial)
+        )
     if trial.verdict is Verdict.NEEDS_INFORMATION:
-        lines += ["To decide this trial, find out (in this order):", ""]
-        lines += [
-            f"{n}. {md(spec.question)} ({md_code(spec.key)}; {md(answer_hint(spec))})"
-            for n, spec in enumerate(to_decide(trial, ranked), start=1)
-        ] + [""]
-    lines += ["| # | Criterion | Status | Patient's values |", "|---|---|---|---|"]
-    lines += [_criterion_row(label, c, study) for label, c in labelled(trial)]
+        return "To decide, find out: " + "; ".join(md(q) for q in deciding_questions(trial, ranked))
+    return "Every inclusion criterion met; no exclusion applies."
+
+
+def _trial(trial: TrialResult) -> str:
+    study = trial.study
+    lines = [
+        f"#### {md(study.title)} ({md_code(study.id)}): {_verdict(trial.verdict)}",
+        "",
+        "| # | Criterion (source's words) | Status | Patient's answers |",
+        "|---|---|---|---|",
+    ]
+    lines += [_criterion_row(tag, c, study) for tag, c in labelled(trial)]
     return _lines(*lines, "")
 
 
-def _reason(c: CriterionResult) -> str:
-    head = f"{c.criterion.kind.capitalize()} {md_code(c.criterion.id)} {c.status}"
-    return f"- **{head}:** {md(c.criterion.text)}"
-
-
-def _criterion_row(label: str, c: CriterionResult, study: Study) -> str:
+def _criterion_row(tag: str, c: CriterionResult, study: Study) -> str:
     criterion = c.criterion
     code = [f"rule: {md_code(criterion.rule, in_table=True)}"]
     code += [
@@ -154,8 +223,8 @@ def _criterion_row(label: str, c: CriterionResult, study: Study) -> str:
     ]
     where = f"({md_code(criterion.id, in_table=True)}, source {md(criterion.source)})"
     text = f"{md(criterion.text)} {where}; {'; '.join(code)}"
-    values = "; ".join(f"{md_code(k, in_table=True)}: {md(v)}" for k, v in values_read(c))
-    return f"| {label} | {text} | {_status(c)} | {values} |"
+    values = "; ".join(f"{md(label(k))}: **{md(shown(k, v))}**" for k, v in c.fields.items())
+    return f"| {tag} | {text} | {_status(c)} | {values} |"
 
 
 def _status(c: CriterionResult) -> str:
