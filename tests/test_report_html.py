@@ -150,7 +150,7 @@ def test_unknown_criteria_are_marked(studies: tuple[Study, ...]) -> None:
 
 
 def test_batch_is_one_document_with_a_page_per_patient(studies: tuple[Study, ...]) -> None:
-    problem = InputProblem("in/<b>bad</b>.json", None, "invalid JSON: expected value")
+    problem = InputProblem("ward-7/<b>bad.json", None, "invalid JSON: expected value")
     document = batch(studies, *PATIENTS, problems=(problem,), detail=Detail.all)
     checker = check_html(document)
     assert document.count('<section class="patient"') == 3
@@ -161,7 +161,8 @@ def test_batch_is_one_document_with_a_page_per_patient(studies: tuple[Study, ...
         assert f'style="page: p-{patient.replace("-", "_2d_")}"' in document
     text = "".join(checker.text)
     assert "Inputs that could not be screened" in text
-    assert "in/<b>bad</b>.json: invalid JSON: expected value" in text
+    assert "<b>bad.json: invalid JSON: expected value" in text  # the name, not the folder
+    assert "ward-7" not in document
     assert "3 patient(s) screened; 1 input(s) not screened." in text
     order = [text.index(f"Patient {p}") for p in PATIENTS]
     assert order == sorted(order)  # in input order

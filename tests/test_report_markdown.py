@@ -82,12 +82,13 @@ def test_every_table_row_keeps_its_columns(studies: tuple[Study, ...]) -> None:
 
 
 def test_batch_report_lists_problems_and_counts(studies: tuple[Study, ...]) -> None:
-    problem = InputProblem("in/bad|<b>x</b>.json", "age_years", "-3 is below the minimum 0")
+    problem = InputProblem("ward-7/bad|<b>x.json", "age_years", "-3 is below the minimum 0")
     options = ReportOptions(detail=Detail.all)
     text = report(studies, ELIGIBLE, INELIGIBLE, problems=(problem,), options=options)
     assert text.count("## Patient ") == 2
     assert "## Inputs that could not be screened" in text
-    assert "- `in/bad|<b>x</b>.json`: age_years: -3 is below the minimum 0" in text
+    assert "- `bad|<b>x.json`: age_years: -3 is below the minimum 0" in text
+    assert "ward-7" not in text  # the file's name, never its folders
     assert "2 patient(s) screened; 1 input(s) not screened." in text
     assert "| `tcell-transfer` | 1 | 1 | 0 |" in text
     html = MarkdownIt("commonmark", {"html": True}).render(text)

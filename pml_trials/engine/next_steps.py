@@ -70,3 +70,11 @@ def next_steps(result: ScreeningResult) -> tuple[NextStep, ...]:
 def _order(step: NextStep) -> tuple[int, int, int]:
     declared = _ACTION_ORDER.get(step.action, len(_ACTION_ORDER))
     return (-len(step.trials), declared, _FIELD_ORDER[step.fields[0]])
+
+
+def which_trials(step: NextStep, screened: int) -> str:
+    """The trials a step could decide, as every output words them: ``all 3 trials`` when
+    it is every one screened, else their ids."""
+    if len(step.trials) == screened and screened > 1:
+        return f"all {screened} trials"
+    return ", ".join(step.trials)

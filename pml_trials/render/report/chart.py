@@ -17,12 +17,15 @@ from pathlib import PurePath
 from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.next_steps import NextStep, next_steps
+from pml_trials.engine.next_steps import NextStep, next_steps, which_trials
+from pml_trials.engine.run import InputProblem
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.record import Record
 from pml_trials.render.report.values import format_value, to_decide
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.verdict import Verdict
+
+__all__ = ["which_trials"]  # re-exported: the reports word steps the same way
 
 _LINE = re.compile(r"^(?P<path>.*?)(?P<line>:[0-9]+)?$")
 
@@ -59,6 +62,16 @@ def file_name(source: str) -> str:
     assert found is not None  # the pattern matches any text
     name = PurePath(found["path"]).name or found["path"]
     return name + (f", line {found['line'][1:]}" if found["line"] else "")
+
+
+def on_paper(problem: InputProblem) -> InputProblem:
+    """A rejected input as a report prints it: the file's name only, and never the value
+    of an invalid patient id (a person's name typed where the pseudonym goes)."""
+    message = problem.message
+    if problem.field == "patient_id":
+        allowed = BY_KEY["patient_id"].allowed()
+        message = f"not a valid patient id; the value is not printed (allowed: {allowed})"
+    return InputProblem(file_name(problem.source), problem.field, message)
 
 
 def shown(key: str, value: Any) -> str:
@@ -102,13 +115,6 @@ def deciding_questions(trial: TrialResult, ranked: Sequence[str]) -> list[str]:
 
 def steps(result: ScreeningResult) -> tuple[NextStep, ...]:
     return next_steps(result)
-
-
-def which_trials(step: NextStep, trials: int) -> str:
-    """``all 3 trials``, or the trial ids."""
-    if len(step.trials) == trials and trials > 1:
-        return f"all {trials} trials"
-    return ", ".join(step.trials)
 
 
 def diagnosis(result: ScreeningResult) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pml_trials.engine.run import InputProblem, Tally
+from pml_trials.render.report.chart import on_paper
 from pml_trials.render.report.markup import Markup, block, el, join, link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
@@ -20,7 +21,8 @@ def facts(*pairs: tuple[str, str | None]) -> Markup:
 
 def problems_section(problems: Sequence[InputProblem]) -> Markup:
     items = [
-        el("li", el("code", p.source), ": ", join([p.field, p.message], ": ")) for p in problems
+        el("li", el("code", p.source), ": ", join([p.field, p.message], ": "))
+        for p in map(on_paper, problems)
     ]
     return block(
         "section",

@@ -106,11 +106,24 @@ def paper_css(paper: str, run: RunInfo) -> str:
     A patient's pages add the patient id and screening date at top left
     (:func:`~pml_trials.render.report.html_chart.page_rule`). Margin boxes are CSS paged
     media, printed by Chromium 131 and later; other browsers print without them."""
+    return page_css(
+        paper,
+        "PML trial pre-screening report",
+        f"pml-trials {run.tool_version} - {run.screened_at}",
+    )
+
+
+def paper_css_plain(paper: str) -> str:
+    """The page box of the blank form: a line for the patient id on every page."""
+    return page_css(paper, "Patient id ____________________", "PML trial pre-screen form")
+
+
+def page_css(paper: str, top: str, bottom: str) -> str:
     box = "font: 8pt system-ui, Arial, sans-serif; color: #333;"
-    foot = css_text(f"pml-trials {run.tool_version} - {run.screened_at}")
+    foot = css_text(bottom)
     return f"""
 @page {{ size: {_SIZES[paper]}; margin: 15mm 12mm 15mm 12mm;
-  @top-left {{ content: "PML trial pre-screening report"; {box} }}
+  @top-left {{ content: {css_text(top)}; {box} }}
   @top-right {{ content: "Pre-screening only: the study team decides"; {box} }}
   @bottom-left {{ content: {foot}; {box} }}
   @bottom-right {{ content: "page " counter(page) " of " counter(pages); {box} }}
