@@ -61,6 +61,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 .reviewer th { width: 25%; font-weight: 600; }
 .reviewer tr.sign td { height: 11mm; }
 .overview td, .overview th { padding: .15em .35em; }
+.overview td:nth-child(-n+2) { white-space: nowrap; }
 .first-step { font-size: .9em; }
 .detail h2 { font-size: 1.05em; }
 .criteria .rule { font-size: .85em; }
