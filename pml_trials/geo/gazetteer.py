@@ -1,0 +1,244 @@
+"""Towns, resolved offline from the shipped extract of GeoNames (CC BY 4.0).
+
+``data/cities.zip`` (built by ``tools/gazetteer/build.py``; see ``data/ATTRIBUTION.md``)
+holds the places of 5,000 or more inhabitants, one member per country. This module is
+imported, and a country's towns read, only when a town is looked up: nothing here runs
+for a profile without a town or a command that does not show distances.
+
+:func:`resolve` never guesses. A name is compared folded (:mod:`.names`: no case,
+diacritics or punctuation; umlauts also written out). A place's own name is preferred to
+its other names (alternate names and other languages, Latin script only), unless a place
+known by it otherwise is larger: "Frankfurt" is not the own name of any German town and
+is another name of two, so it is ambiguous; so is "Neustadt".
+
+- one place matches: that place;
+- several (``Springfield`` in the US): :class:`TownError` listing them with their region
+  and population, and how to say which ("Springfield, Illinois"); entries that lie within
+  10 km of each other are one place (GeoNames lists some places twice);
+- none in the country, but some elsewhere: an error naming the country it was found in;
+- none at all: an error with the closest names ("did you mean") of the country.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Iterable
+from pathlib import Path
+
+from pml_trials.geo.countries import NAMES as COUNTRY_NAMES
+from pml_trials.geo.names import fold
+from pml_trials.record import Record
+
+DATA = Path(__file__).resolve().parent / "data" / "cities.zip"
+MIN_POPULATION = 5000  # what the extract holds (tools/gazetteer/build.py)
+_SAME_PLACE_KM = 10.0
+
+
+class Town(Record):
+    name: str
+    country: str
+    admin1_code: str
+    admin1: str  # the first-level region's name ("Lower Saxony"), or ""
+    lat: float
+    lon: float
+    population: int
+    geonameid: int
+
+    def label(self) -> str:
+        """``Springfield, Illinois (IL), pop. 114,394``."""
+        region = self.admin1 or self.admin1_code
+        if self.admin1 and self.admin1_code and not self.admin1_code.isdigit():
+            region = f"{self.admin1} ({self.admin1_code})"
+        where = f"{self.name}, {region}" if region else self.name
+        return f"{where}, pop. {self.population:,}"
+
+
+class TownError(ValueError):
+    """A town that cannot be resolved: the message says why and what to type instead."""
+
+    def __init__(self, message: str, suggestions: tuple[Town, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.suggestions = suggestions
+
+
+class _Country(Record):
+    towns: tuple[Town, ...]
+    own: dict[str, tuple[int, ...]]  # folded key -> towns whose own name it is
+    other: dict[str, tuple[int, ...]]  # folded key -> towns known by it otherwise
+
+
+def country_name(code: str) -> str:
+    return COUNTRY_NAMES.get(code, code)
+
+
+@functools.cache
+def _archive() -> dict[str, bytes]:
+    import zipfile  # ~5-25 ms: only a look-up pays for it
+
+    with zipfile.ZipFile(DATA) as archive:
+        return {
+            info.filename.removesuffix(".tsv"): archive.read(info) for info in archive.infolist()
+        }
+
+
+@functools.cache
+def _country(code: str) -> _Country:
+    raw = _archive().get(code, b"")
+    towns: list[Town] = []
+    own: dict[str, list[int]] = {}
+    other: dict[str, list[int]] = {}
+    for index, line in enumerate(raw.decode("utf-8").splitlines()):
+        name, a1code, a1, lat, lon, pop, gid, own_keys, other_keys = line.split("\t")
+        towns.append(Town(name, code, a1code, a1, float(lat), float(lon), int(pop), int(gid)))
+        for key in own_keys.split("|"):
+            own.setdefault(key, []).append(index)
+        for key in filter(None, other_keys.split("|")):
+            other.setdefault(key, []).append(index)
+    return _Country(
+        tuple(towns),
+        {k: tuple(v) for k, v in own.items()},
+        {k: tuple(v) for k, v in other.items()},
+    )
+
+
+def countries_with_towns() -> tuple[str, ...]:
+    return tuple(_archive())
+
+
+def _matches(country: _Country, key: str) -> list[Town]:
+    """The places whose own name folds to ``key``, and those known by it otherwise that
+    are larger than all of them (so "Neustadt", the own name of a district of Hamburg,
+    is still ambiguous with Neustadt an der Weinstrasse)."""
+    own = [country.towns[i] for i in country.own.get(key, ())]
+    other = [country.towns[i] for i in country.other.get(key, ())]
+    largest = max((t.population for t in own), default=-1)
+    return own + [t for t in other if t.population > largest and t not in own]
+
+
+def _in_region(towns: Iterable[Town], region: str) -> list[Town]:
+    key = fold(region)
+    return [
+        t
+        for t in towns
+        if key and key in (fold(t.admin1), fold(t.admin1_code))
+        or (len(key) >= 3 and fold(t.admin1).startswith(key))
+    ]
+
+
+def _split_region(text: str) -> tuple[str, str] | None:
+    """``("Springfield", "Illinois")`` for "Springfield, Illinois" or "Springfield (IL)"."""
+    if "," in text:
+        town, _, region = text.rpartition(",")
+        return town.strip(), region.strip()
+    if text.rstrip().endswith(")") and "(" in text:
+        town, _, region = text.rstrip()[:-1].rpartition("(")
+        return town.strip(), region.strip()
+    return None
+
+
+def _one_place(towns: list[Town]) -> Town | None:
+    """The most populous of entries that are all one place (within 10 km of it)."""
+    first = max(towns, key=lambda t: t.population)
+    if all(distance_km(first.lat, first.lon, t.lat, t.lon) <= _SAME_PLACE_KM for t in towns):
+        return first
+    return None
+
+
+def _looks_like_postal_code(text: str) -> bool:
+    digits = sum(c.isdigit() for c in text)
+    return digits >= 3 and digits >= len(text.replace(" ", "").replace("-", "")) / 2
+
+
+def resolve(country: str, text: str) -> Town:
+    """The one town ``text`` names in ``country`` (ISO alpha-2), or :class:`TownError`."""
+    text = " ".join(text.split())
+    code = country.upper()
+    if code not in COUNTRY_NAMES:
+        raise TownError(f"'{country}' is not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, US)")
+    where = f"{country_name(code)} ({code})"
+    if not fold(text):
+        raise TownError("give the town's name")
+    if _looks_like_postal_code(text):
+        raise TownError(
+            f"'{text}' looks like a postal code; postal codes are not in the offline "
+            "gazetteer (GeoNames towns only): give the name of the town"
+        )
+    data = _country(code)
+    found = _matches(data, fold(text))
+    region = None
+    if not found:
+        split = _split_region(text)
+        if split is not None and fold(split[0]):
+            candidates = _matches(data, fold(split[0]))
+            region = split[1]
+            found = _in_region(candidates, region)
+            if candidates and not found:
+                shown = "; ".join(t.label() for t in _by_population(candidates)[:6])
+                raise TownError(
+                    f"no '{split[0]}' in the region '{region}' of {where}; "
+                    f"the gazetteer has: {shown}",
+                    tuple(_by_population(candidates)[:6]),
+                )
+            text = split[0]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        place = _one_place(found)
+        if place is not None:
+            return place
+        ranked = _by_population(found)
+        shown = "; ".join(t.label() for t in ranked[:8])
+        more = f" and {len(ranked) - 8} more" if len(ranked) > 8 else ""
+        example = ranked[0].admin1 or ranked[0].admin1_code
+        raise TownError(
+            f"'{text}' is ambiguous: {len(ranked)} places in {where} have this name: "
+            f"{shown}{more}. Add the region, e.g. '{ranked[0].name}, {example}'",
+            tuple(ranked[:8]),
+        )
+    raise _not_found(code, where, text)
+
+
+def _by_population(towns: Iterable[Town]) -> list[Town]:
+    return sorted(towns, key=lambda t: (-t.population, t.name))
+
+
+def _not_found(code: str, where: str, text: str) -> TownError:
+    key = fold(text)
+    elsewhere: list[Town] = []
+    for other in countries_with_towns():
+        if other != code:
+            elsewhere += [t for t in _matches(_country(other), key) if t.population >= 15000]
+    data = _country(code)
+    close = difflib.get_close_matches(key, [*data.own, *data.other], n=5, cutoff=0.75)
+    suggestions: list[Town] = []
+    for name in close:
+        for town in _matches(data, name):
+            if town not in suggestions:
+                suggestions.append(town)
+    hint = ""
+    if suggestions:
+        hint = " Did you mean: " + "; ".join(t.label() for t in suggestions[:5]) + "?"
+    if elsewhere:
+        found_in = _by_population(elsewhere)[:3]
+        names = "; ".join(f"{t.label()} in {country_name(t.country)} ({t.country})" for t in found_in)
+        return TownError(
+            f"'{text}' is not a town of {where} in the gazetteer; it was found in other "
+            f"countries: {names}. Check the country.{hint}",
+            tuple(suggestions[:5]),
+        )
+    return TownError(
+        f"'{text}' is not a town of {where} in the offline gazetteer (GeoNames places of "
+        f"{MIN_POPULATION:,} or more inhabitants).{hint or ' Give the nearest larger town.'}",
+        tuple(suggestions[:5]),
+    )
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on a sphere of the Earth's mean radius (haversine)."""
+    from pml_trials.geo.distance import great_circle_km
+
+    return great_circle_km(lat1, lon1, lat2, lon2)
+
+
