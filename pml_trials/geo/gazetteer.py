@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pml_trials.geo.countries import NAMES as COUNTRY_NAMES
+from pml_trials.geo.distance import great_circle_km
 from pml_trials.geo.names import fold
 from pml_trials.record import Record
 
@@ -122,7 +123,7 @@ def _in_region(towns: Iterable[Town], region: str) -> list[Town]:
     return [
         t
         for t in towns
-        if key and key in (fold(t.admin1), fold(t.admin1_code))
+        if (key and key in (fold(t.admin1), fold(t.admin1_code)))
         or (len(key) >= 3 and fold(t.admin1).startswith(key))
     ]
 
@@ -141,7 +142,7 @@ def _split_region(text: str) -> tuple[str, str] | None:
 def _one_place(towns: list[Town]) -> Town | None:
     """The most populous of entries that are all one place (within 10 km of it)."""
     first = max(towns, key=lambda t: t.population)
-    if all(distance_km(first.lat, first.lon, t.lat, t.lon) <= _SAME_PLACE_KM for t in towns):
+    if all(great_circle_km(first.lat, first.lon, t.lat, t.lon) <= _SAME_PLACE_KM for t in towns):
         return first
     return None
 
@@ -153,6 +154,29 @@ def _looks_like_postal_code(text: str) -> bool:
 
 def resolve(country: str, text: str) -> Town:
     """The one town ``text`` names in ``country`` (ISO alpha-2), or :class:`TownError`."""
+    found, name, where = _candidates(country, text)
+    if len(found) == 1:
+        return found[0]
+    place = _one_place(found)
+    if place is not None:
+        return place
+    ranked = _by_population(found)
+    shown = "; ".join(t.label() for t in ranked[:8])
+    more = f" and {len(ranked) - 8} more" if len(ranked) > 8 else ""
+    example = ranked[0].admin1 or ranked[0].admin1_code
+    raise TownError(
+        f"'{name}' is ambiguous: {len(ranked)} places in {where} have this name: "
+        f"{shown}{more}. Add the region, e.g. '{ranked[0].name}, {example}'",
+        tuple(ranked[:8]),
+    )
+
+
+def candidates(country: str, text: str) -> list[Town]:
+    """Every place ``text`` could name in ``country`` (one or more), or :class:`TownError`."""
+    return _candidates(country, text)[0]
+
+
+def _candidates(country: str, text: str) -> tuple[list[Town], str, str]:
     text = " ".join(text.split())
     code = country.upper()
     if code not in COUNTRY_NAMES:
@@ -167,36 +191,23 @@ def resolve(country: str, text: str) -> Town:
         )
     data = _country(code)
     found = _matches(data, fold(text))
-    region = None
-    if not found:
-        split = _split_region(text)
-        if split is not None and fold(split[0]):
-            candidates = _matches(data, fold(split[0]))
-            region = split[1]
-            found = _in_region(candidates, region)
-            if candidates and not found:
-                shown = "; ".join(t.label() for t in _by_population(candidates)[:6])
-                raise TownError(
-                    f"no '{split[0]}' in the region '{region}' of {where}; "
-                    f"the gazetteer has: {shown}",
-                    tuple(_by_population(candidates)[:6]),
-                )
-            text = split[0]
-    if len(found) == 1:
-        return found[0]
     if found:
-        place = _one_place(found)
-        if place is not None:
-            return place
-        ranked = _by_population(found)
-        shown = "; ".join(t.label() for t in ranked[:8])
-        more = f" and {len(ranked) - 8} more" if len(ranked) > 8 else ""
-        example = ranked[0].admin1 or ranked[0].admin1_code
-        raise TownError(
-            f"'{text}' is ambiguous: {len(ranked)} places in {where} have this name: "
-            f"{shown}{more}. Add the region, e.g. '{ranked[0].name}, {example}'",
-            tuple(ranked[:8]),
-        )
+        return found, text, where
+    split = _split_region(text)
+    if split is not None and fold(split[0]):
+        town, region = split
+        candidates = _matches(data, fold(town))
+        found = _in_region(candidates, region)
+        if found:
+            return found, town, where
+        if candidates:
+            ranked = _by_population(candidates)[:6]
+            raise TownError(
+                f"no '{town}' in the region '{region}' of {where}; the gazetteer has: "
+                + "; ".join(t.label() for t in ranked),
+                tuple(ranked),
+            )
+        text = town
     raise _not_found(code, where, text)
 
 
@@ -222,7 +233,9 @@ def _not_found(code: str, where: str, text: str) -> TownError:
         hint = " Did you mean: " + "; ".join(t.label() for t in suggestions[:5]) + "?"
     if elsewhere:
         found_in = _by_population(elsewhere)[:3]
-        names = "; ".join(f"{t.label()} in {country_name(t.country)} ({t.country})" for t in found_in)
+        names = "; ".join(
+            f"{t.label()} in {country_name(t.country)} ({t.country})" for t in found_in
+        )
         return TownError(
             f"'{text}' is not a town of {where} in the gazetteer; it was found in other "
             f"countries: {names}. Check the country.{hint}",
@@ -233,12 +246,3 @@ def _not_found(code: str, where: str, text: str) -> TownError:
         f"{MIN_POPULATION:,} or more inhabitants).{hint or ' Give the nearest larger town.'}",
         tuple(suggestions[:5]),
     )
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance on a sphere of the Earth's mean radius (haversine)."""
-    from pml_trials.geo.distance import great_circle_km
-
-    return great_circle_km(lat1, lon1, lat2, lon2)
-
-

@@ -35,9 +35,7 @@ _LETTERS = str.maketrans(
         "Ħ": "h",
     }
 )
-_UMLAUTS = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
-)
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—_.,;/'’ʼ`´()\[\]\"]+")
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pml_trials.geo.names import fold, keys, latin  # noqa: E402  (the same folding as the look-up)
+from pml_trials.geo.names import keys, latin  # noqa: E402  (the same folding as the look-up)
 
 CITIES = ROOT / "pml_trials" / "geo" / "data" / "cities.zip"
 COUNTRIES = ROOT / "pml_trials" / "geo" / "countries.py"
