@@ -24,6 +24,7 @@ def vincenty_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     )
     big_l = math.radians(lon2 - lon1)
     lam = big_l
+    sin_s = cos_s = sigma = cos2_a = cos_2sm = 0.0
     for _ in range(200):
         sin_l, cos_l = math.sin(lam), math.cos(lam)
         sin_s = math.hypot(
