@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pml_trials.geo import gazetteer
-from pml_trials.geo.countries import CODES, NAMES
+from pml_trials.geo.countries import CODES
+from pml_trials.geo.country_names import NAMES
 from pml_trials.geo.gazetteer import TownError, resolve
 from pml_trials.geo.names import fold, keys
 

@@ -26,7 +26,7 @@ import functools
 from collections.abc import Iterable
 from pathlib import Path
 
-from pml_trials.geo.countries import NAMES as COUNTRY_NAMES
+from pml_trials.geo.country_names import NAMES as COUNTRY_NAMES
 from pml_trials.geo.distance import great_circle_km
 from pml_trials.geo.names import fold
 from pml_trials.record import Record

@@ -102,7 +102,7 @@ def _choice(spec: FieldSpec, text: str) -> str:
 
 def _country(spec: FieldSpec, text: str) -> str:
     """A country by its ISO code or its English name ("de", "Germany")."""
-    from pml_trials.geo.countries import NAMES
+    from pml_trials.geo.country_names import NAMES
     from pml_trials.geo.names import fold
 
     code = text.strip().upper()

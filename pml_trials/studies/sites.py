@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pml_trials.geo.countries import NAMES
+from pml_trials.geo.countries import CODES
 
 CITY_TOLERANCE_KM = 2.0
 SOURCE_TOLERANCE_KM = 50.0
@@ -25,8 +25,8 @@ def check_site(raw: dict[str, Any], source_keys: set[str]) -> list[tuple[str, st
     """``(key, message)`` for each problem of one site table (already of the right shape)."""
     problems: list[tuple[str, str]] = []
     country = raw["country"]
-    if country not in NAMES:
-        hint = f" (did you mean '{country.upper()}'?)" if country.upper() in NAMES else ""
+    if country not in CODES:
+        hint = f" (did you mean '{country.upper()}'?)" if country.upper() in CODES else ""
         problems.append(
             (
                 "country",
