@@ -18,15 +18,19 @@ from datetime import date
 from json.encoder import encode_basestring
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
+from pml_trials.geo.travel import Travel, home_of, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
 from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict, status
+
+if TYPE_CHECKING:
+    from pml_trials.geo.gazetteer import Town
 
 # -- the contract's objects, built plainly ------------------------------------------------
 
@@ -38,6 +42,7 @@ def result_object(result: ScreeningResult) -> dict[str, Any]:
         "source": result.source,
         "screening_date": result.screening_date.isoformat(),
         "trials": [trial_object(trial) for trial in result],
+        "residence": residence_object(home_of(result.profile)),
     }
 
 
@@ -47,6 +52,46 @@ def trial_object(trial: TrialResult) -> dict[str, Any]:
         "verdict": trial.verdict.value,
         "criteria": [criterion_object(c) for c in trial.criteria],
         "missing_fields": list(trial.missing_fields),
+        "sites": sites_objects(trial.travel),
+    }
+
+
+def sites_objects(travel: Travel) -> list[dict[str, Any]]:
+    """A trial's sites, nearest first when the patient's town is known (then each with
+    ``distance_km``, great-circle, and ``within_max_travel`` when a limit is given)."""
+    objects = []
+    for measured in travel.sites:
+        site = measured.site
+        entry: dict[str, Any] = {
+            "name": site.name,
+            "city": site.city,
+            "country": site.country,
+            "status": site.status,
+            "lat": site.lat,
+            "lon": site.lon,
+            "coordinates": site.coordinates,
+            "contact": site.contact,
+            "url": site.url,
+        }
+        if measured.distance_km is not None:
+            entry["distance_km"] = measured.distance_km
+            if travel.max_travel_km is not None:
+                entry["within_max_travel"] = measured.distance_km <= travel.max_travel_km
+        objects.append(entry)
+    return objects
+
+
+def residence_object(home: Town | None) -> dict[str, Any] | None:
+    """The place the patient's town resolved to (``null`` when no town is given)."""
+    if home is None:
+        return None
+    return {
+        "town": home.name,
+        "region": home.admin1 or None,
+        "country": home.country,
+        "lat": home.lat,
+        "lon": home.lon,
+        "geonames_id": home.geonameid,
     }
 
 
@@ -82,6 +127,7 @@ def study_object(study: Study) -> dict[str, Any]:
             {"id": c.id, "kind": c.kind, "text": c.text, "source": c.source, "rule": c.rule}
             for c in study.criteria
         ],
+        "sites_note": study.sites_note,
     }
 
 
@@ -168,11 +214,19 @@ class ResultEncoder:
         self.choices = {k: {c: json.dumps(c) for c in BY_KEY[k].choices} for k in self.list_keys}
         self.scalars = _scalar_encoder()
         # The slots encode() fills, in order: patient id, source, screening date; the
-        # field values; each study's missing fields. Then come the constant pieces.
+        # field values; each study's missing fields; each study's sites; the residence.
+        # Then come the constant pieces.
         keys = (*self.scalar_keys, *self.list_keys)
         self._field_slot = {k: 3 + i for i, k in enumerate(keys)}
         self._field_slot[SCREENING_DATE] = 2
-        self._variables = 3 + len(keys) + len(self.studies)
+        self._missing_slot = 3 + len(keys)
+        self._sites_slot = self._missing_slot + len(self.studies)
+        self._variables = self._sites_slot + len(self.studies) + 1
+        # A study without sites has none for anybody; with sites and no town, the same
+        # list for everybody: only a patient with a town makes them vary.
+        self._no_town_sites = [
+            _compact(sites_objects(travel(study.sites, None, None))) for study in self.studies
+        ]
         program = self._program(end)
         self._constants: list[str] = ["".join(map(str, piece)) for piece in program.pieces[-1]]
         self._study_pieces = program.pieces[:-1]
@@ -209,9 +263,13 @@ class ResultEncoder:
                     program.slot(self._field_slot[key])
                 program.text(number, "}}")
             program.text(number, '],"missing_fields":')
-            program.slot(self._variables - len(self.studies) + number)
+            program.slot(self._missing_slot + number)
+            program.text(number, ',"sites":')
+            program.slot(self._sites_slot + number)
             program.text(number, "}")
-        program.text(None, "]" + end)
+        program.text(None, '],"residence":')
+        program.slot(self._variables - 1)
+        program.text(None, end)
         return program
 
     def encode(self, result: ScreeningResult) -> str:
@@ -229,6 +287,18 @@ class ResultEncoder:
         for study, (verdict, values) in zip(self.studies, outcomes, strict=True):
             needs = verdict is Verdict.NEEDS_INFORMATION
             slots.append(self._missing(result, study, verdict, values) if needs else "[]")
+        home = home_of(result.profile) if get("residence_town") is not None else None
+        if home is None:
+            slots += self._no_town_sites
+            slots.append("null")
+        else:
+            limit = get("max_travel_km")
+            for study, known in zip(self.studies, self._no_town_sites, strict=True):
+                sites = study.sites
+                slots.append(
+                    _compact(sites_objects(travel(sites, home, limit))) if sites else known
+                )
+            slots.append(_compact(residence_object(home)))
         slots += self._constants
         for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
             pieces = cache.get(outcome)
