@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
-from pml_trials.geo.travel import home_of, travel
+from pml_trials.geo.travel import home_of, left_out_by, travel
 from pml_trials.render.base import ReportWriter, RunInfo
 from pml_trials.verdict import Verdict, decisive
 
@@ -77,9 +77,15 @@ class CsvWriter(ReportWriter):
         )
         parts = []
         home = home_of(result.profile) if "residence_town" in result.profile else None
+        within = self.run.within_km
         for index, outcome in enumerate(result.outcomes):
+            study = self.run.studies[index]
+            if within is not None and home is not None and study.sites:
+                distances = travel(study.sites, home, None)
+                if left_out_by(distances, within):
+                    continue  # said on stderr, and in every other format
             parts.append(prefix)
-            if home is not None and self.run.studies[index].sites:
+            if home is not None and study.sites:
                 parts.append(self._end(index, outcome, result, home))
                 continue
             end = self._ends[index].get(outcome)

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
-from pml_trials.geo.travel import Travel, home_of, travel
+from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
 from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
 from pml_trials.rules.nodes import SCREENING_DATE
@@ -54,6 +54,29 @@ def trial_object(trial: TrialResult) -> dict[str, Any]:
         "missing_fields": list(trial.missing_fields),
         "sites": sites_objects(trial.travel),
     }
+
+
+def within_object(result: ScreeningResult, within_km: float) -> dict[str, Any]:
+    """:func:`result_object` under ``screen --within``: the trials with a site in range,
+    or whose distance is not known, in ``trials``; the others in ``left_out``, each with
+    its verdict (an eligible trial left out is never lost without a word)."""
+    document = result_object(result)
+    kept, left = [], []
+    for trial, entry in zip(result, document["trials"], strict=True):
+        if left_out_by(trial.travel, within_km):
+            nearest = trial.travel.nearest_km
+            left.append(
+                {
+                    "trial_id": entry["trial_id"],
+                    "verdict": entry["verdict"],
+                    "nearest_site_km": nearest,
+                }
+            )
+        else:
+            kept.append(entry)
+    document["trials"] = kept
+    document["left_out"] = left
+    return document
 
 
 def sites_objects(travel: Travel) -> list[dict[str, Any]]:
@@ -355,12 +378,15 @@ class JsonWriter(ReportWriter):
             "screened_at": run.screened_at,
             "disclaimer": run.disclaimer,
             "as_of": run.as_of.isoformat(),
+            **({"within_km": run.within_km} if run.within_km is not None else {}),
             "studies": [study_object(study) for study in run.studies],
         }
         text = json.dumps(head, indent=2, ensure_ascii=False)
         return text[: -len("\n}")] + ',\n  "results": ['
 
     def render(self, result: ScreeningResult) -> str:
+        if self.run.within_km is not None:  # rare: the plain builder, then filtered
+            return _compact(within_object(result, self.run.within_km))
         if self._encoder is None:  # compiled on first use: in the process that renders
             self._encoder = ResultEncoder(self.run.studies)
         return self._encoder.encode(result)
@@ -403,6 +429,10 @@ class JsonlWriter(ReportWriter):
         self._encoder: ResultEncoder | None = None
 
     def render(self, result: ScreeningResult) -> str:
+        if self.run.within_km is not None:
+            document = within_object(result, self.run.within_km)
+            document["disclaimer"] = self.run.disclaimer
+            return _compact(document) + "\n"
         if self._encoder is None:
             end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
             self._encoder = ResultEncoder(self.run.studies, end=end)
