@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pml_trials.studies.load import CriteriaFileError, load_file
+from pml_trials.errors import CriteriaFileError
+from pml_trials.studies.load import load_file
 from pml_trials.studies.model import Study
 from tests.test_loader_errors import BASE
 

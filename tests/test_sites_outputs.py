@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 from pml_trials.cli.app import app
 from pml_trials.engine import screen
 from pml_trials.profile.validate import validate_json
-from pml_trials.render.json_out import ResultEncoder, result_object
+from pml_trials.render.json_writer import ResultEncoder, result_object
 from pml_trials.studies.model import Study
 from tests.conftest import AS_OF, EXAMPLES
 

@@ -22,9 +22,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict, status

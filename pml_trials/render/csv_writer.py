@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
+from pml_trials.engine.run import RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
-from pml_trials.render.base import ReportWriter, RunInfo
+from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
 if TYPE_CHECKING:
