@@ -191,3 +191,114 @@ def test_the_questionnaire_says_how_to_get_distances() -> None:
     text = " ".join(result.stdout.split())
     assert "nearest site unknown (town not given); sites: Hannover Medical School" in text
     assert "For distances, give residence_country and residence_town in the profile" in text
+
+
+HOSTILE_SITE = """
+format = 1
+id = "hostile-site"
+title = "A study with a hostile site"
+category = "other"
+last_reviewed = 2026-11-25
+summary = "Synthetic."
+sites_note = "<script>alert(1)</script> | note"
+
+[[source]]
+key = "src"
+citation = "synthetic"
+
+[[inclusion]]
+id = "adult"
+text = "Adults"
+source = "src"
+rule = "age_years >= 18"
+
+[[site]]
+name = "<script>alert(1)</script> | *Clinic* `x`"
+city = "Paris"
+country = "FR"
+lat = 48.85341
+lon = 2.3488
+coordinates = "city"
+status = "recruiting"
+contact = "<img src=x onerror=alert(1)> | call"
+url = "https://example.org/?q=\\"><script>alert(1)</script>"
+source = "src"
+"""
+
+
+@pytest.fixture(name="hostile_site")
+def hostile_site_fixture(tmp_path: Path) -> tuple[Path, Path]:
+    folder = tmp_path / "criteria"
+    folder.mkdir()
+    (folder / "hostile-site.toml").write_text(HOSTILE_SITE, encoding="utf-8")
+    patient = tmp_path / "p.json"
+    document = {
+        "patient_id": "p",
+        "age_years": 40,
+        "residence_country": "FR",
+        "residence_town": "Lyon",
+    }
+    patient.write_text(json.dumps(document), encoding="utf-8")
+    return folder, patient
+
+
+def test_hostile_site_text_stays_text_in_the_reports(hostile_site: tuple[Path, Path]) -> None:
+    from markdown_it import MarkdownIt
+
+    folder, patient = hostile_site
+    args = [str(patient), "--criteria", str(folder), "--no-bundled"]
+    html = run(*args, "-f", "html").stdout
+    assert "<script" not in html.lower() and "<img" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; | *Clinic*" in html
+    markdown = run(*args, "-f", "markdown").stdout
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    widths: list[int] = []
+    for token in tokens:
+        if token.type == "tr_open":
+            widths.append(0)
+        elif token.type in ("td_open", "th_open"):
+            widths[-1] += 1
+    assert widths[:2] == [4, 4]  # the verdict table keeps its columns
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+    assert "<script" not in rendered and "<img" not in rendered
+    explained = runner.invoke(app, ["explain", *args]).stdout
+    assert (
+        "Where: nearest site: <script>alert(1)</script> | *Clinic* `x`, Paris (FR), recruiting, 393 km great-circle"
+        in " ".join(explained.split())
+    )
+
+
+def test_distance_never_changes_a_verdict(
+    studies: tuple[Study, ...], example_paths: list[Path]
+) -> None:
+    for path in example_paths:
+        plain = validate_json(path.read_bytes())
+        for country, town, limit in (
+            ("DE", "Hannover", 1),
+            ("US", "Bethesda", None),
+            ("FR", "Lyon", 50),
+        ):
+            placed = {
+                **plain,
+                "residence_country": country,
+                "residence_town": town,
+                "max_travel_km": limit,
+            }
+            placed = {k: v for k, v in placed.items() if v is not None}
+            without = {
+                k: v for k, v in plain.items() if not k.startswith(("residence_", "max_travel"))
+            }
+            one = screen(validate_json(json.dumps(placed, default=str)), studies, AS_OF)
+            two = screen(validate_json(json.dumps(without, default=str)), studies, AS_OF)
+            assert one.outcomes == two.outcomes, path.name
+
+
+def test_show_lists_the_sites_or_says_they_are_not_public() -> None:
+    shown = " ".join(runner.invoke(app, ["show", "tcell-transfer"]).stdout.split())
+    assert (
+        "Sites" in shown
+        and "Hannover (DE) · not yet recruiting · 52.37052, 9.73322 (the city's)" in shown
+    )
+    assert "link: https://clinicaltrials.gov/study/NCT06990087" in shown
+    other = " ".join(runner.invoke(app, ["show", "cmx001"]).stdout.split())
+    assert "Sites Not public in the sources read" in other
