@@ -22,7 +22,6 @@ is another name of two, so it is ambiguous; so is "Neustadt".
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -95,24 +94,33 @@ class _Country:
         )
 
     def _scan(self, key: str) -> tuple[list[Town], list[Town]]:
+        """The lines holding ``key`` as a whole key (found with ``str.find``, a fast
+        substring search), parsed and sorted into own and other names."""
         own: list[Town] = []
         other: list[Town] = []
+        text = self.text
         if not key:
             return own, other
-        text = self.text
-        pattern = re.compile(r"(?:\t|\|)" + re.escape(key) + r"(?=[|\t\n]|$)")
         seen: set[int] = set()
-        for found in pattern.finditer(text):
-            start = text.rfind("\n", 0, found.start()) + 1
-            if start in seen:
-                continue
-            seen.add(start)
-            end = text.find("\n", found.end())
-            fields = text[start : end if end >= 0 else len(text)].split("\t")
-            if key in fields[7].split("|"):
-                own.append(_town(self.code, fields))
-            elif key in fields[8].split("|"):
-                other.append(_town(self.code, fields))
+        at = text.find(key)
+        while at >= 0:
+            after = at + len(key)
+            if text[at - 1 : at] in ("\t", "|") and text[after : after + 1] in (
+                "|",
+                "\t",
+                "\n",
+                "",
+            ):
+                start = text.rfind("\n", 0, at) + 1
+                if start not in seen:
+                    seen.add(start)
+                    end = text.find("\n", after)
+                    fields = text[start : end if end >= 0 else len(text)].split("\t")
+                    if key in fields[7].split("|"):
+                        own.append(_town(self.code, fields))
+                    elif key in fields[8].split("|"):
+                        other.append(_town(self.code, fields))
+            at = text.find(key, after)
         return own, other
 
     def index(self) -> _Index:
@@ -228,6 +236,13 @@ def resolve(country: str, text: str) -> Town:
         f"{shown}{more}. Add the region, e.g. '{ranked[0].name}, {example}'",
         tuple(ranked[:8]),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve_cached(country: str, text: str) -> Town:
+    """:func:`resolve`, remembered per (country, text): a registry repeats its towns.
+    Errors are not remembered (they are raised again, quickly enough)."""
+    return resolve(country, text)
 
 
 def candidates(country: str, text: str) -> list[Town]:

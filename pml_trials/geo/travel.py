@@ -7,7 +7,6 @@ profile's town (:func:`home_of`), once per distinct town per process.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +55,9 @@ def home_of(profile: Mapping[str, Any]) -> Town | None:
     town, country = profile.get("residence_town"), profile.get("residence_country")
     if town is None or country is None:
         return None
-    return _resolve(country, town)
+    from pml_trials.geo.gazetteer import resolve_cached
 
-
-@functools.lru_cache(maxsize=4096)
-def _resolve(country: str, town: str) -> Town:
-    from pml_trials.geo.gazetteer import resolve
-
-    return resolve(country, town)
+    return resolve_cached(country, town)
 
 
 def travel(sites: Sequence[Site], home: Town | None, max_travel_km: float | None) -> Travel:
@@ -93,7 +87,11 @@ def distance_note(travel: Travel, sites_note: str | None = None) -> str:
     where = f"{site.name}, {site.city} ({site.country}), {site.status}"
     if nearest.distance_km is None:
         reason = "town not given" if travel.home is None else "distance unknown"
-        return f"nearest site unknown ({reason}); sites: {where}"
+        listed = "; ".join(
+            f"{d.site.name}, {d.site.city} ({d.site.country}), {d.site.status}"
+            for d in travel.sites
+        )
+        return f"nearest site unknown ({reason}); sites: {listed}"
     text = f"nearest site: {where}, {format_km(nearest.distance_km)} great-circle"
     if travel.max_travel_km is not None:
         beyond = nearest.distance_km > travel.max_travel_km

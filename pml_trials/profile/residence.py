@@ -34,10 +34,10 @@ def residence_problems(
             "(an ISO 3166-1 alpha-2 code such as DE, FR or US)"
         )
         return [ProfileError(message, source=source, line=line, field=TOWN)]
-    from pml_trials.geo.gazetteer import TownError, resolve
+    from pml_trials.geo.gazetteer import TownError, resolve_cached
 
     try:
-        resolve(country, town)
+        resolve_cached(country, town)
     except TownError as exc:
         return [ProfileError(exc.message, source=source, line=line, field=TOWN)]
     return []

@@ -248,6 +248,7 @@ class ResultEncoder:
         self._variables = self._sites_slot + len(self.studies) + 1
         # A study without sites has none for anybody; with sites and no town, the same
         # list for everybody: only a patient with a town makes them vary.
+        self._site_texts: dict[tuple[int, int, float | None], str] = {}
         self._no_town_sites = [
             _compact(sites_objects(travel(study.sites, None, None))) for study in self.studies
         ]
@@ -317,17 +318,33 @@ class ResultEncoder:
             slots.append("null")
         else:
             limit = get("max_travel_km")
-            for study, known in zip(self.studies, self._no_town_sites, strict=True):
-                sites = study.sites
-                slots.append(
-                    _compact(sites_objects(travel(sites, home, limit))) if sites else known
-                )
-            slots.append(_compact(residence_object(home)))
+            pairs = zip(self.studies, self._no_town_sites, strict=True)
+            for number, (study, known) in enumerate(pairs):
+                slots.append(self._sites(number, study, home, limit) if study.sites else known)
+            slots.append(self._residence(home))
         slots += self._constants
         for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
             pieces = cache.get(outcome)
             slots += pieces if pieces is not None else self._pieces(number, outcome)
         return "".join(self.getter(slots))
+
+    def _sites(self, number: int, study: Study, home: Town, limit: float | None) -> str:
+        """A study's sites as seen from one town (and travel limit), remembered."""
+        key = (number, home.geonameid, limit)
+        text = self._site_texts.get(key)
+        if text is None:
+            text = _compact(sites_objects(travel(study.sites, home, limit)))
+            if len(self._site_texts) < _CACHE_LIMIT * 8:
+                self._site_texts[key] = text
+        return text
+
+    def _residence(self, home: Town) -> str:
+        text = self._site_texts.get((-1, home.geonameid, None))
+        if text is None:
+            text = _compact(residence_object(home))
+            if len(self._site_texts) < _CACHE_LIMIT * 8:
+                self._site_texts[(-1, home.geonameid, None)] = text
+        return text
 
     def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
         """A study's constant text for one outcome: its verdict and criterion values."""
