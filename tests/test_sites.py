@@ -211,3 +211,12 @@ def test_the_bundled_sites_are_only_what_the_sources_say(studies: tuple[Study, .
         assert by_id[study_id].sites == ()
         note = by_id[study_id].sites_note
         assert note and note.startswith("Not public in the sources read")
+
+
+def test_coordinates_default_to_the_source(tmp_path: Path) -> None:
+    # The shared contract's [[site]] shape has no 'coordinates' key: such a file loads,
+    # and its lat/lon are taken as the source's (checked within 50 km of the city).
+    (site,) = load_file(write(tmp_path, {38: ""})).sites
+    assert site.coordinates == "source"
+    with pytest.raises(CriteriaFileError, match="6,092 km from Hannover"):
+        load_file(write(tmp_path, {36: "lat = 9.73322", 37: "lon = 52.37052", 38: ""}))

@@ -292,7 +292,7 @@ class _Builder:
                         country=raw["country"],
                         lat=float(raw["lat"]),
                         lon=float(raw["lon"]),
-                        coordinates=raw["coordinates"],
+                        coordinates=raw.get("coordinates", "source"),
                         status=raw["status"],
                         source=raw["source"],
                         contact=(raw.get("contact") or "").strip() or None,

@@ -81,9 +81,9 @@ SITE_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
     "lon": (_degrees(180), True, "longitude in decimal degrees, -180 to 180 (east positive)"),
     "coordinates": (
         cs.literal_schema(list(COORDINATES)),
-        True,
-        "where lat/lon come from: 'source' (the cited source gives them) or 'city' (the "
-        "city's coordinates in the shipped GeoNames gazetteer)",
+        False,
+        "where lat/lon come from: 'source' (the cited source gives them; the default) or "
+        "'city' (the city's coordinates in the shipped GeoNames gazetteer)",
     ),
     "status": (cs.literal_schema(list(SITE_STATUSES)), True, "recruitment status as last read"),
     "contact": (_text(300), False, "who to contact, as the source gives it"),

@@ -52,10 +52,11 @@ def _check_coordinates(raw: dict[str, Any]) -> str | None:
     from pml_trials.geo.gazetteer import TownError, candidates
 
     lat, lon = float(raw["lat"]), float(raw["lon"])
+    given = raw.get("coordinates", "source")
     try:
         towns = candidates(raw["country"], raw["city"])
     except TownError as exc:
-        if raw["coordinates"] == "city":
+        if given == "city":
             return (
                 f"coordinates = 'city', but the city is not found in the gazetteer: "
                 f"{exc.message}; give the coordinates from a source (coordinates = 'source')"
@@ -63,7 +64,7 @@ def _check_coordinates(raw: dict[str, Any]) -> str | None:
         return None
     nearest = min(towns, key=lambda t: great_circle_km(lat, lon, t.lat, t.lon))
     away = great_circle_km(lat, lon, nearest.lat, nearest.lon)
-    if raw["coordinates"] == "city" and away > CITY_TOLERANCE_KM:
+    if given == "city" and away > CITY_TOLERANCE_KM:
         return (
             f"coordinates = 'city', but lat/lon ({lat}, {lon}) are {away:,.0f} km from "
             f"{nearest.name} in the gazetteer ({nearest.lat}, {nearest.lon}); use its coordinates"
