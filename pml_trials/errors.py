@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     INTERNAL = 1  # a bug in pml-trials
     USAGE = 2  # the command line was wrong
     INVALID_INPUT = 3  # a profile or criteria file was invalid (the rest was still processed)
+    ENVIRONMENT = 4  # the machine failed the run: disk full, output closed, worker killed, ...
 
 
 class PmlTrialsError(Exception):
@@ -71,6 +72,14 @@ class UsageError(PmlTrialsError):
     """The command line asked for something that does not exist (exit 2)."""
 
     exit_code = ExitCode.USAGE
+
+
+class EnvironmentFailure(PmlTrialsError):  # noqa: N818 - named for what it is
+    """The machine, not the data or pml-trials, stopped the run (exit 4): a full disk, a
+    closed standard output or input, a worker killed by the system, a refused rename.
+    The message says what failed and what to do; nothing already written was replaced."""
+
+    exit_code = ExitCode.ENVIRONMENT
 
 
 class ProfileError(PmlTrialsError):

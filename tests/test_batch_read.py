@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from pml_trials.batch.inputs import STDIN, Input
 from pml_trials.batch.read import (
-    MAX_DOCUMENT,
     Document,
     Files,
     Lines,
@@ -20,6 +19,7 @@ from pml_trials.batch.read import (
     read_document,
     units,
 )
+from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.render.base import InputProblem
 
 STDIN_INPUT = Input(STDIN, STDIN, "sniff", None)

@@ -16,7 +16,6 @@ from operator import itemgetter
 from typing import Any
 
 from pml_trials.batch.read import (
-    MAX_DOCUMENT,
     TOO_LONG,
     Document,
     Files,
@@ -29,6 +28,7 @@ from pml_trials.batch.read import (
     unit_size,
 )
 from pml_trials.engine import screen
+from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.record import Record, field
 from pml_trials.render.base import InputProblem, ReportWriter

@@ -35,9 +35,38 @@ def stderr() -> Console:
 def report_error(error: PmlTrialsError) -> None:
     """An error on stderr, as it renders itself (no markup): one ``error:`` line per
     problem, followed by its snippet and caret if it has one."""
+    from pml_trials.terminal import safe
+
     problems: list[PmlTrialsError] = getattr(error, "problems", None) or [error]
     for problem in problems:
-        sys.stderr.write(f"error: {problem.render()}\n")
+        sys.stderr.write(safe(f"error: {problem.render()}") + "\n")
+
+
+def say(text: str) -> None:
+    """One line for the person at the terminal (stderr), made safe to print."""
+    from pml_trials.terminal import safe_line
+
+    sys.stderr.write(f"pml-trials: {safe_line(text)}\n")
+    sys.stderr.flush()
+
+
+def criteria_files(criteria: Sequence[Path] | None, no_bundled: bool) -> list[Path]:
+    """Every criteria file a run reads (to keep an output from replacing one)."""
+    from pml_trials.studies.load import criteria_dirs
+
+    files: list[Path] = []
+    for folder in criteria_dirs(criteria or (), bundled=not no_bundled):
+        files += sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    return files
+
+
+def refuse_run_files(
+    output: Path, inputs: Sequence[str | Path], criteria: Sequence[Path] | None, no_bundled: bool
+) -> None:
+    """Refuse (exit 2) an output that is one of the run's inputs or criteria files."""
+    from pml_trials.files.guard import refuse_own_file
+
+    refuse_own_file(output, [*inputs, *criteria_files(criteria, no_bundled)])
 
 
 @contextmanager

@@ -11,8 +11,6 @@ home directory is used instead.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -33,29 +31,20 @@ def to_json(profile: dict[str, Any]) -> str:
 
 
 def write_profile(path: Path, profile: dict[str, Any]) -> Path:
-    """Write (or replace) ``path`` atomically with mode 0600."""
-    text = to_json(profile)
-    directory = path.parent
+    """Write (or replace) ``path`` atomically with mode 0600 (:mod:`pml_trials.files.write`)."""
+    from pml_trials.files.write import write_text
+
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".pml-trials-", suffix=".tmp")
-    except OSError as exc:
-        raise SaveError(f"cannot write here: {exc.strerror}", source=str(path)) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).chmod(MODE)  # mkstemp makes it 0600 already; say so explicitly
-        Path(temporary).replace(path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise SaveError(f"cannot write the profile: {exc.strerror}", source=str(path)) from None
-    return path
+        return write_text(path, to_json(profile), what="the profile")
+    except PmlTrialsError as exc:  # a folder that does not exist, a full disk ...
+        raise SaveError(exc.message, source=str(path)) from None
 
 
 def write_new(path: Path, profile: dict[str, Any]) -> None:
     """Create ``path`` with mode 0600; ``FileExistsError`` if it exists."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, MODE)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(to_json(profile))
+    from pml_trials.files.write import create_new
+
+    create_new(path, to_json(profile))
 
 
 def save_recovery(profile: dict[str, Any], directories: list[Path] | None = None) -> Path:

@@ -83,6 +83,10 @@ class ReportWriter:
     def problem(self, problem: InputProblem) -> str:
         return ""
 
+    def rejected(self, problems: Sequence[InputProblem]) -> str:
+        """The text for one rejected input (every problem it has, all of one source)."""
+        return "".join(self.problem(p) for p in problems)
+
     def footer(self, tally: Tally) -> str:
         return ""
 

@@ -301,7 +301,12 @@ class _Builder:
         """The profile as JSON text, so it is validated exactly as a patient file is."""
         if "file" in raw:
             self.external = True  # the cache could not see that file change
-            return (self.path.parent / str(raw["file"])).read_bytes()
+            from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
+
+            try:
+                return read_limited(self.path.parent / str(raw["file"]), MAX_DOCUMENT)
+            except NotReadableError as exc:
+                raise OSError(0, str(exc)) from None
         return json.dumps(raw["profile"], default=_iso).encode()
 
 
