@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -87,12 +88,13 @@ def _start(path: Path | None, ask_unknown: bool) -> tuple[dict[str, Any] | None,
     if path is None:
         return None, set()
     from pml_trials.errors import ProfileError
+    from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
     from pml_trials.profile.validate import validate_json
 
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ProfileError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
+        data = read_limited(path, MAX_DOCUMENT, pipes=True)
+    except NotReadableError as exc:
+        raise ProfileError(str(exc), source=str(path)) from None
     profile = validate_json(data, source=str(path))
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
     return profile, skip
@@ -102,14 +104,30 @@ def _check_save(path: Path | None) -> None:
     """Refuse a --save path that cannot work before asking anything, not after."""
     from pml_trials.errors import UsageError
 
-    if path is not None and not path.parent.is_dir():
+    if path is None:
+        return
+    if not path.parent.is_dir():
         raise UsageError(f"--save: the folder {path.parent} does not exist")
+    from pml_trials.files.guard import refuse_unsupported
+
+    refuse_unsupported(path, "--save", "a JSON profile (.json)")
 
 
 def _reader(console: Console) -> Reader:
     """Line editing on a terminal; plain lines (echoed) from a pipe or a test."""
     from pml_trials.questionnaire.loop import stream_reader, terminal_reader
 
+    if sys.stdin is None:  # started with <&-
+        from pml_trials.errors import EnvironmentFailure
+
+        raise EnvironmentFailure(
+            "standard input is closed: nothing can be answered (run it in a terminal, "
+            "or give the answers on standard input)"
+        )
+    # Bytes that are not UTF-8 (a terminal in another encoding) become U+FFFD and are
+    # re-asked, rather than a UnicodeDecodeError that would end the session.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     if sys.stdin.isatty():
         import readline  # noqa: F401 - gives input() line editing and history
 
