@@ -113,7 +113,11 @@ def load_file(path: Path) -> Study:
     if study is None:
         from pml_trials.studies.build import build
 
-        study, cacheable = build(path, raw, sha256)
+        try:
+            study, cacheable = build(path, raw, sha256)
+        except (RecursionError, MemoryError, OverflowError) as exc:  # a hostile file
+            message = f"the file could not be checked ({type(exc).__name__}): it nests too deeply or is too large"
+            raise CriteriaFileError([CriteriaError(message, source=str(path))]) from None
         if cacheable:
             cache.store(study)
     return study
