@@ -172,7 +172,7 @@ def test_a_symbolic_link_is_followed_and_stays_a_link(tmp_path: Path) -> None:
 def test_a_folder_as_output_is_refused(tmp_path: Path) -> None:
     (tmp_path / "d.csv").mkdir()
     code, _, err = invoke("screen", str(EXAMPLE), "-o", "d.csv")
-    assert code == 2 and "is a folder" in err
+    assert code == 2 and "directory" in err
 
 
 # -- the machine fails: its own message and exit code 4, the old file intact -----------

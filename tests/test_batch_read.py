@@ -19,8 +19,8 @@ from pml_trials.batch.read import (
     read_document,
     units,
 )
+from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
-from pml_trials.render.base import InputProblem
 
 STDIN_INPUT = Input(STDIN, STDIN, "sniff", None)
 

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Protocol
 
 from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.record import Record
-from pml_trials.render.base import InputProblem
 
 BLOCK = 256 * 1024  # bytes of JSON Lines per unit: ~150 full profiles, ~5 ms of work
 WORKER_BLOCK = 1_048_576  # per unit sent to a worker: fewer, larger units cost less

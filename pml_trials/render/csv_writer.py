@@ -25,7 +25,8 @@ from collections.abc import Sequence
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo
+from pml_trials.engine.run import InputProblem, RunInfo
+from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
 NOT_SCREENED = "not_screened"  # the verdict cell of a rejected input's row
