@@ -112,8 +112,14 @@ def _describe(err: Any) -> tuple[str, str]:
 
 
 def _value_problem(kind: str, err: Any, spec: FieldSpec) -> str:
-    shown = _show(err.get("input"))
     allowed = f"(allowed: {spec.allowed()})"
+    if spec.kind == "id":  # an invalid id may be a name typed by mistake: never repeated
+        if kind == "string_pattern_mismatch":
+            return f"is not a valid id; the value is not repeated here {allowed}"
+        if kind in ("string_too_long", "string_too_short"):
+            return f"has the wrong length for an id {allowed}"
+        return f"expected {spec.allowed()}, got {_json_type(err.get('input'))} (values are never converted)"
+    shown = _show(err.get("input"))
     if kind in ("greater_than_equal", "greater_than"):
         return f"{shown} is below the minimum {_limit(spec.minimum)} {allowed}"
     if kind in ("less_than_equal", "less_than"):
