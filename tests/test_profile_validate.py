@@ -163,7 +163,7 @@ def test_dates_are_iso_calendar_dates(value: str) -> None:
     field, message = one("pml_diagnosis_date", value)
     assert field == "pml_diagnosis_date"
     assert message.startswith(f'"{value}" is not a valid date')
-    assert message.endswith("(allowed: a date YYYY-MM-DD)")
+    assert message.endswith("(allowed: a date YYYY-MM-DD, not after the screening date)")
 
 
 # -- unknown, null, absent ------------------------------------------------------------------

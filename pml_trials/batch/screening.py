@@ -125,7 +125,7 @@ class Screener:
                 items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
                 continue
             try:
-                profile = validate_json(line, source=label, line=number)
+                profile = validate_json(line, source=label, line=number, as_of=as_of)
             except InvalidProfileError as exc:
                 items.extend(_problems(exc, line, label, number))
                 continue
@@ -139,7 +139,7 @@ class Screener:
     def _one(self, data: bytes, label: str, line: int | None, done: Done) -> None:
         """Validate, screen and render one document (a file, or line ``line``)."""
         try:
-            profile = validate_json(data, source=label, line=line)
+            profile = validate_json(data, source=label, line=line, as_of=self.as_of)
         except InvalidProfileError as exc:
             done.items.extend(_problems(exc, data, label, line))
             return

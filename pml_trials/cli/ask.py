@@ -12,6 +12,8 @@ import typer
 from pml_trials.cli import options
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rich.console import Console
 
     from pml_trials.questionnaire.loop import Reader
@@ -74,7 +76,7 @@ def command(
 
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)
-        start, skip = _start(from_file, ask_unknown)
+        start, skip = _start(from_file, ask_unknown, as_of_date(as_of))
         _check_save(save)
         console = stdout()
         code = questionnaire(
@@ -83,7 +85,9 @@ def command(
     raise typer.Exit(code)
 
 
-def _start(path: Path | None, ask_unknown: bool) -> tuple[dict[str, Any] | None, set[str]]:
+def _start(
+    path: Path | None, ask_unknown: bool, as_of: date
+) -> tuple[dict[str, Any] | None, set[str]]:
     """The profile to resume from, and the fields it records as unknown (null)."""
     if path is None:
         return None, set()
@@ -95,7 +99,7 @@ def _start(path: Path | None, ask_unknown: bool) -> tuple[dict[str, Any] | None,
         data = read_limited(path, MAX_DOCUMENT, pipes=True)
     except NotReadableError as exc:
         raise ProfileError(str(exc), source=str(path)) from None
-    profile = validate_json(data, source=str(path))
+    profile = validate_json(data, source=str(path), as_of=as_of)
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
     return profile, skip
 

@@ -68,13 +68,13 @@ def command(
             from pml_trials.files.guard import refuse_unsupported
 
             refuse_unsupported(output, "--output", "text, Markdown (.md) or HTML (.html)")
-        validated = _read_profile(profile)
+        day = as_of_date(as_of)
+        validated = _read_profile(profile, day)
         studies = studies_for_screening(criteria, no_bundled, trial)
         if output is not None:
             from pml_trials.cli.common import refuse_run_files
 
             refuse_run_files(output, [profile], criteria, no_bundled)
-        day = as_of_date(as_of)
         result = screen(validated, studies, day, profile)
         text = _render(result, studies, day, output_format, to_file=output is not None)
         if text is None:
@@ -95,7 +95,7 @@ def _wrote(output_format: ExplainFormat, output: Path) -> None:
     say(f"wrote the {output_format.value} explanation to {output}")
 
 
-def _read_profile(source: str) -> dict[str, Any]:
+def _read_profile(source: str, as_of: date) -> dict[str, Any]:
     """The validated profile; each problem of an invalid one on its own stderr line."""
     from pml_trials.cli.common import report_error
     from pml_trials.errors import ExitCode, ProfileError
@@ -116,7 +116,7 @@ def _read_profile(source: str) -> dict[str, Any]:
 
         raise environment_failure(exc, "reading standard input", source) from None
     try:
-        return validate_json(data, source=source)
+        return validate_json(data, source=source, as_of=as_of)
     except InvalidProfileError as exc:
         for problem in exc.problems:
             report_error(problem)
