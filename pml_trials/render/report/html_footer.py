@@ -18,10 +18,17 @@ def facts(*pairs: tuple[str, str | None]) -> Markup:
     return el("dl", *items, class_="facts")
 
 
-def problems_section(problems: Sequence[InputProblem]) -> Markup:
+SHOWN_PROBLEMS = 200  # a report lists at most this many problems (memory stays flat)
+
+
+def problems_section(problems: Sequence[InputProblem], more: int = 0) -> Markup:
     items = [
         el("li", el("code", p.source), ": ", join([p.field, p.message], ": ")) for p in problems
     ]
+    if more:
+        items.append(
+            el("li", f"… and {more:,} more problems, not listed here (--format json lists all)")
+        )
     return block(
         "section",
         el("h2", "Inputs that could not be screened"),
