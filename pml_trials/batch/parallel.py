@@ -147,7 +147,16 @@ def screen_in_workers(
         pool = ProcessPoolExecutor(
             workers, initializer=_start, initargs=(setup, folder, os.getpid())
         )
-        yield from _ordered(pool, units, in_flight)
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            yield from _ordered(pool, units, in_flight)
+        except BrokenProcessPool:  # raised by submit() or result(), whichever comes first
+            raise EnvironmentFailure(
+                "a worker process was killed (by the system's out-of-memory killer or a "
+                "signal), so the batch stopped before the end (an --output file is left as "
+                "it was). Run again with fewer workers (-w) or more memory"
+            ) from None
 
 
 def _ordered(pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int) -> Iterator[Done]:
@@ -168,14 +177,4 @@ def _ordered(pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int) -
 
 
 def _result(pending: Future[Done] | Done) -> Done:
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return pending if isinstance(pending, Done) else pending.result()
-    except BrokenProcessPool:
-        raise EnvironmentFailure(
-            "a worker process was killed (by the system's out-of-memory killer or a "
-            "signal), so the batch stopped before the end (an --output file is left as it "
-            "was). Run "
-            "again with fewer workers (-w) or more memory"
-        ) from None
+    return pending if isinstance(pending, Done) else pending.result()

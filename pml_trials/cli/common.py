@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -71,12 +72,20 @@ def refuse_run_files(
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Map a :class:`PmlTrialsError` to its message on stderr and its exit code."""
+    """Map a :class:`PmlTrialsError` to its message on stderr and its exit code, and a
+    stop by a signal to one line and the shell's code for it (128 + the signal)."""
     try:
         yield
     except PmlTrialsError as error:
         report_error(error)
         raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP: after every cleanup ran
+        from pml_trials.cli.signals import Stopped, exit_code
+
+        what = stop.name if isinstance(stop, Stopped) else "interrupt (Ctrl-C)"
+        with contextlib.suppress(OSError, ValueError):
+            say(f"stopped by {what}; an --output file was left as it was")
+        raise typer.Exit(exit_code(stop)) from None
 
 
 def as_of_date(value: datetime | None) -> date:
