@@ -65,11 +65,13 @@ def command(
 
     At the end: the verdict table with each trial's reasons or what is still missing, and
     an offer to save the profile as JSON (mode 0600; it records the screening date used).
-    Ctrl-C or the end of input at any point saves the answers so far to a new file
+    Ctrl-C, the end of input, SIGTERM, a hang-up or an unexpected error at any point
+    saves the answers so far to a new file
     <patient_id>.recovered.json in the current directory (<patient_id>.recovered-2.json
     and so on if that exists; the home directory if the current one is not writable) and
-    says where; resume with --from. Exit 0 when done or at the end of input, 130 after
-    Ctrl-C.
+    says where (a private folder in $TMPDIR if neither is writable); resume with --from.
+    Exit 0 when done or at the end of input, 130 after Ctrl-C, 143 after SIGTERM, 129
+    after a hang-up.
     """
     from pml_trials.cli.common import as_of_date, stdout, studies_for_screening, user_errors
     from pml_trials.questionnaire.finish import questionnaire
