@@ -14,12 +14,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pml_trials.batch.spool import PREFIX, sweep_stale
 from pml_trials.cli.app import app
 from tests.attack import COMMAND, EXAMPLE, environment, profile, run
 
 runner = CliRunner()
-SHM = Path("/dev/shm")
+SHM = Path("/dev/shm")  # where spool folders go
+PREFIX = "pml-trials-"  # pml_trials.batch.spool.PREFIX, spelt out: main had no such name
+
+
+def sweep_stale() -> None:
+    from pml_trials.batch.spool import sweep_stale as sweep  # imported late: see PREFIX
+
+    sweep()
 
 
 @pytest.fixture(autouse=True)

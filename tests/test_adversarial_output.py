@@ -17,8 +17,6 @@ import pytest
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
-from pml_trials.files import write
-from pml_trials.files.write import PART, open_output, sweep_parts, write_text
 from tests.attack import EXAMPLE, ROOT, environment, profile, run
 
 runner = CliRunner()
@@ -242,10 +240,38 @@ def test_a_reader_that_goes_away_is_said_not_done(tmp_path: Path) -> None:
     assert b"broken pipe" in result.stderr and b"internal error" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["screen", str(EXAMPLE), "-f", "csv"],
+        ["screen", str(EXAMPLE)],
+        ["explain", str(EXAMPLE)],
+        ["trials"],
+        ["trials", "--format", "json"],
+        ["show", "cmx001"],
+        ["schema", "profile"],
+        ["fields"],
+        ["check"],
+    ],
+)
+def test_every_command_says_when_its_reader_is_gone(command: list[str]) -> None:
+    """A pipe whose reading end is already closed: every write fails with EPIPE."""
+    read, written = os.pipe()
+    os.close(read)
+    try:
+        result = run(*command, stdout=written)
+    finally:
+        os.close(written)
+    assert result.returncode == 4, result.stderr
+    assert b"broken pipe" in result.stderr and b"internal error" not in result.stderr
+
+
 # -- leftovers of a run killed outright are swept by the next one ------------------------
 
 
 def test_part_files_of_dead_processes_are_swept(tmp_path: Path) -> None:
+    from pml_trials.files.write import PART, sweep_parts, write_text
+
     dead = subprocess.run(["true"], check=True)  # a pid that has just ended
     gone = subprocess.Popen(["true"])
     gone.wait()
@@ -262,6 +288,8 @@ def test_part_files_of_dead_processes_are_swept(tmp_path: Path) -> None:
 
 
 def test_an_error_while_writing_leaves_no_part_file(tmp_path: Path) -> None:
+    from pml_trials.files.write import open_output
+
     def half() -> None:
         with open_output(tmp_path / "r.csv") as handle:
             handle.write("half")
@@ -273,6 +301,8 @@ def test_an_error_while_writing_leaves_no_part_file(tmp_path: Path) -> None:
 
 
 def test_the_temporary_file_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    from pml_trials.files.write import MODE, open_output
+
     seen: list[int] = []
     old = os.umask(0)
     try:
@@ -281,4 +311,4 @@ def test_the_temporary_file_is_private_whatever_the_umask(tmp_path: Path) -> Non
             seen.append(stat.S_IMODE(os.fstat(handle.fileno()).st_mode))
     finally:
         os.umask(old)
-    assert seen == [write.MODE] and stat.S_IMODE((tmp_path / "r.csv").stat().st_mode) == 0o600
+    assert seen == [MODE] and stat.S_IMODE((tmp_path / "r.csv").stat().st_mode) == 0o600

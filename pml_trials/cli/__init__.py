@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from pml_trials.errors import ExitCode
+from pml_trials.errors import ExitCode, PmlTrialsError
 
 
 def main() -> None:
@@ -33,6 +33,11 @@ def main() -> None:
             else "pml-trials: interrupted\n"
         )
         sys.exit(exit_code(exc))
+    except PmlTrialsError as error:  # raised outside a command's user_errors()
+        from pml_trials.terminal import safe
+
+        _say(safe(f"error: {error.render()}") + "\n")
+        sys.exit(error.exit_code)
     except BaseException as exc:
         if os.environ.get("PML_TRIALS_DEBUG"):
             raise

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pml_trials.errors import ExitCode, PmlTrialsError, UsageError
+from pml_trials.errors import EnvironmentFailure, ExitCode, PmlTrialsError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,9 +22,41 @@ if TYPE_CHECKING:
 
 
 def stdout() -> Console:
+    """The console for standard output. When its reader goes away (``| head``) rich
+    would exit 1 without a word; here it is an environment failure (exit 4) that says so."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    class Stdout(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            silence_stdout()
+            raise EnvironmentFailure(
+                "the output was closed before everything was written (broken pipe)"
+            )
+
+    return Stdout(highlight=False, soft_wrap=False)
+
+
+def write_stdout(text: str) -> None:
+    """Write text to standard output now; a reader gone away is exit 4 with a message
+    (click would otherwise exit 1 without one)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise EnvironmentFailure(
+            "the output was closed before everything was written (broken pipe)"
+        ) from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def stderr() -> Console:

@@ -160,7 +160,9 @@ def _screen(
         with report_stream(str(output) if output else None) as out:
             return run_batch(batch, count, out, reporter, stdin)
     except BrokenPipeError:  # the reader went away (`| head`): say so, not "done"
-        _silence_stdout()
+        from pml_trials.cli.common import silence_stdout
+
+        silence_stdout()
         from pml_trials.errors import EnvironmentFailure
 
         raise EnvironmentFailure(
@@ -241,12 +243,3 @@ def screened_at() -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
