@@ -122,7 +122,9 @@ def command(
 
 
 def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+    from pml_trials.engine.run import counted
+
+    return counted(number, noun)
 
 
 def _screen(

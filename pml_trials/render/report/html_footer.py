@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pml_trials.engine.run import InputProblem, Tally
+from pml_trials.engine.run import InputProblem, Tally, counted
 from pml_trials.render.report.markup import Markup, block, el, join, link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
@@ -47,7 +47,10 @@ def tally_section(tally: Tally) -> Markup:
     return block(
         "section",
         el("h2", "Summary"),
-        el("p", f"{tally.patients} patient(s) screened; {tally.problems} input(s) not screened."),
+        el(
+            "p",
+            f"{counted(tally.patients, 'patient')} screened; {counted(tally.problems, 'input')} not screened.",
+        ),
         block("table", head, block("tbody", *rows)),
         class_="tally",
     )

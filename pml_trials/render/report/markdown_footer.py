@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pml_trials.engine.run import InputProblem, Tally
+from pml_trials.engine.run import InputProblem, Tally, counted
 from pml_trials.render.report.escape import md, md_code, md_link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
@@ -29,7 +29,7 @@ def tally_section(tally: Tally) -> str:
     lines = [
         "## Summary",
         "",
-        f"{tally.patients} patient(s) screened; {tally.problems} input(s) not screened.",
+        f"{counted(tally.patients, 'patient')} screened; {counted(tally.problems, 'input')} not screened.",
         "",
         "| Study | " + " | ".join(w for _, w in words) + " |",
         "|---" * (len(words) + 1) + "|",
