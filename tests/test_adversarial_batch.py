@@ -288,4 +288,13 @@ def test_a_closed_standard_input_is_not_a_crash() -> None:
          os.sys.executable],  # type: ignore[attr-defined]
         capture_output=True, env=environment(), timeout=60, check=False,
     )  # fmt: skip
-    assert result.returncode == 3 and b"internal error" not in result.stderr
+    assert result.returncode == 4 and b"standard input is closed" in result.stderr
+
+
+def test_reports_list_a_bounded_number_of_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"patient_id": "x", "age_years": -1}\n' * 300, encoding="utf-8")
+    for fmt, more in (("markdown", "… and 100 more problems"), ("html", "… and 100 more problems")):
+        code, out, _ = invoke("screen", "bad.jsonl", "-f", fmt)
+        assert code == 3 and more in out
+        assert out.count("below the minimum 0") == 200

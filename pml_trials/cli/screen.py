@@ -150,6 +150,10 @@ def _screen(
         read = [item.path for item in found if isinstance(item, Input)]
         refuse_run_files(output, read, *_criteria_args(dirs))
     sweep_stale()
+    if sys.stdin is None and "-" in paths:  # started with <&-
+        from pml_trials.errors import EnvironmentFailure
+
+        raise EnvironmentFailure("standard input is closed: '-' cannot be read")
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     count, stdin = choose_workers(workers, found, piped)
     setup = _worker_setup(dirs, studies, run, name) if count > 1 else None
