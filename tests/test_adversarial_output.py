@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
-from tests.attack import EXAMPLE, ROOT, environment, profile, run
+from tests.attack import COMMAND, EXAMPLE, ROOT, environment, profile, run
 
 runner = CliRunner()
 
@@ -165,6 +165,27 @@ def test_a_symbolic_link_is_followed_and_stays_a_link(tmp_path: Path) -> None:
     assert real.read_text("utf-8").startswith("patient_id,")
     assert stat.S_IMODE(real.stat().st_mode) == 0o600
     assert not [p for p in (tmp_path / "reports").iterdir() if p.name.endswith(".part")]
+
+
+def test_an_output_name_of_250_bytes_is_written(tmp_path: Path) -> None:
+    name = "r" * 246 + ".csv"  # 250 bytes: the temporary name beside it must be shorter
+    code, _, err = invoke("screen", str(EXAMPLE), "-o", name)
+    assert code == 0, err
+    assert (tmp_path / name).read_text("utf-8").startswith("patient_id,")
+
+
+def test_an_unwritable_folder_is_a_usage_error_for_an_unprivileged_user(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    result = subprocess.run(
+        [*command, *COMMAND, "screen", str(EXAMPLE), "-o", str(locked / "r.csv")],
+        capture_output=True, env=environment(PML_TRIALS_NO_CACHE="1"), timeout=60,
+        check=False, cwd="/",
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert b"cannot write the report there: permission denied" in result.stderr
+    assert list(locked.iterdir()) == []
 
 
 def test_a_folder_as_output_is_refused(tmp_path: Path) -> None:

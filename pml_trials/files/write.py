@@ -64,7 +64,11 @@ def target_kind(path: Path) -> Kind:
 def final_path(path: Path) -> Path:
     """Where a file written at ``path`` ends up: the target of a symbolic link (the link
     stays), else ``path`` itself."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        link = path.is_symlink()
+    except OSError:  # a folder on the way we may not search: the error comes at creation
+        return path
+    return Path(os.path.realpath(path)) if link else path
 
 
 @contextlib.contextmanager
@@ -160,7 +164,7 @@ def alive(pid: int) -> bool:
 def _temporary(target: Path, what: str, given: str) -> tuple[int, Path]:
     folder = target.parent
     for _ in range(100):
-        name = f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.part"
+        name = f".{_short(target.name)}.{os.getpid()}.{os.urandom(4).hex()}.part"
         try:
             fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, MODE)
         except FileExistsError:
@@ -174,6 +178,13 @@ def _temporary(target: Path, what: str, given: str) -> tuple[int, Path]:
         os.fchmod(fd, MODE)  # whatever the umask
         return fd, folder / name
     raise UsageError(f"cannot write {what} there: no free temporary name", source=given)
+
+
+def _short(name: str, limit: int = 200) -> str:
+    """The target's name cut to ``limit`` bytes, so that the temporary name beside it
+    (about 30 bytes longer) still fits a file system's 255-byte names."""
+    data = os.fsencode(name)
+    return name if len(data) <= limit else os.fsdecode(data[:limit]).rstrip("\udcff")
 
 
 @contextlib.contextmanager
