@@ -2,6 +2,12 @@
 
 Every error a user can cause is a :class:`PmlTrialsError`. It is a value with a place
 (file, line, column, field) until the CLI edge, which is the only code that formats it.
+
+Exit codes (README "Exit codes", kept equal by tests/test_readme.py): 0 done, 1 internal
+error (a bug), 2 usage, 3 invalid input, 4 environment failure (:class:`EnvironmentFailure`:
+disk full, EFBIG, read-only file system, refused rename, closed or broken standard
+streams, a worker killed by the system), and 128+N after signal N (130 Ctrl-C, 129
+SIGHUP, 143 SIGTERM; see :mod:`pml_trials.cli.signals`).
 """
 
 from __future__ import annotations
