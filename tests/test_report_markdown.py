@@ -89,7 +89,7 @@ def test_batch_report_lists_problems_and_counts(studies: tuple[Study, ...]) -> N
     assert "## Inputs that could not be screened" in text
     assert "- `bad|<b>x.json`: age_years: -3 is below the minimum 0" in text
     assert "ward-7" not in text  # the file's name, never its folders
-    assert "2 patient(s) screened; 1 input(s) not screened." in text
+    assert "2 patients screened; 1 input not screened." in text
     assert "| `tcell-transfer` | 1 | 1 | 0 |" in text
     html = MarkdownIt("commonmark", {"html": True}).render(text)
     assert "<b>" not in html

@@ -48,6 +48,6 @@ def command(
         if output is None or str(output) == "-":
             sys.stdout.write(text)
         else:
-            from pml_trials.render.report.file import write_private
+            from pml_trials.files.write import write_text
 
-            write_private(output, text)
+            write_text(output, text, what="the form")

@@ -26,6 +26,7 @@ class RunInfo(Record):
     as_of: date
     tool_version: str = __version__
     disclaimer: str = DISCLAIMER
+    within_km: float | None = None  # screen --within: leave out trials with every site farther
 
 
 class InputProblem(Record):
@@ -58,3 +59,8 @@ class Tally(Record, frozen=False):
         self.patients += patients
         for study_id, verdict in zip(study_ids, verdicts, strict=True):
             self.verdicts.setdefault(study_id, Counter())[verdict] += patients
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 patient``, ``2,001 patients``: the count and its noun, in every message."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

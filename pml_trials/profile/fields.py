@@ -4,6 +4,11 @@ Each field of ``../shared/PROFILE.md`` is one :class:`FieldSpec` here: key, type
 range, section, the question a clinician would ask, and a one-line help text. The
 validator, the JSON Schema, the questionnaire, the rule checker and the README's field
 reference are all generated from this tuple; nothing else lists the fields.
+
+Each field also names its ``action``: how a coordinator finds the answer out, a key of
+:data:`ACTIONS` (several fields share one: a lymphocyte-subset panel gives CD4 and CD8
+alike). The engine's next steps (``pml_trials.engine.next_steps``) group the missing
+fields of a patient by it, and the blank pre-screen form shows it beside each question.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ from typing import Literal
 
 from pml_trials.record import Record
 
-Kind = Literal["id", "date", "integer", "number", "boolean", "enum", "enum_list"]
+Kind = Literal["id", "date", "integer", "number", "boolean", "enum", "enum_list", "text"]
 
 PATIENT_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+# Free text (a town): no ':' (profile validation counts colons to find repeated keys), no
+# control characters or bidirectional overrides (shown in terminals and reports).
+TEXT_PATTERN = "^[^:\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+$"
 
 
 class FieldSpec(Record):
@@ -30,6 +38,8 @@ class FieldSpec(Record):
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     multiple_of: int | None = None
+    vocabulary: str = ""  # a long list of choices, described instead of listed
+    past: bool = False  # a date of something that has happened: not after the screening date
     label: str = ""  # a short clinical label for reports ("CD4 count"); "" = the question
     action: str = ""  # a key of ACTIONS: how to find the answer out ("" = ask the question)
 
@@ -41,17 +51,22 @@ class FieldSpec(Record):
     @property
     def type_name(self) -> str:
         """The type as the contract names it (``list of enum`` for lists)."""
-        return {"id": "string", "enum_list": "list of enum"}.get(self.kind, self.kind)
+        names = {"id": "string", "text": "string", "enum_list": "list of enum"}
+        return names.get(self.kind, self.kind)
 
     def allowed(self) -> str:
         """What a valid value looks like, for error messages and the questionnaire."""
+        if self.vocabulary:
+            return self.vocabulary
+        if self.kind == "text":
+            return f"text of 1-{int(self.maximum or 0)} characters, without ':'"
         if self.kind in ("enum", "enum_list"):
             text = ", ".join(self.choices)
             return f"any of {text}" if self.kind == "enum_list" else text
         if self.kind == "boolean":
             return "true or false"
         if self.kind == "date":
-            return "a date YYYY-MM-DD"
+            return "a date YYYY-MM-DD" + (", not after the screening date" if self.past else "")
         if self.kind == "id":
             return "1-64 letters, digits, '-', '_' or '.'"
         return self.range_text()
@@ -83,6 +98,7 @@ STATUS = "Clinical status"
 LABS = "Laboratory"
 CELL = "Cell therapy"
 RECORD = "Record"
+RESIDENCE = "Residence"
 
 PREDISPOSING = (
     "hiv",
@@ -97,6 +113,12 @@ PREDISPOSING = (
     "other",
     "none_identified",
 )
+
+
+def _countries() -> tuple[str, ...]:
+    from pml_trials.geo.countries import CODES
+
+    return CODES
 
 
 # How to find each answer out, in clinical words, in the order a work-up would go (the
@@ -122,6 +144,7 @@ ACTIONS: dict[str, str] = {
     "weight": "body weight",
     "chart": "age and sex, from the chart",
     "discussion": "discuss with the patient or representative (consent, contraception, travel)",
+    "residence": "ask where the patient lives (country, town) and how far they could travel",
     "record": "the screening record",
 }
 
@@ -278,6 +301,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When did the first PML symptoms start?",
         "Best estimate of symptom onset.",
+        past=True,
         label="PML symptom onset",
         action="pml-dates",
     ),
@@ -287,6 +311,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When was PML diagnosed?",
         "Date of the diagnostic CSF PCR or biopsy.",
+        past=True,
         label="PML diagnosis date",
         action="pml-dates",
     ),
@@ -383,6 +408,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Date of the last natalizumab dose?",
         "Leave unknown if never given.",
+        past=True,
         label="Last natalizumab dose",
         action="medications",
     ),
@@ -465,6 +491,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Date of the last dose of any investigational drug?",
         "Leave unknown if none was ever given.",
+        past=True,
         label="Last investigational drug",
         action="prior-treatment",
     ),
@@ -630,6 +657,44 @@ FIELDS: tuple[FieldSpec, ...] = (
         "A donor or third-party product matched as the study requires.",
         label="Matched donor or T-cell product",
         action="hla",
+    ),
+    # Residence: where the patient lives, for the distance to the study sites. Not an
+    # address: a country and a town (resolved offline, pml_trials/geo/gazetteer.py).
+    FieldSpec(
+        "residence_country",
+        "enum",
+        RESIDENCE,
+        "In which country does the patient live?",
+        "ISO 3166-1 alpha-2 code (DE, FR, US), as on the chart's address; needed with a town.",
+        choices=_countries(),
+        vocabulary="an ISO 3166-1 alpha-2 country code such as DE, FR or US",
+        label="Country of residence",
+        action="residence",
+    ),
+    FieldSpec(
+        "residence_town",
+        "text",
+        RESIDENCE,
+        "In which town does the patient live (not the address)?",
+        "The town as on a map, from the chart's address (a place of 5,000+ inhabitants, "
+        "else the nearest larger town); add the region for a name that several places "
+        "share: 'Springfield, Illinois'. Needs residence_country.",
+        maximum=100,
+        label="Town of residence",
+        action="residence",
+    ),
+    FieldSpec(
+        "max_travel_km",
+        "number",
+        RESIDENCE,
+        "How far could the patient travel to a study site, at most?",
+        "Great-circle km from the town, as discussed with the patient or family; "
+        "shown beside each site's distance, never a criterion by itself.",
+        "km",
+        0,
+        20000,
+        label="Farthest travel to a site",
+        action="residence",
     ),
 )
 

@@ -22,15 +22,18 @@ from pml_trials.errors import CriteriaError, CriteriaFileError, RuleError
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.rules.functions import NAMES as FUNCTION_NAMES
-from pml_trials.rules.nodes import Node, fields_read
+from pml_trials.rules.nodes import Node, definitions_used, fields_read
 from pml_trials.rules.parse import parse_boolean_rule, parse_rule
 from pml_trials.studies.lines import TomlLines
-from pml_trials.studies.model import Criterion, Example, Source, Study, compile_criteria
+from pml_trials.studies.model import Criterion, Example, Site, Source, Study, compile_criteria
 from pml_trials.studies.schema import KEYS_AT, validator
 from pml_trials.verdict import Verdict
 
 # C0/C1 controls except tab and newline, DEL, and the bidirectional overrides/isolates
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_DEFINITION_DEPTH = 12  # definitions using definitions: at most 2**12 expansions anywhere
+_LONG_NUMBER = re.compile(r"[0-9_]{4300,}")
+_DEEP = re.compile(r"(?:[\[{]\s*){50}")
 _TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
 
@@ -48,9 +51,22 @@ def build(path: Path, raw: bytes, digest: str) -> tuple[Study, bool]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CriteriaFileError([_toml_error(exc, text, source)]) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        line = _line_of(text, _LONG_NUMBER)
+        message = "invalid TOML: a number has too many digits (allowed: up to 4,300)"
+        raise CriteriaFileError([CriteriaError(message, source=source, line=line)]) from None
+    except (RecursionError, MemoryError):
+        line = _line_of(text, _DEEP)
+        message = "invalid TOML: arrays or tables nested too deeply"
+        raise CriteriaFileError([CriteriaError(message, source=source, line=line)]) from None
     builder = _Builder(path, text, digest)
     study = builder.build(data)
     return study, not builder.external
+
+
+def _line_of(text: str, pattern: re.Pattern[str]) -> int | None:
+    found = pattern.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _toml_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> CriteriaError:
@@ -77,6 +93,7 @@ class _Builder:
         self.definition_texts: dict[str, str] = {}
         self.definitions: dict[str, Node | None] = {}
         self.resolving: list[str] = []
+        self.depths: dict[str, int] = {}
 
     def error(
         self, message: str, at: tuple[str | int, ...] = (), context: str | None = None
@@ -100,6 +117,7 @@ class _Builder:
         self._check_sources(sources)
         self._definitions(data.get("definitions", {}))
         criteria = self._criteria(data, {s.key for s in sources})
+        sites = self._sites(data.get("site", []), {s.key for s in sources})
         examples = tuple(self._examples(data.get("example", [])))
         if self.errors:
             raise CriteriaFileError(self.errors)
@@ -120,6 +138,8 @@ class _Builder:
             registry_ids=tuple(data.get("registry_ids", ())),
             sponsor=data.get("sponsor"),
             status=data.get("status"),
+            sites=sites,
+            sites_note=(data.get("sites_note") or "").strip() or None,
         )
 
     def _schema_error(self, err: Any, context: str | None) -> None:
@@ -184,9 +204,15 @@ class _Builder:
         if name in self.resolving:
             cycle = " -> ".join([*self.resolving[self.resolving.index(name) :], name])
             raise RuleError(f"definition '{name}' refers to itself ({cycle})")
+        if len(self.resolving) >= MAX_DEFINITION_DEPTH:
+            raise RuleError(
+                f"definitions build on each other more than {MAX_DEFINITION_DEPTH} levels "
+                f"deep (allowed: at most {MAX_DEFINITION_DEPTH}; use fewer, broader definitions)"
+            )  # stops the recursion early when they are written users first
         self.resolving.append(name)
         try:
             node: Node | None = parse_rule(self.definition_texts[name], self._resolvers())
+            self._check_depth(name, node)
         except RuleError as exc:
             if self.resolving[0] != name:
                 raise  # report it once, against the definition where the cycle starts
@@ -198,6 +224,18 @@ class _Builder:
             self.resolving.pop()
         self.definitions[name] = node
         return node
+
+    def _check_depth(self, name: str, node: Node | None) -> None:
+        """How many definitions deep this one builds, refused past MAX_DEFINITION_DEPTH
+        whatever the order they are written in."""
+        uses = definitions_used(node) if node is not None else ()
+        depth = 1 + max((self.depths.get(d.name, 1) for d in uses), default=0)
+        self.depths[name] = depth
+        if depth > MAX_DEFINITION_DEPTH:
+            raise RuleError(
+                f"definitions build on each other {depth} levels deep (allowed: at most "
+                f"{MAX_DEFINITION_DEPTH}; use fewer, broader definitions)"
+            )
 
     def _resolvers(self) -> dict[str, Callable[[str], Node | None]]:
         return dict.fromkeys(self.definition_texts, self._resolve)
@@ -270,6 +308,36 @@ class _Builder:
             )
         )
 
+    # -- sites ------------------------------------------------------------------------
+
+    def _sites(self, raws: list[dict[str, Any]], source_keys: set[str]) -> tuple[Site, ...]:
+        from pml_trials.studies.sites import check_site
+
+        sites: list[Site] = []
+        for index, raw in enumerate(raws):
+            context = f"site {index} '{raw['name']}'"
+            problems = check_site(raw, source_keys)
+            for key, message in problems:
+                self.error(message, ("site", index, key), context)
+            if not problems:
+                sites.append(
+                    Site(
+                        name=raw["name"].strip(),
+                        city=raw["city"].strip(),
+                        country=raw["country"],
+                        lat=float(raw["lat"]),
+                        lon=float(raw["lon"]),
+                        coordinates=raw.get("coordinates", "source"),
+                        status=raw["status"],
+                        source=raw["source"],
+                        contact=(raw.get("contact") or "").strip() or None,
+                        url=raw.get("url"),
+                        note=(raw.get("note") or "").strip() or None,
+                        line=self.lines.line(("site", index)),
+                    )
+                )
+        return tuple(sites)
+
     # -- examples ---------------------------------------------------------------------
 
     def _examples(self, raws: list[dict[str, Any]]) -> Iterable[Example]:
@@ -301,7 +369,12 @@ class _Builder:
         """The profile as JSON text, so it is validated exactly as a patient file is."""
         if "file" in raw:
             self.external = True  # the cache could not see that file change
-            return (self.path.parent / str(raw["file"])).read_bytes()
+            from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
+
+            try:
+                return read_limited(self.path.parent / str(raw["file"]), MAX_DOCUMENT)
+            except NotReadableError as exc:
+                raise OSError(0, str(exc)) from None
         return json.dumps(raw["profile"], default=_iso).encode()
 
 
@@ -317,11 +390,14 @@ def _context(data: Any, loc: tuple[Any, ...]) -> str | None:
         return None
     if loc[0] == "definitions":
         return f"definition '{loc[1]}'"
-    if loc[0] not in ("inclusion", "exclusion", "example") or not isinstance(loc[1], int):
+    if loc[0] not in ("inclusion", "exclusion", "example", "site") or not isinstance(loc[1], int):
         return None
     tables = data.get(loc[0]) if isinstance(data, dict) else None
     table = tables[loc[1]] if isinstance(tables, list) and loc[1] < len(tables) else None
-    name = table.get("name" if loc[0] == "example" else "id") if isinstance(table, dict) else None
+    key = "id" if loc[0] in ("inclusion", "exclusion") else "name"
+    name = table.get(key) if isinstance(table, dict) else None
+    if loc[0] == "site":
+        return f"site {loc[1]} '{name}'" if isinstance(name, str) else f"site {loc[1]}"
     return f"{loc[0]} '{name}'" if isinstance(name, str) else None
 
 

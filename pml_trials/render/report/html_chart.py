@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.run import RunInfo
+from pml_trials.geo.travel import distance_note
 from pml_trials.render.report.chart import (
     deciding_questions,
     diagnosis,
@@ -26,7 +28,15 @@ from pml_trials.render.report.chart import (
 )
 from pml_trials.render.report.markup import Markup, block, el, join
 from pml_trials.render.report.style import css_text
-from pml_trials.render.report.values import definitions_used, labelled
+from pml_trials.render.report.values import (
+    definitions_used,
+    labelled,
+    left_out_words,
+    nearest_words,
+    residence_words,
+    site_lines,
+    within_split,
+)
 from pml_trials.studies.model import Study
 from pml_trials.verdict import MARKS, WORDS, Verdict
 
@@ -50,10 +60,16 @@ def verdict_mark(verdict: Verdict) -> Markup:
     return el("span", f"{MARKS[verdict]} {WORDS[verdict]}", class_=f"verdict v-{verdict.value}")
 
 
-def summary_page(result: ScreeningResult, ranked: Sequence[str], disclaimer: str) -> Markup:
+def summary_page(result: ScreeningResult, ranked: Sequence[str], run: RunInfo) -> Markup:
     """The first page: who, the verdicts and why, what next, and who reviewed it."""
-    trials = list(result)
+    within = run.within_km
+    trials, left = within_split(result, within)
     category = diagnosis(result)
+    home = residence_words(result)
+    left_out = None
+    if left and within is not None:
+        shown_left = "; ".join(left_out_words(t, within) for t in left)
+        left_out = el("p", f"Left out by --within {within:g} km: {shown_left}.", class_="left-out")
     return block(
         "div",
         el("h2", "Patient ", el("span", result.patient_id, class_="pid")),
@@ -63,6 +79,8 @@ def summary_page(result: ScreeningResult, ranked: Sequence[str], disclaimer: str
             el("dd", result.screening_date.isoformat()),
             el("dt", "Profile"),
             el("dd", file_name(result.source)),
+            el("dt", "Lives in"),
+            el("dd", home or "not given (distances unknown)"),
             el("dt", "Diagnosis (AAN 2013)"),
             el("dd", category)
             if category
@@ -74,9 +92,10 @@ def summary_page(result: ScreeningResult, ranked: Sequence[str], disclaimer: str
             class_="facts",
         ),
         _verdicts(trials, ranked),
-        _next_steps(result, len(trials)),
+        left_out,
+        _next_steps(result, len(result.studies)),
         _reviewer(),
-        el("p", disclaimer, class_="disclaimer"),
+        el("p", run.disclaimer, class_="disclaimer"),
         class_="summary-page",
     )
 
@@ -84,13 +103,23 @@ def summary_page(result: ScreeningResult, ranked: Sequence[str], disclaimer: str
 def _verdicts(trials: list[TrialResult], ranked: Sequence[str]) -> Markup:
     head = el(
         "thead",
-        el("tr", el("th", "Study"), el("th", "Recruitment"), el("th", "Verdict"), el("th", "Why")),
+        el(
+            "tr",
+            el("th", "Study"),
+            el("th", "Recruitment; nearest site"),
+            el("th", "Verdict"),
+            el("th", "Why"),
+        ),
     )
     rows = [
         el(
             "tr",
             el("td", t.study.title, el("br"), el("code", t.study.id)),
-            el("td", t.study.status or "not recorded"),
+            el(
+                "td",
+                t.study.status or "not recorded",
+                el("div", nearest_words(t), class_="answers"),
+            ),
             el("td", verdict_mark(t.verdict)),
             el("td", _why(t, ranked)),
         )
@@ -153,12 +182,14 @@ def _reviewer() -> Markup:
     )
 
 
-def detail(result: ScreeningResult) -> Markup:
-    """The criterion-by-criterion detail of every trial (starts a new printed page)."""
+def detail(result: ScreeningResult, within_km: float | None = None) -> Markup:
+    """The criterion-by-criterion detail of every trial shown (starts a new printed
+    page), each with where it runs."""
+    trials, _ = within_split(result, within_km)
     return block(
         "div",
         el("h2", "Criterion by criterion: patient ", el("span", result.patient_id, class_="pid")),
-        *(_trial(t) for t in result),
+        *(_trial(t) for t in trials),
         class_="detail",
     )
 
@@ -176,9 +207,12 @@ def _trial(trial: TrialResult) -> Markup:
         ),
     )
     rows = [_criterion_row(tag, c, study) for tag, c in labelled(trial)]
+    sites = site_lines(trial)
     return block(
         "section",
         el("h3", study.title, " ", el("code", study.id), " ", verdict_mark(trial.verdict)),
+        el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
+        block("ul", *(el("li", line) for line in sites), class_="sites") if sites else None,
         block("table", head, block("tbody", *rows), class_="criteria"),
         class_="trial",
     )

@@ -32,6 +32,7 @@ from pml_trials.render.report.html_chart import (
     summary_page,
 )
 from pml_trials.render.report.html_footer import (
+    SHOWN_PROBLEMS,
     facts,
     problems_section,
     studies_section,
@@ -53,6 +54,7 @@ class HtmlWriter(ReportWriter):
         super().__init__(run)
         self.options = options or ReportOptions()
         self._problems: list[InputProblem] = []
+        self._more_problems = 0  # past SHOWN_PROBLEMS: counted, not kept
         self._held = Held()  # a batch's patient pages, until the overview is complete
 
     def header(self) -> str:
@@ -94,8 +96,8 @@ class HtmlWriter(ReportWriter):
         section = block(
             "section",
             el("style", Markup(page_rule(name, result))),
-            summary_page(result, ranked, self.run.disclaimer),
-            detail(result),
+            summary_page(result, ranked, self.run),
+            detail(result, self.run.within_km),
             class_="patient",
             style=f"page: {name}" if name else None,
         )
@@ -113,7 +115,10 @@ class HtmlWriter(ReportWriter):
         return str(row) + "\n"
 
     def problem(self, problem: InputProblem) -> str:
-        self._problems.append(problem)  # listed together at the end, after the patients
+        if len(self._problems) < SHOWN_PROBLEMS:  # listed together at the end, bounded
+            self._problems.append(problem)
+        else:
+            self._more_problems += 1
         return ""
 
     def footer(self, tally: Tally) -> str:
@@ -126,7 +131,7 @@ class HtmlWriter(ReportWriter):
         yield from self._held.drain()
         parts = ["</main>"]
         if self._problems:
-            parts.append(problems_section(self._problems))
+            parts.append(problems_section(self._problems, self._more_problems))
         if tally.patients > 1 or self._problems:
             parts.append(tally_section(tally))
         parts.append(studies_section(self.run.studies))

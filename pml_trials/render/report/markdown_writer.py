@@ -17,6 +17,7 @@ from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.chart import (
     ReportOptions,
@@ -35,11 +36,21 @@ from pml_trials.render.report.chart import (
 from pml_trials.render.report.escape import md, md_code
 from pml_trials.render.report.held import Held
 from pml_trials.render.report.markdown_footer import (
+    SHOWN_PROBLEMS,
     problems_section,
     studies_section,
     tally_section,
 )
-from pml_trials.render.report.values import definitions_used, labelled, ranked_fields
+from pml_trials.render.report.values import (
+    definitions_used,
+    labelled,
+    left_out_words,
+    nearest_words,
+    ranked_fields,
+    residence_words,
+    site_lines,
+    within_split,
+)
 from pml_trials.studies.model import Study
 from pml_trials.verdict import MARKS, WORDS, Verdict
 
@@ -53,6 +64,7 @@ class MarkdownWriter(ReportWriter):
         super().__init__(run)
         self.options = options or ReportOptions()
         self._problems: list[InputProblem] = []
+        self._more_problems = 0  # past SHOWN_PROBLEMS: counted, not kept
         self._held = Held()
 
     def header(self) -> str:
@@ -80,8 +92,12 @@ class MarkdownWriter(ReportWriter):
     def render(self, result: ScreeningResult) -> tuple[str, bool, str]:
         """The overview row, whether the patient is actionable, and the patient's pages."""
         ranked = ranked_fields(result)
-        trials = list(result)
+        within = self.run.within_km
+        trials, left = within_split(result, within)
         parts = [_summary(result, trials, ranked, self.run.disclaimer)]
+        if left and within is not None:
+            shown_left = "; ".join(md(left_out_words(t, within)) for t in left)
+            parts.append(_lines(f"Left out by `--within {within:g}` km: {shown_left}.", ""))
         parts.append(_lines(f"### Criterion by criterion: patient {md(result.patient_id)}", ""))
         parts += [_trial(t) for t in trials]
         row = _overview_row(result) if self.options.overview else ""
@@ -98,7 +114,10 @@ class MarkdownWriter(ReportWriter):
         return str(row)
 
     def problem(self, problem: InputProblem) -> str:
-        self._problems.append(problem)  # listed together at the end, after the patients
+        if len(self._problems) < SHOWN_PROBLEMS:  # listed together at the end, bounded
+            self._problems.append(problem)
+        else:
+            self._more_problems += 1
         return ""
 
     def footer(self, tally: Tally) -> str:
@@ -110,7 +129,7 @@ class MarkdownWriter(ReportWriter):
         yield from self._held.drain()
         parts: list[str] = []
         if self._problems:
-            parts.append(problems_section(self._problems))
+            parts.append(problems_section(self._problems, self._more_problems))
         if tally.patients > 1 or self._problems:
             parts.append(tally_section(tally))
         parts.append(studies_section(self.run.studies))
@@ -145,11 +164,13 @@ def _summary(
     result: ScreeningResult, trials: list[TrialResult], ranked: Sequence[str], disclaimer: str
 ) -> str:
     category = diagnosis(result)
+    home = residence_words(result)
     lines = [
         f"## Patient {md(result.patient_id)}",
         "",
         f"- Screening date: {result.screening_date.isoformat()}",
         f"- Profile: {md(file_name(result.source))}",
+        f"- Lives in: {md(home) if home else 'not given (distances unknown)'}",
         "- Diagnosis (AAN 2013): "
         + (
             md(category)
@@ -157,7 +178,7 @@ def _summary(
             else "not assessed by this version: see the diagnosis criteria in the detail"
         ),
         "",
-        "| Study | Recruitment | Verdict | Why |",
+        "| Study | Recruitment; nearest site | Verdict | Why |",
         "|---|---|---|---|",
         *(_summary_row(t, ranked) for t in trials),
         "",
@@ -169,7 +190,7 @@ def _summary(
         lines.append("None: every trial is decided with what is known.")
     for number, step in enumerate(found, start=1):
         answers = "; ".join(md(label(k)) for k in step.fields)
-        which = md(which_trials(step, len(trials)))
+        which = md(which_trials(step, len(result.studies)))
         lines.append(f"{number}. **{md(step.text)}**: could decide {which}. Answers: {answers}")
     lines += [
         "",
@@ -187,7 +208,7 @@ def _summary(
 
 def _summary_row(trial: TrialResult, ranked: Sequence[str]) -> str:
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
-    status = md(trial.study.status or "not recorded")
+    status = md(f"{trial.study.status or 'not recorded'}; {nearest_words(trial)}")
     return f"| {study} | {status} | {_verdict(trial.verdict)} | {_why(trial, ranked)} |"
 
 
@@ -207,9 +228,14 @@ def _trial(trial: TrialResult) -> str:
     lines = [
         f"#### {md(study.title)} ({md_code(study.id)}): {_verdict(trial.verdict)}",
         "",
+        f"Where: {md(distance_note(trial.travel, study.sites_note))}",
+        "",
         "| # | Criterion (source's words) | Status | Patient's answers |",
         "|---|---|---|---|",
     ]
+    sites = site_lines(trial)
+    if sites:
+        lines[4:4] = [f"- {md(line)}" for line in sites] + [""]
     lines += [_criterion_row(tag, c, study) for tag, c in labelled(trial)]
     return _lines(*lines, "")
 
