@@ -71,7 +71,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   header.chart + main > .patient { break-before: auto; page-break-before: auto; }
   header.chart .facts, header.chart .disclaimer { display: none; }
   header.chart h1 { font-size: 1.1em; }
-  .detail { break-before: page; page-break-before: always; font-size: 7.6pt; line-height: 1.2; }
+  .detail { break-before: page; page-break-before: always; font-size: 7.2pt; line-height: 1.18; }
   .detail h3 { margin: .6em 0 .2em; font-size: 1.15em; }
   .detail th, .detail td { padding: .1em .3em; }
   .detail .values { padding-left: .9em; }
@@ -79,7 +79,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .criteria td:nth-child(3) { width: 5.5em; }
   .summary-page h2 { margin-top: 0; }
   .overview { font-size: .9em; }
-  .studies { font-size: 7pt; line-height: 1.2; margin-top: 1em; }
+  .studies { font-size: 6.5pt; line-height: 1.18; margin-top: .8em; }
   .studies h2 { font-size: 1.2em; margin: .4em 0 .2em; }
   .studies h3 { font-size: 1.1em; margin: .5em 0 .1em; }
   .studies h4, .studies .study-summary { display: none; }
@@ -123,7 +123,7 @@ def page_css(paper: str, top: str, bottom: str) -> str:
     box = "font: 8pt system-ui, Arial, sans-serif; color: #333;"
     foot = css_text(bottom)
     return f"""
-@page {{ size: {_SIZES[paper]}; margin: 15mm 12mm 15mm 12mm;
+@page {{ size: {_SIZES[paper]}; margin: 13mm 10mm 13mm 10mm;
   @top-left {{ content: {css_text(top)}; {box} }}
   @top-right {{ content: "Pre-screening only: the study team decides"; {box} }}
   @bottom-left {{ content: {foot}; {box} }}
