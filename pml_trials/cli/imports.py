@@ -1,0 +1,163 @@
+"""``pml-trials import fhir|table``: real data in, as patient profiles with provenance."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pml_trials.cli import options
+
+group = typer.Typer(
+    name="import",
+    help="Turn FHIR R4 exports or registry spreadsheets into patient profiles (JSON Lines), "
+    "each imported value with its provenance. A missing record is never a 'no'.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+)
+
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        dir_okay=False,
+        help="Write the profiles (JSON Lines) to FILE (replaced only once complete; mode "
+        "0600), and their provenance to FILE's *.provenance.jsonl beside it.",
+        show_default=False,
+    ),
+]
+Provenance = Annotated[
+    Path | None,
+    typer.Option(
+        "--provenance",
+        metavar="FILE",
+        dir_okay=False,
+        help="Where to write the provenance (one JSON object per patient). Default: beside "
+        "--output; without --output it is written only when given.",
+        show_default=False,
+    ),
+]
+Codes = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--codes",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        help="A site code list (CSV: concept,system,code,meaning,source) added to the bundled "
+        "one; repeatable. See `pml-trials import codes`.",
+    ),
+]
+
+
+@group.command("fhir")
+def fhir(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="FILE|DIR...",
+            help="FHIR R4/R4B Bundles (*.json), Bulk-Data NDJSON (*.ndjson), single resources, "
+            "or folders of them.",
+            show_default=False,
+        ),
+    ],
+    output: Output = None,
+    provenance: Provenance = None,
+    as_of: options.AsOf = None,
+    patient_id: Annotated[
+        str | None,
+        typer.Option(
+            "--patient-id",
+            metavar="ID",
+            help="The pseudonymous id to give the patient (only for an input with one patient).",
+        ),
+    ] = None,
+    id_salt: Annotated[
+        str,
+        typer.Option(
+            "--id-salt",
+            envvar="PML_TRIALS_ID_SALT",
+            metavar="TEXT",
+            help="A site secret mixed into the pseudonymous ids (fhir-<16 hex> from the Patient's "
+            "FHIR id, never an MRN or name). Without it anyone holding the FHIR id can "
+            "recompute the pseudonym.",
+            show_default=False,
+        ),
+    ] = "",
+    sex_from_gender: Annotated[
+        bool,
+        typer.Option(
+            "--sex-from-gender",
+            help="Where no us-core-birthsex is recorded, take Patient.gender (administrative "
+            "gender) as sex at birth.",
+        ),
+    ] = False,
+    codes: Codes = None,
+) -> None:
+    """Import FHIR R4/R4B exports: one profile per Patient, with screening_date set to
+    --as-of (default today) and every date window counted to it.
+
+    Records dated after the screening date, entered-in-error and preliminary ones are
+    ignored; per field the latest record inside its window wins (see `pml-trials fields`,
+    section "FHIR import"); units outside a field's list, censored results (<20) and
+    conflicting results of the same moment leave the field unknown with a warning.
+    predisposing_conditions is never filled. Patient identifiers and names are never
+    copied. Each problem is one line on stderr and the rest is still imported (exit 3).
+    """
+    from pml_trials.cli.common import as_of_date, user_errors
+    from pml_trials.errors import ExitCode, UsageError
+    from pml_trials.importers.codes import load_codes
+    from pml_trials.importers.fhir.build import Options
+    from pml_trials.importers.fhir.mapping import CONCEPTS
+    from pml_trials.importers.fhir.run import import_fhir
+    from pml_trials.importers.write import sidecar_path, write_imported
+
+    with user_errors():
+        if patient_id is not None:
+            _check_id(patient_id)
+        code_list = load_codes(codes or (), known=CONCEPTS)
+        opts = Options(as_of_date(as_of), patient_id, id_salt, sex_from_gender)
+        side = str(provenance) if provenance else (sidecar_path(str(output)) if output else None)
+        items = list(import_fhir(paths, code_list, opts)) if patient_id else import_fhir(paths, code_list, opts)
+        if patient_id is not None and sum(1 for i in items if hasattr(i, "profile")) > 1:
+            raise UsageError("--patient-id names one patient, but the input holds several")
+        summary = write_imported(items, str(output) if output else None, side, _say)
+    _finish(summary, side)
+
+
+def _check_id(value: str) -> None:
+    from pml_trials.errors import UsageError
+    from pml_trials.profile.validate import InvalidProfileError, validate_python
+
+    try:
+        validate_python({"patient_id": value})
+    except InvalidProfileError as exc:
+        raise UsageError(f"--patient-id: {exc.problems[0].message}") from None
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def _finish(summary: object, side: str | None) -> None:
+    from pml_trials.errors import ExitCode
+    from pml_trials.importers.write import Summary
+
+    assert isinstance(summary, Summary)
+    where = f"; provenance in {side}" if side else " (no provenance written: see --provenance)"
+    sys.stderr.write(
+        f"pml-trials import: {summary.patients} patient(s), {summary.filled} value(s) imported, "
+        f"{summary.warnings} warning(s), {summary.problems} problem(s){where}. The rest is "
+        "unknown: `pml-trials ask --from` asks it.\n"
+    )
+    raise typer.Exit(ExitCode.INVALID_INPUT if summary.problems else ExitCode.OK)
+
+
+command = group
