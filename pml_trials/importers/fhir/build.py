@@ -68,6 +68,7 @@ class Builder:
         self.conditions(state, out)
         self.medications(state, out)
         self.suggest(state, out)
+        _final_check(out)
         return out
 
     # -- helpers -------------------------------------------------------------------------
@@ -371,3 +372,24 @@ def _daily_mg(res: Resource) -> tuple[float | None, str]:
         return None, "dose timing not per hour, day or week"
     per_day = amount * frequency / period * PERIOD_PER_DAY[str(unit)]
     return per_day, f"{amount:g} mg × {frequency:g} per {period:g} {unit}"
+
+
+def _final_check(out: Imported) -> None:
+    """Validate the profile as it will be written; a field the contract refuses (a rule
+    this module got wrong) is dropped with a warning rather than written."""
+    import json
+
+    from pml_trials.profile.validate import InvalidProfileError, validate_json
+
+    for _ in range(len(out.profile)):
+        try:
+            validate_json(json.dumps(out.profile))
+            return
+        except InvalidProfileError as exc:
+            bad = {p.field.split("[")[0] for p in exc.problems if p.field} - {"patient_id"}
+            if not bad:
+                raise
+            for key in bad:
+                out.profile.pop(key, None)
+                out.warnings.append(f"{key}: the imported value is not valid for the profile; left unknown")
+            out.evidence = [e for e in out.evidence if e.field not in bad]

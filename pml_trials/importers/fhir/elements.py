@@ -44,10 +44,15 @@ def first_code(concept: Any) -> str:
 
 
 def status_code(concept: Any) -> str | None:
-    """The code of a status CodeableConcept (Condition.clinicalStatus and the like)."""
-    for _, code in codings(concept):
-        return code
-    return None
+    """The code of a status CodeableConcept (Condition.clinicalStatus and the like), with
+    or without its system; a status given only as text is not a code (``"?"``)."""
+    if concept is None:
+        return None
+    if isinstance(concept, dict):
+        for coding in concept.get("coding") or ():
+            if isinstance(coding, dict) and isinstance(coding.get("code"), str):
+                return str(coding["code"])
+    return "?"
 
 
 def reference(value: Any) -> str | None:
