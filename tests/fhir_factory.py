@@ -24,7 +24,10 @@ def patient(birth: str = "1968-04-12", birthsex: str | None = "F", **extra: Any)
     }
     if birthsex:
         res["extension"] = [
-            {"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex", "valueCode": birthsex}
+            {
+                "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+                "valueCode": birthsex,
+            }
         ]
     res.update(extra)
     return res
@@ -54,7 +57,9 @@ def quantity(
         "valueQuantity": q,
     }
     if high is not None:
-        res["referenceRange"] = [{"high": {"value": high, "unit": unit, "system": UCUM, "code": unit}}]
+        res["referenceRange"] = [
+            {"high": {"value": high, "unit": unit, "system": UCUM, "code": unit}}
+        ]
     return res
 
 
@@ -82,7 +87,9 @@ def integer(oid: str, code: str, value: int, when: str) -> Resource:
     }
 
 
-def condition(cid: str, code: str, onset: str, recorded: str, verification: str = "confirmed") -> Resource:
+def condition(
+    cid: str, code: str, onset: str, recorded: str, verification: str = "confirmed"
+) -> Resource:
     return {
         "resourceType": "Condition",
         "id": cid,
@@ -122,7 +129,9 @@ def medication(
         res[key] = [
             {
                 "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
-                "doseAndRate": [{"doseQuantity": {"value": dose_mg, "unit": "mg", "system": UCUM, "code": "mg"}}],
+                "doseAndRate": [
+                    {"doseQuantity": {"value": dose_mg, "unit": "mg", "system": UCUM, "code": "mg"}}
+                ],
             }
         ]
     return res
@@ -131,7 +140,11 @@ def medication(
 def bundle(*resources: Resource, kind: str = "transaction") -> Resource:
     entries = []
     for res in resources:
-        url = PATIENT if res["resourceType"] == "Patient" else f"urn:uuid:{res['resourceType']}-{res['id']}"
+        url = (
+            PATIENT
+            if res["resourceType"] == "Patient"
+            else f"urn:uuid:{res['resourceType']}-{res['id']}"
+        )
         entry: Resource = {"fullUrl": url, "resource": res}
         if kind == "transaction":
             entry["request"] = {"method": "POST", "url": res["resourceType"]}

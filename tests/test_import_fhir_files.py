@@ -28,13 +28,29 @@ def imported(paths: list[Path], as_of: date) -> tuple[list[Imported], list[str]]
 
 
 def test_synthea_patient_age_and_birth_sex_and_nothing_else() -> None:
-    (item,), problems = imported([DATA / "synthea" / "sample_complete_patient-excerpt.json"], date(2026, 12, 1))
+    (item,), problems = imported(
+        [DATA / "synthea" / "sample_complete_patient-excerpt.json"], date(2026, 12, 1)
+    )
     assert problems == []
     assert item.profile["age_years"] == 76  # born 1950-10-24
     assert item.profile["sex"] == "male"  # us-core-birthsex M
-    assert set(item.profile) == {"patient_id", "screening_date", "age_years", "sex"}  # prediabetes, anaemia: not read
+    assert set(item.profile) == {
+        "patient_id",
+        "screening_date",
+        "age_years",
+        "sex",
+    }  # prediabetes, anaemia: not read
     text = json.dumps([item.profile, item.provenance()])
-    for secret in ("999-34-2070", "S99966502", "X89909962X", "Gerlach374", "Lindsay928", "d5582579", "Raynor", "555-450-5873"):
+    for secret in (
+        "999-34-2070",
+        "S99966502",
+        "X89909962X",
+        "Gerlach374",
+        "Lindsay928",
+        "d5582579",
+        "Raynor",
+        "555-450-5873",
+    ):
         assert secret not in text
 
 
@@ -73,7 +89,9 @@ def test_bulk_ndjson_across_files(tmp_path: Path) -> None:
     for o in obs:
         o["subject"] = {"reference": "Patient/0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01"}
     (tmp_path / "Observation.ndjson").write_text("\n".join(json.dumps(o) for o in obs) + "\n\n")
-    (item,), problems = imported([tmp_path / "Observation.ndjson", tmp_path / "Patient.ndjson"], date(2026, 12, 1))
+    (item,), problems = imported(
+        [tmp_path / "Observation.ndjson", tmp_path / "Patient.ndjson"], date(2026, 12, 1)
+    )
     assert problems == []
     assert item.profile["cd4_cells_per_ul"] == 119
 
@@ -85,11 +103,16 @@ def test_bulk_ndjson_across_files(tmp_path: Path) -> None:
         ('{"patient_id": "p1"}', "no resourceType: not a FHIR resource (a patient profile?"),
         ('{"resourceType": "Pateint", "id": "x"}', "unknown resource type 'Pateint'"),
         ('{"resourceType": "Bundle", "type": "history", "entry": []}', "'history' is not read"),
-        ('{"resourceType": "Bundle", "type": "collection", "entry": []}', "no Patient in this Bundle"),
+        (
+            '{"resourceType": "Bundle", "type": "collection", "entry": []}',
+            "no Patient in this Bundle",
+        ),
         ("[1, 2]", "expected a FHIR resource"),
     ],
 )
-def test_bad_input_is_one_line_and_the_rest_is_imported(tmp_path: Path, content: str, message: str) -> None:
+def test_bad_input_is_one_line_and_the_rest_is_imported(
+    tmp_path: Path, content: str, message: str
+) -> None:
     bad = tmp_path / "a-bad.json"
     bad.write_text(content)
     good = tmp_path / "b-good.json"
@@ -100,7 +123,15 @@ def test_bad_input_is_one_line_and_the_rest_is_imported(tmp_path: Path, content:
 
 
 def test_bad_ndjson_lines_are_reported_by_line(tmp_path: Path) -> None:
-    lines = [json.dumps(patient()), "{oops", json.dumps({"resourceType": "Foo"}), json.dumps(quantity("a", "24467-3", 300, "/uL", "2026-11-20")).replace("urn:uuid:0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01", "Patient/0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01")]
+    lines = [
+        json.dumps(patient()),
+        "{oops",
+        json.dumps({"resourceType": "Foo"}),
+        json.dumps(quantity("a", "24467-3", 300, "/uL", "2026-11-20")).replace(
+            "urn:uuid:0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01",
+            "Patient/0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01",
+        ),
+    ]
     path = tmp_path / "x.ndjson"
     path.write_text("\n".join(lines) + "\n")
     (item,), problems = imported([path], date(2026, 12, 1))
@@ -114,7 +145,9 @@ def test_a_bundle_entry_of_an_unknown_type_is_reported_and_the_rest_read(tmp_pat
     path = tmp_path / "b.json"
     path.write_text(json.dumps(data))
     (item,), problems = imported([path], date(2026, 12, 1))
-    assert problems == [f"{path}: entry[2]: unknown resource type 'Nonsense' (not FHIR R4/R4B); skipped"]
+    assert problems == [
+        f"{path}: entry[2]: unknown resource type 'Nonsense' (not FHIR R4/R4B); skipped"
+    ]
     assert item.profile["cd4_cells_per_ul"] == 300
 
 

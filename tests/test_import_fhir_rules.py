@@ -133,7 +133,14 @@ def test_conflicting_results_of_the_same_moment_are_unknown() -> None:
 
 @pytest.mark.parametrize(
     ("unit", "value", "expected"),
-    [("/uL", 420, 420), ("{cells}/uL", 420, 420), ("/mm3", 420, 420), ("10*3/uL", 0.42, 420), ("10*9/L", 0.42, 420), ("10*6/L", 420, 420)],
+    [
+        ("/uL", 420, 420),
+        ("{cells}/uL", 420, 420),
+        ("/mm3", 420, 420),
+        ("10*3/uL", 0.42, 420),
+        ("10*9/L", 0.42, 420),
+        ("10*6/L", 420, 420),
+    ],
 )
 def test_count_units_on_the_list_are_converted(unit: str, value: float, expected: float) -> None:
     item = one(quantity("a", "24467-3", value, unit, "2026-11-20"))
@@ -177,8 +184,13 @@ def test_liver_tests_are_times_the_upper_limit_of_the_same_unit() -> None:
 
 
 def test_csf_pcr_detected_and_not_detected_and_never_not_done() -> None:
-    assert one(coded("j", "33295-7", "260373001", "2026-11-20")).profile["csf_jcv_pcr"] == "detected"
-    assert one(coded("j", "33295-7", "260415000", "2026-11-20")).profile["csf_jcv_pcr"] == "not_detected"
+    assert (
+        one(coded("j", "33295-7", "260373001", "2026-11-20")).profile["csf_jcv_pcr"] == "detected"
+    )
+    assert (
+        one(coded("j", "33295-7", "260415000", "2026-11-20")).profile["csf_jcv_pcr"]
+        == "not_detected"
+    )
     assert "csf_jcv_pcr" not in one().profile
 
 
@@ -189,7 +201,10 @@ def test_karnofsky_must_be_a_multiple_of_ten() -> None:
 
 
 def test_pregnancy_is_kleene_or_of_pregnancy_and_breastfeeding() -> None:
-    assert one(coded("p", "82810-3", "77386006", "2026-11-25")).profile["pregnant_or_breastfeeding"] is True
+    assert (
+        one(coded("p", "82810-3", "77386006", "2026-11-25")).profile["pregnant_or_breastfeeding"]
+        is True
+    )
     not_pregnant = one(coded("p", "82810-3", "60001007", "2026-11-25"))
     assert "pregnant_or_breastfeeding" not in not_pregnant.profile  # breastfeeding unknown
 
@@ -201,7 +216,9 @@ def test_predisposing_conditions_are_never_filled_partially() -> None:
     assert item.profile["autoimmune_cns_disease"] is True
 
 
-@pytest.mark.parametrize("verification", ["refuted", "entered-in-error", "provisional", "differential"])
+@pytest.mark.parametrize(
+    "verification", ["refuted", "entered-in-error", "provisional", "differential"]
+)
 def test_conditions_not_confirmed_are_ignored(verification: str) -> None:
     item = one(condition("h", "86406008", "2015-01-01", "2015-01-02", verification))
     assert "hiv_positive" not in item.profile
@@ -243,7 +260,12 @@ def test_prednisone_equivalent_from_one_active_steroid() -> None:
 def test_identifiers_and_names_are_never_copied() -> None:
     items = run(pml_patient_bundle())
     text = json.dumps([(i.profile, i.provenance()) for i in items if isinstance(i, Imported)])
-    for secret in ("MRN-4471-SECRET", "Doe-Secret", "Janet", "0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01"):
+    for secret in (
+        "MRN-4471-SECRET",
+        "Doe-Secret",
+        "Janet",
+        "0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01",
+    ):
         assert secret not in text
 
 
@@ -258,7 +280,11 @@ def test_patient_ids_are_deterministic_pseudonyms_or_given() -> None:
 def test_sex_is_birth_sex_and_gender_only_with_the_option() -> None:
     items = [i for i in run(bundle(patient(birthsex=None))) if isinstance(i, Imported)]
     assert "sex" not in items[0].profile
-    items = [i for i in run(bundle(patient(birthsex=None)), sex_from_gender=True) if isinstance(i, Imported)]
+    items = [
+        i
+        for i in run(bundle(patient(birthsex=None)), sex_from_gender=True)
+        if isinstance(i, Imported)
+    ]
     assert items[0].profile["sex"] == "female"
 
 
@@ -269,7 +295,9 @@ def test_a_partial_birth_date_gives_no_age() -> None:
 
 def test_a_site_code_list_adds_local_codes(tmp_path: Path) -> None:
     site = tmp_path / "site.csv"
-    site.write_text("concept,system,code,meaning,source\ncd4,http://lab.example/codes,CD4ABS,CD4 absolute,lab catalogue 2026\n")
+    site.write_text(
+        "concept,system,code,meaning,source\ncd4,http://lab.example/codes,CD4ABS,CD4 absolute,lab catalogue 2026\n"
+    )
     codes = load_codes([site], known=CONCEPTS)
     local = quantity("x", "CD4ABS", 333, "/uL", "2026-11-20", system="http://lab.example/codes")
     data = json.dumps(bundle(patient(), local)).encode()
@@ -290,7 +318,9 @@ def test_a_site_code_list_adds_local_codes(tmp_path: Path) -> None:
         ("concept,system,code,meaning,source\ncd4,loinc,1-1,a, b,c\n", "expected 5 columns"),
     ],
 )
-def test_a_broken_site_code_list_is_refused_with_its_line(tmp_path: Path, text: str, message: str) -> None:
+def test_a_broken_site_code_list_is_refused_with_its_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
     site = tmp_path / "site.csv"
     site.write_text(text)
     with pytest.raises(CodeListError, match=message) as info:

@@ -11,6 +11,8 @@ import typer
 from pml_trials.cli import options
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rich.console import Console
 
     from pml_trials.questionnaire.loop import Reader
@@ -20,7 +22,8 @@ FromFile = Annotated[
     typer.Option(
         "--from",
         metavar="FILE",
-        help="Start from this profile (JSON) and ask only what is still useful; also "
+        help="Start from this profile (JSON), or a FHIR Bundle of one patient (imported, "
+        "with each value's provenance shown), and ask only what is still useful; also "
         "resumes from a recovery file. Fields the file records as null count as answered "
         "'unknown' and are not asked again (see --ask-unknown).",
         exists=True,
@@ -73,7 +76,7 @@ def command(
 
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)
-        start, skip = _start(from_file, ask_unknown)
+        start, skip = _start(from_file, ask_unknown, as_of_date(as_of))
         _check_save(save)
         console = stdout()
         code = questionnaire(
@@ -82,8 +85,12 @@ def command(
     raise typer.Exit(code)
 
 
-def _start(path: Path | None, ask_unknown: bool) -> tuple[dict[str, Any] | None, set[str]]:
-    """The profile to resume from, and the fields it records as unknown (null)."""
+def _start(
+    path: Path | None, ask_unknown: bool, as_of: date
+) -> tuple[dict[str, Any] | None, set[str]]:
+    """The profile to resume from, and the fields it records as unknown (null). A FHIR
+    Bundle of one patient is imported first, and what it filled is shown with its
+    provenance before the first question."""
     if path is None:
         return None, set()
     from pml_trials.errors import ProfileError
@@ -93,6 +100,13 @@ def _start(path: Path | None, ask_unknown: bool) -> tuple[dict[str, Any] | None,
         data = path.read_bytes()
     except OSError as exc:
         raise ProfileError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
+    from pml_trials.importers.fhir.run import looks_like_fhir
+
+    if looks_like_fhir(data):
+        from pml_trials.importers.explain import profile_from_fhir, provenance_text
+
+        data, record = profile_from_fhir(data, str(path), as_of)
+        sys.stdout.write(provenance_text(record))
     profile = validate_json(data, source=str(path))
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
     return profile, skip

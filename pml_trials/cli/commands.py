@@ -18,7 +18,18 @@ from pml_trials import DISCLAIMER
 
 # Each is a module pml_trials.cli.<name> with a function ``command``; --help lists them
 # in this order.
-COMMANDS = ("screen", "ask", "explain", "check", "trials", "show", "schema", "fields", "import", "redcap")
+COMMANDS = (
+    "screen",
+    "ask",
+    "explain",
+    "check",
+    "trials",
+    "show",
+    "schema",
+    "fields",
+    "import",
+    "redcap",
+)
 MODULES = {"import": "imports"}  # command names that are Python keywords
 HELP = (
     "Pre-screen patients with progressive multifocal leukoencephalopathy (PML) against "

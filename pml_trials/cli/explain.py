@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,8 +13,6 @@ import typer
 from pml_trials.cli import options
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from pml_trials.engine import ScreeningResult
     from pml_trials.studies.model import Study
 
@@ -53,10 +52,25 @@ def command(
     as_of: options.AsOf = None,
     criteria: options.Criteria = None,
     no_bundled: options.NoBundled = False,
+    provenance: Annotated[
+        Path | None,
+        typer.Option(
+            "--provenance",
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            help="The provenance file of `pml-trials import` (default: PROFILE's "
+            "*.provenance.jsonl beside it, if there is one).",
+        ),
+    ] = None,
 ) -> None:
     """Explain a patient's verdicts: for each trial, every criterion with its text, its
     status, the patient's values it read and its rule; for a trial that needs information,
     the questions that would decide it, in the order to ask them.
+
+    PROFILE may also be a FHIR Bundle of one patient (detected by resourceType): it is
+    imported as `pml-trials import fhir` does, and the explanation ends with every
+    imported value and the record it came from, and the questions left to ask.
 
     An invalid profile is reported one problem per line on stderr (exit 3).
     """
@@ -64,11 +78,12 @@ def command(
     from pml_trials.engine import screen
 
     with user_errors():
-        validated = _read_profile(profile)
-        studies = studies_for_screening(criteria, no_bundled, trial)
         day = as_of_date(as_of)
+        validated, record = _read_profile(profile, day, provenance)
+        studies = studies_for_screening(criteria, no_bundled, trial)
         result = screen(validated, studies, day, profile)
         text = _render(result, studies, day, output_format, to_file=output is not None)
+        text = _with_provenance(text, record, result, output_format)
         if text is None:
             return
         if output is None or str(output) == "-":
@@ -79,8 +94,29 @@ def command(
             write_private(output, text)
 
 
-def _read_profile(source: str) -> dict[str, Any]:
-    """The validated profile; each problem of an invalid one on its own stderr line."""
+def _with_provenance(
+    text: str | None, record: dict[str, Any] | None, result: ScreeningResult, fmt: ExplainFormat
+) -> str | None:
+    """The provenance block after the explanation (text and markdown formats)."""
+    if record is None or fmt is ExplainFormat.html:
+        return text
+    from pml_trials.importers.explain import provenance_text
+
+    deciding = [k for trial in result for k in trial.missing_fields]
+    block = provenance_text(record, deciding)
+    if fmt is ExplainFormat.markdown:
+        block = "\n## Provenance of imported values\n\n```text" + block + "```\n"
+    if text is None:  # the text format was printed to the terminal
+        sys.stdout.write(block)
+        return None
+    return text + block
+
+
+def _read_profile(
+    source: str, as_of: date, provenance: Path | None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The validated profile and its provenance record, if any; each problem of an
+    invalid one on its own stderr line."""
     from pml_trials.cli.common import report_error
     from pml_trials.errors import ExitCode, ProfileError
     from pml_trials.profile.validate import InvalidProfileError, validate_json
@@ -89,9 +125,18 @@ def _read_profile(source: str) -> dict[str, Any]:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise ProfileError(f"cannot read the file: {exc.strerror}", source=source) from None
+    from pml_trials.importers.explain import FhirInputError, profile_from_fhir, sidecar_record
+    from pml_trials.importers.fhir.run import looks_like_fhir
+
+    record = None
     try:
-        return validate_json(data, source=source)
-    except InvalidProfileError as exc:
+        if looks_like_fhir(data):
+            data, record = profile_from_fhir(data, source, as_of)
+        profile = validate_json(data, source=source)
+        if record is None:
+            record = sidecar_record(source, profile["patient_id"], provenance)
+        return profile, record
+    except (InvalidProfileError, FhirInputError) as exc:
         for problem in exc.problems:
             report_error(problem)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None

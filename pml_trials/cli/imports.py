@@ -112,7 +112,7 @@ def fhir(
     copied. Each problem is one line on stderr and the rest is still imported (exit 3).
     """
     from pml_trials.cli.common import as_of_date, user_errors
-    from pml_trials.errors import ExitCode, UsageError
+    from pml_trials.errors import UsageError
     from pml_trials.importers.codes import load_codes
     from pml_trials.importers.fhir.build import Options
     from pml_trials.importers.fhir.mapping import CONCEPTS
@@ -125,7 +125,11 @@ def fhir(
         code_list = load_codes(codes or (), known=CONCEPTS)
         opts = Options(as_of_date(as_of), patient_id, id_salt, sex_from_gender)
         side = str(provenance) if provenance else (sidecar_path(str(output)) if output else None)
-        items = list(import_fhir(paths, code_list, opts)) if patient_id else import_fhir(paths, code_list, opts)
+        items = (
+            list(import_fhir(paths, code_list, opts))
+            if patient_id
+            else import_fhir(paths, code_list, opts)
+        )
         if patient_id is not None and sum(1 for i in items if hasattr(i, "profile")) > 1:
             raise UsageError("--patient-id names one patient, but the input holds several")
         summary = write_imported(items, str(output) if output else None, side, _say)

@@ -23,7 +23,9 @@ group = typer.Typer(
 def dictionary(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", dir_okay=False, help="Write the CSV to FILE."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", dir_okay=False, help="Write the CSV to FILE."
+        ),
     ] = None,
 ) -> None:
     """Write the REDCap data dictionary (CSV) of the profile fields: upload it in Project

@@ -6,7 +6,7 @@ import io
 import os
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -17,9 +17,11 @@ from pml_trials.errors import ExitCode, UsageError
 from pml_trials.render.formats import FormatName
 
 if TYPE_CHECKING:
+    from pml_trials.batch.inputs import Input
     from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.read import Source
-    from pml_trials.render.base import ReportWriter, RunInfo, Tally
+    from pml_trials.importers.inputs import Prepare
+    from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
     from pml_trials.studies.model import Study
 
 NOW = "PML_TRIALS_NOW"  # testing aid: the report's screened_at (ISO 8601), for golden files
@@ -78,6 +80,8 @@ def command(
     output_format: Format = None,
     output: Output = None,
     workers: Workers = 0,
+    mapping: options.MappingFile = None,
+    lenient: options.Lenient = False,
 ) -> None:
     """Screen patient profiles against the studies and report every verdict.
 
@@ -87,6 +91,12 @@ def command(
     (path[:line]: field: what is wrong) and every valid profile is still screened;
     the exit code is then 3. Two inputs with the same patient_id get a warning, and
     both are screened.
+
+    Also read: FHIR R4 Bundles and NDJSON (imported as `pml-trials import fhir` does,
+    screening date --as-of), CSV/TSV/XLSX tables (with --mapping, or with columns named
+    as the profile keys, as a REDCap export of `pml-trials redcap dictionary` is), and
+    with --lenient JSON arrays of profiles and loosely written values (each change is
+    reported).
 
     Formats: table (a patient x trial matrix; one row per trial past 50 patients),
     json and jsonl (the result contract, RESULTS.md), csv (one row per patient and
@@ -101,7 +111,8 @@ def command(
         run = RunInfo(studies, screened_at(), as_of_date(as_of))
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
         dirs = _criteria_dirs(criteria, no_bundled)
-        tally = _screen(paths, studies, run, writer, name, dirs, output, workers)
+        extra = _prepare_options(mapping, lenient, run.as_of)
+        tally = _screen(paths, studies, run, writer, name, dirs, output, workers, extra)
     if tally.problems and name is not FormatName.table:  # the table says it itself
         sys.stderr.write(
             f"pml-trials: {tally.problems} invalid input(s) not screened; "
@@ -119,13 +130,31 @@ def _screen(
     dirs: list[Path],
     output: Path | None,
     workers: int,
+    extra: Prepare,
 ) -> Tally:
-    from pml_trials.batch.inputs import Input, find_inputs
+    from pml_trials.batch.inputs import find_inputs
+    from pml_trials.importers.inputs import prepared
+
+    listed = find_inputs(paths, exclude=str(output) if output else None)
+    with prepared(listed, extra, _stderr_line) as found:
+        return _screen_found(found, studies, run, writer, name, dirs, output, workers)
+
+
+def _screen_found(
+    found: list[Input | InputProblem],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    writer: ReportWriter,
+    name: FormatName,
+    dirs: list[Path],
+    output: Path | None,
+    workers: int,
+) -> Tally:
+    from pml_trials.batch.inputs import Input
     from pml_trials.batch.output import report_stream
     from pml_trials.batch.progress import Reporter
     from pml_trials.batch.run import Batch, choose_workers, run_batch
 
-    found = find_inputs(paths, exclude=str(output) if output else None)
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     count, stdin = choose_workers(workers, found, piped)
     setup = _worker_setup(dirs, studies, run, name) if count > 1 else None
@@ -142,6 +171,20 @@ def _screen(
         raise typer.Exit(ExitCode.OK) from None
     finally:
         reporter.close()
+
+
+def _prepare_options(mapping: Path | None, lenient: bool, as_of: date) -> Prepare:
+    from pml_trials.importers.inputs import Prepare
+
+    if mapping is None:
+        return Prepare(as_of, lenient)
+    from pml_trials.importers.tabular.mapping import load_mapping
+
+    return Prepare(as_of, lenient, load_mapping(mapping))
+
+
+def _stderr_line(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 def _worker_setup(

@@ -60,13 +60,17 @@ class CodeList:
     def match(self, system: str, code: str) -> list[CodeRow]:
         """The rows a coding matches (exact codes first, then prefix groups)."""
         found = list(self.exact.get((system, code), ()))
-        found += [row for s, prefix, row in self.prefixes if s == system and code.startswith(prefix)]
+        found += [
+            row for s, prefix, row in self.prefixes if s == system and code.startswith(prefix)
+        ]
         return found
 
 
 def load_codes(extra: Sequence[Path] = (), known: frozenset[str] | None = None) -> CodeList:
     """The bundled code list plus each site file in ``extra`` (errors name file:line)."""
-    text = resources.files("pml_trials.importers").joinpath("data/fhir-codes.csv").read_text("utf-8")
+    text = (
+        resources.files("pml_trials.importers").joinpath("data/fhir-codes.csv").read_text("utf-8")
+    )
     rows = list(parse_codes(text, "fhir-codes.csv", known))
     for path in extra:
         try:
@@ -116,4 +120,11 @@ def parse_codes(text: str, origin: str, known: frozenset[str] | None) -> Iterabl
                 source=origin,
                 line=number,
             )
-        yield CodeRow(concept, SYSTEMS.get(system.lower(), system), code, meaning, source, f"{origin}:{number}")
+        yield CodeRow(
+            concept,
+            SYSTEMS.get(system.lower(), system),
+            code,
+            meaning,
+            source,
+            f"{origin}:{number}",
+        )

@@ -36,9 +36,13 @@ class Evidence(Record):
 
     def line(self) -> str:
         """``cd4_cells_per_ul = 420: 420 /uL, Observation obs-7, 2026-11-18 (rule)``."""
+        from pml_trials.profile.fields import BY_KEY
+
         where = self.resource.replace("/", " ", 1)
         parts = [p for p in (self.original, where, self.date) if p]
-        return f"{self.field} = {_show(self.value)}: {', '.join(parts)} ({self.rule})"
+        spec = BY_KEY.get(self.field)
+        unit = f" {spec.unit}" if spec is not None and spec.unit else ""
+        return f"{self.field} = {_show(self.value)}{unit}: {', '.join(parts)} ({self.rule})"
 
 
 class Imported(Record, frozen=False):
@@ -54,9 +58,7 @@ class Imported(Record, frozen=False):
     def unfilled(self) -> list[str]:
         from pml_trials.profile.fields import FIELDS
 
-        return [
-            f.key for f in FIELDS if f.key not in self.profile and f.key not in ("patient_id",)
-        ]
+        return [f.key for f in FIELDS if f.key not in self.profile and f.key not in ("patient_id",)]
 
     def provenance(self) -> dict[str, Any]:
         return {

@@ -54,13 +54,17 @@ class Builder:
     def build(self, state: PatientState, source: str) -> Imported:
         patient = state.patient or {}
         pid = self.options.patient_id or pseudonym(state.key, self.options.id_salt)
-        out = Imported(source, {"patient_id": pid, "screening_date": self.options.as_of.isoformat()})
+        out = Imported(
+            source, {"patient_id": pid, "screening_date": self.options.as_of.isoformat()}
+        )
         out.warnings = list(state.notes)
         out.ignored = state.ignored
         self.demographics(patient, out)
         for key, (rule, candidate) in state.latest.items():
             if state.tied.get(key):
-                out.warnings.append(f"{rule.field}: conflicting results on {candidate.when}; left unknown")
+                out.warnings.append(
+                    f"{rule.field}: conflicting results on {candidate.when}; left unknown"
+                )
                 continue
             self.reading(rule, candidate.resource, candidate.when, out)
         self.combine_pregnancy(out)
@@ -72,7 +76,7 @@ class Builder:
         return out
 
     # -- helpers -------------------------------------------------------------------------
-    def set(self, out: Imported, ev: Evidence) -> None:
+    def put(self, out: Imported, ev: Evidence) -> None:
         """Record a value when it fits its field; otherwise say so and leave it unknown."""
         spec = BY_KEY.get(ev.field)
         if spec is not None and spec.kind in ("number", "integer"):
@@ -104,7 +108,18 @@ class Builder:
         if born is not None and isinstance(raw, str) and len(raw) == 10:
             as_of = self.options.as_of
             age = as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
-            self.set(out, Evidence("age_years", age, where, "", raw, f"birthDate {raw}", "whole years to the screening date"))
+            self.put(
+                out,
+                Evidence(
+                    "age_years",
+                    age,
+                    where,
+                    "",
+                    raw,
+                    f"birthDate {raw}",
+                    "whole years to the screening date",
+                ),
+            )
         elif raw is not None:
             out.warnings.append(f"age_years: birthDate '{raw}' is not a full date; left unknown")
         sex = None
@@ -112,13 +127,37 @@ class Builder:
             if isinstance(ext, dict) and ext.get("url") == BIRTHSEX:
                 sex = {"F": "female", "M": "male"}.get(str(ext.get("valueCode")))
                 if sex:
-                    self.set(out, Evidence("sex", sex, where, BIRTHSEX, "", f"birthsex {ext.get('valueCode')}", "us-core-birthsex"))
+                    self.put(
+                        out,
+                        Evidence(
+                            "sex",
+                            sex,
+                            where,
+                            BIRTHSEX,
+                            "",
+                            f"birthsex {ext.get('valueCode')}",
+                            "us-core-birthsex",
+                        ),
+                    )
                 else:
-                    out.warnings.append(f"sex: birthsex '{ext.get('valueCode')}' is not F or M; left unknown")
+                    out.warnings.append(
+                        f"sex: birthsex '{ext.get('valueCode')}' is not F or M; left unknown"
+                    )
         gender = patient.get("gender")
         if sex is None and gender in ("female", "male"):
             if self.options.sex_from_gender:
-                self.set(out, Evidence("sex", gender, where, "", "", f"gender {gender}", "Patient.gender (--sex-from-gender)"))
+                self.put(
+                    out,
+                    Evidence(
+                        "sex",
+                        gender,
+                        where,
+                        "",
+                        "",
+                        f"gender {gender}",
+                        "Patient.gender (--sex-from-gender)",
+                    ),
+                )
             else:
                 out.warnings.append(
                     "sex: only Patient.gender (administrative gender) is recorded, not sex at "
@@ -134,18 +173,31 @@ class Builder:
 
         if rule.reading in ("coded", "boolean_coded"):
             answers = dict(rule.answers)
-            found = {answers[c] for c in self._concepts(obs.get("valueCodeableConcept")) if c in answers}
+            found = {
+                answers[c] for c in self._concepts(obs.get("valueCodeableConcept")) if c in answers
+            }
             original = first_code(obs.get("valueCodeableConcept"))
-            if not found and rule.reading == "boolean_coded" and isinstance(obs.get("valueBoolean"), bool):
+            if (
+                not found
+                and rule.reading == "boolean_coded"
+                and isinstance(obs.get("valueBoolean"), bool)
+            ):
                 found, original = {obs["valueBoolean"]}, f"valueBoolean {obs['valueBoolean']}"
             if not found and rule.reading == "coded" and isinstance(obs.get("valueString"), str):
                 text = obs["valueString"].strip().lower().replace("-", " ")
                 if text in ("detected", "not detected"):
-                    found, original = {text.replace(" ", "_")}, f"valueString {obs['valueString']!r}"
+                    found, original = (
+                        {text.replace(" ", "_")},
+                        f"valueString {obs['valueString']!r}",
+                    )
             if len(found) != 1:
-                unknown("no result code the code list knows" if not found else "contradictory result codes")
+                unknown(
+                    "no result code the code list knows"
+                    if not found
+                    else "contradictory result codes"
+                )
                 return
-            self.set(out, Evidence(rule.field, found.pop(), where, code, day, original, rule_text))
+            self.put(out, Evidence(rule.field, found.pop(), where, code, day, original, rule_text))
             return
         if rule.reading == "integer":
             value = obs.get("valueInteger")
@@ -162,7 +214,9 @@ class Builder:
             if num is None or not num.is_integer():
                 unknown("no whole-number score")
                 return
-            self.set(out, Evidence(rule.field, int(num), where, code, day, f"{int(num)}", rule_text))
+            self.put(
+                out, Evidence(rule.field, int(num), where, code, day, f"{int(num)}", rule_text)
+            )
             return
         q = obs.get("valueQuantity")
         if not isinstance(q, dict):
@@ -182,11 +236,24 @@ class Builder:
             if high is None:
                 unknown("no referenceRange.high in the same unit")
                 return
-            self.set(out, Evidence(rule.field, round(value / high, 3), where, code, day, f"{original} (ULN {high:g})", f"{rule_text}; value ÷ ULN"))
+            self.put(
+                out,
+                Evidence(
+                    rule.field,
+                    round(value / high, 3),
+                    where,
+                    code,
+                    day,
+                    f"{original} (ULN {high:g})",
+                    f"{rule_text}; value ÷ ULN",
+                ),
+            )
             return
         factors = rule.units or {}
         if unit is None or unit not in factors:
-            unknown(f"unit {unit or q.get('unit')!r} is not one this field converts (allowed: {', '.join(u for u in factors if u)})")
+            unknown(
+                f"unit {unit or q.get('unit')!r} is not one this field converts (allowed: {', '.join(u for u in factors if u)})"
+            )
             return
         if rule.reading == "log_quantity":
             if value > 10:
@@ -198,12 +265,13 @@ class Builder:
             converted = _round(value * factors[unit])
             if factors[unit] != 1:
                 rule_text += f"; {unit} ×{factors[unit]:g}"
-        self.set(out, Evidence(rule.field, converted, where, code, day, original, rule_text))
+        self.put(out, Evidence(rule.field, converted, where, code, day, original, rule_text))
 
     def _concepts(self, concept: Any) -> set[str]:
-        return self.collector_concepts(concept)
+        found: set[str] = self.collector_concepts(concept)
+        return found
 
-    collector_concepts: Any = None  # set by import_resources: the Collector's look-up
+    collector_concepts: Any = None  # set by FhirImport: the Collector's look-up
 
     def combine_pregnancy(self, out: Imported) -> None:
         parts = {e.field: e for e in out.evidence if e.field in ("pregnant", "breastfeeding")}
@@ -217,42 +285,114 @@ class Builder:
         if value is not None:
             used = [e for e in (p, b) if e is not None and (e.value is value)]
             ev = used[0]
-            self.set(out, Evidence("pregnant_or_breastfeeding", value, ev.resource, ev.code, ev.date, ev.original, "pregnancy or breastfeeding status (Kleene or)"))
+            self.put(
+                out,
+                Evidence(
+                    "pregnant_or_breastfeeding",
+                    value,
+                    ev.resource,
+                    ev.code,
+                    ev.date,
+                    ev.original,
+                    "pregnancy or breastfeeding status (Kleene or)",
+                ),
+            )
         elif p is not None and p.value is False:
-            out.warnings.append("pregnant_or_breastfeeding: not pregnant, breastfeeding not recorded; left unknown")
+            out.warnings.append(
+                "pregnant_or_breastfeeding: not pregnant, breastfeeding not recorded; left unknown"
+            )
         out.evidence = [e for e in out.evidence if e.field not in ("pregnant", "breastfeeding")]
 
     def hiv(self, state: PatientState, out: Imported) -> None:
-        positives: list[tuple[date | None, Resource]] = []
-        for cond in state.conditions.get("hiv_condition", ()):
-            positives.append((full_date(cond.get("recordedDate")) or full_date(cond.get("onsetDateTime")), cond))
+        positives: list[tuple[date | None, Resource]] = [
+            (full_date(c.get("recordedDate")) or full_date(c.get("onsetDateTime")), c)
+            for c in state.conditions.get("hiv_condition", ())
+        ]
         positives += [(d, r) for d, pos, r in state.hiv_tests if pos]
         negatives = [(d, r) for d, pos, r in state.hiv_tests if not pos]
         if positives:
             first_positive = min((d for d, _ in positives if d is not None), default=None)
-            later_negative = [r for d, r in negatives if first_positive is None or d >= first_positive]
+            later_negative = [
+                r for d, r in negatives if first_positive is None or d >= first_positive
+            ]
             if later_negative:
-                out.warnings.append(f"hiv_positive: {ref_of(later_negative[0])} is negative after a positive record; left unknown")
+                out.warnings.append(
+                    f"hiv_positive: {ref_of(later_negative[0])} is negative after a positive record; left unknown"
+                )
                 return
             day, res = positives[0]
-            self.set(out, Evidence("hiv_positive", True, ref_of(res), first_code(res.get("code")), day.isoformat() if day else "", "", "HIV Condition or positive test"))
+            self.put(
+                out,
+                Evidence(
+                    "hiv_positive",
+                    True,
+                    ref_of(res),
+                    first_code(res.get("code")),
+                    day.isoformat() if day else "",
+                    "",
+                    "HIV Condition or positive test",
+                ),
+            )
         elif negatives:
             day, res = max(negatives, key=lambda item: item[0])
-            self.set(out, Evidence("hiv_positive", False, ref_of(res), first_code(res.get("code")), day.isoformat(), first_code(res.get("valueCodeableConcept")), "negative HIV test within 365 days"))
+            self.put(
+                out,
+                Evidence(
+                    "hiv_positive",
+                    False,
+                    ref_of(res),
+                    first_code(res.get("code")),
+                    day.isoformat(),
+                    first_code(res.get("valueCodeableConcept")),
+                    "negative HIV test within 365 days",
+                ),
+            )
 
     def conditions(self, state: PatientState, out: Imported) -> None:
         pml = state.conditions.get("pml_condition", [])
-        for key, element in (("pml_diagnosis_date", "recordedDate"), ("pml_symptom_onset_date", "onsetDateTime")):
-            dated = [(full_date(c.get(element)), c) for c in pml]
-            dated = [(d, c) for d, c in dated if d is not None]
+        for key, element in (
+            ("pml_diagnosis_date", "recordedDate"),
+            ("pml_symptom_onset_date", "onsetDateTime"),
+        ):
+            dated: list[tuple[date, Resource]] = []
+            for c in pml:
+                when = full_date(c.get(element))
+                if when is not None:
+                    dated.append((when, c))
             if dated:
                 day, cond = min(dated, key=lambda item: item[0])
-                note = "assumed to be the diagnosis date" if element == "recordedDate" else "check: is it the symptom onset?"
-                self.set(out, Evidence(key, day.isoformat(), ref_of(cond), first_code(cond.get("code")), day.isoformat(), f"{element} {cond.get(element)}", f"earliest PML Condition.{element}; {note}"))
+                note = (
+                    "assumed to be the diagnosis date"
+                    if element == "recordedDate"
+                    else "check: is it the symptom onset?"
+                )
+                self.put(
+                    out,
+                    Evidence(
+                        key,
+                        day.isoformat(),
+                        ref_of(cond),
+                        first_code(cond.get("code")),
+                        day.isoformat(),
+                        f"{element} {cond.get(element)}",
+                        f"earliest PML Condition.{element}; {note}",
+                    ),
+                )
         for cond in state.conditions.get("ms_condition", []):
             if status_code(cond.get("clinicalStatus")) in ("resolved",):
                 continue
-            self.set(out, Evidence("autoimmune_cns_disease", True, ref_of(cond), first_code(cond.get("code")), "", "", "multiple sclerosis Condition (true only)"))
+            self.put(
+                out,
+                Evidence(
+                    "autoimmune_cns_disease",
+                    True,
+                    ref_of(cond),
+                    first_code(cond.get("code")),
+                    "",
+                    "",
+                    "multiple sclerosis Condition (true only)",
+                ),
+            )
             break
 
     def medications(self, state: PatientState, out: Imported) -> None:
@@ -263,22 +403,55 @@ class Builder:
                 if concept in ev.concepts and (ev.current or not current):
                     res = ev.resource
                     day = ev.start.isoformat() if ev.start else ""
-                    self.set(out, Evidence(field, True, ref_of(res), _med_code(res), day, str(res.get("status")), rule))
+                    self.put(
+                        out,
+                        Evidence(
+                            field,
+                            True,
+                            ref_of(res),
+                            _med_code(res),
+                            day,
+                            str(res.get("status")),
+                            rule,
+                        ),
+                    )
                     return
 
         first("natalizumab", "natalizumab_ever", "natalizumab record (true only)")
-        first("immunosuppressant", "current_immunosuppressive_therapy", "active ATC L04 record (true only)", current=True)
-        first("checkpoint_inhibitor", "prior_checkpoint_inhibitor", "PD-1/PD-L1 inhibitor record (true only)")
+        first(
+            "immunosuppressant",
+            "current_immunosuppressive_therapy",
+            "active ATC L04 record (true only)",
+            current=True,
+        )
+        first(
+            "checkpoint_inhibitor",
+            "prior_checkpoint_inhibitor",
+            "PD-1/PD-L1 inhibitor record (true only)",
+        )
         first("cidofovir", "prior_cidofovir_or_brincidofovir", "cidofovir record (true only)")
         natalizumab = [m for m in meds if "natalizumab" in m.concepts]
         if any(m.current for m in natalizumab):
-            out.warnings.append("last_natalizumab_dose_date: natalizumab is still active; left unknown")
+            out.warnings.append(
+                "last_natalizumab_dose_date: natalizumab is still active; left unknown"
+            )
         else:
             dated = [m for m in natalizumab if m.ended is not None]
             if dated:
                 last = max(dated, key=lambda m: m.ended or date.min)
                 assert last.ended is not None
-                self.set(out, Evidence("last_natalizumab_dose_date", last.ended.isoformat(), ref_of(last.resource), _med_code(last.resource), last.ended.isoformat(), str(last.resource.get("status")), "latest recorded natalizumab dose"))
+                self.put(
+                    out,
+                    Evidence(
+                        "last_natalizumab_dose_date",
+                        last.ended.isoformat(),
+                        ref_of(last.resource),
+                        _med_code(last.resource),
+                        last.ended.isoformat(),
+                        str(last.resource.get("status")),
+                        "latest recorded natalizumab dose",
+                    ),
+                )
         self.steroid(meds, out)
 
     def steroid(self, meds: list[MedEvent], out: Imported) -> None:
@@ -295,10 +468,23 @@ class Builder:
         concept = sorted(event.concepts & set(STEROIDS))[0]
         per_day, text = _daily_mg(event.resource)
         if per_day is None:
-            out.warnings.append(f"prednisone_equivalent_mg_per_day: {ref_of(event.resource)}: {text}; left unknown")
+            out.warnings.append(
+                f"prednisone_equivalent_mg_per_day: {ref_of(event.resource)}: {text}; left unknown"
+            )
             return
         value = _round(per_day * STEROIDS[concept])
-        self.set(out, Evidence("prednisone_equivalent_mg_per_day", value, ref_of(event.resource), _med_code(event.resource), event.start.isoformat() if event.start else "", text, f"{concept} ×{STEROIDS[concept]:g} prednisone equivalent"))
+        self.put(
+            out,
+            Evidence(
+                "prednisone_equivalent_mg_per_day",
+                value,
+                ref_of(event.resource),
+                _med_code(event.resource),
+                event.start.isoformat() if event.start else "",
+                text,
+                f"{concept} ×{STEROIDS[concept]:g} prednisone equivalent",
+            ),
+        )
 
     def suggest(self, state: PatientState, out: Imported) -> None:
         found = []
@@ -362,7 +548,11 @@ def _daily_mg(res: Resource) -> tuple[float | None, str]:
     if not isinstance(dose, dict) or dose.get("code", dose.get("unit")) != "mg":
         return None, "no dose in mg"
     amount = number(dose.get("value"))
-    repeat = (dosage.get("timing") or {}).get("repeat") if isinstance(dosage.get("timing"), dict) else None
+    repeat = (
+        (dosage.get("timing") or {}).get("repeat")
+        if isinstance(dosage.get("timing"), dict)
+        else None
+    )
     if amount is None or not isinstance(repeat, dict):
         return None, "no dose timing (timing.repeat)"
     frequency = number(repeat.get("frequency", 1))
@@ -391,5 +581,7 @@ def _final_check(out: Imported) -> None:
                 raise
             for key in bad:
                 out.profile.pop(key, None)
-                out.warnings.append(f"{key}: the imported value is not valid for the profile; left unknown")
+                out.warnings.append(
+                    f"{key}: the imported value is not valid for the profile; left unknown"
+                )
             out.evidence = [e for e in out.evidence if e.field not in bad]

@@ -113,7 +113,9 @@ class Collector:
         where = ref_of(obs)
         if status not in FINAL:
             state.ignored += 1
-            state.note(f"{where}: ignored: status '{status}' (only final, amended, corrected count)")
+            state.note(
+                f"{where}: ignored: status '{status}' (only final, amended, corrected count)"
+            )
             return
         when, stamp = effective(obs)
         if when is None:
@@ -142,9 +144,13 @@ class Collector:
                 best.resource
             ):
                 state.tied[key] = True
-                state.note(f"{where} and {ref_of(best.resource)}: conflicting results of the same moment")
+                state.note(
+                    f"{where} and {ref_of(best.resource)}: conflicting results of the same moment"
+                )
 
-    def _hiv_test(self, state: PatientState, rule: ObservationRule, obs: Resource, when: date) -> None:
+    def _hiv_test(
+        self, state: PatientState, rule: ObservationRule, obs: Resource, when: date
+    ) -> None:
         answers = dict(rule.answers)
         found = {answers[c] for c in self.concepts(obs.get("valueCodeableConcept")) if c in answers}
         if len(found) == 1:
@@ -197,7 +203,11 @@ class Collector:
             target: Any = None
             if ref.startswith("#"):
                 target = next(
-                    (c for c in res.get("contained") or () if isinstance(c, dict) and c.get("id") == ref[1:]),
+                    (
+                        c
+                        for c in res.get("contained") or ()
+                        if isinstance(c, dict) and c.get("id") == ref[1:]
+                    ),
                     None,
                 )
             else:
@@ -223,7 +233,9 @@ def _med_dates(res: Resource, kind: str, as_of: date) -> tuple[date | None, date
     if kind == "MedicationAdministration":
         return start, end if status != "in-progress" else None, status == "in-progress"
     current = status == "active" and (end is None or end >= as_of)
-    finished = end if status in ("completed", "stopped") or (end is not None and end < as_of) else None
+    finished = (
+        end if status in ("completed", "stopped") or (end is not None and end < as_of) else None
+    )
     return start, finished, current
 
 

@@ -14,7 +14,14 @@ from pml_trials.record import Record
 Reading = Literal["quantity", "log_quantity", "integer", "coded", "uln", "boolean_coded"]
 
 # UCUM code -> factor to the profile's unit. 1 mm3 is 1 µL exactly.
-COUNTS = {"/uL": 1.0, "{cells}/uL": 1.0, "/mm3": 1.0, "10*6/L": 1.0, "10*3/uL": 1000.0, "10*9/L": 1000.0}
+COUNTS = {
+    "/uL": 1.0,
+    "{cells}/uL": 1.0,
+    "/mm3": 1.0,
+    "10*6/L": 1.0,
+    "10*3/uL": 1000.0,
+    "10*9/L": 1000.0,
+}
 COPIES = {"{copies}/mL": 1.0, "/mL": 1.0, "1/mL": 1.0}
 LOG_COPIES = {"{log_copies}/mL": 1.0, "{Log_copies}/mL": 1.0, "[lg]{copies}/mL": 1.0}
 WEIGHT = {"kg": 1.0, "g": 0.001, "[lb_av]": 0.45359237}
@@ -71,7 +78,9 @@ OBSERVATIONS: tuple[ObservationRule, ...] = (
     ObservationRule("total_bilirubin_x_uln", "total_bilirubin", 30, "uln"),
     # Parts of a field: combined in build.py (Kleene or; HIV: tests and conditions).
     ObservationRule("pregnant", "pregnancy_status", 30, "boolean_coded", answers=PREGNANT),
-    ObservationRule("breastfeeding", "breastfeeding_status", 30, "boolean_coded", answers=BREASTFEEDING),
+    ObservationRule(
+        "breastfeeding", "breastfeeding_status", 30, "boolean_coded", answers=BREASTFEEDING
+    ),
     ObservationRule("hiv_test", "hiv_antibody_test", 365, "boolean_coded", answers=HIV_TEST),
 )
 BY_CONCEPT: dict[str, list[ObservationRule]] = {}
@@ -93,7 +102,10 @@ CONCEPTS = frozenset(
 
 # Fields filled from other resources, and how (for the generated reference).
 OTHER_SOURCES: tuple[tuple[str, str], ...] = (
-    ("age_years", "Patient.birthDate: whole years to the screening date; a partial birthDate is unknown"),
+    (
+        "age_years",
+        "Patient.birthDate: whole years to the screening date; a partial birthDate is unknown",
+    ),
     ("sex", "Patient extension us-core-birthsex (F/M); Patient.gender only with --sex-from-gender"),
     (
         "pregnant_or_breastfeeding",
@@ -106,8 +118,14 @@ OTHER_SOURCES: tuple[tuple[str, str], ...] = (
         "negative test within 365 days and nothing positive; a negative after a positive is a "
         "conflict (unknown)",
     ),
-    ("pml_diagnosis_date", "earliest confirmed PML Condition.recordedDate (assumed to be the diagnosis date)"),
-    ("pml_symptom_onset_date", "earliest confirmed PML Condition.onsetDateTime (check: symptom onset?)"),
+    (
+        "pml_diagnosis_date",
+        "earliest confirmed PML Condition.recordedDate (assumed to be the diagnosis date)",
+    ),
+    (
+        "pml_symptom_onset_date",
+        "earliest confirmed PML Condition.onsetDateTime (check: symptom onset?)",
+    ),
     ("autoimmune_cns_disease", "true only: a confirmed multiple sclerosis Condition"),
     ("natalizumab_ever", "true only: a natalizumab MedicationStatement/Request/Administration"),
     (
@@ -115,9 +133,15 @@ OTHER_SOURCES: tuple[tuple[str, str], ...] = (
         "latest natalizumab administration (or end of a finished statement); unknown while a "
         "statement or order is still active",
     ),
-    ("current_immunosuppressive_therapy", "true only: an active MedicationStatement/Request of ATC L04"),
+    (
+        "current_immunosuppressive_therapy",
+        "true only: an active MedicationStatement/Request of ATC L04",
+    ),
     ("prior_checkpoint_inhibitor", "true only: any PD-1/PD-L1 inhibitor record"),
-    ("prior_cidofovir_or_brincidofovir", "true only: any cidofovir record (no brincidofovir code known)"),
+    (
+        "prior_cidofovir_or_brincidofovir",
+        "true only: any cidofovir record (no brincidofovir code known)",
+    ),
     (
         "prednisone_equivalent_mg_per_day",
         "the one active systemic corticosteroid record: dose (mg) × frequency per day × "

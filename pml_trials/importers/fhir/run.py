@@ -27,15 +27,31 @@ from pml_trials.render.base import InputProblem
 
 MAX_BUNDLE = 256 * 1_048_576  # bytes: a Bundle is parsed whole
 BUNDLE_TYPES = frozenset({"transaction", "collection", "searchset", "batch", "document"})
-READ = frozenset({"Patient", "Observation", "Condition", "Medication", "MedicationStatement", "MedicationRequest", "MedicationAdministration"})
+READ = frozenset(
+    {
+        "Patient",
+        "Observation",
+        "Condition",
+        "Medication",
+        "MedicationStatement",
+        "MedicationRequest",
+        "MedicationAdministration",
+    }
+)
 MAX_PROBLEMS_PER_FILE = 20
 SUFFIXES = (".json", ".ndjson", ".jsonl")
 
 
 @cache
 def resource_types() -> frozenset[str]:
-    text = resources.files("pml_trials.importers").joinpath("data/fhir-r4-resource-types.txt").read_text("utf-8")
-    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    text = (
+        resources.files("pml_trials.importers")
+        .joinpath("data/fhir-r4-resource-types.txt")
+        .read_text("utf-8")
+    )
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 def is_fhir(data: bytes) -> bool:
@@ -103,17 +119,21 @@ class Scope:
         subject = subject_of(resource)
         if subject is None:
             return
-        key = self.alias.get(subject) or self.alias.get(normal_ref(subject))
-        if key is not None:
-            self.collector.add(self.states[key], resource)
+        target = self.alias.get(subject) or self.alias.get(normal_ref(subject))
+        if target is not None:
+            self.collector.add(self.states[target], resource)
             return
         name = normal_ref(subject)
         state = self.orphans.setdefault(name, PatientState(name))
         self.collector.add(state, resource)
 
     def finish(self, builder: Builder) -> Iterator[Imported | InputProblem]:
-        for name, state in self.orphans.items():
-            yield InputProblem(self.label, None, f"records refer to {_masked(name)}, which is not a Patient in the input; they were not used")
+        for name in self.orphans:
+            yield InputProblem(
+                self.label,
+                None,
+                f"records refer to {_masked(name)}, which is not a Patient in the input; they were not used",
+            )
         for number, state in enumerate(self.states.values(), start=1):
             self.collector.resolve(state, self.medications)
             yield builder.build(state, f"{self.label} patient {number}")
@@ -151,9 +171,17 @@ class FhirImport:
     def read_path(self, label: str) -> Iterator[Imported | InputProblem]:
         path = Path(label)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
             if not found:
-                yield InputProblem(label, None, "no *.json, *.ndjson or *.jsonl files in this folder")
+                yield InputProblem(
+                    label, None, "no *.json, *.ndjson or *.jsonl files in this folder"
+                )
             for item in found:
                 yield from self.read_file(str(item))
             return
@@ -162,9 +190,11 @@ class FhirImport:
     def read_file(self, label: str) -> Iterator[Imported | InputProblem]:
         path = Path(label)
         try:
-            handle = path.open("rb")  # noqa: SIM115 - closed below
+            handle = path.open("rb")
         except OSError as exc:
-            yield InputProblem(label, None, f"cannot read the file: {(exc.strerror or type(exc).__name__).lower()}")
+            yield InputProblem(
+                label, None, f"cannot read the file: {(exc.strerror or type(exc).__name__).lower()}"
+            )
             return
         with handle:
             if path.suffix.lower() in (".ndjson", ".jsonl"):
@@ -172,7 +202,11 @@ class FhirImport:
                 return
             data = handle.read(MAX_BUNDLE + 1)
         if len(data) > MAX_BUNDLE:
-            yield InputProblem(label, None, "larger than 256 MiB: export it as Bulk-Data NDJSON (one resource a line)")
+            yield InputProblem(
+                label,
+                None,
+                "larger than 256 MiB: export it as Bulk-Data NDJSON (one resource a line)",
+            )
             return
         yield from self.read_document(label, data)
 
@@ -203,6 +237,7 @@ class FhirImport:
             if not line.strip():
                 continue
             where = f"{label}:{number}"
+            resource: Any = None
             try:
                 resource = json.loads(line)
             except (ValueError, RecursionError) as exc:
@@ -219,14 +254,22 @@ class FhirImport:
             else:
                 self._shared(label, resource)
         if problems > MAX_PROBLEMS_PER_FILE:
-            yield InputProblem(label, None, f"{problems - MAX_PROBLEMS_PER_FILE} more lines with problems were not listed")
+            yield InputProblem(
+                label,
+                None,
+                f"{problems - MAX_PROBLEMS_PER_FILE} more lines with problems were not listed",
+            )
 
     def _check(self, resource: Any) -> str | None:
         if not isinstance(resource, dict):
             return "expected a FHIR resource (a JSON object with resourceType)"
         kind = resource.get("resourceType")
         if not isinstance(kind, str):
-            hint = " (a patient profile? screen it with `pml-trials screen`)" if "patient_id" in resource else ""
+            hint = (
+                " (a patient profile? screen it with `pml-trials screen`)"
+                if "patient_id" in resource
+                else ""
+            )
             return f"no resourceType: not a FHIR resource{hint}"
         if kind not in resource_types():
             return f"unknown resource type '{kind[:40]}' (not FHIR R4/R4B); skipped"
@@ -235,9 +278,15 @@ class FhirImport:
     def bundle(self, label: str, bundle: Resource) -> Iterator[Imported | InputProblem]:
         kind = bundle.get("type")
         if kind is None:
-            yield InputProblem(label, "Bundle.type", "missing (required by FHIR); read as a collection")
+            yield InputProblem(
+                label, "Bundle.type", "missing (required by FHIR); read as a collection"
+            )
         elif kind not in BUNDLE_TYPES:
-            yield InputProblem(label, "Bundle.type", f"'{kind}' is not read (allowed: {', '.join(sorted(BUNDLE_TYPES))}); skipped")
+            yield InputProblem(
+                label,
+                "Bundle.type",
+                f"'{kind}' is not read (allowed: {', '.join(sorted(BUNDLE_TYPES))}); skipped",
+            )
             return
         entries = bundle.get("entry") or []
         if not isinstance(entries, list):
@@ -262,7 +311,7 @@ class FhirImport:
             search = entry.get("search")
             if isinstance(search, dict) and search.get("mode") == "outcome":
                 continue
-            if resource["resourceType"] in READ:
+            if isinstance(resource, dict) and resource["resourceType"] in READ:
                 url = entry.get("fullUrl")
                 scope.add(resource, url if isinstance(url, str) else None)
         if not scope.states and not scope.orphans:
@@ -282,14 +331,20 @@ def _json_reason(exc: Exception) -> str:
         return "nested too deeply"
     if isinstance(exc, UnicodeDecodeError):
         return "not UTF-8 text"
-    return str(exc).split(":")[0] if isinstance(exc, json.JSONDecodeError) is False else f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+    return str(exc)
 
 
-def import_fhir(paths: Iterable[str], codes: CodeList, options: Options) -> Iterator[Imported | InputProblem]:
+def import_fhir(
+    paths: Iterable[str], codes: CodeList, options: Options
+) -> Iterator[Imported | InputProblem]:
     return FhirImport(codes, options).run(paths)
 
 
-def import_document(data: bytes, label: str, codes: CodeList, options: Options) -> list[Imported | InputProblem]:
+def import_document(
+    data: bytes, label: str, codes: CodeList, options: Options
+) -> list[Imported | InputProblem]:
     """One document already read (``explain``/``ask --from`` given a Bundle)."""
     run = FhirImport(codes, options)
     out = list(run.read_document(label, data))

@@ -1,0 +1,1 @@
+"""Registry spreadsheets (CSV, TSV, XLSX) and REDCap exports to patient profiles."""
