@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from pml_trials.engine.run import InputProblem
 from pml_trials.importers.codes import load_codes
 from pml_trials.importers.fhir.build import Options
 from pml_trials.importers.fhir.mapping import CONCEPTS
 from pml_trials.importers.fhir.run import import_fhir
 from pml_trials.importers.provenance import Imported
-from pml_trials.render.base import InputProblem
 from tests.fhir_factory import bundle, patient, quantity
 
 DATA = Path(__file__).parent / "data" / "fhir"

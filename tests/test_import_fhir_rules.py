@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from pml_trials.engine.run import InputProblem
 from pml_trials.importers.codes import CodeListError, load_codes
 from pml_trials.importers.fhir.build import Options, pseudonym
 from pml_trials.importers.fhir.mapping import CONCEPTS
 from pml_trials.importers.fhir.run import import_document
 from pml_trials.importers.provenance import Imported
 from pml_trials.profile.validate import validate_json
-from pml_trials.render.base import InputProblem
 from tests.fhir_factory import (
     bundle,
     coded,

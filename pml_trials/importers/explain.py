@@ -9,10 +9,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pml_trials.engine.run import InputProblem
 from pml_trials.errors import ProfileError
 from pml_trials.importers.provenance import Imported, evidence_lines
 from pml_trials.profile.fields import BY_KEY
-from pml_trials.render.base import InputProblem
 
 
 def profile_from_fhir(data: bytes, label: str, as_of: date) -> tuple[bytes, dict[str, Any]]:

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.engine.run import InputProblem
 from pml_trials.importers.provenance import Imported
 from pml_trials.importers.tabular.cells import CellError, convert
 from pml_trials.importers.tabular.mapping import Mapping
 from pml_trials.importers.tabular.read import TABLE_SUFFIXES
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.record import Record
-from pml_trials.render.base import InputProblem
 
 ARRAY_HINT = (
     "the top level must be a JSON object {...} holding one patient, not a JSON array: "

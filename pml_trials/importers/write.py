@@ -12,10 +12,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from pml_trials.engine.run import InputProblem
 from pml_trials.importers.provenance import Imported
 from pml_trials.profile.fields import FIELDS
 from pml_trials.record import Record, field
-from pml_trials.render.base import InputProblem
 
 ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
 

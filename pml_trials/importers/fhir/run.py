@@ -18,12 +18,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pml_trials.engine.run import InputProblem
 from pml_trials.importers.codes import CodeList
 from pml_trials.importers.fhir.build import Builder, Options
 from pml_trials.importers.fhir.collect import Collector, PatientState
 from pml_trials.importers.fhir.elements import Resource, reference
 from pml_trials.importers.provenance import Imported
-from pml_trials.render.base import InputProblem
 
 MAX_BUNDLE = 256 * 1_048_576  # bytes: a Bundle is parsed whole
 BUNDLE_TYPES = frozenset({"transaction", "collection", "searchset", "batch", "document"})

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from pml_trials.engine.run import InputProblem
 from pml_trials.importers.tabular.cells import Cell, CellError, convert
 from pml_trials.importers.tabular.mapping import Mapping
 from pml_trials.importers.tabular.read import TableError, read_table
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.record import Record, field
-from pml_trials.render.base import InputProblem
 
 CHECKBOX = "___"  # REDCap exports a checkbox option as <variable>___<code>
 
