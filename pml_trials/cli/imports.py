@@ -165,3 +165,40 @@ def _finish(summary: object, side: str | None) -> None:
 
 
 command = group
+
+
+@group.command("table")
+def table(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...",
+            help="CSV, TSV or XLSX files (a header row, one patient a row).",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ],
+    mapping: options.MappingFile = None,
+    lenient: options.Lenient = False,
+    output: Output = None,
+    provenance: Provenance = None,
+) -> None:
+    """Import registry spreadsheets: one profile per row, through a mapping file
+    (--mapping: column -> field, value maps, units), or with columns named as the profile
+    keys (a REDCap export of `pml-trials redcap dictionary`, raw values). Every column must
+    be mapped or ignored; each problem is one line on stderr, naming file:line, and the
+    other rows are still imported (exit 3). An empty cell is unknown."""
+    from itertools import chain
+
+    from pml_trials.cli.common import user_errors
+    from pml_trials.importers.tabular.convert import table_imports
+    from pml_trials.importers.tabular.mapping import load_mapping
+    from pml_trials.importers.write import sidecar_path, write_imported
+
+    with user_errors():
+        plan = load_mapping(mapping) if mapping else None
+        side = str(provenance) if provenance else (sidecar_path(str(output)) if output else None)
+        items = chain.from_iterable(table_imports(p, str(p), plan, lenient) for p in paths)
+        summary = write_imported(items, str(output) if output else None, side, _say)
+    _finish(summary, side)

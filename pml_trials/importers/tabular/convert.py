@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pml_trials.engine.run import InputProblem
+from pml_trials.importers.provenance import Evidence, Imported
 from pml_trials.importers.tabular.cells import Cell, CellError, convert
 from pml_trials.importers.tabular.mapping import Mapping
 from pml_trials.importers.tabular.read import TableError, read_table
@@ -24,6 +25,7 @@ class Row(Record, frozen=False):
     line: int
     profile: dict[str, Any] | None
     changes: list[str] = field(default_factory=list)
+    cells: dict[str, tuple[str, Any]] = field(default_factory=dict)  # field -> (column, cell)
     problems: list[InputProblem] = field(default_factory=list)
 
 
@@ -31,6 +33,7 @@ class Plan(Record):
     """What each column of this file is: (index, field, checkbox choice or None)."""
 
     columns: tuple[tuple[int, str, str | None], ...]
+    names: tuple[str, ...] = ()  # the header
 
 
 def _plan(header: list[str], mapping: Mapping | None, label: str) -> Plan | list[InputProblem]:
@@ -103,7 +106,7 @@ def _plan(header: list[str], mapping: Mapping | None, label: str) -> Plan | list
                 label, None, "no column gives patient_id (a pseudonymous id, never a name)"
             )
         )
-    return problems or Plan(tuple(columns))
+    return problems or Plan(tuple(columns), tuple(header))
 
 
 def table_rows(
@@ -111,12 +114,13 @@ def table_rows(
 ) -> Iterator[Row | InputProblem]:
     """Each data row as a :class:`Row`; a file that cannot be read at all as problems."""
     try:
-        header, rows = read_table(path, mapping.sheet if mapping else None)
+        header, rows, close = read_table(path, mapping.sheet if mapping else None)
     except TableError as exc:
         yield InputProblem(label, None, str(exc))
         return
     plan = _plan(header, mapping, label)
     if not isinstance(plan, Plan):
+        close()
         yield from plan
         return
     try:
@@ -126,6 +130,8 @@ def table_rows(
             yield _row(plan, mapping, lenient, label, line, cells)
     except TableError as exc:
         yield InputProblem(label, None, f"reading stopped: {exc}")
+    finally:
+        close()
 
 
 def _row(
@@ -172,8 +178,44 @@ def _row(
             value = round(value * factor, 6)
         if value is not None:
             profile[key] = value
+            row.cells[key] = (plan.names[index] if index < len(plan.names) else "", cell)
     # Nothing ticked is unanswered, not "none" (none_identified is an option of its own).
     profile.update({key: chosen for key, chosen in ticked.items() if chosen})
     if not row.problems:
         row.profile = profile
     return row
+
+
+def table_imports(
+    path: Path, label: str, mapping: Mapping | None, lenient: bool
+) -> Iterator[Imported | InputProblem]:
+    """``import table``: each row as an :class:`Imported` (validated, with the column and
+    cell of each value as its provenance), or its problems."""
+    import json
+
+    from pml_trials.profile.validate import InvalidProfileError, validate_json
+
+    rule = "mapping " + mapping.source if mapping else "columns named as the profile keys"
+    for row in table_rows(path, label, mapping, lenient):
+        if isinstance(row, InputProblem):
+            yield row
+            continue
+        where = f"{label}:{row.line}"
+        yield from row.problems
+        if row.profile is None:
+            continue
+        try:
+            validate_json(json.dumps(row.profile), source=label, line=row.line)
+        except InvalidProfileError as exc:
+            yield from (InputProblem(where, p.field, p.message) for p in exc.problems)
+            continue
+        out = Imported(where, row.profile)
+        out.warnings = [c.removeprefix(f"{where}: ") + " (--lenient)" for c in row.changes]
+        for key, (column, cell) in row.cells.items():
+            if key != "patient_id":
+                out.evidence.append(
+                    Evidence(
+                        key, row.profile[key], f"row {row.line}", "", "", f"{column}={cell!s}", rule
+                    )
+                )
+        yield out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pml_trials.importers.tabular.cells import Cell
@@ -17,8 +17,9 @@ class TableError(Exception):
 
 def read_table(
     path: Path, sheet: str | None = None
-) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]:
-    """The header and an iterator over the data rows with their line (row) numbers."""
+) -> tuple[list[str], Iterator[tuple[int, list[Cell]]], Callable[[], None]]:
+    """The header, an iterator over the data rows with their line (row) numbers, and
+    what closes the file (whether or not the rows were read)."""
     if path.suffix.lower() == ".xlsx":
         return _xlsx(path, sheet)
     try:
@@ -44,7 +45,7 @@ def read_table(
             except csv.Error as exc:
                 raise TableError(f"line {reader.line_num}: {exc}") from None
 
-    return [h.strip() for h in header], rows()
+    return [h.strip() for h in header], rows(), handle.close
 
 
 def _xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]:
@@ -76,7 +77,7 @@ def _xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[tuple[int,
         finally:
             book.close()
 
-    return header, data()
+    return header, data(), book.close
 
 
 def _cell(value: object) -> Cell:

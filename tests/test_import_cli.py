@@ -1,0 +1,113 @@
+"""`pml-trials import fhir`, and FHIR bundles given to screen, explain and ask --from."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pml_trials.cli.app import app
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "fhir" / "pml-patient-bundle.json"
+runner = CliRunner()
+
+
+def test_import_writes_profiles_and_provenance_privately(tmp_path: Path) -> None:
+    out = tmp_path / "profiles.jsonl"
+    result = runner.invoke(
+        app, ["import", "fhir", str(EXAMPLE), "--as-of", "2026-12-01", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    (profile,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert profile["cd4_cells_per_ul"] == 420 and profile["screening_date"] == "2026-12-01"
+    side = tmp_path / "profiles.provenance.jsonl"
+    (record,) = [json.loads(line) for line in side.read_text().splitlines()]
+    assert record["patient_id"] == profile["patient_id"]
+    assert record["values"]["cd4_cells_per_ul"]["resource"] == "Observation/cd4-7"
+    assert record["values"]["cd4_cells_per_ul"]["original"] == "0.42 10*3/uL"
+    assert "mri_compatible_with_pml" in record["unfilled"]
+    for path in (out, side):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert "censored result '<20 {copies}/mL'" in result.stderr
+    assert "1 patient(s), 18 value(s) imported" in result.stderr
+
+
+def test_the_imported_profile_screens(tmp_path: Path) -> None:
+    out = tmp_path / "p.jsonl"
+    runner.invoke(app, ["import", "fhir", str(EXAMPLE), "--as-of", "2026-12-01", "-o", str(out)])
+    result = runner.invoke(app, ["screen", str(out), "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    direct = runner.invoke(app, ["screen", str(EXAMPLE), "-f", "jsonl", "--as-of", "2026-12-01"])
+    assert direct.exit_code == 0, direct.stderr
+    verdicts = [
+        [t["verdict"] for t in json.loads(line)["trials"]]
+        for line in (result.stdout, direct.stdout)
+    ]
+    assert verdicts[0] == verdicts[1]
+
+
+def test_patient_id_option_and_its_checks(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", "fhir", str(EXAMPLE), "--patient-id", "pml-017"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["patient_id"] == "pml-017"
+    bad = runner.invoke(app, ["import", "fhir", str(EXAMPLE), "--patient-id", "Jane Doe"])
+    assert bad.exit_code == 2 and "--patient-id" in bad.stderr
+
+
+def test_bad_inputs_exit_3_and_the_rest_is_imported(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"resourceType": "Bundle", "type": "collection", "entry": [')
+    result = runner.invoke(app, ["import", "fhir", str(broken), str(EXAMPLE)])
+    assert result.exit_code == 3
+    assert len(result.stdout.splitlines()) == 1
+    assert f"{broken}: not a FHIR JSON resource: invalid JSON" in result.stderr
+
+
+def test_explain_a_bundle_shows_the_provenance_and_the_questions_left(tmp_path: Path) -> None:
+    out = tmp_path / "explain.txt"
+    result = runner.invoke(app, ["explain", str(EXAMPLE), "--as-of", "2026-12-01", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    text = out.read_text()
+    assert "cd4_cells_per_ul = 420 cells/µL: 0.42 10*3/uL, Observation cd4-7, 2026-11-18" in text
+    assert "Questions left to `pml-trials ask` that could decide a verdict" in text
+    assert "mri_compatible_with_pml: " in text
+    assert "Pre-screening only" in text
+
+
+def test_explain_finds_the_sidecar_of_an_imported_profile(tmp_path: Path) -> None:
+    runner.invoke(
+        app,
+        ["import", "fhir", str(EXAMPLE), "--as-of", "2026-12-01", "-o", str(tmp_path / "p.jsonl")],
+    )
+    line = (tmp_path / "p.jsonl").read_text()
+    (tmp_path / "p.json").write_text(line)
+    out = tmp_path / "e.md"
+    result = runner.invoke(
+        app, ["explain", str(tmp_path / "p.json"), "-f", "markdown", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "## Provenance of imported values" in out.read_text()
+    assert "Observation cd4-7" in out.read_text()
+
+
+def test_explain_refuses_a_bundle_of_two_patients(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    second = json.loads(json.dumps(data["entry"][0]))
+    second["fullUrl"] = "urn:uuid:other"
+    second["resource"]["id"] = "other"
+    data["entry"].append(second)
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["explain", str(path)])
+    assert result.exit_code == 3 and "holds 2 patients: explain takes one" in result.stderr
+
+
+def test_ask_from_a_bundle_shows_what_was_imported(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["ask", "--from", str(EXAMPLE), "--as-of", "2026-12-01", "--trial", "cmx001"], input=""
+    )
+    assert "Imported values" in result.stdout
+    assert "Observation cd4-7" in result.stdout
