@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 
@@ -30,7 +29,7 @@ def test_import_writes_profiles_and_provenance_privately(tmp_path: Path) -> None
     assert record["values"]["cd4_cells_per_ul"]["original"] == "0.42 10*3/uL"
     assert "mri_compatible_with_pml" in record["unfilled"]
     for path in (out, side):
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "censored result '<20 {copies}/mL'" in result.stderr
     assert "1 patient(s), 18 value(s) imported" in result.stderr
 

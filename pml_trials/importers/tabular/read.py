@@ -48,7 +48,10 @@ def read_table(
     return [h.strip() for h in header], rows(), handle.close
 
 
-def _xlsx(path: Path, sheet: str | None) -> tuple[list[str], Iterator[tuple[int, list[Cell]]]]:
+Table = tuple[list[str], Iterator[tuple[int, list[Cell]]], Callable[[], None]]
+
+
+def _xlsx(path: Path, sheet: str | None) -> Table:
     try:
         import openpyxl  # 0.2 s: only for an XLSX input
     except ImportError:
