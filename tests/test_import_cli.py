@@ -110,3 +110,16 @@ def test_ask_from_a_bundle_shows_what_was_imported(tmp_path: Path) -> None:
     )
     assert "Imported values" in result.stdout
     assert "Observation cd4-7" in result.stdout
+
+
+def test_import_codes_lists_the_bundled_and_site_codes(tmp_path: Path) -> None:
+    site = tmp_path / "site.csv"
+    site.write_text(
+        "concept,system,code,meaning,source\ncd4,http://lab.example,CD4X,CD4,lab catalogue\n"
+    )
+    result = runner.invoke(app, ["import", "codes", "--codes", str(site)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "concept,system,code,meaning,source,origin"
+    assert any(line.startswith("cd4,http://loinc.org,24467-3,") for line in lines)
+    assert lines[-1].endswith(f"{site}:2")

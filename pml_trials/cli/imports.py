@@ -52,7 +52,7 @@ Codes = Annotated[
         exists=True,
         dir_okay=False,
         help="A site code list (CSV: concept,system,code,meaning,source) added to the bundled "
-        "one; repeatable. See `pml-trials import codes`.",
+        "one; repeatable. `pml-trials import codes` lists them.",
     ),
 ]
 
@@ -202,3 +202,22 @@ def table(
         items = chain.from_iterable(table_imports(p, str(p), plan, lenient) for p in paths)
         summary = write_imported(items, str(output) if output else None, side, _say)
     _finish(summary, side)
+
+
+@group.command("codes")
+def codes_command(codes: Codes = None) -> None:
+    """Print the code list the FHIR import uses (CSV: concept,system,code,meaning,source,
+    origin), the bundled one and each --codes file after checking it. Copy its header to
+    start a site list; the concepts are those of the bundled list."""
+    import csv
+
+    from pml_trials.cli.common import user_errors
+    from pml_trials.importers.codes import COLUMNS, load_codes
+    from pml_trials.importers.fhir.mapping import CONCEPTS
+
+    with user_errors():
+        rows = load_codes(codes or (), known=CONCEPTS).rows
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow((*COLUMNS, "origin"))
+    for row in rows:
+        writer.writerow((row.concept, row.system, row.code, row.meaning, row.source, row.origin))
