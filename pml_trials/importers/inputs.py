@@ -18,16 +18,15 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pml_trials.batch.inputs import STDIN, Input
 from pml_trials.engine.run import InputProblem
-from pml_trials.importers.provenance import Imported
-from pml_trials.importers.tabular.cells import CellError, convert
-from pml_trials.importers.tabular.mapping import Mapping
-from pml_trials.importers.tabular.read import TABLE_SUFFIXES
-from pml_trials.profile.fields import BY_KEY
+from pml_trials.importers.tabular import TABLE_SUFFIXES
 from pml_trials.record import Record
+
+if TYPE_CHECKING:  # the readers are imported only for an input that needs them
+    from pml_trials.importers.tabular.mapping import Mapping
 
 ARRAY_HINT = (
     "the top level must be a JSON object {...} holding one patient, not a JSON array: "
@@ -127,6 +126,7 @@ def _fhir(
     from pml_trials.importers.fhir.build import Options
     from pml_trials.importers.fhir.mapping import CONCEPTS
     from pml_trials.importers.fhir.run import import_fhir
+    from pml_trials.importers.provenance import Imported
     from pml_trials.importers.write import profile_line
 
     lines: list[str] = []
@@ -235,6 +235,9 @@ def _loose(item: Input, target: Path, say: Callable[[str], None]) -> Iterator[In
 def loosen(value: Any, where: str) -> tuple[Any, list[str]]:
     """A profile with --lenient's normalisations (key case, values given as text), and
     what was changed; anything it cannot read is left for validation to report."""
+    from pml_trials.importers.tabular.cells import CellError, convert
+    from pml_trials.profile.fields import BY_KEY
+
     if not isinstance(value, dict):
         return value, []
     changes: list[str] = []

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from pml_trials.importers.tabular.cells import Cell
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
-
 
 class TableError(Exception):
     """A file that is not a readable table."""
