@@ -123,3 +123,19 @@ def test_import_codes_lists_the_bundled_and_site_codes(tmp_path: Path) -> None:
     assert lines[0] == "concept,system,code,meaning,source,origin"
     assert any(line.startswith("cd4,http://loinc.org,24467-3,") for line in lines)
     assert lines[-1].endswith(f"{site}:2")
+
+
+def test_an_import_never_overwrites_its_input(tmp_path: Path) -> None:
+    data = tmp_path / "export.ndjson"
+    data.write_text(EXAMPLE.read_text().replace("\n", " ") + "\n")
+    before = data.read_bytes()
+    result = runner.invoke(app, ["import", "fhir", str(data), "-o", str(data)])
+    assert result.exit_code == 2 and "would overwrite it" in result.stderr
+    side = tmp_path / "export.jsonl"
+    result = runner.invoke(
+        app, ["import", "fhir", str(data), "-o", str(side), "--provenance", str(data)]
+    )
+    assert result.exit_code == 2
+    assert data.read_bytes() == before
+    result = runner.invoke(app, ["import", "fhir", str(data), "-o", str(side)])
+    assert result.exit_code == 0, result.stderr  # a bundle on one NDJSON line is read too

@@ -125,6 +125,7 @@ def fhir(
         code_list = load_codes(codes or (), known=CONCEPTS)
         opts = Options(as_of_date(as_of), patient_id, id_salt, sex_from_gender)
         side = str(provenance) if provenance else (sidecar_path(str(output)) if output else None)
+        _check_outputs(paths, str(output) if output else None, side)
         items = (
             list(import_fhir(paths, code_list, opts))
             if patient_id
@@ -134,6 +135,21 @@ def fhir(
             raise UsageError("--patient-id names one patient, but the input holds several")
         summary = write_imported(items, str(output) if output else None, side, _say)
     _finish(summary, side)
+
+
+def _check_outputs(inputs: list[str], *outputs: str | None) -> None:
+    """Refuse an --output or --provenance file that is one of the inputs (or the other
+    output): an import never overwrites what it reads."""
+    from pml_trials.errors import UsageError
+
+    targets = [Path(o).resolve() for o in outputs if o]
+    if len(set(targets)) < len(targets):
+        raise UsageError("--output and --provenance name the same file")
+    for name in inputs:
+        path = Path(name).resolve()
+        for target in targets:
+            if target == path:
+                raise UsageError(f"{name} is an input; writing there would overwrite it")
 
 
 def _check_id(value: str) -> None:
@@ -199,6 +215,7 @@ def table(
     with user_errors():
         plan = load_mapping(mapping) if mapping else None
         side = str(provenance) if provenance else (sidecar_path(str(output)) if output else None)
+        _check_outputs([str(p) for p in paths], str(output) if output else None, side)
         items = chain.from_iterable(table_imports(p, str(p), plan, lenient) for p in paths)
         summary = write_imported(items, str(output) if output else None, side, _say)
     _finish(summary, side)

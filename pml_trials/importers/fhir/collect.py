@@ -110,7 +110,7 @@ class Collector:
         if not rules:
             return
         status = obs.get("status")
-        where = ref_of(obs)
+        where = f"Observation/{obs.get('id', '?')}"
         if status not in FINAL:
             state.ignored += 1
             state.note(
@@ -133,16 +133,14 @@ class Collector:
             if rule.field == "hiv_test":
                 self._hiv_test(state, rule, obs, when)
                 continue
-            key = f"{rule.field}/{rule.concept}"
+            key = rule.key
             held = state.latest.get(key)
+            moment = (when, stamp or "")
             best = held[1] if held else None
-            candidate = Candidate(when, stamp or "", obs)
-            if best is None or (when, candidate.stamp) > (best.when, best.stamp):
-                state.latest[key] = (rule, candidate)
+            if best is None or moment > (best.when, best.stamp):
+                state.latest[key] = (rule, Candidate(when, moment[1], obs))
                 state.tied[key] = False
-            elif (when, candidate.stamp) == (best.when, best.stamp) and _value(obs) != _value(
-                best.resource
-            ):
+            elif moment == (best.when, best.stamp) and _value(obs) != _value(best.resource):
                 state.tied[key] = True
                 state.note(
                     f"{where} and {ref_of(best.resource)}: conflicting results of the same moment"

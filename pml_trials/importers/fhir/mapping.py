@@ -39,6 +39,11 @@ class ObservationRule(Record):
     units: dict[str, float] | None = None
     answers: tuple[tuple[str, str | bool], ...] = ()  # answer concept -> value
 
+    @property
+    def key(self) -> str:
+        """``field/concept``: one rule's slot in a patient's state."""
+        return f"{self.field}/{self.concept}"
+
     def describe(self) -> str:
         units = ", ".join(f"{u or '(none)'} ×{f:g}" for u, f in (self.units or {}).items())
         what = {
