@@ -139,3 +139,16 @@ def test_an_import_never_overwrites_its_input(tmp_path: Path) -> None:
     assert data.read_bytes() == before
     result = runner.invoke(app, ["import", "fhir", str(data), "-o", str(side)])
     assert result.exit_code == 0, result.stderr  # a bundle on one NDJSON line is read too
+
+
+def test_screen_reads_a_bulk_export_folder_as_one_import(tmp_path: Path) -> None:
+    from tests.fhir_factory import patient, quantity
+
+    (tmp_path / "Patient.ndjson").write_text(json.dumps(patient()) + "\n")
+    obs = quantity("o", "24467-3", 150, "/uL", "2026-11-20")
+    obs["subject"] = {"reference": "Patient/0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01"}
+    (tmp_path / "Observation.ndjson").write_text(json.dumps(obs) + "\n")
+    result = runner.invoke(app, ["screen", str(tmp_path), "-f", "jsonl", "--as-of", "2026-12-01"])
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert json.loads(line)["source"].startswith(str(tmp_path / "Observation.ndjson"))

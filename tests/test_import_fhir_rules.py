@@ -331,3 +331,102 @@ def test_a_broken_site_code_list_is_refused_with_its_line(
 def test_every_bundled_code_has_a_source_and_a_known_concept() -> None:
     for row in CODES.rows:
         assert row.source and row.concept in CONCEPTS, row
+
+
+def test_a_medication_named_by_reference_contained_or_in_the_bundle() -> None:
+    contained = medication("c", "X", "completed", "2020-01-01", end="2025-01-01")
+    del contained["medicationCodeableConcept"]
+    contained["medicationReference"] = {"reference": "#m1"}
+    contained["contained"] = [
+        {
+            "resourceType": "Medication",
+            "id": "m1",
+            "code": {"coding": [{"system": "http://www.whocc.no/atc", "code": "L04AG03"}]},
+        }
+    ]
+    item = one(contained)
+    assert item.profile["natalizumab_ever"] is True
+    shared = medication("s", "X", "completed", "2020-01-01", kind="MedicationAdministration")
+    del shared["medicationCodeableConcept"]
+    shared["medicationReference"] = {"reference": "Medication/pembro"}
+    drug = {
+        "resourceType": "Medication",
+        "id": "pembro",
+        "code": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1547545"}]
+        },
+    }
+    item = one(shared, drug)
+    assert item.profile["prior_checkpoint_inhibitor"] is True
+    missing = medication("s", "X", "completed", "2020-01-01")
+    del missing["medicationCodeableConcept"]
+    missing["medicationReference"] = {"reference": "Medication/nowhere"}
+    item = one(missing)
+    assert "prior_checkpoint_inhibitor" not in item.profile
+    assert any("not found in the input" in w for w in item.warnings)
+
+
+def test_the_last_natalizumab_infusion_from_administrations() -> None:
+    item = one(
+        medication("a1", "L04AG03", "completed", "2026-07-01", kind="MedicationAdministration"),
+        medication("a2", "L04AG03", "completed", "2026-08-01", kind="MedicationAdministration"),
+        medication("a3", "L04AG03", "completed", "2026-12-20", kind="MedicationAdministration"),
+    )
+    assert item.profile["last_natalizumab_dose_date"] == "2026-08-01"  # a3 is after screening
+
+
+def test_a_log_scale_csf_load_is_converted() -> None:
+    item = one(quantity("l", "100686-5", 3.5, "{log_copies}/mL", "2026-11-20"))
+    assert item.profile["csf_jcv_copies_per_ml"] == pytest.approx(3162.278, abs=1e-3)
+
+
+def test_a_csf_result_written_as_text_is_read_only_when_unambiguous() -> None:
+    obs = coded("j", "33295-7", "000", "2026-11-20")
+    del obs["valueCodeableConcept"]
+    obs["valueString"] = "Not detected"
+    assert one(obs).profile["csf_jcv_pcr"] == "not_detected"
+    obs["valueString"] = "weakly positive"
+    assert "csf_jcv_pcr" not in one(obs).profile
+
+
+def test_breastfeeding_answers_come_from_a_site_code_list(tmp_path: Path) -> None:
+    site = tmp_path / "site.csv"
+    site.write_text(
+        "concept,system,code,meaning,source\nanswer_not_breastfeeding,http://local.example,NOBF,not breastfeeding,site form 2026\n"
+    )
+    codes = load_codes([site], known=CONCEPTS)
+    bf = coded("b", "63895-7", "NOBF", "2026-11-25")
+    bf["valueCodeableConcept"]["coding"][0]["system"] = "http://local.example"
+    data = json.dumps(
+        bundle(patient(), coded("p", "82810-3", "60001007", "2026-11-25"), bf)
+    ).encode()
+    (item,) = import_document(data, "b.json", codes, Options(AS_OF))
+    assert isinstance(item, Imported)
+    assert item.profile["pregnant_or_breastfeeding"] is False  # both explicitly false
+
+
+def test_a_result_without_a_full_date_is_ignored() -> None:
+    item = one(quantity("d", "24467-3", 300, "/uL", "2026-11"))
+    assert "cd4_cells_per_ul" not in item.profile
+    assert any("no full effective date" in w for w in item.warnings)
+
+
+def test_a_birth_date_in_the_future_gives_no_age() -> None:
+    items = [i for i in run(bundle(patient(birth="2030-01-01"))) if isinstance(i, Imported)]
+    assert "age_years" not in items[0].profile
+
+
+def test_a_nan_or_huge_value_never_reaches_the_profile() -> None:
+    huge = quantity("h", "24467-3", 1e300, "10*9/L", "2026-11-20")
+    assert "cd4_cells_per_ul" not in one(huge).profile
+    text = json.dumps(bundle(patient(), quantity("n", "29463-7", 1, "kg", "2026-11-20"))).replace(
+        '"value": 1,', '"value": NaN,'
+    )
+    (item,) = import_document(text.encode(), "b.json", CODES, Options(AS_OF))
+    assert isinstance(item, Imported) and "weight_kg" not in item.profile
+
+
+def test_a_course_ending_after_the_screening_date_was_going_on_then() -> None:
+    item = one(medication("n", "L04AG03", "completed", "2025-01-01", end="2027-01-01"))
+    assert "last_natalizumab_dose_date" not in item.profile
+    assert item.profile["current_immunosuppressive_therapy"] is True

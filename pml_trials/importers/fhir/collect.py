@@ -188,6 +188,8 @@ class Collector:
             state.note(f"{where}: ignored: status '{status}'")
             return
         start, ended, current = _med_dates(res, kind, self.as_of)
+        if ended is not None and ended > self.as_of:  # still going on at the screening date
+            ended, current = None, kind != "MedicationAdministration" or current
         if start is not None and start > self.as_of:
             state.ignored += 1
             state.note(f"{where}: ignored: starts {start}, after the screening date {self.as_of}")
@@ -229,7 +231,8 @@ def _med_dates(res: Resource, kind: str, as_of: date) -> tuple[date | None, date
         start, _ = effective(res)
         end = start if kind == "MedicationAdministration" else None
     if kind == "MedicationAdministration":
-        return start, end if status != "in-progress" else None, status == "in-progress"
+        given = end or start  # an infusion: its period's end, else its start
+        return start, given if status != "in-progress" else None, status == "in-progress"
     current = status == "active" and (end is None or end >= as_of)
     finished = (
         end if status in ("completed", "stopped") or (end is not None and end < as_of) else None

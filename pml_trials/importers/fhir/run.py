@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -52,15 +51,6 @@ def resource_types() -> frozenset[str]:
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
-
-
-def is_fhir(data: bytes) -> bool:
-    """Whether a JSON document's top-level object names a ``resourceType``."""
-    try:
-        top = json.loads(data)
-    except (ValueError, RecursionError):
-        return False
-    return isinstance(top, dict) and isinstance(top.get("resourceType"), str)
 
 
 def looks_like_fhir(head: bytes) -> bool:
@@ -350,7 +340,3 @@ def import_document(
     out = list(run.read_document(label, data))
     out += run.finish_shared()
     return out
-
-
-def as_of_default() -> date:
-    return date.today()  # noqa: DTZ011 - a calendar date
