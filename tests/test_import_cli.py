@@ -152,3 +152,20 @@ def test_screen_reads_a_bulk_export_folder_as_one_import(tmp_path: Path) -> None
     assert result.exit_code == 0, result.stderr
     (line,) = result.stdout.splitlines()
     assert json.loads(line)["source"].startswith(str(tmp_path / "Observation.ndjson"))
+
+
+def test_the_html_report_of_a_bundle_shows_the_provenance_escaped(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == "cd4-7":
+            entry["resource"]["id"] = "cd4<b>7"
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    out = tmp_path / "r.html"
+    result = runner.invoke(
+        app, ["explain", str(path), "-f", "html", "-o", str(out), "--as-of", "2026-12-01"]
+    )
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text()
+    assert "Provenance of imported values" in page and "Observation cd4&lt;b&gt;7" in page
+    assert page.index("Provenance of imported values") < page.index("<footer>")

@@ -97,13 +97,23 @@ def command(
 def _with_provenance(
     text: str | None, record: dict[str, Any] | None, result: ScreeningResult, fmt: ExplainFormat
 ) -> str | None:
-    """The provenance block after the explanation (text and markdown formats)."""
-    if record is None or fmt is ExplainFormat.html:
+    """The provenance block after the explanation (in HTML, before the footer)."""
+    if record is None:
         return text
     from pml_trials.importers.explain import provenance_text
 
     deciding = [k for trial in result for k in trial.missing_fields]
     block = provenance_text(record, deciding)
+    if fmt is ExplainFormat.html and text is not None:
+        import html
+
+        section = (
+            '<section class="provenance"><h2>Provenance of imported values</h2>\n<pre>'
+            + html.escape(block.strip("\n"))
+            + "</pre></section>\n"
+        )
+        cut = text.rfind("<footer>")
+        return text[:cut] + section + text[cut:] if cut >= 0 else text + section
     if fmt is ExplainFormat.markdown:
         block = "\n## Provenance of imported values\n\n```text" + block + "```\n"
     if text is None:  # the text format was printed to the terminal
