@@ -77,8 +77,10 @@ def test_hl7_weight_after_its_window_is_not_used() -> None:
 def test_hl7_folder_reports_records_whose_patient_is_missing() -> None:
     items, problems = imported([DATA / "hl7"], date(2016, 4, 1))
     assert len(items) == 1
-    assert len(problems) == 1 and "not a Patient in the input" in problems[0]
-    assert "pat1" not in problems[0]  # the reference's id is not shown
+    # The CBC bundle (its own scope) and the medication statement refer to patients
+    # (pat2, pat1) that are not there: one line each, without the ids.
+    assert len(problems) == 2 and all("not a Patient in the input" in p for p in problems)
+    assert not any("pat1" in p or "pat2" in p for p in problems)
 
 
 def test_bulk_ndjson_across_files(tmp_path: Path) -> None:
@@ -162,3 +164,26 @@ def test_a_searchset_and_a_bundle_without_type(tmp_path: Path) -> None:
     (item,), problems = imported([path], date(2026, 12, 1))
     assert item.profile["cd4_cells_per_ul"] == 300
     assert problems == [f"{path}: Bundle.type: missing (required by FHIR); read as a collection"]
+
+
+def test_hl7_blood_count_report_dates_its_results_and_needs_its_patient(tmp_path: Path) -> None:
+    report = (
+        DATA / "hl7" / "diagnosticreport-example.json"
+    )  # a CBC: results dated only by the report
+    items, problems = imported([report], date(2011, 3, 10))
+    assert items == [] and len(problems) == 1 and "not a Patient in the input" in problems[0]
+    data = json.loads(report.read_text())
+    person = json.loads((DATA / "hl7" / "patient-example.json").read_text())
+    person["id"] = "pat2"  # the report's subject; the example bundle does not hold it
+    data["entry"].append({"fullUrl": "Patient/pat2", "resource": person})
+    path = tmp_path / "cbc.json"
+    path.write_text(json.dumps(data))
+    (item,), problems = imported([path], date(2011, 3, 10))
+    assert problems == []
+    assert item.profile["platelets_per_ul"] == 444_000  # 444 10*9/L
+    assert item.profile["neutrophils_per_ul"] == 900
+    assert item.profile["lymphocytes_per_ul"] == 900
+    (ev,) = [e for e in item.evidence if e.field == "platelets_per_ul"]
+    assert ev.date == "2011-03-04" and "dated by DiagnosticReport/101" in ev.rule
+    (later,), _ = imported([path], date(2011, 5, 10))  # 30-day windows: too old by then
+    assert "platelets_per_ul" not in later.profile

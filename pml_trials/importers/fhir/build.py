@@ -167,6 +167,8 @@ class Builder:
     def reading(self, rule: ObservationRule, obs: Resource, when: date, out: Imported) -> None:
         where, code, day = ref_of(obs), first_code(obs.get("code")), when.isoformat()
         rule_text = f"latest within {rule.window_days} days"
+        if isinstance(obs.get("_effective_from"), str):
+            rule_text += f"; dated by {obs['_effective_from']}"
 
         def unknown(why: str) -> None:
             out.warnings.append(f"{rule.field}: {where} ({day}): {why}; left unknown")

@@ -29,6 +29,7 @@ BUNDLE_TYPES = frozenset({"transaction", "collection", "searchset", "batch", "do
 READ = frozenset(
     {
         "Patient",
+        "DiagnosticReport",
         "Observation",
         "Condition",
         "Medication",
@@ -82,6 +83,7 @@ class Scope:
         self.alias: dict[str, str] = {}  # fullUrl or Type/id -> patient key
         self.orphans: dict[str, PatientState] = {}  # subject not (yet) a Patient
         self.medications: dict[str, Resource] = {}
+        self.report_dates: dict[str, tuple[str, str]] = {}  # result ref -> (date, report)
 
     def add(self, resource: Resource, full_url: str | None = None) -> None:
         kind = resource.get("resourceType")
@@ -94,6 +96,11 @@ class Scope:
             for name in names:
                 self.medications[name] = resource
             return
+        if kind == "DiagnosticReport":
+            self._report(resource)
+            return
+        if kind == "Observation" and not any(k.startswith("effective") for k in resource):
+            resource = self._dated_by_report(resource, names)
         if kind == "Patient":
             key = names[0] if names else f"Patient/#{len(self.states) + 1}"
             state = self.orphans.pop(key, None) or next(
@@ -116,6 +123,28 @@ class Scope:
         name = normal_ref(subject)
         state = self.orphans.setdefault(name, PatientState(name))
         self.collector.add(state, resource)
+
+    def _report(self, report: Resource) -> None:
+        """Remember a report's date for its results that carry none of their own (results
+        in a lab report often give the date only on the report)."""
+        when = report.get("effectiveDateTime")
+        if not isinstance(when, str):
+            period = report.get("effectivePeriod")
+            when = period.get("start") if isinstance(period, dict) else None
+        if not isinstance(when, str):
+            return
+        where = f"DiagnosticReport/{report.get('id', '?')}"
+        for item in report.get("result") or ():
+            ref = reference(item)
+            if ref is not None:
+                self.report_dates[ref] = (when, where)
+                self.report_dates[normal_ref(ref)] = (when, where)
+
+    def _dated_by_report(self, obs: Resource, names: list[str]) -> Resource:
+        found = next((self.report_dates[n] for n in names if n in self.report_dates), None)
+        if found is None:
+            return obs
+        return {**obs, "effectiveDateTime": found[0], "_effective_from": found[1]}
 
     def finish(self, builder: Builder) -> Iterator[Imported | InputProblem]:
         for name in self.orphans:
@@ -284,8 +313,10 @@ class FhirImport:
             return
         scope = Scope(self.collector, label)
         bad = 0
-        # Patients first, so references to them resolve whatever the entry order.
-        ordered = sorted(range(len(entries)), key=lambda i: _entry_type(entries[i]) != "Patient")
+        # Patients first, so references to them resolve whatever the entry order; then
+        # reports, whose dates date the results that give none.
+        rank = {"Patient": 0, "DiagnosticReport": 1}
+        ordered = sorted(range(len(entries)), key=lambda i: rank.get(_entry_type(entries[i]), 2))
         for index in ordered:
             entry = entries[index]
             resource = entry.get("resource") if isinstance(entry, dict) else None
