@@ -266,3 +266,31 @@ def test_a_broken_mapping_file_is_a_clear_error(tmp_path: Path, text: str, messa
     sheet = write_csv(tmp_path / "reg.csv", SHEET)
     result = runner.invoke(app, ["import", "table", str(sheet), "--mapping", str(path)])
     assert result.exit_code == 3 and message in result.stderr and str(path) in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("420 /µL", 420),
+        ("0.42 10*3/uL", 420),
+        ("0.42 x10^9/L", 420),
+        ("420 cells/µL", 420),
+        ("0,5", 0.5),
+    ],
+)
+def test_lenient_reads_the_units_a_field_converts(cell: str, expected: float) -> None:
+    from pml_trials.importers.tabular.cells import convert
+    from pml_trials.profile.fields import BY_KEY
+
+    changes: list[str] = []
+    assert convert(BY_KEY["cd4_cells_per_ul"], cell, True, changes, "x") == pytest.approx(expected)
+    assert len(changes) == 1
+
+
+@pytest.mark.parametrize("cell", ["1,200", "420 %", "420 /mL", "12 mg"])
+def test_lenient_refuses_what_it_cannot_read_safely(cell: str) -> None:
+    from pml_trials.importers.tabular.cells import CellError, convert
+    from pml_trials.profile.fields import BY_KEY
+
+    with pytest.raises(CellError):
+        convert(BY_KEY["cd4_cells_per_ul"], cell, True, [], "x")

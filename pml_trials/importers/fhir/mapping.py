@@ -161,6 +161,15 @@ OTHER_SOURCES: tuple[tuple[str, str], ...] = (
 )
 
 
+def unit_factors(key: str) -> dict[str, float]:
+    """The units a field converts from (its Observation rules' unit lists)."""
+    found: dict[str, float] = {}
+    for rule in OBSERVATIONS:
+        if rule.field == key and rule.reading == "quantity":
+            found.update(rule.units or {})
+    return found
+
+
 def mapping_reference() -> str:
     """The "FHIR import" section of the field reference (Markdown)."""
     rows = ["| field | FHIR source and rule |", "|---|---|"]

@@ -82,12 +82,20 @@ def _number(
                 else ""
             )
             raise CellError(f"{cell!r} is not a number{hint}")
-        if match[2] and not _unit_fits(spec, match[2]):
+        number, unit = match[1], match[2]
+        if "," in number and re.fullmatch(r"[-+]?\d{1,3},\d{3}", number):
             raise CellError(
-                f"{cell!r}: the unit {match[2]!r} is not {spec.unit}; give the column's unit under [units]"
+                f"{cell!r}: is the comma a decimal point or a thousands separator? Write the number without it"
             )
-        value = float(match[1].replace(",", "."))
-        if match[2] or "," in match[1]:
+        factor = _unit_factor(spec, unit) if unit else 1.0
+        if factor is None:
+            raise CellError(
+                f"{cell!r}: the unit {unit!r} is not {spec.unit or 'one this field takes'}; give the column's unit under [units]"
+            )
+        value = float(number.replace(",", ".")) * factor
+        if factor != 1:
+            value = float(f"{value:.6g}")
+        if unit or "," in number:
             _changed(changes, where, cell, value)
     if spec.kind == "integer":
         if float(value).is_integer():
@@ -96,16 +104,23 @@ def _number(
     return value
 
 
-def _unit_fits(spec: FieldSpec, unit: str) -> bool:
-    """A unit written after a number that says the same as the field's own unit."""
-    plain = unit.lower().replace("µ", "u").replace("μ", "u").replace(" ", "").replace("cells", "")
+def _unit_factor(spec: FieldSpec, unit: str) -> float | None:
+    """The factor of a unit written after a number: 1 for the field's own unit (as people
+    write it), else one of the field's UCUM units (as the FHIR import converts them)."""
+    plain = unit.replace("µ", "u").replace("μ", "u").replace(" ", "")
+    folded = plain.lower().replace("cells", "")
     own = spec.unit.lower().replace("µ", "u").replace(" ", "").replace("cells", "")
     aliases = {
         "years": {"y", "yr", "yrs", "years", "year"},
         "kg": {"kg"},
         "/ul": {"/ul", "/mm3", "perul"},
     }
-    return plain == own or plain in aliases.get(own, set())
+    if folded == own or folded in aliases.get(own, set()):
+        return 1.0
+    from pml_trials.importers.fhir.mapping import unit_factors
+
+    ucum = re.sub(r"^(?:x|×)?10\^", "10*", plain)
+    return unit_factors(spec.key).get(ucum)
 
 
 def _date(cell: Cell, lenient: bool, changes: list[str], where: str) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pml_trials.errors import PmlTrialsError
-from pml_trials.importers.fhir.mapping import OBSERVATIONS
+from pml_trials.importers.fhir.mapping import unit_factors
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.record import Record, field
 
@@ -45,15 +45,6 @@ class Mapping(Record):
     units: dict[str, float] = field(default_factory=dict)  # field -> factor
     sheet: str | None = None
     source: str = ""
-
-
-def unit_factors(key: str) -> dict[str, float]:
-    """The units a field converts from (the FHIR import's per-field lists)."""
-    found: dict[str, float] = {}
-    for rule in OBSERVATIONS:
-        if rule.field == key and rule.reading == "quantity":
-            found.update(rule.units or {})
-    return found
 
 
 def load_mapping(path: Path) -> Mapping:
