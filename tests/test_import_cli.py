@@ -169,3 +169,31 @@ def test_the_html_report_of_a_bundle_shows_the_provenance_escaped(tmp_path: Path
     page = out.read_text()
     assert "Provenance of imported values" in page and "Observation cd4&lt;b&gt;7" in page
     assert page.index("Provenance of imported values") < page.index("<footer>")
+
+
+def test_import_reads_standard_input_as_a_bundle_or_ndjson() -> None:
+    result = runner.invoke(
+        app, ["import", "fhir", "-", "--as-of", "2026-12-01"], input=EXAMPLE.read_text()
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["cd4_cells_per_ul"] == 420
+    lines = "\n".join(json.dumps(e["resource"]) for e in json.loads(EXAMPLE.read_text())["entry"])
+    lines = lines.replace(
+        "urn:uuid:0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01",
+        "Patient/0c3f6b9e-7d51-4a0e-9a8e-5b1f2f6c1a01",
+    )
+    result = runner.invoke(
+        app, ["import", "fhir", "-", "--as-of", "2026-12-01"], input=lines + "\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["cd4_cells_per_ul"] == 420
+
+
+def test_a_second_import_into_the_exported_folder_skips_its_own_output(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "bundle.json").write_text(EXAMPLE.read_text())
+    args = ["import", "fhir", str(folder), "-o", str(folder / "profiles.jsonl")]
+    assert runner.invoke(app, args).exit_code == 0
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.stderr

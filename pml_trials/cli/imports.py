@@ -64,7 +64,7 @@ def fhir(
         typer.Argument(
             metavar="FILE|DIR...",
             help="FHIR R4/R4B Bundles (*.json), Bulk-Data NDJSON (*.ndjson), single resources, "
-            "or folders of them.",
+            "folders of them, or - for standard input.",
             show_default=False,
         ),
     ],
@@ -126,10 +126,11 @@ def fhir(
         opts = Options(as_of_date(as_of), patient_id, id_salt, sex_from_gender)
         side = str(provenance) if provenance else (sidecar_path(str(output)) if output else None)
         _check_outputs(paths, str(output) if output else None, side)
+        outputs = [o for o in (str(output) if output else None, side) if o]
         items = (
-            list(import_fhir(paths, code_list, opts))
+            list(import_fhir(paths, code_list, opts, outputs))
             if patient_id
-            else import_fhir(paths, code_list, opts)
+            else import_fhir(paths, code_list, opts, outputs)
         )
         if patient_id is not None and sum(1 for i in items if hasattr(i, "profile")) > 1:
             raise UsageError("--patient-id names one patient, but the input holds several")

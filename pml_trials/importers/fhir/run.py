@@ -166,7 +166,8 @@ def _masked(ref: str) -> str:
 class FhirImport:
     """One run of the import over many inputs."""
 
-    def __init__(self, codes: CodeList, options: Options) -> None:
+    def __init__(self, codes: CodeList, options: Options, exclude: Iterable[str] = ()) -> None:
+        self.exclude = {Path(p).resolve() for p in exclude}  # the run's own outputs
         self.collector = Collector(codes, options.as_of)
         self.builder = Builder(options)
         self.builder.collector_concepts = self.collector.concepts
@@ -188,6 +189,9 @@ class FhirImport:
         self.shared_labels = []
 
     def read_path(self, label: str) -> Iterator[Imported | InputProblem]:
+        if label == "-":
+            yield from self.read_stdin()
+            return
         path = Path(label)
         if path.is_dir():
             found = sorted(
@@ -196,6 +200,7 @@ class FhirImport:
                 if p.suffix.lower() in SUFFIXES
                 and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and p.resolve() not in self.exclude
             )
             if not found:
                 yield InputProblem(
@@ -228,6 +233,24 @@ class FhirImport:
             )
             return
         yield from self.read_document(label, data)
+
+    def read_stdin(self) -> Iterator[Imported | InputProblem]:
+        """Standard input: one JSON document (a Bundle, a resource), else NDJSON."""
+        import sys
+
+        data = sys.stdin.buffer.read(MAX_BUNDLE + 1)
+        if len(data) > MAX_BUNDLE:
+            yield InputProblem(
+                "-", None, "more than 256 MiB on standard input: give the NDJSON files instead"
+            )
+            return
+        try:
+            json.loads(data)
+        except (ValueError, RecursionError):
+            if data.strip().count(b"\n"):
+                yield from self.read_lines("-", data.splitlines(keepends=True))
+                return
+        yield from self.read_document("-", data)
 
     def read_document(self, label: str, data: bytes) -> Iterator[Imported | InputProblem]:
         try:
@@ -358,9 +381,10 @@ def _json_reason(exc: Exception) -> str:
 
 
 def import_fhir(
-    paths: Iterable[str], codes: CodeList, options: Options
+    paths: Iterable[str], codes: CodeList, options: Options, exclude: Iterable[str] = ()
 ) -> Iterator[Imported | InputProblem]:
-    return FhirImport(codes, options).run(paths)
+    """Every Patient of ``paths`` (files, folders, ``-``), never reading ``exclude``."""
+    return FhirImport(codes, options, exclude).run(paths)
 
 
 def import_document(
