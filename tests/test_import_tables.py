@@ -294,3 +294,19 @@ def test_lenient_refuses_what_it_cannot_read_safely(cell: str) -> None:
 
     with pytest.raises(CellError):
         convert(BY_KEY["cd4_cells_per_ul"], cell, True, [], "x")
+
+
+def test_a_sheet_that_is_not_utf8_or_not_a_workbook_is_one_clear_line(
+    tmp_path: Path, mapping: Path
+) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("Study ID,Name\np-1,Müller\n".encode("latin-1"))
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip file")
+    good = write_csv(tmp_path / "good.csv", SHEET)
+    code, profiles, err = imported(
+        tmp_path, str(latin), str(broken), str(good), "--mapping", str(mapping)
+    )
+    assert code == 3 and len(profiles) == 2
+    assert f"{latin}: not UTF-8 text: save the sheet as CSV UTF-8" in err
+    assert f"{broken}: not a readable XLSX workbook" in err

@@ -22,12 +22,17 @@ def read_table(
         return _xlsx(path, sheet)
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-        reader = csv.reader(handle, delimiter=delimiter)
+    except OSError as exc:
+        raise TableError(f"cannot read the file: {(exc.strerror or '').lower()}") from None
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
         header = next(reader, None)
     except UnicodeDecodeError:
+        handle.close()
         raise TableError("not UTF-8 text: save the sheet as CSV UTF-8") from None
     except (OSError, csv.Error) as exc:
+        handle.close()
         raise TableError(f"cannot read the file: {exc}") from None
     if header is None:
         handle.close()
