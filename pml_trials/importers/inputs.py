@@ -12,6 +12,7 @@ bundle's *n*-th patient, an array's *n*-th element), so messages point at the in
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -46,7 +47,9 @@ def prepared(
 ) -> Iterator[list[Input | InputProblem]]:
     """``found`` with every convertible input replaced by its JSON Lines (and its
     problems after it); ``say`` gets each warning and lenient change, one line each."""
-    if not any(_needs(item, options) for item in found):
+    needed = any(_needs(item, options) for item in found)
+    if not needed:
+        _kind.cache_clear()
         yield list(found)
         return
     import tempfile
@@ -56,10 +59,13 @@ def prepared(
         yield list(_convert(found, options, Path(folder), say))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        _kind.cache_clear()
 
 
+@functools.lru_cache(maxsize=4096)
 def _kind(item: Input) -> str:
-    """``table``, ``fhir``, ``array`` or ``profile`` (from the suffix and first bytes)."""
+    """``table``, ``fhir``, ``array`` or ``profile`` (from the suffix and first bytes;
+    remembered, so a file is sniffed once per run)."""
     if Path(item.path).suffix.lower() in TABLE_SUFFIXES:
         return "table"
     try:
