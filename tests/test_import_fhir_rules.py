@@ -430,3 +430,26 @@ def test_a_course_ending_after_the_screening_date_was_going_on_then() -> None:
     item = one(medication("n", "L04AG03", "completed", "2025-01-01", end="2027-01-01"))
     assert "last_natalizumab_dose_date" not in item.profile
     assert item.profile["current_immunosuppressive_therapy"] is True
+
+
+def test_every_field_the_mapping_names_is_a_profile_field() -> None:
+    from pml_trials.importers.fhir.mapping import OBSERVATIONS, OTHER_SOURCES
+    from pml_trials.profile.fields import BY_KEY
+
+    parts = {"pregnant", "breastfeeding", "hiv_test"}
+    assert {r.field for r in OBSERVATIONS} - parts <= set(BY_KEY)
+    assert {key for key, _ in OTHER_SOURCES} <= set(BY_KEY)
+
+
+def test_antiretroviral_therapy_only_from_a_site_code_list(tmp_path: Path) -> None:
+    art = medication("a", "J05AR03", "active", "2020-01-01")
+    assert "on_antiretroviral_therapy" not in one(art).profile  # no code bundled
+    site = tmp_path / "site.csv"
+    site.write_text(
+        "concept,system,code,meaning,source\nantiretroviral,atc,J05AR*,antiretroviral combinations,site pharmacy list 2026\n"
+    )
+    codes = load_codes([site], known=CONCEPTS)
+    (item,) = import_document(
+        json.dumps(bundle(patient(), art)).encode(), "b.json", codes, Options(AS_OF)
+    )
+    assert isinstance(item, Imported) and item.profile["on_antiretroviral_therapy"] is True

@@ -431,6 +431,12 @@ class Builder:
             "prior_checkpoint_inhibitor",
             "PD-1/PD-L1 inhibitor record (true only)",
         )
+        first(
+            "antiretroviral",
+            "on_antiretroviral_therapy",
+            "active antiretroviral record, site code list (true only)",
+            current=True,
+        )
         first("cidofovir", "prior_cidofovir_or_brincidofovir", "cidofovir record (true only)")
         natalizumab = [m for m in meds if "natalizumab" in m.concepts]
         if any(m.current for m in natalizumab):

@@ -96,7 +96,16 @@ for _rule in OBSERVATIONS:
 # interop.md 1.2, secondary source quoting the prednisolone label: needs a clinician's
 # sign-off). A steroid without a factor here is never summed: the dose stays unknown.
 STEROIDS = {"prednisone": 1.0, "prednisolone": 1.0, "methylprednisolone": 1.25}
-DRUG_CONCEPTS = ("natalizumab", "immunosuppressant", "checkpoint_inhibitor", "cidofovir", *STEROIDS)
+# "antiretroviral" has no bundled code (the ATC J05A groups were not verified): a site
+# that lists its codes (--codes) gets on_antiretroviral_therapy from active records.
+DRUG_CONCEPTS = (
+    "natalizumab",
+    "immunosuppressant",
+    "checkpoint_inhibitor",
+    "cidofovir",
+    "antiretroviral",
+    *STEROIDS,
+)
 CONDITION_CONCEPTS = ("hiv_condition", "pml_condition", "ms_condition")
 CONCEPTS = frozenset(
     {r.concept for r in OBSERVATIONS}
@@ -141,6 +150,11 @@ OTHER_SOURCES: tuple[tuple[str, str], ...] = (
     (
         "current_immunosuppressive_therapy",
         "true only: an active MedicationStatement/Request of ATC L04",
+    ),
+    (
+        "on_antiretroviral_therapy",
+        "true only: an active record of an `antiretroviral` code; none is bundled (not "
+        "verified), so only with a site code list",
     ),
     ("prior_checkpoint_inhibitor", "true only: any PD-1/PD-L1 inhibitor record"),
     (
