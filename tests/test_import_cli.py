@@ -197,3 +197,15 @@ def test_a_second_import_into_the_exported_folder_skips_its_own_output(tmp_path:
     assert runner.invoke(app, args).exit_code == 0
     again = runner.invoke(app, args)
     assert again.exit_code == 0, again.stderr
+
+
+def test_ask_from_an_imported_profile_shows_its_provenance(tmp_path: Path) -> None:
+    runner.invoke(
+        app,
+        ["import", "fhir", str(EXAMPLE), "--as-of", "2026-12-01", "-o", str(tmp_path / "p.jsonl")],
+    )
+    (tmp_path / "p.json").write_text((tmp_path / "p.jsonl").read_text())
+    result = runner.invoke(
+        app, ["ask", "--from", str(tmp_path / "p.json"), "--trial", "cmx001"], input=""
+    )
+    assert "Imported values" in result.stdout and "Observation cd4-7" in result.stdout

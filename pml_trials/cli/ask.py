@@ -89,8 +89,9 @@ def _start(
     path: Path | None, ask_unknown: bool, as_of: date
 ) -> tuple[dict[str, Any] | None, set[str]]:
     """The profile to resume from, and the fields it records as unknown (null). A FHIR
-    Bundle of one patient is imported first, and what it filled is shown with its
-    provenance before the first question."""
+    Bundle of one patient is imported first; what an import filled (from the bundle, or
+    from the provenance file beside an imported profile) is shown with its provenance
+    before the first question."""
     if path is None:
         return None, set()
     from pml_trials.errors import ProfileError
@@ -100,14 +101,16 @@ def _start(
         data = path.read_bytes()
     except OSError as exc:
         raise ProfileError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
+    from pml_trials.importers.explain import profile_from_fhir, provenance_text, sidecar_record
     from pml_trials.importers.fhir.run import looks_like_fhir
 
+    record = None
     if looks_like_fhir(data):
-        from pml_trials.importers.explain import profile_from_fhir, provenance_text
-
         data, record = profile_from_fhir(data, str(path), as_of)
-        sys.stdout.write(provenance_text(record))
     profile = validate_json(data, source=str(path))
+    record = record or sidecar_record(str(path), profile["patient_id"], None)
+    if record is not None:  # imported: say where each value came from before asking
+        sys.stdout.write(provenance_text(record))
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
     return profile, skip
 
