@@ -209,3 +209,14 @@ def test_ask_from_an_imported_profile_shows_its_provenance(tmp_path: Path) -> No
         app, ["ask", "--from", str(tmp_path / "p.json"), "--trial", "cmx001"], input=""
     )
     assert "Imported values" in result.stdout and "Observation cd4-7" in result.stdout
+
+
+def test_quiet_keeps_warnings_in_the_provenance_only(tmp_path: Path) -> None:
+    out = tmp_path / "p.jsonl"
+    result = runner.invoke(
+        app, ["import", "fhir", str(EXAMPLE), "-q", "--as-of", "2026-12-01", "-o", str(out)]
+    )
+    assert result.exit_code == 0
+    assert "warning:" not in result.stderr and "7 warning(s)" in result.stderr
+    record = json.loads((tmp_path / "p.provenance.jsonl").read_text())
+    assert any("censored" in w for w in record["warnings"])

@@ -44,6 +44,15 @@ Provenance = Annotated[
         show_default=False,
     ),
 ]
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Do not print each warning (records ignored or not readable); they are still "
+        "in the provenance file. Problems are always printed.",
+    ),
+]
 Codes = Annotated[
     list[Path] | None,
     typer.Option(
@@ -100,6 +109,7 @@ def fhir(
         ),
     ] = False,
     codes: Codes = None,
+    quiet: Quiet = False,
 ) -> None:
     """Import FHIR R4/R4B exports: one profile per Patient, with screening_date set to
     --as-of (default today) and every date window counted to it.
@@ -134,7 +144,7 @@ def fhir(
         )
         if patient_id is not None and sum(1 for i in items if hasattr(i, "profile")) > 1:
             raise UsageError("--patient-id names one patient, but the input holds several")
-        summary = write_imported(items, str(output) if output else None, side, _say)
+        summary = write_imported(items, str(output) if output else None, side, _say, not quiet)
     _finish(summary, side)
 
 
@@ -200,6 +210,7 @@ def table(
     lenient: options.Lenient = False,
     output: Output = None,
     provenance: Provenance = None,
+    quiet: Quiet = False,
 ) -> None:
     """Import registry spreadsheets: one profile per row, through a mapping file
     (--mapping: column -> field, value maps, units), or with columns named as the profile
@@ -218,7 +229,7 @@ def table(
         side = str(provenance) if provenance else (sidecar_path(str(output)) if output else None)
         _check_outputs([str(p) for p in paths], str(output) if output else None, side)
         items = chain.from_iterable(table_imports(p, str(p), plan, lenient) for p in paths)
-        summary = write_imported(items, str(output) if output else None, side, _say)
+        summary = write_imported(items, str(output) if output else None, side, _say, not quiet)
     _finish(summary, side)
 
 

@@ -45,8 +45,10 @@ def write_imported(
     output: str | None,
     provenance: str | None,
     say: Callable[[str], None],
+    warnings: bool = True,
 ) -> Summary:
-    """Write every imported patient; each problem and warning is one line through ``say``."""
+    """Write every imported patient; each problem (and, unless ``warnings`` is false,
+    each warning) is one line through ``say``. Warnings are in the provenance either way."""
     from pml_trials.batch.output import report_stream
 
     summary = Summary()
@@ -63,7 +65,8 @@ def write_imported(
             summary.ids.append(str(item.profile["patient_id"]))
             for warning in item.warnings:
                 summary.warnings += 1
-                say(f"{item.source}: warning: {warning}")
+                if warnings:
+                    say(f"{item.source}: warning: {warning}")
             out.write(profile_line(item.profile))
             if side is not None:
                 side.write(json.dumps(item.provenance(), ensure_ascii=False, default=str) + "\n")
