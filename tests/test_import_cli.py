@@ -220,3 +220,18 @@ def test_quiet_keeps_warnings_in_the_provenance_only(tmp_path: Path) -> None:
     assert "warning:" not in result.stderr and "7 warning(s)" in result.stderr
     record = json.loads((tmp_path / "p.provenance.jsonl").read_text())
     assert any("censored" in w for w in record["warnings"])
+
+
+def test_screen_reads_a_bundle_piped_on_standard_input() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pml_trials", "screen", "-", "-f", "csv", "--as-of", "2026-12-01"],
+        input=EXAMPLE.read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.decode().splitlines()[1:]
+    assert len(rows) == 3 and all(row.split(",")[1] == "-:1" for row in rows)

@@ -65,7 +65,10 @@ def prepared(
 @functools.lru_cache(maxsize=4096)
 def _kind(item: Input) -> str:
     """``table``, ``fhir``, ``array`` or ``profile`` (from the suffix and first bytes;
-    remembered, so a file is sniffed once per run)."""
+    remembered, so a file is sniffed once per run). Standard input is looked at without
+    being consumed, and only a FHIR document or NDJSON on it is converted."""
+    if item.path == STDIN:
+        return "fhir" if b'"resourceType"' in _stdin_head() else "profile"
     if Path(item.path).suffix.lower() in TABLE_SUFFIXES:
         return "table"
     try:
@@ -80,9 +83,26 @@ def _kind(item: Input) -> str:
     return "profile"
 
 
+def _stdin_head() -> bytes:
+    """The first bytes waiting on standard input, left there for whoever reads it."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    peek = getattr(stream, "peek", None)
+    if peek is None:
+        return b""
+    try:
+        head: bytes = peek(4096)[:4096]
+    except (OSError, ValueError):
+        return b""
+    return head
+
+
 def _needs(item: Input | InputProblem, options: Prepare) -> bool:
-    if not isinstance(item, Input) or item.path == STDIN:
+    if not isinstance(item, Input):
         return False
+    if item.path == STDIN:
+        return _kind(item) == "fhir"
     return options.lenient or _kind(item) != "profile"
 
 
@@ -92,12 +112,15 @@ def _convert(
     folder: Path,
     say: Callable[[str], None],
 ) -> Iterator[Input | InputProblem]:
-    fhir = [i for i in found if isinstance(i, Input) and i.path != STDIN and _kind(i) == "fhir"]
+    fhir = [i for i in found if isinstance(i, Input) and _kind(i) == "fhir"]
     for number, item in enumerate(found):
-        if not isinstance(item, Input) or item.path == STDIN:
+        if not isinstance(item, Input):
             yield item
             continue
         kind = _kind(item)
+        if item.path == STDIN and kind != "fhir":
+            yield item
+            continue
         target = folder / f"{number}.jsonl"
         if kind == "fhir":
             if item is fhir[0]:
