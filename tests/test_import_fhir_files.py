@@ -34,12 +34,18 @@ def test_synthea_patient_age_and_birth_sex_and_nothing_else() -> None:
     assert problems == []
     assert item.profile["age_years"] == 76  # born 1950-10-24
     assert item.profile["sex"] == "male"  # us-core-birthsex M
+    assert (item.profile["residence_country"], item.profile["residence_town"]) == (
+        "US",
+        "Randolph, MA",
+    )
     assert set(item.profile) == {
         "patient_id",
         "screening_date",
         "age_years",
         "sex",
-    }  # prediabetes, anaemia: not read
+        "residence_country",
+        "residence_town",
+    }  # prediabetes, anaemia: not read; the street, postcode and coordinates never
     text = json.dumps([item.profile, item.provenance()])
     for secret in (
         "999-34-2070",
@@ -48,6 +54,8 @@ def test_synthea_patient_age_and_birth_sex_and_nothing_else() -> None:
         "Gerlach374",
         "Lindsay928",
         "d5582579",
+        "42.1673",
+        "02368",
         "Raynor",
         "555-450-5873",
     ):

@@ -205,6 +205,7 @@ def test_the_redcap_dictionary_has_one_row_per_field() -> None:
     assert by_name["cd4_cells_per_ul"][7:10] == ["number", "0", "5000"]
     assert by_name["pml_diagnosis_date"][7] == "date_ymd"
     assert by_name["patient_id"][12] == "y"
+    assert by_name["sex"][3] == "radio" and by_name["residence_country"][3] == "dropdown"
 
 
 def test_a_redcap_export_of_the_instrument_screens_without_a_mapping(tmp_path: Path) -> None:

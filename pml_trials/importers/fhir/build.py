@@ -60,6 +60,7 @@ class Builder:
         out.warnings = list(state.notes)
         out.ignored = state.ignored
         self.demographics(patient, out)
+        self.residence(patient, out)
         for key, (rule, candidate) in state.latest.items():
             if state.tied.get(key):
                 out.warnings.append(
@@ -100,6 +101,63 @@ class Builder:
         if ev.field in BY_KEY:
             out.profile[ev.field] = ev.value
         out.evidence = [e for e in out.evidence if e.field != ev.field] + [ev]
+
+    def residence(self, patient: Resource, out: Imported) -> None:
+        """residence_country and residence_town from the home address (city and country
+        only: never the street, postcode or coordinates)."""
+        addresses = [a for a in patient.get("address") or () if isinstance(a, dict)]
+        current = [
+            a
+            for a in addresses
+            if a.get("use") not in ("old", "temp", "billing", "work")
+            and not (isinstance(a.get("period"), dict) and a["period"].get("end"))
+        ]
+        home = [a for a in current if a.get("use") == "home"] or current
+        if len(home) != 1:
+            if len(home) > 1:
+                out.warnings.append("residence_town: several current addresses; left unknown")
+            return
+        address = home[0]
+        country, city = address.get("country"), address.get("city")
+        spec = BY_KEY.get("residence_country")
+        if spec is None or not isinstance(country, str):
+            return
+        code = country.strip().upper()
+        if code not in spec.choices:
+            out.warnings.append(
+                f"residence_country: address country {country[:20]!r} is not an ISO 3166-1 "
+                "alpha-2 code; left unknown"
+            )
+            return
+        self.put(
+            out,
+            Evidence(
+                "residence_country",
+                code,
+                "Patient",
+                "",
+                "",
+                f"address.country {country}",
+                "home address",
+            ),
+        )
+        if isinstance(city, str) and city.strip() and "residence_town" in BY_KEY:
+            state = address.get("state")
+            region = state.strip() if isinstance(state, str) and state.strip() else ""
+            town = f"{city.strip()}, {region}" if region else city.strip()
+            original = f"address.city {city}" + (f", address.state {state}" if region else "")
+            self.put(
+                out,
+                Evidence(
+                    "residence_town",
+                    town,
+                    "Patient",
+                    "",
+                    "",
+                    original,
+                    "home address (city and state only)",
+                ),
+            )
 
     def demographics(self, patient: Resource, out: Imported) -> None:
         where = "Patient"  # never its id: a server's id can be an MRN
@@ -584,12 +642,11 @@ def _final_check(out: Imported) -> None:
             validate_json(json.dumps(out.profile))
             return
         except InvalidProfileError as exc:
-            bad = {p.field.split("[")[0] for p in exc.problems if p.field} - {"patient_id"}
+            why = {p.field.split("[")[0]: p.message for p in exc.problems if p.field}
+            bad = set(why) - {"patient_id"}
             if not bad:
                 raise
-            for key in bad:
+            for key in sorted(bad):
                 out.profile.pop(key, None)
-                out.warnings.append(
-                    f"{key}: the imported value is not valid for the profile; left unknown"
-                )
+                out.warnings.append(f"{key}: {why[key]}; left unknown")
             out.evidence = [e for e in out.evidence if e.field not in bad]

@@ -122,6 +122,15 @@ OTHER_SOURCES: tuple[tuple[str, str], ...] = (
     ),
     ("sex", "Patient extension us-core-birthsex (F/M); Patient.gender only with --sex-from-gender"),
     (
+        "residence_country",
+        "the one current home Patient.address: its country, if an ISO 3166-1 alpha-2 code",
+    ),
+    (
+        "residence_town",
+        "the same address's city, with its state when given ('Randolph, MA'); never the "
+        "street, postcode or coordinates; a town the gazetteer refuses is left unknown",
+    ),
+    (
         "pregnant_or_breastfeeding",
         "pregnancy status (82810-3) or breastfeeding status (63895-7), Kleene or: true if "
         "either is true, false only if both are explicitly false",

@@ -2,7 +2,7 @@
 generated from :data:`pml_trials.profile.fields.FIELDS`: the variable names are the
 profile keys, so an export of the instrument (raw values) is a profile table as it is.
 
-Types: booleans are ``yesno`` (raw 1/0), enums ``radio``, the list field ``checkbox``
+Types: booleans are ``yesno`` (raw 1/0), enums ``radio`` (``dropdown`` past 12 choices), the list field ``checkbox``
 (exported as ``key___choice`` columns of 1/0), dates ``text`` with ``date_ymd``,
 numbers ``text`` with ``integer``/``number`` validation and the field's range.
 """
@@ -46,7 +46,7 @@ def _row(spec: FieldSpec, section: str) -> list[str]:
     if spec.kind == "boolean":
         kind = "yesno"
     elif spec.kind == "enum":
-        kind = "radio"
+        kind = "radio" if len(spec.choices) <= 12 else "dropdown"  # 250 countries: a list
         choices = " | ".join(f"{c}, {_label(c)}" for c in spec.choices)
     elif spec.kind == "enum_list":
         kind = "checkbox"
