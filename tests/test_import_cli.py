@@ -235,3 +235,16 @@ def test_screen_reads_a_bundle_piped_on_standard_input() -> None:
     assert result.returncode == 0, result.stderr
     rows = result.stdout.decode().splitlines()[1:]
     assert len(rows) == 3 and all(row.split(",")[1] == "-:1" for row in rows)
+
+
+def test_a_pipe_given_as_a_path_is_not_read_ahead(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    profile = '{"patient_id": "p1", "age_years": 50}\n'
+    command = f"{sys.executable} -m pml_trials screen <(printf '%s') -f jsonl"
+    result = subprocess.run(
+        ["bash", "-c", command % profile.strip()], capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["patient_id"] == "p1"

@@ -71,9 +71,14 @@ def _kind(item: Input) -> str:
         return "fhir" if b'"resourceType"' in _stdin_head() else "profile"
     if Path(item.path).suffix.lower() in TABLE_SUFFIXES:
         return "table"
-    try:
-        with Path(item.path).open("rb") as handle:
-            head = handle.read(4096)
+    if item.size is None:
+        return "profile"  # a pipe or device: reading ahead would take bytes from the batch
+    try:  # os.open/os.read: a third of the cost of a buffered file, over thousands of files
+        fd = os.open(item.path, os.O_RDONLY)
+        try:
+            head = os.read(fd, 4096)
+        finally:
+            os.close(fd)
     except OSError:
         return "profile"  # the batch reports it as it does any unreadable file
     if b'"resourceType"' in head:
