@@ -195,3 +195,16 @@ def test_hl7_blood_count_report_dates_its_results_and_needs_its_patient(tmp_path
     assert ev.date == "2011-03-04" and "dated by DiagnosticReport/101" in ev.rule
     (later,), _ = imported([path], date(2011, 5, 10))  # 30-day windows: too old by then
     assert "platelets_per_ul" not in later.profile
+
+
+def test_patients_without_an_id_get_distinct_pseudonyms(tmp_path: Path) -> None:
+    for name in ("a.json", "b.json"):
+        person = patient()
+        del person["id"]
+        (tmp_path / name).write_text(
+            json.dumps(
+                {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": person}]}
+            )
+        )
+    items, problems = imported([tmp_path / "a.json", tmp_path / "b.json"], date(2026, 12, 1))
+    assert problems == [] and len({i.profile["patient_id"] for i in items}) == 2

@@ -102,7 +102,8 @@ class Scope:
         if kind == "Observation" and not any(k.startswith("effective") for k in resource):
             resource = self._dated_by_report(resource, names)
         if kind == "Patient":
-            key = names[0] if names else f"Patient/#{len(self.states) + 1}"
+            # No id and no fullUrl: named by its place, so two such patients never share one.
+            key = names[0] if names else f"{self.label}#Patient{len(self.states) + 1}"
             state = self.orphans.pop(key, None) or next(
                 (self.orphans.pop(n) for n in names if n in self.orphans), None
             )
