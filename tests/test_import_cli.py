@@ -248,3 +248,33 @@ def test_a_pipe_given_as_a_path_is_not_read_ahead(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["patient_id"] == "p1"
+
+
+def test_screen_uses_a_site_code_list_for_fhir_inputs(tmp_path: Path) -> None:
+    from datetime import date
+
+    from pml_trials.batch.inputs import Input, find_inputs
+    from pml_trials.importers.inputs import Prepare, prepared
+
+    data = json.loads(EXAMPLE.read_text())
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == "cd4-7":
+            entry["resource"]["code"]["coding"] = [{"system": "http://lab.example", "code": "CD4X"}]
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    site = tmp_path / "site.csv"
+    site.write_text(
+        "concept,system,code,meaning,source\ncd4,http://lab.example,CD4X,CD4,lab catalogue\n"
+    )
+
+    def cd4(codes: tuple[Path, ...]) -> object:
+        options = Prepare(date(2026, 12, 1), codes=codes)
+        with prepared(find_inputs([str(path)]), options, lambda _: None) as found:
+            (item,) = found
+            assert isinstance(item, Input) and item.label == str(path)
+            return json.loads(Path(item.path).read_text())["cd4_cells_per_ul"]
+
+    assert cd4(()) == 35  # the local code unknown: the older LOINC-coded result wins
+    assert cd4((site,)) == 420
+    result = runner.invoke(app, ["screen", str(path), "--codes", str(site), "-f", "csv"])
+    assert result.exit_code == 0, result.stderr

@@ -53,17 +53,6 @@ Quiet = Annotated[
         "in the provenance file. Problems are always printed.",
     ),
 ]
-Codes = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--codes",
-        metavar="FILE",
-        exists=True,
-        dir_okay=False,
-        help="A site code list (CSV: concept,system,code,meaning,source) added to the bundled "
-        "one; repeatable. `pml-trials import codes` lists them.",
-    ),
-]
 
 
 @group.command("fhir")
@@ -108,7 +97,7 @@ def fhir(
             "gender) as sex at birth.",
         ),
     ] = False,
-    codes: Codes = None,
+    codes: options.Codes = None,
     quiet: Quiet = False,
 ) -> None:
     """Import FHIR R4/R4B exports: one profile per Patient, with screening_date set to
@@ -234,7 +223,7 @@ def table(
 
 
 @group.command("codes")
-def codes_command(codes: Codes = None) -> None:
+def codes_command(codes: options.Codes = None) -> None:
     """Print the code list the FHIR import uses (CSV: concept,system,code,meaning,source,
     origin), the bundled one and each --codes file after checking it. Copy its header to
     start a site list; the concepts are those of the bundled list."""

@@ -69,3 +69,14 @@ Lenient = Annotated[
         "each change on stderr. Without it input is read strictly.",
     ),
 ]
+Codes = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--codes",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        help="A site code list (CSV: concept,system,code,meaning,source) added to the bundled "
+        "one; repeatable. `pml-trials import codes` lists them.",
+    ),
+]

@@ -82,6 +82,7 @@ def command(
     workers: Workers = 0,
     mapping: options.MappingFile = None,
     lenient: options.Lenient = False,
+    codes: options.Codes = None,
     within: options.Within = None,
 ) -> None:
     """Screen patient profiles against the studies and report every verdict.
@@ -112,7 +113,7 @@ def command(
         run = RunInfo(studies, screened_at(), as_of_date(as_of), within_km=within)
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
         dirs = _criteria_dirs(criteria, no_bundled)
-        extra = _prepare_options(mapping, lenient, run.as_of)
+        extra = _prepare_options(mapping, lenient, run.as_of, codes)
         tally = _screen(paths, studies, run, writer, name, dirs, output, workers, extra)
     if tally.problems and name is not FormatName.table:  # the table says it itself
         sys.stderr.write(
@@ -186,14 +187,16 @@ def _screen_found(
         reporter.close()
 
 
-def _prepare_options(mapping: Path | None, lenient: bool, as_of: date) -> Prepare:
+def _prepare_options(
+    mapping: Path | None, lenient: bool, as_of: date, codes: list[Path] | None
+) -> Prepare:
     from pml_trials.importers.inputs import Prepare
 
     if mapping is None:
-        return Prepare(as_of, lenient)
+        return Prepare(as_of, lenient, None, tuple(codes or ()))
     from pml_trials.importers.tabular.mapping import load_mapping
 
-    return Prepare(as_of, lenient, load_mapping(mapping))
+    return Prepare(as_of, lenient, load_mapping(mapping), tuple(codes or ()))
 
 
 def _stderr_line(line: str) -> None:

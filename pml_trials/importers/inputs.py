@@ -39,6 +39,7 @@ class Prepare(Record):
     as_of: date
     lenient: bool = False
     mapping: Mapping | None = None
+    codes: tuple[Path, ...] = ()  # site code lists for FHIR inputs
 
 
 @contextlib.contextmanager
@@ -166,7 +167,7 @@ def _fhir(
     lines: list[str] = []
     problems: list[InputProblem] = []
     for result in import_fhir(
-        [i.path for i in items], load_codes(known=CONCEPTS), Options(options.as_of)
+        [i.path for i in items], load_codes(options.codes, known=CONCEPTS), Options(options.as_of)
     ):
         if isinstance(result, InputProblem):
             problems.append(result)
