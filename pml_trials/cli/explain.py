@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +12,8 @@ import typer
 from pml_trials.cli import options
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from pml_trials.engine import ScreeningResult
     from pml_trials.studies.model import Study
 
@@ -78,9 +79,17 @@ def command(
     from pml_trials.engine import screen
 
     with user_errors():
+        if output is not None:
+            from pml_trials.files.guard import refuse_unsupported
+
+            refuse_unsupported(output, "--output", "text, Markdown (.md) or HTML (.html)")
         day = as_of_date(as_of)
         validated, record = _read_profile(profile, day, provenance)
         studies = studies_for_screening(criteria, no_bundled, trial)
+        if output is not None:
+            from pml_trials.cli.common import refuse_run_files
+
+            refuse_run_files(output, [profile], criteria, no_bundled)
         result = screen(validated, studies, day, profile)
         text = _render(result, studies, day, output_format, to_file=output is not None)
         text = _with_provenance(text, record, result, output_format)
@@ -89,9 +98,17 @@ def command(
         if output is None or str(output) == "-":
             sys.stdout.write(text)
         else:
-            from pml_trials.render.report.file import write_private
+            from pml_trials.files.write import write_text
 
-            write_private(output, text)
+            write_text(output, text, what="the report")
+            _wrote(output_format, output)
+
+
+def _wrote(output_format: ExplainFormat, output: Path) -> None:
+    """One line on stderr: what was written where."""
+    from pml_trials.cli.common import say
+
+    say(f"wrote the {output_format.value} explanation to {output}")
 
 
 def _with_provenance(
@@ -125,24 +142,38 @@ def _with_provenance(
 def _read_profile(
     source: str, as_of: date, provenance: Path | None
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The validated profile and its provenance record, if any; each problem of an
-    invalid one on its own stderr line."""
+    """The validated profile and its provenance record, if any (a FHIR bundle imported, or
+    the sidecar of an imported profile); each problem on its own stderr line."""
     from pml_trials.cli.common import report_error
     from pml_trials.errors import ExitCode, ProfileError
+    from pml_trials.files.read import MAX_DOCUMENT, NotReadableError
+    from pml_trials.importers.explain import (
+        FhirInputError,
+        profile_from_fhir,
+        read_profile_or_bundle,
+        sidecar_record,
+    )
+    from pml_trials.importers.fhir.run import looks_like_fhir
     from pml_trials.profile.validate import InvalidProfileError, validate_json
 
     try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_DOCUMENT + 1)
+            if len(data) > MAX_DOCUMENT:
+                raise NotReadableError(f"more than {MAX_DOCUMENT:,} bytes; at most that is read")
+        else:
+            data = read_profile_or_bundle(Path(source))
+    except NotReadableError as exc:
+        raise ProfileError(str(exc), source=source) from None
     except OSError as exc:
-        raise ProfileError(f"cannot read the file: {exc.strerror}", source=source) from None
-    from pml_trials.importers.explain import FhirInputError, profile_from_fhir, sidecar_record
-    from pml_trials.importers.fhir.run import looks_like_fhir
+        from pml_trials.files.failure import environment_failure
 
+        raise environment_failure(exc, "reading standard input", source) from None
     record = None
     try:
         if looks_like_fhir(data):
             data, record = profile_from_fhir(data, source, as_of)
-        profile = validate_json(data, source=source)
+        profile = validate_json(data, source=source, as_of=as_of)
         if record is None:
             record = sidecar_record(source, profile["patient_id"], provenance)
         return profile, record

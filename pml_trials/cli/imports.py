@@ -163,7 +163,10 @@ def _check_id(value: str) -> None:
 
 
 def _say(line: str) -> None:
-    sys.stderr.write(line + "\n")
+    """A problem or warning: one line, its data made safe for the terminal."""
+    from pml_trials.terminal import safe_line
+
+    sys.stderr.write(safe_line(line) + "\n")
 
 
 def _finish(summary: object, side: str | None) -> None:

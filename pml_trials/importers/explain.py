@@ -95,3 +95,26 @@ def provenance_text(record: dict[str, Any], deciding: Iterable[str] = ()) -> str
             "can change a verdict."
         )
     return "\n".join(lines) + "\n"
+
+
+def read_profile_or_bundle(path: Path) -> bytes:
+    """A profile file's bytes (at most 1 MiB, as any profile), or a FHIR document's (at
+    most 256 MiB): a larger file is read only once its first bytes show a FHIR resource.
+    Devices and sockets are refused unread (:func:`pml_trials.files.read.read_limited`)."""
+    from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
+    from pml_trials.importers.fhir.run import MAX_BUNDLE, looks_like_fhir
+
+    try:
+        return read_limited(path, MAX_DOCUMENT, pipes=True)
+    except NotReadableError:
+        if not (path.is_file() and looks_like_fhir(_head(path))):
+            raise
+    return read_limited(path, MAX_BUNDLE)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4096)
+    except OSError:
+        return b""

@@ -241,7 +241,7 @@ def _array(
 
 def _loose(item: Input, target: Path, say: Callable[[str], None]) -> Iterator[Input | InputProblem]:
     """A profile file or JSON Lines, with --lenient's normalisations applied."""
-    from pml_trials.batch.read import MAX_DOCUMENT
+    from pml_trials.files.read import MAX_DOCUMENT
 
     if item.size is None or item.size > 64 * MAX_DOCUMENT:
         yield item  # a pipe, or too large to copy: read strictly

@@ -214,6 +214,10 @@ class FhirImport:
 
     def read_file(self, label: str) -> Iterator[Imported | InputProblem]:
         path = Path(label)
+        unfit = _not_a_file(path)
+        if unfit:
+            yield InputProblem(label, None, unfit)
+            return
         try:
             handle = path.open("rb")
         except OSError as exc:
@@ -363,6 +367,21 @@ class FhirImport:
             yield InputProblem(label, None, "no Patient in this Bundle; nothing imported")
             return
         yield from scope.finish(self.builder)
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not read (a device, socket or folder), if it is not: /dev/zero
+    named as an export would otherwise be read without end. A FIFO is read (a pipe)."""
+    import stat
+
+    from pml_trials.files.read import kind_of
+
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # opening it says why
+    kind = kind_of(mode)
+    return None if kind is None or stat.S_ISFIFO(mode) else f"{kind}, not a file: not read"
 
 
 def _entry_type(entry: Any) -> Any:
