@@ -278,3 +278,21 @@ def test_screen_uses_a_site_code_list_for_fhir_inputs(tmp_path: Path) -> None:
     assert cd4((site,)) == 420
     result = runner.invoke(app, ["screen", str(path), "--codes", str(site), "-f", "csv"])
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_device_named_as_an_export_is_refused_unread() -> None:
+    result = runner.invoke(app, ["import", "fhir", "/dev/zero", str(EXAMPLE)])
+    assert result.exit_code == 3
+    assert "/dev/zero: a device, not a file: not read" in result.stderr
+    assert len(result.stdout.splitlines()) == 1  # the bundle after it is still imported
+
+
+def test_warnings_from_data_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    for entry in data["entry"]:
+        if entry["resource"]["id"] == "cd4-err":
+            entry["resource"]["id"] = "x\x1b[8mhidden"
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    result = runner.invoke(app, ["import", "fhir", str(path), "--as-of", "2026-12-01"])
+    assert "\x1b" not in result.stderr and "x\\x1b[8mhidden" in result.stderr
