@@ -13,6 +13,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from pml_trials.engine.diagnosis import Diagnosis, diagnose
 from pml_trials.profile.fields import FIELDS
 from pml_trials.record import Record
 from pml_trials.rules.interpret import evaluate
@@ -146,6 +147,11 @@ class ScreeningResult(Record):
 
     def trial(self, study_id: str) -> TrialResult:
         return next(t for t in self if t.study.id == study_id)
+
+    @property
+    def diagnosis(self) -> Diagnosis:
+        """The AAN 2013 diagnostic category of the patient's PML."""
+        return diagnose(self.profile.get)
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:

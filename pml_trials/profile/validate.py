@@ -64,7 +64,46 @@ def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
         raise InvalidProfileError(
             [_error(source, line, "patient_id", "an id of only dots could be read as a path")]
         )
+    found = consistency(profile)
+    if found:
+        raise InvalidProfileError([_error(source, line, key, text) for key, text in found])
     return profile
+
+
+def consistency(profile: Profile) -> list[tuple[str, str]]:
+    """What contradicts itself across fields, as ``(field, message)`` pairs.
+
+    ``predisposing_conditions`` is never empty (``[]`` would read as "immunocompetent"
+    while saying nothing), ``none_identified`` stands alone, and ``hiv`` cannot be listed
+    for a patient recorded as HIV negative: each would let a rule decide on a
+    contradiction.
+    """
+    found: list[tuple[str, str]] = []
+    conditions = profile.get("predisposing_conditions")
+    if conditions is not None:
+        key = "predisposing_conditions"
+        if not conditions:
+            found.append(
+                (
+                    key,
+                    "is empty (list every condition that applies, or ['none_identified'] if none is known; leave it out if unknown)",
+                )
+            )
+        elif "none_identified" in conditions and len(set(conditions)) > 1:
+            found.append(
+                (
+                    key,
+                    "lists 'none_identified' with other conditions (give the conditions, or 'none_identified' alone)",
+                )
+            )
+        if "hiv" in conditions and profile.get("hiv_positive") is False:
+            found.append(
+                (
+                    "hiv_positive",
+                    "is false but 'hiv' is listed in predisposing_conditions (correct one of the two)",
+                )
+            )
+    return found
 
 
 def _duplicate(data: bytes | str, source: str, line: int | None) -> ProfileError:
