@@ -65,9 +65,6 @@ def changed(base: dict[str, Any], drop: tuple[str, ...] = (), **values: Any) -> 
 
 # -- the AAN 2013 diagnosis -------------------------------------------------------------------
 
-NONE = {"clinical": None, "mri": None, "csf": None, "biopsy": None}
-
-
 @pytest.mark.parametrize(
     ("clinical", "mri", "csf", "biopsy", "expected"),
     [
@@ -145,8 +142,12 @@ def test_category_is_only_definite_with_both_pathways_or_either() -> None:
 
 
 def test_unconfirmed_pml_says_what_would_decide() -> None:
-    possible = {"clinical_features_compatible_with_pml": True, "mri_compatible_with_pml": True}
-    possible |= {"csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": "not_done"}
+    possible: dict[str, Any] = {
+        "clinical_features_compatible_with_pml": True,
+        "mri_compatible_with_pml": True,
+        "csf_jcv_pcr": "not_detected",
+        "brain_biopsy_jcv": "not_done",
+    }
     text = what_would_decide(Diagnosis.POSSIBLE, possible.get)
     assert text and "ultrasensitive" in text and "biopsy" in text
     probable = {
