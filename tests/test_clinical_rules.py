@@ -27,10 +27,10 @@ from pml_trials.engine.diagnosis import (
     diagnose,
     what_would_decide,
 )
+from pml_trials.engine.examples import provenance_problems
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_python
 from pml_trials.questionnaire.session import Session
-from pml_trials.studies.examples import provenance_problems
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 
@@ -64,6 +64,7 @@ def changed(base: dict[str, Any], drop: tuple[str, ...] = (), **values: Any) -> 
 
 
 # -- the AAN 2013 diagnosis -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("clinical", "mri", "csf", "biopsy", "expected"),

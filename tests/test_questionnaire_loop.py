@@ -98,8 +98,22 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
 @pytest.mark.parametrize(
     ("key_answers", "problem"),
     [
-        (["csf_jcv_pcr:1", "biopsy:3", "mri:y", "clinical:y", "life:20", "consent:y", "age:130"], "above the maximum 120"),
-        (["csf_jcv_pcr:1", "biopsy:3", "mri:y", "clinical:y", "life:20", "consent:y", "age:44.5"], "not a whole number"),
+        (
+            ["csf_jcv_pcr:1", "biopsy:3", "mri:y", "clinical:y", "life:20", "consent:y", "age:130"],
+            "above the maximum 120",
+        ),
+        (
+            [
+                "csf_jcv_pcr:1",
+                "biopsy:3",
+                "mri:y",
+                "clinical:y",
+                "life:20",
+                "consent:y",
+                "age:44.5",
+            ],
+            "not a whole number",
+        ),
     ],
 )
 def test_out_of_range_numbers_are_asked_again(
@@ -133,8 +147,8 @@ def test_ctrl_c_at_the_id_has_nothing_to_keep(studies: tuple[Study, ...]) -> Non
 
 
 def test_a_start_profile_is_not_asked_again(studies: tuple[Study, ...]) -> None:
-    start = {"patient_id": "q-10", "csf_jcv_pcr": "detected", "brain_biopsy_jcv": "not_done"}
-    start["mri_compatible_with_pml"] = None
+    start: dict[str, Any] = {"patient_id": "q-10", "csf_jcv_pcr": "detected"}
+    start.update(brain_biopsy_jcv="not_done", mri_compatible_with_pml=None)
     outcome, screen = ask(studies, ["n"], start=start, skip={"mri_compatible_with_pml"})
     assert "Pseudonymous patient id" not in screen
     assert "[mri_compatible_with_pml]" not in screen
