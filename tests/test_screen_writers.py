@@ -23,6 +23,7 @@ from pml_trials.render.json_writer import JsonlWriter, JsonWriter, ResultEncoder
 from pml_trials.render.terminal.table_writer import ELIGIBLE_SHOWN, MATRIX_LIMIT, TableWriter
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
+from tests.strategies import consistent
 
 AS_OF = date(2026, 11, 25)
 
@@ -47,7 +48,7 @@ def value(spec: FieldSpec) -> st.SearchStrategy[Any]:
 PROFILES = st.fixed_dictionaries(
     {"patient_id": st.from_regex(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,20}", fullmatch=True)},
     optional={s.key: st.none() | value(s) for s in FIELDS if s.kind != "id"},
-)
+).map(consistent)
 
 
 def screened(studies: tuple[Study, ...], profile: dict[str, Any], source: str) -> ScreeningResult:

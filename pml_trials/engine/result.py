@@ -69,6 +69,11 @@ class TrialResult(Record):
         return CriterionResult(criterion, value, read, missing)
 
     @property
+    def next_step(self) -> str | None:
+        """What would decide the first decisive criterion that says (its ``next_step``)."""
+        return next_step_of(self.study, self.values)
+
+    @property
     def reasons(self) -> tuple[CriterionResult, ...]:
         """The criteria that make the trial ineligible (empty otherwise)."""
         return tuple(c for c in self.criteria if c.decisive)
@@ -84,6 +89,14 @@ class TrialResult(Record):
             if value is None:
                 found.update(missing_of(criterion, get, today))
         return tuple(sorted(found, key=_ORDER.__getitem__))
+
+
+def next_step_of(study: Study, values: tuple[bool | None, ...]) -> str | None:
+    """The ``next_step`` of the first criterion that rules the trial out and has one."""
+    for criterion, value in zip(study.criteria, values, strict=True):
+        if criterion.next_step and decisive(criterion.kind, value):
+            return criterion.next_step
+    return None
 
 
 # Missing fields of an undecided criterion depend only on its rule, the values of the

@@ -1,7 +1,10 @@
 """``--format csv``: one row per patient and trial, for spreadsheets.
 
-Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields, disclaimer``.
-The first six are the contract of RESULTS.md. ``reasons`` holds the ids of the criteria
+Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields,
+study_status, next_step, diagnosis, disclaimer``. The first six are the contract of
+RESULTS.md; ``study_status`` is the study's recruitment status as last read,
+``next_step`` what would decide the criterion that rules the trial out (where the file
+says), ``diagnosis`` the patient's AAN 2013 category (issue 11). ``reasons`` holds the ids of the criteria
 that make an ineligible verdict, ``missing_fields`` the fields whose answers could
 still decide a needs-information one, each list separated by spaces (ids hold no
 spaces, and a semicolon would split cells where it is the list separator of the
@@ -20,12 +23,14 @@ from __future__ import annotations
 import re
 
 from pml_trials.engine import ScreeningResult, TrialResult
-from pml_trials.engine.result import Outcome
+from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import RunInfo
 from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
 COLUMNS = ("patient_id", "source", "trial_id", "verdict", "reasons", "missing_fields")
+EXTRA = ("study_status", "next_step", "diagnosis")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
@@ -51,22 +56,24 @@ class CsvWriter(ReportWriter):
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
-        return ",".join((*COLUMNS, "disclaimer")) + "\n"
+        return ",".join((*COLUMNS, *EXTRA, "disclaimer")) + "\n"
 
     def render(self, result: ScreeningResult) -> str:
         patient_id = result.patient_id  # letters, digits and -_. only: never quoted
         prefix = (
             f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(result.source)},"
         )
+        suffix = f",{diagnose(result.profile.get).value},{self._disclaimer}\n"
         parts = []
         for index, outcome in enumerate(result.outcomes):
             end = self._ends[index].get(outcome)
             parts.append(prefix)
             parts.append(end if end is not None else self._end(index, outcome, result))
+            parts.append(suffix)
         return "".join(parts)
 
     def _end(self, index: int, outcome: Outcome, result: ScreeningResult) -> str:
-        """``trial_id,verdict,reasons,missing_fields,disclaimer`` and the line end."""
+        """``trial_id,verdict,reasons,missing_fields,study_status,next_step``."""
         study = self.run.studies[index]
         verdict, values = outcome
         reasons = missing = ""
@@ -76,8 +83,9 @@ class CsvWriter(ReportWriter):
         elif verdict is Verdict.NEEDS_INFORMATION:
             trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
             missing = " ".join(trial.missing_fields)
-        cells = (study.id, verdict.value, reasons, missing)
-        end = ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
+        step = next_step_of(study, values) or ""
+        cells = (study.id, verdict.value, reasons, missing, study.status or "", step)
+        end = ",".join(map(cell, cells))
         if not missing and len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
         return end
