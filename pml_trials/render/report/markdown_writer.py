@@ -1,6 +1,9 @@
 """The clinic report as Markdown (GitHub-flavoured: tables), for one patient or a batch.
 
-The same content as the HTML report. Every string from a profile or criteria file goes
+The same content as the HTML report: the patient's AAN 2013 diagnostic category (and,
+for possible or probable PML, what would confirm it), each study's verdict beside its
+recruitment status, the next step where the file gives one, and every criterion with its
+wording mark and the file's note. Every string from a profile or criteria file goes
 through :func:`~pml_trials.render.report.escape.md` or ``md_code``, so a criterion cannot
 open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown.
 """
@@ -8,6 +11,7 @@ open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.diagnosis import Diagnosis
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.escape import md, md_code
@@ -19,14 +23,20 @@ from pml_trials.render.report.markdown_footer import (
 from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
+    diagnosis_advice,
+    diagnosis_words,
     labelled,
+    not_confirmed,
     ranked_fields,
     source_words,
+    status_words,
     to_decide,
     values_read,
+    verdict_words,
+    wording_words,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import WORDS, Verdict
+from pml_trials.verdict import Verdict
 
 TITLE = "PML trial pre-screening report"
 
@@ -60,14 +70,16 @@ class MarkdownWriter(ReportWriter):
                 "",
                 f"- Screening date: {result.screening_date.isoformat()}",
                 f"- Profile: {md_code(source_words(result.source))}",
+                f"- {md(diagnosis_words(result))}",
+                *_advice(result),
                 "",
-                "| Study | Verdict | Why |",
-                "|---|---|---|",
-                *(_summary_row(t, ranked) for t in trials),
+                "| Study | Study status | Verdict | Why |",
+                "|---|---|---|---|",
+                *(_summary_row(t, ranked, result.diagnosis) for t in trials),
                 "",
             )
         ]
-        parts += [_trial(t, ranked) for t in trials]
+        parts += [_trial(t, ranked, result.diagnosis) for t in trials]
         parts.append(_lines(f"**{md(self.run.disclaimer)}**", ""))
         return "".join(parts)
 
@@ -97,17 +109,26 @@ def _lines(*lines: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _verdict(verdict: Verdict) -> str:
-    return f"**{WORDS[verdict]}**"
+def _advice(result: ScreeningResult) -> list[str]:
+    advice = diagnosis_advice(result)
+    return [f"- **{md(advice)}.**"] if advice else []
 
 
-def _summary_row(trial: TrialResult, ranked: list[str]) -> str:
+def _verdict(trial: TrialResult, diagnosis: Diagnosis) -> str:
+    return f"**{verdict_words(trial, diagnosis)}**"
+
+
+def _summary_row(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> str:
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
-    return f"| {study} | {_verdict(trial.verdict)} | {_why(trial, ranked)} |"
+    status = md(trial.study.status or "unknown")
+    why = _why(trial, ranked, diagnosis)
+    return f"| {study} | {status} | {_verdict(trial, diagnosis)} | {why} |"
 
 
-def _why(trial: TrialResult, ranked: list[str]) -> str:
+def _why(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> str:
     if trial.verdict is Verdict.INELIGIBLE:
+        if not_confirmed(trial, diagnosis) and trial.next_step:
+            return md(trial.next_step)
         return "; ".join(
             f"{c.criterion.kind} {md_code(c.criterion.id, in_table=True)} {c.status}"
             for c in trial.reasons
@@ -118,14 +139,16 @@ def _why(trial: TrialResult, ranked: list[str]) -> str:
     return "every inclusion criterion met, no exclusion applies"
 
 
-def _trial(trial: TrialResult, ranked: list[str]) -> str:
+def _trial(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> str:
     study = trial.study
     lines = [
         f"### {md(study.title)} ({md_code(study.id)})",
         "",
-        f"Verdict: {_verdict(trial.verdict)}",
+        f"Verdict: {_verdict(trial, diagnosis)} ({md(status_words(study))})",
         "",
     ]
+    if trial.next_step:
+        lines += [f"Next step: {md(trial.next_step)}", ""]
     if trial.reasons:
         lines += ["Not eligible because:", ""]
         lines += [_reason(c) for c in trial.reasons] + [""]
@@ -152,8 +175,10 @@ def _criterion_row(label: str, c: CriterionResult, study: Study) -> str:
         f"{md_code(name, in_table=True)} = {md_code(text, in_table=True)}"
         for name, text in definitions_used(study, criterion.rule)
     ]
-    where = f"({md_code(criterion.id, in_table=True)}, source {md(criterion.source)})"
+    where = f"({md_code(criterion.id, in_table=True)}, {md(wording_words(criterion))})"
     text = f"{md(criterion.text)} {where}; {'; '.join(code)}"
+    if criterion.note:
+        text += f"; note: {md(criterion.note)}"
     values = "; ".join(f"{md_code(k, in_table=True)}: {md(v)}" for k, v in values_read(c))
     return f"| {label} | {text} | {_status(c)} | {values} |"
 
