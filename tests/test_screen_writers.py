@@ -124,7 +124,7 @@ def test_the_table_holds_at_most_the_matrix_limit_of_rows(studies: tuple[Study, 
     cells = tuple((Verdict.ELIGIBLE, "eligible") for _ in studies)
     tally = Tally()
     for number in range(1000):
-        assert writer.emit((f"p{number}", cells)) == ""
+        assert writer.emit((f"p{number}", "definite", cells)) == ""
         tally.add_verdicts([s.id for s in studies], [Verdict.ELIGIBLE] * len(studies))
     assert writer._rows is None
     assert all(len(shown) == ELIGIBLE_SHOWN for shown in writer._eligible)

@@ -76,18 +76,31 @@ def category(clinical: bool, mri: bool, csf: str, biopsy: str) -> Diagnosis:
 
 
 @functools.cache
+def _options(values: tuple[Any, ...]) -> frozenset[Diagnosis]:
+    """Every category some answers to the unknown fields could give."""
+    choices = [(v,) if v is not None else _CHOICES[k] for k, v in zip(FIELDS, values, strict=True)]
+    return frozenset(category(*combo) for combo in itertools.product(*choices))
+
+
 def _agreed(values: tuple[Any, ...]) -> Diagnosis:
-    options = [
-        (v,) if v is not None else _CHOICES[key] for key, v in zip(FIELDS, values, strict=True)
-    ]
-    found = {category(*combo) for combo in itertools.product(*options)}
-    return found.pop() if len(found) == 1 else Diagnosis.UNKNOWN
+    found = _options(values)
+    return next(iter(found)) if len(found) == 1 else Diagnosis.UNKNOWN
 
 
 def diagnose(get: Callable[[str], Any]) -> Diagnosis:
     """The category of a profile (``get`` is ``profile.get``); ``unknown`` while the
     answers still missing could lead to different categories."""
     return _agreed(tuple(get(key) for key in FIELDS))
+
+
+def unconfirmed(get: Callable[[str], Any]) -> bool:
+    """PML is not confirmed but may be there: the category is possible or probable, or
+    still unknown with definite ruled out and possible or probable among the outcomes
+    (CSF JC virus not detected, no biopsy, MRI and signs not yet answered)."""
+    found = _options(tuple(get(key) for key in FIELDS))
+    return Diagnosis.DEFINITE not in found and bool(
+        found & {Diagnosis.POSSIBLE, Diagnosis.PROBABLE}
+    )
 
 
 def deciding_fields(get: Callable[[str], Any]) -> tuple[str, ...]:
@@ -109,7 +122,17 @@ LABELS = {
 
 
 def what_would_decide(diagnosis: Diagnosis, get: Callable[[str], Any]) -> str | None:
-    """For possible or probable PML, what would confirm or refute it; else ``None``."""
+    """For possible or probable PML (or an unknown category that could only be one of
+    them or not PML), what would confirm or refute it; else ``None``."""
+    if diagnosis is Diagnosis.UNKNOWN and unconfirmed(get):
+        found = _options(tuple(get(key) for key in FIELDS))
+        may = " or ".join(LABELS[d] for d in (Diagnosis.PROBABLE, Diagnosis.POSSIBLE) if d in found)
+        return (
+            f"PML is not confirmed: definite PML is ruled out by the answers so far, and it "
+            f"may be {may}, which the unanswered MRI and clinical questions would tell; a "
+            "repeat CSF JC virus PCR, with an ultrasensitive assay, or a brain biopsy would "
+            "decide"
+        )
     if diagnosis is Diagnosis.POSSIBLE:
         return (
             "PML is not yet confirmed: a repeat CSF JC virus PCR, with an ultrasensitive "

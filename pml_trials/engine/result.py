@@ -13,8 +13,8 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from pml_trials.engine.diagnosis import Diagnosis, diagnose
-from pml_trials.profile.fields import FIELDS
+from pml_trials.engine.diagnosis import FIELDS, Diagnosis, diagnose, unconfirmed
+from pml_trials.profile.fields import FIELDS as PROFILE_FIELDS
 from pml_trials.record import Record
 from pml_trials.rules.interpret import evaluate
 from pml_trials.rules.nodes import SCREENING_DATE, Node
@@ -22,7 +22,8 @@ from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import Verdict, decisive, status
 
 Outcome = tuple[Verdict, tuple[bool | None, ...]]
-_ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
+_ORDER = {spec.key: index for index, spec in enumerate(PROFILE_FIELDS)}
+DIAGNOSIS_FIELDS = frozenset(FIELDS)
 
 
 class CriterionResult(Record):
@@ -89,6 +90,22 @@ class TrialResult(Record):
             if value is None:
                 found.update(missing_of(criterion, get, today))
         return tuple(sorted(found, key=_ORDER.__getitem__))
+
+
+def not_confirmed(trial: TrialResult, unconfirmed: bool) -> bool:
+    """An ineligible verdict that comes from PML not yet being confirmed in a patient who
+    may have it (``unconfirmed``: :attr:`ScreeningResult.pml_unconfirmed`; a decisive
+    criterion tests the diagnosis): it must never read as a bare "ineligible"."""
+    return (
+        unconfirmed
+        and trial.verdict is Verdict.INELIGIBLE
+        and any(reads_diagnosis(c.criterion) for c in trial.reasons)
+    )
+
+
+def reads_diagnosis(criterion: Criterion) -> bool:
+    """Whether a criterion tests the PML diagnosis (reads one of its four fields)."""
+    return not DIAGNOSIS_FIELDS.isdisjoint(criterion.fields)
 
 
 def next_step_of(study: Study, values: tuple[bool | None, ...]) -> str | None:
@@ -165,6 +182,12 @@ class ScreeningResult(Record):
     def diagnosis(self) -> Diagnosis:
         """The AAN 2013 diagnostic category of the patient's PML."""
         return diagnose(self.profile.get)
+
+    @property
+    def pml_unconfirmed(self) -> bool:
+        """Possible or probable PML, or not known yet but definite ruled out and one of
+        them possible: PML may be there and is not confirmed."""
+        return unconfirmed(self.profile.get)
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:

@@ -14,7 +14,8 @@ them anyway. All text from profiles and criteria files is escaped by
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.diagnosis import LABELS, Diagnosis
+from pml_trials.engine.diagnosis import LABELS
+from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.html_footer import (
@@ -30,7 +31,6 @@ from pml_trials.render.report.values import (
     definitions_used,
     diagnosis_advice,
     labelled,
-    not_confirmed,
     ranked_fields,
     source_words,
     status_words,
@@ -88,8 +88,8 @@ class HtmlWriter(ReportWriter):
                 ("Diagnosis (AAN 2013 consensus)", LABELS[result.diagnosis]),
             ),
             _advice(result),
-            _summary(trials, ranked, result.diagnosis),
-            *(_trial(trial, ranked, result.diagnosis) for trial in trials),
+            _summary(trials, ranked, result.pml_unconfirmed),
+            *(_trial(trial, ranked, result.pml_unconfirmed) for trial in trials),
             el("p", self.run.disclaimer, class_="disclaimer"),
             class_="patient",
         )
@@ -125,12 +125,12 @@ def _advice(result: ScreeningResult) -> Markup | None:
     return el("p", el("strong", f"{advice}."), class_="advice") if advice else None
 
 
-def _verdict(trial: TrialResult, diagnosis: Diagnosis) -> Markup:
-    words = verdict_words(trial, diagnosis)
+def _verdict(trial: TrialResult, unconfirmed: bool) -> Markup:
+    words = verdict_words(trial, unconfirmed)
     return el("span", words, class_=f"verdict v-{trial.verdict.value}")
 
 
-def _summary(trials: list[TrialResult], ranked: list[str], diagnosis: Diagnosis) -> Markup:
+def _summary(trials: list[TrialResult], ranked: list[str], unconfirmed: bool) -> Markup:
     head = el(
         "thead",
         el("tr", el("th", "Study"), el("th", "Study status"), el("th", "Verdict"), el("th", "Why")),
@@ -140,17 +140,17 @@ def _summary(trials: list[TrialResult], ranked: list[str], diagnosis: Diagnosis)
             "tr",
             el("td", t.study.title, " ", el("code", t.study.id)),
             el("td", t.study.status or "unknown"),
-            el("td", _verdict(t, diagnosis)),
-            el("td", _why(t, ranked, diagnosis)),
+            el("td", _verdict(t, unconfirmed)),
+            el("td", _why(t, ranked, unconfirmed)),
         )
         for t in trials
     ]
     return block("table", el("caption", "Verdicts"), head, block("tbody", *rows), class_="summary")
 
 
-def _why(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> Markup:
+def _why(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> Markup:
     if trial.verdict is Verdict.INELIGIBLE:
-        if not_confirmed(trial, diagnosis) and trial.next_step:
+        if not_confirmed(trial, unconfirmed) and trial.next_step:
             return join([trial.next_step])
         reasons = [f"{c.criterion.kind} {c.criterion.id} {c.status}" for c in trial.reasons]
         return join(reasons, "; ")
@@ -160,11 +160,11 @@ def _why(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> Markup:
     return join(["every inclusion criterion met, no exclusion applies"])
 
 
-def _trial(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> Markup:
+def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> Markup:
     study = trial.study
     parts: list[str | None] = [
         el("h3", study.title, " ", el("code", study.id)),
-        el("p", "Verdict: ", _verdict(trial, diagnosis), f" ({status_words(study)})"),
+        el("p", "Verdict: ", _verdict(trial, unconfirmed), f" ({status_words(study)})"),
     ]
     if trial.next_step:
         parts.append(el("p", el("strong", "Next step: "), trial.next_step, class_="next-step"))

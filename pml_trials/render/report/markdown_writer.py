@@ -11,7 +11,7 @@ open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.diagnosis import Diagnosis
+from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.escape import md, md_code
@@ -26,7 +26,6 @@ from pml_trials.render.report.values import (
     diagnosis_advice,
     diagnosis_words,
     labelled,
-    not_confirmed,
     ranked_fields,
     source_words,
     status_words,
@@ -75,11 +74,11 @@ class MarkdownWriter(ReportWriter):
                 "",
                 "| Study | Study status | Verdict | Why |",
                 "|---|---|---|---|",
-                *(_summary_row(t, ranked, result.diagnosis) for t in trials),
+                *(_summary_row(t, ranked, result.pml_unconfirmed) for t in trials),
                 "",
             )
         ]
-        parts += [_trial(t, ranked, result.diagnosis) for t in trials]
+        parts += [_trial(t, ranked, result.pml_unconfirmed) for t in trials]
         parts.append(_lines(f"**{md(self.run.disclaimer)}**", ""))
         return "".join(parts)
 
@@ -114,20 +113,20 @@ def _advice(result: ScreeningResult) -> list[str]:
     return [f"- **{md(advice)}.**"] if advice else []
 
 
-def _verdict(trial: TrialResult, diagnosis: Diagnosis) -> str:
-    return f"**{verdict_words(trial, diagnosis)}**"
+def _verdict(trial: TrialResult, unconfirmed: bool) -> str:
+    return f"**{verdict_words(trial, unconfirmed)}**"
 
 
-def _summary_row(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> str:
+def _summary_row(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
     status = md(trial.study.status or "unknown")
-    why = _why(trial, ranked, diagnosis)
-    return f"| {study} | {status} | {_verdict(trial, diagnosis)} | {why} |"
+    why = _why(trial, ranked, unconfirmed)
+    return f"| {study} | {status} | {_verdict(trial, unconfirmed)} | {why} |"
 
 
-def _why(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> str:
+def _why(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
     if trial.verdict is Verdict.INELIGIBLE:
-        if not_confirmed(trial, diagnosis) and trial.next_step:
+        if not_confirmed(trial, unconfirmed) and trial.next_step:
             return md(trial.next_step)
         return "; ".join(
             f"{c.criterion.kind} {md_code(c.criterion.id, in_table=True)} {c.status}"
@@ -139,12 +138,12 @@ def _why(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> str:
     return "every inclusion criterion met, no exclusion applies"
 
 
-def _trial(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> str:
+def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
     study = trial.study
     lines = [
         f"### {md(study.title)} ({md_code(study.id)})",
         "",
-        f"Verdict: {_verdict(trial, diagnosis)} ({md(status_words(study))})",
+        f"Verdict: {_verdict(trial, unconfirmed)} ({md(status_words(study))})",
         "",
     ]
     if trial.next_step:

@@ -15,11 +15,11 @@ from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.choose import rank_questions
-from pml_trials.engine.diagnosis import FIELDS as DIAGNOSIS_FIELDS
-from pml_trials.engine.diagnosis import LABELS, Diagnosis, what_would_decide
+from pml_trials.engine.diagnosis import LABELS, what_would_decide
+from pml_trials.engine.result import not_confirmed
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.studies.model import Criterion, Study
-from pml_trials.verdict import WORDS, Verdict
+from pml_trials.verdict import WORDS
 
 _UNIT_FIRST = frozenset({"grade"})  # "grade 2" reads as a grade; "2 grade" does not
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -130,22 +130,10 @@ def diagnosis_advice(result: ScreeningResult) -> str | None:
     return what_would_decide(result.diagnosis, result.profile.get)
 
 
-def not_confirmed(trial: TrialResult, diagnosis: Diagnosis) -> bool:
-    """An ineligible verdict that comes from a possible or probable PML not yet being
-    confirmed: it must never read as a bare "ineligible"."""
-    return (
-        diagnosis.unconfirmed
-        and trial.verdict is Verdict.INELIGIBLE
-        and any(
-            not frozenset(DIAGNOSIS_FIELDS).isdisjoint(c.criterion.fields) for c in trial.reasons
-        )
-    )
-
-
-def verdict_words(trial: TrialResult, diagnosis: Diagnosis) -> str:
+def verdict_words(trial: TrialResult, unconfirmed: bool) -> str:
     """``eligible``, ``needs information``, ``ineligible``, or ``ineligible until PML is
     confirmed`` for a possible or probable PML."""
-    if not_confirmed(trial, diagnosis):
+    if not_confirmed(trial, unconfirmed):
         return "ineligible until PML is confirmed"
     return WORDS[trial.verdict]
 

@@ -23,7 +23,6 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.diagnosis import Diagnosis
 from pml_trials.render.report.escape import clean
 from pml_trials.render.report.values import (
     answer_hint,
@@ -54,7 +53,7 @@ def render_explanation(result: ScreeningResult) -> RenderableType:
     ranked = ranked_fields(result)
     parts: list[RenderableType] = [_patient(result), _diagnosis(result)]
     for trial in result:
-        parts += [Text(""), *_trial(trial, ranked, result.diagnosis)]
+        parts += [Text(""), *_trial(trial, ranked, result.pml_unconfirmed)]
     parts += [Text(""), Text(DISCLAIMER, style="italic")]
     return Group(*parts)
 
@@ -74,9 +73,9 @@ def _diagnosis(result: ScreeningResult) -> Text:
     return out
 
 
-def _trial(trial: TrialResult, ranked: list[str], diagnosis: Diagnosis) -> list[RenderableType]:
+def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> list[RenderableType]:
     study = trial.study
-    verdict = verdict_words(trial, diagnosis)
+    verdict = verdict_words(trial, unconfirmed)
     head = Text(clean(study.id), style="bold").append(": ")
     head.append(verdict.upper(), style=VERDICT_STYLE[trial.verdict])
     head.append(f" · {clean(status_words(study))}", style="bold")

@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections import Counter
 
 from pml_trials.engine import ScreeningResult
-from pml_trials.engine.diagnosis import FIELDS
+from pml_trials.engine.result import not_confirmed, reads_diagnosis
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.terminal.grid import Styled, grid, paint, wrap
-from pml_trials.studies.model import Criterion, Study
+from pml_trials.studies.model import Study
 from pml_trials.verdict import COUNTED, MARKS, STYLES, Verdict
 
 MATRIX_LIMIT = 50
@@ -37,18 +37,18 @@ NOT_CONFIRMED = "PML not yet confirmed"
 
 Cell = tuple[Verdict, str]  # the verdict and its short reason
 Row = tuple[str, str, tuple[Cell, ...]]  # patient id, diagnosis, one cell per study
-DIAGNOSIS_FIELDS = frozenset(FIELDS)
 
 
 def cells(result: ScreeningResult) -> tuple[Cell, ...]:
     """Each trial's verdict and short reason for one patient."""
     out: list[Cell] = []
-    unconfirmed = result.diagnosis.unconfirmed
+    unconfirmed = result.pml_unconfirmed
     for trial in result:
         if trial.verdict is Verdict.INELIGIBLE:
             ids = [c.criterion.id for c in trial.reasons]
-            if unconfirmed and any(reads_diagnosis(c.criterion) for c in trial.reasons):
-                ids = [NOT_CONFIRMED, *(c.criterion.id for c in trial.reasons if not reads_diagnosis(c.criterion))]  # fmt: skip
+            if not_confirmed(trial, unconfirmed):
+                others = (c.criterion.id for c in trial.reasons if not reads_diagnosis(c.criterion))
+                ids = [NOT_CONFIRMED, *others]
             reason = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
         elif trial.verdict is Verdict.NEEDS_INFORMATION:
             count = len(trial.missing_fields)
@@ -57,11 +57,6 @@ def cells(result: ScreeningResult) -> tuple[Cell, ...]:
             reason = "eligible" + status_note(trial.study.status)
         out.append((trial.verdict, reason))
     return tuple(out)
-
-
-def reads_diagnosis(criterion: Criterion) -> bool:
-    """Whether a criterion tests the PML diagnosis (reads one of its four fields)."""
-    return not DIAGNOSIS_FIELDS.isdisjoint(criterion.fields)
 
 
 def status_note(status: str | None) -> str:
