@@ -51,7 +51,8 @@ def test_report_has_what_the_chart_needs(studies: tuple[Study, ...]) -> None:
         assert study.sha256 in text
         assert f"- Last reviewed: {study.last_reviewed.isoformat()}" in text
     assert "To decide this trial, find out (in this order):" in text
-    assert "1. Is a suitably HLA-matched donor" in text
+    assert "1. Investigator's estimate of life expectancy?" in text
+    assert "2. Is a suitably HLA-matched donor" in text
 
 
 def test_every_table_row_keeps_its_columns(studies: tuple[Study, ...]) -> None:

@@ -128,6 +128,9 @@ def test_csv_has_one_row_per_patient_and_trial_with_reasons_or_missing_fields() 
         "verdict",
         "reasons",
         "missing_fields",
+        "study_status",
+        "next_step",
+        "diagnosis",
         "disclaimer",
     ]
     for row in rows:

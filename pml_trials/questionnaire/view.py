@@ -106,7 +106,8 @@ def _explain(trial: TrialResult, skip: Collection[str], unconfirmed: bool) -> Re
     head = Text(f"{trial.study.id}: ", style="bold")
     words = "ineligible until PML is confirmed" if not_confirmed(trial, unconfirmed) else None
     head.append(words or WORDS[trial.verdict], style=STYLES[trial.verdict])
-    head.append(f" ({trial.study.status or 'status unknown'})", style="dim")
+    status = trial.study.status if trial.study.status not in (None, "unknown") else None
+    head.append(f" ({status or 'status unknown'})", style="dim")
     lines: list[Text] = []
     if trial.verdict is Verdict.INELIGIBLE:
         for reason in trial.reasons:

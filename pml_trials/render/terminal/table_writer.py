@@ -2,8 +2,8 @@
 
 Up to :data:`MATRIX_LIMIT` patients it is a patient x trial matrix: ``✓`` eligible, ``✗``
 ineligible with the criterion that rules it out (``+2`` when more do), ``?`` needs
-information with how many answers are missing. Beside the patient, the AAN 2013
-diagnostic category; a possible or probable PML that the diagnosis criterion rules out
+information with how many answers are missing. Beside the patient id, the AAN 2013
+diagnostic category (wrapped under it on a narrow screen); a possible or probable PML that the diagnosis criterion rules out
 reads "PML not yet confirmed", never a bare criterion id. Each study's header carries its
 recruitment status, and so does every eligible cell of a study that is not recruiting
 (issue 11: never an "eligible" for a completed study without saying so). Past that a matrix would scroll out of
@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 
 from pml_trials.engine import ScreeningResult
+from pml_trials.engine.diagnosis import LABELS
 from pml_trials.engine.result import not_confirmed, reads_diagnosis
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
@@ -30,10 +31,12 @@ ELIGIBLE_SHOWN = 20
 LEGEND = (
     "✓ eligible · ✗ ineligible: the criterion that rules it out · "
     "? needs information: how many answers could decide it · "
-    "diagnosis: AAN 2013 category · PML not yet confirmed: possible or probable PML; a "
+    "(diagnosis): AAN 2013 category · PML not yet confirmed: possible or probable PML; a "
     "repeat ultrasensitive CSF JC virus PCR or a brain biopsy would decide"
 )
 NOT_CONFIRMED = "PML not yet confirmed"
+# Beside the patient id: the id stays whole on its line, the category wraps below it.
+DIAGNOSIS_SHORT = {d.value: label for d, label in LABELS.items()} | {"unknown": "diagnosis unknown"}
 
 Cell = tuple[Verdict, str]  # the verdict and its short reason
 Row = tuple[str, str, tuple[Cell, ...]]  # patient id, diagnosis, one cell per study
@@ -68,7 +71,8 @@ def status_note(status: str | None) -> str:
 
 def study_heading(study: Study) -> str:
     """The study id with its recruitment status as last read."""
-    return f"{study.id} ({study.status or 'status unknown'})"
+    status = study.status if study.status not in (None, "unknown") else "status unknown"
+    return f"{study.id} ({status})"
 
 
 class TableWriter(ReportWriter):
@@ -118,12 +122,11 @@ class TableWriter(ReportWriter):
 
     def _matrix(self, rows: list[Row]) -> list[str]:
         studies = self.run.studies
-        header: list[Styled] = [("patient", ""), ("diagnosis", "")]
+        header: list[Styled] = [("patient (diagnosis)", "")]
         header += [(study_heading(study), "") for study in studies]
         body = [
             [
-                (patient_id, ""),
-                (diagnosis, ""),
+                (f"{patient_id} ({DIAGNOSIS_SHORT[diagnosis]})", ""),
                 *((f"{MARKS[v]} {reason}", STYLES[v]) for v, reason in row),
             ]
             for patient_id, diagnosis, row in rows
