@@ -480,3 +480,91 @@ def test_files_without_the_new_keys_still_load(tmp_path: Path) -> None:
     assert not report.errors
     (criterion,) = report.studies[0].criteria
     assert criterion.wording == "source" and criterion.next_step is None
+
+
+# -- every output format shows the diagnosis and the study status -----------------------------
+
+POSSIBLE = "examples/patients/ex-13-possible-pml-sarcoidosis.json"
+DEFINITE = "examples/patients/ex-04-cll-br.json"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def _in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.mark.usefixtures("_in_root")
+def test_json_and_jsonl_carry_diagnosis_status_and_next_step() -> None:
+    document = json.loads(_run("screen", POSSIBLE, DEFINITE, "-f", "json"))
+    possible, definite = document["results"]
+    assert (possible["diagnosis"], definite["diagnosis"]) == ("possible", "definite")
+    trials = {t["trial_id"]: t for t in possible["trials"]}
+    assert trials["cmx001"]["study_status"] == "completed"
+    assert "ultrasensitive" in trials["tcell-transfer"]["next_step"]
+    assert {t["next_step"] for t in definite["trials"]} == {None}
+    studies = {s["id"]: s for s in document["studies"]}
+    assert studies["cmx001"]["status"] == "completed"
+    assert {c["wording"] for c in studies["checkpoint-inhibitor"]["criteria"]} == {"source", "file"}
+    line = json.loads(_run("screen", POSSIBLE, "-f", "jsonl").splitlines()[0])
+    assert line["diagnosis"] == "possible" and line["trials"][1]["study_status"] == "completed"
+
+
+@pytest.mark.usefixtures("_in_root")
+def test_csv_and_table_carry_diagnosis_and_status() -> None:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(_run("screen", POSSIBLE, DEFINITE, "-f", "csv"))))
+    assert {r["diagnosis"] for r in rows[:3]} == {"possible"}
+    cmx = next(r for r in rows if r["trial_id"] == "cmx001" and r["verdict"] == "eligible")
+    assert cmx["study_status"] == "completed"
+    table = _run("screen", POSSIBLE, DEFINITE)
+    assert "possible PML" in table and "PML not yet confirmed" in table
+    assert "✓ eligible (completed)" in table and "confirmed-pml" not in table
+
+
+@pytest.mark.usefixtures("_in_root")
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_explain_and_reports_never_give_possible_pml_a_bare_ineligible(fmt: str) -> None:
+    out = _run("explain", POSSIBLE, "--format", fmt)
+    assert "possible PML" in out and "ultrasensitive" in out
+    assert out.lower().count("ineligible until pml is confirmed") >= 3
+    flat = " ".join(out.split())
+    assert "study status: completed" in flat and "note:" in flat
+    if fmt != "text":
+        assert "the criteria file's own wording" in flat
+    else:
+        assert "(the file's own wording, not a quote)" in flat
+
+
+def test_questionnaire_end_shows_diagnosis_and_status(studies: tuple[Study, ...]) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from pml_trials.questionnaire.view import summary
+
+    profile = validate_json((ROOT / POSSIBLE).read_bytes())
+    out = StringIO()
+    Console(file=out, width=120, color_system=None).print(
+        summary(screen(profile, studies, AS_OF), 4, ())
+    )
+    text = out.getvalue()
+    assert "Diagnosis (AAN 2013 consensus): possible PML" in text
+    assert "ineligible until PML is confirmed" in text and "completed" in text
+    assert "next step:" in text
+
+
+def test_unknown_category_with_definite_ruled_out_is_not_confirmed() -> None:
+    """CSF negative, no biopsy, MRI and signs unanswered: possible PML or not PML."""
+    profile = {"patient_id": "u-1", "csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": "not_done"}
+    assert diagnose(profile.get) is Diagnosis.UNKNOWN
+    text = what_would_decide(Diagnosis.UNKNOWN, profile.get)
+    assert text and "may be possible PML" in text and "probable" not in text
