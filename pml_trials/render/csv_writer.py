@@ -1,10 +1,15 @@
 """``--format csv``: one row per patient and trial, for spreadsheets.
 
-Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields,
-study_status, next_step, diagnosis, disclaimer``. The first six are the contract of
-RESULTS.md; ``study_status`` is the study's recruitment status as last read,
-``next_step`` what would decide the criterion that rules the trial out (where the file
-says), ``diagnosis`` the patient's AAN 2013 category (issue 11). ``reasons`` holds the ids of the criteria
+Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields``, the trial's
+nearest site (``nearest_site, nearest_site_city, nearest_site_country,
+nearest_site_status, distance_km``), ``study_status, next_step, diagnosis`` and
+``disclaimer``. The first six are the contract of RESULTS.md. ``study_status`` is the
+study's recruitment status as last read, ``next_step`` what would decide the criterion
+that rules the trial out (where the file says), ``diagnosis`` the patient's AAN 2013
+category (issue 11). The site columns name the site nearest the patient's town, with its
+great-circle distance in km; without a town, a study's only site (it is the nearest
+wherever the patient lives) with an empty distance, or nothing when it has several; a
+study without known sites leaves them empty. ``reasons`` holds the ids of the criteria
 that make an ineligible verdict, ``missing_fields`` the fields whose answers could
 still decide a needs-information one, each list separated by spaces (ids hold no
 spaces, and a semicolon would split cells where it is the list separator of the
@@ -21,15 +26,28 @@ carriage return) gets a leading apostrophe, as OWASP advises against CSV injecti
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import RunInfo
+from pml_trials.geo.travel import home_of, left_out_by, travel
 from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
+if TYPE_CHECKING:
+    from pml_trials.geo.gazetteer import Town
+    from pml_trials.studies.model import Study
+
 COLUMNS = ("patient_id", "source", "trial_id", "verdict", "reasons", "missing_fields")
+SITE_COLUMNS = (
+    "nearest_site",
+    "nearest_site_city",
+    "nearest_site_country",
+    "nearest_site_status",
+    "distance_km",
+)
 EXTRA = ("study_status", "next_step", "diagnosis")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
@@ -56,7 +74,7 @@ class CsvWriter(ReportWriter):
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
-        return ",".join((*COLUMNS, *EXTRA, "disclaimer")) + "\n"
+        return ",".join((*COLUMNS, *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
 
     def render(self, result: ScreeningResult) -> str:
         patient_id = result.patient_id  # letters, digits and -_. only: never quoted
@@ -65,15 +83,26 @@ class CsvWriter(ReportWriter):
         )
         suffix = f",{diagnose(result.profile.get).value},{self._disclaimer}\n"
         parts = []
+        home = home_of(result.profile) if "residence_town" in result.profile else None
+        within = self.run.within_km
         for index, outcome in enumerate(result.outcomes):
-            end = self._ends[index].get(outcome)
+            study = self.run.studies[index]
+            if within is not None and home is not None and study.sites:
+                distances = travel(study.sites, home, None)
+                if left_out_by(distances, within):
+                    continue  # said on stderr, and in every other format
             parts.append(prefix)
-            parts.append(end if end is not None else self._end(index, outcome, result))
+            if home is not None and study.sites:
+                parts.append(self._end(index, outcome, result, home))
+            else:
+                end = self._ends[index].get(outcome)
+                parts.append(end if end is not None else self._end(index, outcome, result, None))
             parts.append(suffix)
         return "".join(parts)
 
-    def _end(self, index: int, outcome: Outcome, result: ScreeningResult) -> str:
-        """``trial_id,verdict,reasons,missing_fields,study_status,next_step``."""
+    def _end(self, index: int, outcome: Outcome, result: ScreeningResult, home: Town | None) -> str:
+        """``trial_id,verdict,reasons,missing_fields``, the site columns, ``study_status``
+        and ``next_step`` (the diagnosis, disclaimer and line end follow per patient)."""
         study = self.run.studies[index]
         verdict, values = outcome
         reasons = missing = ""
@@ -84,8 +113,18 @@ class CsvWriter(ReportWriter):
             trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
             missing = " ".join(trial.missing_fields)
         step = next_step_of(study, values) or ""
-        cells = (study.id, verdict.value, reasons, missing, study.status or "", step)
+        sites = _site_cells(study, home, result)
+        cells = (study.id, verdict.value, reasons, missing, *sites, study.status or "", step)
         end = ",".join(map(cell, cells))
-        if not missing and len(self._ends[index]) < _CACHE_LIMIT:
+        if home is None and not missing and len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
         return end
+
+
+def _site_cells(study: Study, home: Town | None, result: ScreeningResult) -> tuple[str, ...]:
+    if home is None and len(study.sites) != 1:
+        return ("",) * len(SITE_COLUMNS)
+    nearest = travel(study.sites, home, result.profile.get("max_travel_km")).nearest
+    assert nearest is not None  # the study has sites
+    site, km = nearest.site, nearest.distance_km
+    return (site.name, site.city, site.country, site.status, "" if km is None else f"{km:.1f}")

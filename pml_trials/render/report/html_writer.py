@@ -17,6 +17,7 @@ from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import LABELS
 from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.html_footer import (
     facts,
@@ -31,12 +32,17 @@ from pml_trials.render.report.values import (
     definitions_used,
     diagnosis_advice,
     labelled,
+    left_out_words,
+    nearest_words,
     ranked_fields,
+    residence_words,
+    site_lines,
     source_words,
     status_words,
     to_decide,
     values_read,
     verdict_words,
+    within_split,
     wording_words,
 )
 from pml_trials.studies.model import Study
@@ -78,7 +84,13 @@ class HtmlWriter(ReportWriter):
 
     def render(self, result: ScreeningResult) -> str:
         ranked = ranked_fields(result)
-        trials = list(result)
+        within = self.run.within_km
+        trials, left = within_split(result, within)
+        home = residence_words(result)
+        left_out = None
+        if left and within is not None:
+            shown = "; ".join(left_out_words(t, within) for t in left)
+            left_out = el("p", f"Left out by --within {within:g} km: {shown}.", class_="left-out")
         section = block(
             "section",
             el("h2", "Patient ", el("span", result.patient_id, class_="pid")),
@@ -86,9 +98,11 @@ class HtmlWriter(ReportWriter):
                 ("Screening date", result.screening_date.isoformat()),
                 ("Profile", source_words(result.source)),
                 ("Diagnosis (AAN 2013 consensus)", LABELS[result.diagnosis]),
+                ("Lives in", home or "not given (distances unknown)"),
             ),
             _advice(result),
             _summary(trials, ranked, result.pml_unconfirmed),
+            left_out,
             *(_trial(trial, ranked, result.pml_unconfirmed) for trial in trials),
             el("p", self.run.disclaimer, class_="disclaimer"),
             class_="patient",
@@ -131,9 +145,10 @@ def _verdict(trial: TrialResult, unconfirmed: bool) -> Markup:
 
 
 def _summary(trials: list[TrialResult], ranked: list[str], unconfirmed: bool) -> Markup:
+    columns = ("Study", "Study status", "Verdict", "Why", "Nearest site")
     head = el(
         "thead",
-        el("tr", el("th", "Study"), el("th", "Study status"), el("th", "Verdict"), el("th", "Why")),
+        el("tr", *(el("th", name) for name in columns)),
     )
     rows = [
         el(
@@ -142,6 +157,7 @@ def _summary(trials: list[TrialResult], ranked: list[str], unconfirmed: bool) ->
             el("td", t.study.status or "unknown"),
             el("td", _verdict(t, unconfirmed)),
             el("td", _why(t, ranked, unconfirmed)),
+            el("td", nearest_words(t)),
         )
         for t in trials
     ]
@@ -165,9 +181,13 @@ def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> Markup:
     parts: list[str | None] = [
         el("h3", study.title, " ", el("code", study.id)),
         el("p", "Verdict: ", _verdict(trial, unconfirmed), f" ({status_words(study)})"),
+        el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
     ]
     if trial.next_step:
         parts.append(el("p", el("strong", "Next step: "), trial.next_step, class_="next-step"))
+    sites = site_lines(trial)
+    if sites:
+        parts.append(block("ul", *(el("li", line) for line in sites), class_="sites"))
     if trial.reasons:
         parts.append(el("p", "Not eligible because:"))
         parts.append(block("ul", *(_reason(c) for c in trial.reasons), class_="reasons"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.escape import md, md_code
 from pml_trials.render.report.markdown_footer import (
@@ -26,12 +27,17 @@ from pml_trials.render.report.values import (
     diagnosis_advice,
     diagnosis_words,
     labelled,
+    left_out_words,
+    nearest_words,
     ranked_fields,
+    residence_words,
+    site_lines,
     source_words,
     status_words,
     to_decide,
     values_read,
     verdict_words,
+    within_split,
     wording_words,
 )
 from pml_trials.studies.model import Study
@@ -62,7 +68,9 @@ class MarkdownWriter(ReportWriter):
 
     def render(self, result: ScreeningResult) -> str:
         ranked = ranked_fields(result)
-        trials = list(result)
+        within = self.run.within_km
+        trials, left = within_split(result, within)
+        home = residence_words(result)
         parts = [
             _lines(
                 f"## Patient {md(result.patient_id)}",
@@ -71,13 +79,17 @@ class MarkdownWriter(ReportWriter):
                 f"- Profile: {md_code(source_words(result.source))}",
                 f"- {md(diagnosis_words(result))}",
                 *_advice(result),
+                f"- Lives in: {md(home) if home else 'not given (distances unknown)'}",
                 "",
-                "| Study | Study status | Verdict | Why |",
-                "|---|---|---|---|",
+                "| Study | Study status | Verdict | Why | Nearest site |",
+                "|---|---|---|---|---|",
                 *(_summary_row(t, ranked, result.pml_unconfirmed) for t in trials),
                 "",
             )
         ]
+        if left and within is not None:
+            shown = "; ".join(md(left_out_words(t, within)) for t in left)
+            parts.append(_lines(f"Left out by `--within {within:g}` km: {shown}.", ""))
         parts += [_trial(t, ranked, result.pml_unconfirmed) for t in trials]
         parts.append(_lines(f"**{md(self.run.disclaimer)}**", ""))
         return "".join(parts)
@@ -121,7 +133,8 @@ def _summary_row(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> st
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
     status = md(trial.study.status or "unknown")
     why = _why(trial, ranked, unconfirmed)
-    return f"| {study} | {status} | {_verdict(trial, unconfirmed)} | {why} |"
+    where = md(nearest_words(trial))
+    return f"| {study} | {status} | {_verdict(trial, unconfirmed)} | {why} | {where} |"
 
 
 def _why(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
@@ -145,9 +158,14 @@ def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
         "",
         f"Verdict: {_verdict(trial, unconfirmed)} ({md(status_words(study))})",
         "",
+        f"Where: {md(distance_note(trial.travel, study.sites_note))}",
+        "",
     ]
     if trial.next_step:
         lines += [f"Next step: {md(trial.next_step)}", ""]
+    sites = site_lines(trial)
+    if sites:
+        lines += [f"- {md(line)}" for line in sites] + [""]
     if trial.reasons:
         lines += ["Not eligible because:", ""]
         lines += [_reason(c) for c in trial.reasons] + [""]

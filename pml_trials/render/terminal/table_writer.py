@@ -21,6 +21,7 @@ from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import LABELS
 from pml_trials.engine.result import not_confirmed, reads_diagnosis
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import format_km, left_out_by
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.terminal.grid import Styled, grid, paint, wrap
 from pml_trials.studies.model import Study
@@ -42,12 +43,16 @@ Cell = tuple[Verdict, str]  # the verdict and its short reason
 Row = tuple[str, str, tuple[Cell, ...]]  # patient id, diagnosis, one cell per study
 
 
-def cells(result: ScreeningResult) -> tuple[Cell, ...]:
-    """Each trial's verdict and short reason for one patient."""
+def cells(result: ScreeningResult, within_km: float | None = None) -> tuple[Cell, ...]:
+    """Each trial's verdict and short reason for one patient; under ``--within``, a trial
+    whose every site is farther says so instead (its verdict mark stays)."""
     out: list[Cell] = []
     unconfirmed = result.pml_unconfirmed
     for trial in result:
-        if trial.verdict is Verdict.INELIGIBLE:
+        if within_km is not None and left_out_by(trial.travel, within_km):
+            km = trial.travel.nearest_km or 0.0
+            reason = f"left out: {format_km(km)} > {format_km(within_km)}"
+        elif trial.verdict is Verdict.INELIGIBLE:
             ids = [c.criterion.id for c in trial.reasons]
             if not_confirmed(trial, unconfirmed):
                 others = (c.criterion.id for c in trial.reasons if not reads_diagnosis(c.criterion))
@@ -86,7 +91,7 @@ class TableWriter(ReportWriter):
         self._eligible: list[list[str]] = [[] for _ in run.studies]
 
     def render(self, result: ScreeningResult) -> Row:
-        return (result.patient_id, result.diagnosis.value, cells(result))
+        return (result.patient_id, result.diagnosis.value, cells(result, self.run.within_km))
 
     def emit(self, chunk: Row) -> str:
         patient_id, _, row = chunk
