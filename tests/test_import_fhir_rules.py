@@ -453,3 +453,11 @@ def test_antiretroviral_therapy_only_from_a_site_code_list(tmp_path: Path) -> No
         json.dumps(bundle(patient(), art)).encode(), "b.json", codes, Options(AS_OF)
     )
     assert isinstance(item, Imported) and item.profile["on_antiretroviral_therapy"] is True
+
+
+def test_current_cidofovir_only_from_an_active_record() -> None:
+    active = one(medication("c", "J05AB12", "active", "2026-11-01"))
+    assert active.profile["current_cidofovir"] is True
+    assert active.profile["prior_cidofovir_or_brincidofovir"] is True
+    done = one(medication("c", "J05AB12", "completed", "2026-01-01", end="2026-02-01"))
+    assert "current_cidofovir" not in done.profile  # finished: not false either

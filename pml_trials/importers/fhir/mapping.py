@@ -170,6 +170,7 @@ OTHER_SOURCES: tuple[tuple[str, str], ...] = (
         "prior_cidofovir_or_brincidofovir",
         "true only: any cidofovir record (no brincidofovir code known)",
     ),
+    ("current_cidofovir", "true only: an active cidofovir MedicationStatement/Request"),
     (
         "prednisone_equivalent_mg_per_day",
         "the one active systemic corticosteroid record: dose (mg) × frequency per day × "

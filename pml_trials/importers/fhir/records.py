@@ -10,6 +10,7 @@ from pml_trials.importers.fhir.elements import Resource, first_code, full_date, 
 from pml_trials.importers.fhir.mapping import STEROIDS
 from pml_trials.importers.fhir.observations import _round
 from pml_trials.importers.provenance import Evidence, Imported
+from pml_trials.profile.fields import BY_KEY
 
 PERIOD_PER_DAY = {"d": 1.0, "h": 24.0, "wk": 1 / 7}
 
@@ -154,6 +155,13 @@ class RecordRules:
             current=True,
         )
         first("cidofovir", "prior_cidofovir_or_brincidofovir", "cidofovir record (true only)")
+        if "current_cidofovir" in BY_KEY:  # issue 11's field
+            first(
+                "cidofovir",
+                "current_cidofovir",
+                "active cidofovir record (true only)",
+                current=True,
+            )
         natalizumab = [m for m in meds if "natalizumab" in m.concepts]
         if any(m.current for m in natalizumab):
             out.warnings.append(
