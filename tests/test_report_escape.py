@@ -157,7 +157,7 @@ def test_markdown_criteria_table_keeps_four_columns(hostile: tuple[Path, Path]) 
             widths.append(0)
         elif token.type in ("td_open", "th_open"):
             widths[-1] += 1
-    # verdicts (header, one study), reviewer (header, one blank row), criteria (header, 3)
+    # verdicts and reviewer (header, one row each), criteria (header, three)
     assert widths.count(4) == 2 + 2 + 4
     assert set(widths) <= {3, 4}
 

@@ -57,7 +57,7 @@ def test_report_has_what_the_chart_needs(studies: tuple[Study, ...]) -> None:
     for study in studies:
         assert study.sha256 in text
         assert f"- Last reviewed: {study.last_reviewed.isoformat()}" in text
-    assert "To decide, find out: Is a suitably HLA-matched donor" in text
+    assert "To decide, find out: Investigator's estimate of life expectancy?; Is a suitably" in text
     assert "**HLA typing / donor search**: could decide tcell-transfer" in text
     assert "| Reviewed by (name) | Signature | Date | Site |" in text
     assert "- Diagnosis (AAN 2013): " in text

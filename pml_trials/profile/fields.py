@@ -144,6 +144,7 @@ ACTIONS: dict[str, str] = {
     "weight": "body weight",
     "chart": "age and sex, from the chart",
     "discussion": "discuss with the patient or representative (consent, contraception, travel)",
+    "oral": "ask about swallowing and absorption (gastrointestinal history)",
     "residence": "ask where the patient lives (country, town) and how far they could travel",
     "record": "the screening record",
 }
@@ -242,7 +243,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "agrees_to_contraception",
         DEMOGRAPHICS,
         "Is the patient willing to use effective contraception during and after the study?",
-        "Willingness to use effective contraception for the study's duration and after.",
+        "Willingness to use effective contraception for the study's duration and after;"
+        " answer yes if the patient cannot conceive or father a child.",
         label="Agrees to contraception",
         action="discussion",
     ),
@@ -252,7 +254,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "enum",
         DIAGNOSIS,
         "JC virus DNA by PCR in the cerebrospinal fluid?",
-        "Result of the CSF JC virus PCR; not_done if no lumbar puncture was tested.",
+        "detected if any CSF sample was positive; not_detected if tested and never positive;"
+        " not_done if CSF was never tested.",
         choices=("detected", "not_detected", "not_done"),
         label="CSF JC virus PCR",
         action="jcv",
@@ -273,8 +276,10 @@ FIELDS: tuple[FieldSpec, ...] = (
         "brain_biopsy_jcv",
         "enum",
         DIAGNOSIS,
-        "Brain biopsy evidence of JC virus infection?",
-        "Histology, immunohistochemistry or PCR of brain tissue; not_done if no biopsy.",
+        "Brain biopsy with the histopathology of PML and JC virus shown in the tissue?",
+        "Positive: the typical triad (demyelination, bizarre astrocytes, enlarged"
+        " oligodendroglial nuclei) with JC virus shown by immunohistochemistry, in situ"
+        " hybridisation or PCR; not_done if no biopsy.",
         choices=("positive", "negative", "not_done"),
         label="Brain biopsy for JC virus",
         action="jcv",
@@ -283,7 +288,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mri_compatible_with_pml",
         DIAGNOSIS,
         "Does brain MRI show lesions typical of PML?",
-        "Asymmetric white-matter lesions without mass effect, per the radiologist.",
+        "Asymmetric white-matter lesions without mass effect, per the radiologist; with or"
+        " without symptoms.",
         label="MRI typical of PML",
         action="mri",
     ),
@@ -291,7 +297,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "clinical_features_compatible_with_pml",
         DIAGNOSIS,
         "Are there neurological signs typical of PML?",
-        "Subacute focal deficits: weakness, visual field loss, ataxia, cognitive change.",
+        "Subacute focal deficits (weakness, visual field loss, ataxia, speech or cognitive"
+        " change) not better explained by another disorder; no if there are no symptoms.",
         label="Neurological signs typical of PML",
         action="neuro",
     ),
@@ -318,8 +325,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     _bool(
         "pml_progressing",
         DIAGNOSIS,
-        "Is PML progressing (neurological deterioration despite immune restoration)?",
-        "Answer no if the disease is stable.",
+        "Is PML worsening now, clinically or on MRI?",
+        "Yes whatever has been done to restore immunity so far (ART just started, natalizumab"
+        " just stopped); no if stable or improving. IRIS is asked separately.",
         label="PML progressing",
         action="neuro",
     ),
@@ -327,7 +335,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "pml_iris",
         DIAGNOSIS,
         "Is there immune reconstitution inflammatory syndrome (IRIS) now?",
-        "PML-IRIS: inflammatory worsening, often with contrast enhancement on MRI.",
+        "PML-IRIS: inflammatory worsening as immunity recovers (e.g. after starting ART or"
+        " stopping natalizumab), often with contrast enhancement on MRI.",
         label="PML-IRIS now",
         action="mri",
     ),
@@ -337,7 +346,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "enum_list",
         IMMUNE,
         "Which conditions predispose this patient to PML (all that apply)?",
-        "The underlying causes of immune suppression; none_identified if none.",
+        "The underlying causes of immune suppression, at least one; none_identified only"
+        " alone, when none is known.",
         choices=PREDISPOSING,
         label="Predisposing conditions",
         action="conditions",
@@ -416,7 +426,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "current_immunosuppressive_therapy",
         IMMUNE,
         "Is the patient on any immunosuppressant other than corticosteroids now?",
-        "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids.",
+        "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids, not"
+        " antiretroviral therapy.",
         label="Other immunosuppressant now",
         action="medications",
     ),
@@ -436,8 +447,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "gvhd_grade",
         "integer",
         IMMUNE,
-        "Acute graft-versus-host disease grade (0 = none)?",
-        "Acute GVHD grade 0-4 after haematopoietic cell transplant; 0 if none.",
+        "Acute graft-versus-host disease grade now (0 = none)?",
+        "Acute GVHD grade 0-4 now, after an allogeneic haematopoietic cell transplant; 0 if none.",
         "grade",
         0,
         4,
@@ -459,6 +470,40 @@ FIELDS: tuple[FieldSpec, ...] = (
         "E.g. multiple sclerosis, neuromyelitis optica.",
         label="Autoimmune CNS disease",
         action="conditions",
+    ),
+    # Underlying immune suppression, added for issue 11 (GVHD after allogeneic HCT, biologics)
+    _bool(
+        "allogeneic_hct",
+        IMMUNE,
+        "Has the patient ever had an allogeneic (donor) haematopoietic cell transplant?",
+        "Stem cells or marrow from a donor, not the patient's own (autologous) cells.",
+        label="Allogeneic HCT ever",
+        action="conditions",
+    ),
+    _bool(
+        "chronic_gvhd_active",
+        IMMUNE,
+        "Is there active chronic graft-versus-host disease now?",
+        "Only after an allogeneic haematopoietic cell transplant; no if none or resolved.",
+        label="Active chronic GVHD",
+        action="conditions",
+    ),
+    _bool(
+        "gvhd_systemic_treatment",
+        IMMUNE,
+        "Is the patient on systemic treatment for graft-versus-host disease now?",
+        "Steroids or other systemic immunosuppression given for acute or chronic GVHD.",
+        label="Systemic GVHD treatment now",
+        action="medications",
+    ),
+    _bool(
+        "current_biologic_therapy",
+        IMMUNE,
+        "Is the patient receiving a biologic medicine now?",
+        "A monoclonal antibody or fusion protein given as ongoing treatment (e.g. rituximab,"
+        " ocrelizumab, natalizumab, a TNF blocker), including between courses.",
+        label="Biologic medicine now",
+        action="medications",
     ),
     # Prior PML treatment
     _bool(
@@ -494,6 +539,23 @@ FIELDS: tuple[FieldSpec, ...] = (
         past=True,
         label="Last investigational drug",
         action="prior-treatment",
+    ),
+    # Prior PML treatment, added for issue 11 (current medicines some protocols exclude)
+    _bool(
+        "current_cidofovir",
+        PRIOR,
+        "Is the patient receiving cidofovir now?",
+        "Any current course of cidofovir, for any indication.",
+        label="Cidofovir now",
+        action="medications",
+    ),
+    _bool(
+        "current_leflunomide",
+        PRIOR,
+        "Is the patient receiving leflunomide now?",
+        "Any current leflunomide, for any indication.",
+        label="Leflunomide now",
+        action="medications",
     ),
     # Clinical status
     FieldSpec(
@@ -536,8 +598,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     _bool(
         "other_active_opportunistic_infection",
         STATUS,
-        "Another active opportunistic infection needing systemic treatment?",
-        "E.g. CMV disease, pneumocystis, cryptococcosis.",
+        "Another active opportunistic infection needing systemic treatment now?",
+        "E.g. CMV disease, pneumocystis, cryptococcosis; prophylaxis alone does not count.",
         label="Other opportunistic infection",
         action="infections",
     ),
@@ -584,10 +646,21 @@ FIELDS: tuple[FieldSpec, ...] = (
     _bool(
         "alternative_therapy_available",
         STATUS,
-        "Is a comparable approved therapy available for this patient?",
-        "An approved or standard therapy that is comparable and satisfactory.",
+        "Is there a comparable or satisfactory standard treatment for this patient's PML now?",
+        "E.g. starting ART in HIV, or stopping natalizumab with plasma exchange; no if"
+        " nothing of the kind is left to do.",
         label="Comparable approved therapy available",
         action="alternatives",
+    ),
+    # Clinical status, added for issue 11 (oral medicines)
+    _bool(
+        "oral_absorption_impaired",
+        STATUS,
+        "Is there a gastrointestinal problem that might stop an oral medicine being absorbed?",
+        "A gastrointestinal abnormality (e.g. malabsorption, severe diarrhoea) that might"
+        " preclude absorbing an oral medicine.",
+        label="Oral absorption impaired",
+        action="oral",
     ),
     # Laboratory
     FieldSpec(

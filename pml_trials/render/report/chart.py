@@ -17,11 +17,18 @@ from pathlib import PurePath
 from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.diagnosis import LABELS
 from pml_trials.engine.next_steps import NextStep, next_steps, which_trials
+from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.record import Record
-from pml_trials.render.report.values import format_value, to_decide
+from pml_trials.render.report.values import (
+    diagnosis_advice,
+    format_value,
+    to_decide,
+    verdict_words,
+)
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.verdict import Verdict
 
@@ -118,10 +125,23 @@ def steps(result: ScreeningResult) -> tuple[NextStep, ...]:
 
 
 def diagnosis(result: ScreeningResult) -> str | None:
-    """The AAN 2013 diagnostic category, once the engine gives one (issue 11), else
-    ``None``: the report then says it is not assessed here, never guesses it."""
-    value = getattr(result, "diagnosis", None)
-    return str(value) if value else None
+    """The AAN 2013 diagnostic category as the engine computed it (issue 11), with what
+    would confirm a possible or probable PML."""
+    words = LABELS[result.diagnosis]
+    advice = diagnosis_advice(result)
+    return f"{words}. {advice}." if advice else words
+
+
+def verdict_text(trial: TrialResult, result: ScreeningResult) -> str:
+    """``eligible`` ... or ``ineligible until PML is confirmed`` (issue 11)."""
+    return verdict_words(trial, result.pml_unconfirmed)
+
+
+def reason_instead(trial: TrialResult, result: ScreeningResult) -> str | None:
+    """For a trial ineligible only until PML is confirmed: the file's next step."""
+    if not_confirmed(trial, result.pml_unconfirmed) and trial.next_step:
+        return trial.next_step
+    return None
 
 
 def actionable(result: ScreeningResult) -> bool:

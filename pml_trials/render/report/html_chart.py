@@ -21,9 +21,11 @@ from pml_trials.render.report.chart import (
     diagnosis,
     file_name,
     label,
+    reason_instead,
     reasons,
     shown,
     steps,
+    verdict_text,
     which_trials,
 )
 from pml_trials.render.report.markup import Markup, block, el, join
@@ -36,6 +38,7 @@ from pml_trials.render.report.values import (
     residence_words,
     site_lines,
     within_split,
+    wording_words,
 )
 from pml_trials.studies.model import Study
 from pml_trials.verdict import MARKS, WORDS, Verdict
@@ -56,8 +59,9 @@ def page_rule(name: str | None, result: ScreeningResult) -> str:
     return f"{selector} {{ @top-left {{ content: {head} {date}; }} }}"
 
 
-def verdict_mark(verdict: Verdict) -> Markup:
-    return el("span", f"{MARKS[verdict]} {WORDS[verdict]}", class_=f"verdict v-{verdict.value}")
+def verdict_mark(verdict: Verdict, words: str | None = None) -> Markup:
+    text = f"{MARKS[verdict]} {words or WORDS[verdict]}"
+    return el("span", text, class_=f"verdict v-{verdict.value}")
 
 
 def summary_page(result: ScreeningResult, ranked: Sequence[str], run: RunInfo) -> Markup:
@@ -91,7 +95,7 @@ def summary_page(result: ScreeningResult, ranked: Sequence[str], run: RunInfo) -
             ),
             class_="facts",
         ),
-        _verdicts(trials, ranked),
+        _verdicts(result, trials, ranked),
         left_out,
         _next_steps(result, len(result.studies)),
         _reviewer(),
@@ -100,7 +104,7 @@ def summary_page(result: ScreeningResult, ranked: Sequence[str], run: RunInfo) -
     )
 
 
-def _verdicts(trials: list[TrialResult], ranked: Sequence[str]) -> Markup:
+def _verdicts(result: ScreeningResult, trials: list[TrialResult], ranked: Sequence[str]) -> Markup:
     head = el(
         "thead",
         el(
@@ -120,15 +124,17 @@ def _verdicts(trials: list[TrialResult], ranked: Sequence[str]) -> Markup:
                 t.study.status or "not recorded",
                 el("div", nearest_words(t), class_="answers"),
             ),
-            el("td", verdict_mark(t.verdict)),
-            el("td", _why(t, ranked)),
+            el("td", verdict_mark(t.verdict, verdict_text(t, result))),
+            el("td", _why(t, ranked, reason_instead(t, result))),
         )
         for t in trials
     ]
     return block("table", el("caption", "Verdicts"), head, block("tbody", *rows), class_="summary")
 
 
-def _why(trial: TrialResult, ranked: Sequence[str]) -> Markup:
+def _why(trial: TrialResult, ranked: Sequence[str], instead: str | None) -> Markup:
+    if instead:
+        return el("div", instead)
     if trial.verdict is Verdict.INELIGIBLE:
         items = [
             el("li", text, el("div", "; ".join(values), class_="answers") if values else None)
@@ -189,12 +195,12 @@ def detail(result: ScreeningResult, within_km: float | None = None) -> Markup:
     return block(
         "div",
         el("h2", "Criterion by criterion: patient ", el("span", result.patient_id, class_="pid")),
-        *(_trial(t) for t in trials),
+        *(_trial(t, verdict_text(t, result)) for t in trials),
         class_="detail",
     )
 
 
-def _trial(trial: TrialResult) -> Markup:
+def _trial(trial: TrialResult, words: str) -> Markup:
     study = trial.study
     head = el(
         "thead",
@@ -210,7 +216,8 @@ def _trial(trial: TrialResult) -> Markup:
     sites = site_lines(trial)
     return block(
         "section",
-        el("h3", study.title, " ", el("code", study.id), " ", verdict_mark(trial.verdict)),
+        el("h3", study.title, " ", el("code", study.id), " ", verdict_mark(trial.verdict, words)),
+        el("p", "Next step: ", trial.next_step) if trial.next_step else None,
         el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
         block("ul", *(el("li", line) for line in sites), class_="sites") if sites else None,
         block("table", head, block("tbody", *rows), class_="criteria"),
@@ -220,7 +227,10 @@ def _trial(trial: TrialResult) -> Markup:
 
 def _criterion_row(tag: str, c: CriterionResult, study: Study) -> Markup:
     criterion = c.criterion
-    rule = [el("div", f"{criterion.id} · {criterion.source} · rule: ", el("code", criterion.rule))]
+    where = f"{criterion.id} · {wording_words(criterion)} · rule: "
+    rule = [el("div", where, el("code", criterion.rule))]
+    if criterion.note:
+        rule.append(el("div", f"Note: {criterion.note}"))
     rule += [
         el("div", f"{name} = ", el("code", text))
         for name, text in definitions_used(study, criterion.rule)

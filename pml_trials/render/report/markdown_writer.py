@@ -28,9 +28,11 @@ from pml_trials.render.report.chart import (
     file_name,
     keeps,
     label,
+    reason_instead,
     reasons,
     shown,
     steps,
+    verdict_text,
     which_trials,
 )
 from pml_trials.render.report.escape import md, md_code
@@ -50,6 +52,7 @@ from pml_trials.render.report.values import (
     residence_words,
     site_lines,
     within_split,
+    wording_words,
 )
 from pml_trials.studies.model import Study
 from pml_trials.verdict import MARKS, WORDS, Verdict
@@ -99,7 +102,7 @@ class MarkdownWriter(ReportWriter):
             shown_left = "; ".join(md(left_out_words(t, within)) for t in left)
             parts.append(_lines(f"Left out by `--within {within:g}` km: {shown_left}.", ""))
         parts.append(_lines(f"### Criterion by criterion: patient {md(result.patient_id)}", ""))
-        parts += [_trial(t) for t in trials]
+        parts += [_trial(t, verdict_text(t, result)) for t in trials]
         row = _overview_row(result) if self.options.overview else ""
         return row, actionable(result), "".join(parts)
 
@@ -148,8 +151,8 @@ def _lines(*lines: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _verdict(verdict: Verdict) -> str:
-    return f"**{MARKS[verdict]} {WORDS[verdict]}**"
+def _verdict(verdict: Verdict, words: str | None = None) -> str:
+    return f"**{MARKS[verdict]} {words or WORDS[verdict]}**"
 
 
 def _overview_row(result: ScreeningResult) -> str:
@@ -180,7 +183,7 @@ def _summary(
         "",
         "| Study | Recruitment; nearest site | Verdict | Why |",
         "|---|---|---|---|",
-        *(_summary_row(t, ranked) for t in trials),
+        *(_summary_row(t, ranked, result) for t in trials),
         "",
         "### Next steps (what to order or ask, most trials first)",
         "",
@@ -206,10 +209,13 @@ def _summary(
     return _lines(*lines)
 
 
-def _summary_row(trial: TrialResult, ranked: Sequence[str]) -> str:
+def _summary_row(trial: TrialResult, ranked: Sequence[str], result: ScreeningResult) -> str:
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
     status = md(f"{trial.study.status or 'not recorded'}; {nearest_words(trial)}")
-    return f"| {study} | {status} | {_verdict(trial.verdict)} | {_why(trial, ranked)} |"
+    verdict = _verdict(trial.verdict, verdict_text(trial, result))
+    instead = reason_instead(trial, result)
+    why = md(instead) if instead else _why(trial, ranked)
+    return f"| {study} | {status} | {verdict} | {why} |"
 
 
 def _why(trial: TrialResult, ranked: Sequence[str]) -> str:
@@ -223,10 +229,10 @@ def _why(trial: TrialResult, ranked: Sequence[str]) -> str:
     return "Every inclusion criterion met; no exclusion applies."
 
 
-def _trial(trial: TrialResult) -> str:
+def _trial(trial: TrialResult, words: str) -> str:
     study = trial.study
     lines = [
-        f"#### {md(study.title)} ({md_code(study.id)}): {_verdict(trial.verdict)}",
+        f"#### {md(study.title)} ({md_code(study.id)}): {_verdict(trial.verdict, words)}",
         "",
         f"Where: {md(distance_note(trial.travel, study.sites_note))}",
         "",
@@ -236,6 +242,8 @@ def _trial(trial: TrialResult) -> str:
     sites = site_lines(trial)
     if sites:
         lines[4:4] = [f"- {md(line)}" for line in sites] + [""]
+    if trial.next_step:
+        lines[2:2] = [f"Next step: {md(trial.next_step)}", ""]
     lines += [_criterion_row(tag, c, study) for tag, c in labelled(trial)]
     return _lines(*lines, "")
 
@@ -247,8 +255,10 @@ def _criterion_row(tag: str, c: CriterionResult, study: Study) -> str:
         f"{md_code(name, in_table=True)} = {md_code(text, in_table=True)}"
         for name, text in definitions_used(study, criterion.rule)
     ]
-    where = f"({md_code(criterion.id, in_table=True)}, source {md(criterion.source)})"
+    where = f"({md_code(criterion.id, in_table=True)}, {md(wording_words(criterion))})"
     text = f"{md(criterion.text)} {where}; {'; '.join(code)}"
+    if criterion.note:
+        text += f"; note: {md(criterion.note)}"
     values = "; ".join(f"{md(label(k))}: **{md(shown(k, v))}**" for k, v in c.fields.items())
     return f"| {tag} | {text} | {_status(c)} | {values} |"
 
