@@ -229,10 +229,8 @@ def _criterion_row(tag: str, c: CriterionResult, study: Study) -> Markup:
     criterion = c.criterion
     where = f"{criterion.id} · {wording_words(criterion)} · rule: "
     rule = [el("div", where, el("code", criterion.rule))]
-    if criterion.note:
-        rule.append(el("div", f"Note: {criterion.note}"))
     rule += [
-        el("div", f"{name} = ", el("code", text))
+        el("div", f"{name} = ", el("code", text), class_="definition")
         for name, text in definitions_used(study, criterion.rule)
     ]
     values = [el("li", f"{label(k)}: ", el("strong", shown(k, v))) for k, v in c.fields.items()]
@@ -242,7 +240,12 @@ def _criterion_row(tag: str, c: CriterionResult, study: Study) -> Markup:
     return el(
         "tr",
         el("td", tag),
-        el("td", criterion.text, el("div", *rule, class_="rule")),
+        el(
+            "td",
+            criterion.text,
+            el("div", *rule, class_="rule"),
+            el("div", f"Note: {criterion.note}", class_="note") if criterion.note else None,
+        ),
         el("td", status),
         el("td", el("ul", *values, class_="values") if values else None),
         class_=row_class,

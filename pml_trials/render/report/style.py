@@ -66,7 +66,8 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 .overview td:nth-child(-n+2) { white-space: nowrap; }
 .first-step { font-size: .9em; }
 .detail h2 { font-size: 1.05em; }
-.criteria .rule { font-size: .85em; }
+.criteria .rule { font-size: .85em; font-family: inherit; color: #555; }
+.criteria .note { font-size: .85em; color: #333; }
 @media print {
   body { max-width: none; margin: 0; padding: 0 2px; font-size: 9pt; line-height: 1.3; }
   .patient { break-before: page; page-break-before: always; }
@@ -76,7 +77,14 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .detail { break-before: page; page-break-before: always; font-size: 7.2pt; line-height: 1.18; }
   .detail h3 { margin: .6em 0 .2em; font-size: 1.15em; }
   .detail th, .detail td { padding: .1em .3em; }
-  .detail .values { padding-left: .9em; }
+  .detail .values { padding-left: 0; list-style: none; }
+  .detail .values li { display: inline; }
+  .detail .values li + li::before { content: "; "; }
+  .detail .definition { display: none; }
+  .detail .sites, .detail .where { font-size: .9em; color: #333; }
+  .detail .note { font-size: 6.3pt; line-height: 1.15; }
+  .detail .sites { margin: .1em 0; padding-left: 1em; }
+  .detail p { margin: .15em 0; }
   .criteria td:nth-child(2) { width: 46%; }
   .criteria td:nth-child(3) { width: 5.5em; }
   .summary-page h2 { margin-top: 0; }
