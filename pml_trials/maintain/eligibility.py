@@ -43,7 +43,7 @@ _BULLET = re.compile(
 _HEADING = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*"
     r"(?P<title>(?:(?:key|main|principal|major|general|other|additional|specific|patient|participant|subject)[ \t]+)*"
-    r"(?:(?P<kind1>inclusion|exclusion|inclusions|exclusions)(?:[ \t]+criteria|[ \t]+criterion)?"
+    r"(?:(?P<kind1>inclusions?|exclusions?)(?:[ \t]+criteria|[ \t]+criterion)?"
     r"|criteria[ \t]+for[ \t]+(?P<kind2>inclusion|exclusion)))"
     r"[ \t]*(?:\*\*|__)?[ \t]*(?P<colon>[:：])?[ \t]*(?:\*\*|__)?[ \t]*(?P<rest>.*)$",
     re.IGNORECASE,
@@ -91,7 +91,7 @@ def split(text: str) -> list[Item]:
     current: _Open | None = None
     blank_before = False
     for number, raw in enumerate(lines, start=1):
-        line = raw.expandtabs(4)
+        line = raw  # tabs count as 4 columns of indentation, but stay in the text
         if not line.strip():
             blank_before = True
             continue
@@ -105,7 +105,8 @@ def split(text: str) -> list[Item]:
             blank_before = False
             continue
         bullet = _BULLET.match(line)
-        indent = len(line) - len(line.lstrip(" "))
+        spaced = line.expandtabs(4)
+        indent = len(spaced) - len(spaced.lstrip(" "))
         if bullet:
             body = bullet["text"].strip()
             if current is not None and not current.paragraph and indent > current.indent:
