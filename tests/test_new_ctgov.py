@@ -90,14 +90,13 @@ def test_verbatim_texts_match_the_record(tmp_path: Path, path: Path) -> None:
             continue
         bullet = _BULLET.match(line.expandtabs(4))
         expected.append(unescape(bullet["text"] if bullet else line).strip())
-    got = []
+    got: list[str] = []
     for kind in ("inclusion", "exclusion"):
         for criterion in data.get(kind, []):
             if criterion["id"] in ("age", "sex"):
                 continue
             assert criterion["source"] == "registry"
-            for part in criterion["text"].split("\n"):
-                got.append(part.removeprefix("- "))
+            got.extend(part.removeprefix("- ") for part in criterion["text"].split("\n"))
     assert got == expected
 
 

@@ -68,7 +68,7 @@ def compare(old: Study, new: Study) -> list[Change]:
     changes: list[Change] = []
     changes.extend(_metadata(old, new))
     changes.extend(_sources(old, new))
-    defs = _definitions(old, new)
+    defs = list(_definitions(old, new))
     changes.extend(defs)
     changed_defs = {c.name for c in defs if c.what in ("changed", "removed", "added")}
     changes.extend(_criteria(old, new, changed_defs))
@@ -213,18 +213,23 @@ def verdict_change(
     )
 
 
+_PASSING = frozenset(("met", "does not apply", ABSENT))
+
+
 def _shifts(before: TrialResult, after: TrialResult) -> tuple[CriterionShift, ...]:
-    """The criteria whose status differs for the patient, in the new version's order
-    (then the removed ones)."""
+    """The criteria whose status differs for the patient and that stand in the way in
+    one version or the other (not met, applies or unknown), in the new version's order,
+    then the removed ones. A criterion that lets the patient through in both versions
+    (e.g. added, and does not apply) is not a reason."""
     old = {c.criterion.id: c for c in before.criteria}
     new = {c.criterion.id: c for c in after.criteria}
     shifts = []
     for ident, result in new.items():
         was = old.get(ident)
         old_status = was.status if was else ABSENT
-        if old_status != result.status:
+        if old_status != result.status and not {old_status, result.status} <= _PASSING:
             shifts.append(CriterionShift(ident, old_status, result.status, result.decisive))
     for ident, was in old.items():
-        if ident not in new:
+        if ident not in new and was.status not in _PASSING:
             shifts.append(CriterionShift(ident, was.status, ABSENT, False))
     return tuple(shifts)
