@@ -216,7 +216,14 @@ def test_normal_form_is_stable_and_means_the_same(rule: str) -> None:
     from pml_trials.rules.stored import dump
 
     def shape(data: Any) -> Any:
+        """The stored rule without positions, and ``a and (b and c)`` as ``a and b and c``."""
         if isinstance(data, list) and len(data) >= 3 and isinstance(data[0], str):
+            if data[0] == "logic":
+                flat: list[Any] = []
+                for child in (shape(d) for d in data[4]):
+                    same = isinstance(child, list) and child[:2] == ["logic", data[3]]
+                    flat.extend(child[2] if same else [child])
+                return ["logic", data[3], flat]
             return [data[0], *(shape(d) for d in data[3:])]
         if isinstance(data, list):
             return [shape(d) for d in data]
