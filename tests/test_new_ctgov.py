@@ -263,3 +263,45 @@ def test_check_names_each_todo_and_still_loads_the_other_files(tmp_path: Path) -
     assert code == 3
     assert re.search(r"brain-mets\.toml:\d+: inclusion 'inc-1': rule = \"TODO\"", err)
     assert "3 studies loaded, 1 files with errors" in out  # the bundled ones still load
+
+
+def test_texts_longer_than_the_loader_allows_are_cut_and_said_so(tmp_path: Path) -> None:
+    data = record(DATA / "NCT06604689.json")
+    protocol = data["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] = "T" * 400
+    protocol["eligibilityModule"]["eligibilityCriteria"] = "Inclusion Criteria:\n* " + "x" * 25_000
+    made = skeleton(data, today=date(2026, 12, 2), source="x", study_id="long")
+    parsed = tomllib.loads(made.text)
+    assert len(parsed["title"]) == 300
+    long = next(c for c in parsed["inclusion"] if c["id"] == "inc-1")
+    assert len(long["text"]) == 20_000 and "cut the registry text" in long["note"]
+    target = tmp_path / "long.toml"
+    target.write_text(made.text, encoding="utf-8")
+    fill_rules(target)
+    load_file(target)
+
+
+def test_an_output_folder_that_does_not_exist(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "x.toml"
+    code, _, err = invoke(
+        "new", "--from-ctgov", str(DATA / "NCT06604689.json"), "-o", str(target)
+    )
+    assert code == 2
+    assert "cannot write" in err
+    assert not target.parent.exists()
+
+
+def test_key_headings_notes_and_closing_paragraphs_of_a_real_record(tmp_path: Path) -> None:
+    target = new(tmp_path, DATA / "NCT06131398.json", "amg-355")
+    text = target.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert len(data["inclusion"]) == 1 + 7 and len(data["exclusion"]) == 8  # age + items
+    groups = data["inclusion"][2]["text"]
+    assert groups.endswith("\n- Group A: NSCLC, CRC, GC, and melanoma.\n- Group B: NSCLC, CRC, GC.")
+    assert data["inclusion"][4]["text"] == (
+        "Life expectancy of > 3 months, in the opinion of the investigator."
+    )
+    closing = data["exclusion"][-1]
+    assert closing["text"] == "Other protocol-defined inclusion/exclusion criteria apply."
+    # the paragraphs are marked for the person who writes the rules
+    assert text.count("TODO: a paragraph, not a list item") == 2

@@ -37,16 +37,14 @@ def test_a_key_reads_back_exactly(name: str) -> None:
 
 
 def test_values() -> None:
-    document = "\n".join(
-        f"{k} = {t.value(v)}"
-        for k, v in {
-            "a": True,
-            "b": 3,
-            "c": -1.25,
-            "d": date(2026, 12, 2),
-            "e": ["x", 'y"'],
-        }.items()
-    )
+    values: dict[str, str | bool | int | float | date | list[str]] = {
+        "a": True,
+        "b": 3,
+        "c": -1.25,
+        "d": date(2026, 12, 2),
+        "e": ["x", 'y"'],
+    }
+    document = "\n".join(f"{k} = {t.value(v)}" for k, v in values.items())
     assert tomllib.loads(document) == {
         "a": True, "b": 3, "c": -1.25, "d": date(2026, 12, 2), "e": ["x", 'y"'],
     }  # fmt: skip
