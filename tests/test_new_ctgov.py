@@ -283,9 +283,7 @@ def test_texts_longer_than_the_loader_allows_are_cut_and_said_so(tmp_path: Path)
 
 def test_an_output_folder_that_does_not_exist(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "x.toml"
-    code, _, err = invoke(
-        "new", "--from-ctgov", str(DATA / "NCT06604689.json"), "-o", str(target)
-    )
+    code, _, err = invoke("new", "--from-ctgov", str(DATA / "NCT06604689.json"), "-o", str(target))
     assert code == 2
     assert "cannot write" in err
     assert not target.parent.exists()
@@ -305,3 +303,28 @@ def test_key_headings_notes_and_closing_paragraphs_of_a_real_record(tmp_path: Pa
     assert closing["text"] == "Other protocol-defined inclusion/exclusion criteria apply."
     # the paragraphs are marked for the person who writes the rules
     assert text.count("TODO: a paragraph, not a list item") == 2
+
+
+def test_every_field_the_hints_name_is_declared() -> None:
+    from pml_trials.maintain.hints import named_fields
+    from pml_trials.profile.fields import BY_KEY
+
+    assert named_fields() <= set(BY_KEY), named_fields() - set(BY_KEY)
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        ("Patient is human immunodeficiency virus seropositive.", ("hiv_positive",)),
+        ("Patient is breast feeding.", ("pregnant_or_breastfeeding", "sex")),
+        ("Chronic intake of systemic corticosteroids (eg prednisone > 10 mg/day)", (
+            "prednisone_equivalent_mg_per_day", "weight_kg",
+        )),
+        ("History of organ transplantation.", ("predisposing_conditions",)),
+        ("Willing to sign the protocol", ()),
+    ],
+)  # fmt: skip
+def test_hints_name_the_fields_the_wording_suggests(text: str, fields: tuple[str, ...]) -> None:
+    from pml_trials.maintain.hints import suggested_fields
+
+    assert suggested_fields(text) == fields

@@ -28,6 +28,7 @@ from pml_trials.errors import PmlTrialsError
 from pml_trials.maintain import toml_text as t
 from pml_trials.maintain.countries import country_code
 from pml_trials.maintain.eligibility import Item, split, unescape
+from pml_trials.maintain.hints import suggested_fields
 from pml_trials.record import Record, field
 from pml_trials.studies.schema import KEYS_AT, STUDY_ID_PATTERN
 
@@ -426,9 +427,12 @@ class _Writer:
             comments.append(
                 "sub-items kept in one criterion: split them if they are separate rules"
             )
+        hints = suggested_fields(text)
+        if hints:
+            comments.append(f"fields the wording suggests (a hint, not a rule): {', '.join(hints)}")
         self.criterion(
             kind,
-            {"id": ident, "text": text, "rule": TODO, "note": note, "comment": "; ".join(comments)},
+            {"id": ident, "text": text, "rule": TODO, "note": note, "comment": "\n".join(comments)},
             written,
         )
         return 1
