@@ -328,3 +328,11 @@ def test_hints_name_the_fields_the_wording_suggests(text: str, fields: tuple[str
     from pml_trials.maintain.hints import suggested_fields
 
     assert suggested_fields(text) == fields
+
+
+def test_a_symbolic_link_at_the_output_is_not_replaced(tmp_path: Path) -> None:
+    link = tmp_path / "linked.toml"
+    link.symlink_to(tmp_path / "nowhere.toml")  # dangling: exists() is False
+    code, _, err = invoke("new", "--from-ctgov", str(DATA / "NCT06604689.json"), "-o", str(link))
+    assert code == 2 and "exists" in err
+    assert link.is_symlink()

@@ -73,7 +73,7 @@ def command(
                     f"the file of study '{study_id}' must be named {study_id}.toml "
                     f"(the loader requires it), not {output.name}"
                 )
-            if output.exists() and not force:
+            if (output.exists() or output.is_symlink()) and not force:
                 raise UsageError(
                     "exists; nothing was written (give --force to replace it, or another name)",
                     source=str(output),
