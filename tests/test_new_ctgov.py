@@ -303,6 +303,12 @@ def test_key_headings_notes_and_closing_paragraphs_of_a_real_record(tmp_path: Pa
     assert closing["text"] == "Other protocol-defined inclusion/exclusion criteria apply."
     # the paragraphs are marked for the person who writes the rules
     assert text.count("TODO: a paragraph, not a list item") == 2
+    # and the file says the registry lists only the key criteria
+    assert "# WARNING: the registry lists only some of the criteria" in text
+    made = skeleton(record(DATA / "NCT06131398.json"), today=date(2026, 12, 2), source="x")
+    assert any("only some of the criteria" in w for w in made.warnings)
+    full = skeleton(record(DATA / "NCT02576665.json"), today=date(2026, 12, 2), source="x")
+    assert "only some of the criteria" not in full.text
 
 
 def test_every_field_the_hints_name_is_declared() -> None:

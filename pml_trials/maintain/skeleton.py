@@ -36,6 +36,10 @@ from pml_trials.studies.schema import KEYS_AT, STUDY_ID_PATTERN
 # a test keeps the two the same): C0/C1 controls but tab and newline, DEL, bidi controls.
 REFUSED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NCT = re.compile(r"^NCT\d{8}$")
+_PARTIAL = re.compile(
+    r"\b(key|main|major|selected)\s+(inclusion|exclusion)|protocol.defined|other .{0,40}criteria apply",
+    re.IGNORECASE,
+)
 _AGE = re.compile(r"^\s*(\d{1,3})\s+(year|month|week|day|hour|minute)s?\s*$", re.IGNORECASE)
 _STATUS = {
     "ACTIVE_NOT_RECRUITING": "active, not recruiting",
@@ -341,6 +345,15 @@ class _Writer:
         items = split(free) if isinstance(free, str) else []
         if not isinstance(free, str) or not free.strip():
             self.warnings.append("the record has no free-text eligibility criteria")
+        elif _PARTIAL.search(free):
+            partial = (
+                'the registry lists only some of the criteria ("key" criteria, or "other '
+                'protocol-defined criteria apply"): the protocol has more; a patient this '
+                "file finds eligible may not be"
+            )
+            self.warnings.append(partial)
+            self.line(t.comment(f"WARNING: {partial}."))
+            self.line()
         inclusion = [i for i in items if i.kind != "exclusion"]
         exclusion = [i for i in items if i.kind == "exclusion"]
         todo = sum(1 for c in structured if c["rule"] == TODO)
