@@ -131,6 +131,8 @@ def test_metadata_sites_and_structured_rules(tmp_path: Path) -> None:
         "country": "US",
         "lat": 39.73915,
         "lon": -104.9847,
+        "coordinates": "source",  # the record's geoPoint
+        "status": "unknown",  # the record gives no site status
         "source": "registry",
     }
     assert len(sites) == 3

@@ -258,16 +258,19 @@ class _Writer:
     # -- sites ------------------------------------------------------------------------
 
     def sites(self) -> None:
+        """The record's locations as ``[[site]]`` tables. While the loader reads no
+        ``[[site]]`` tables, all are written as comments; once it does, each site the
+        record gives completely (every key the loader requires) is a table, and the rest
+        are comments that say what is missing."""
         locations = self.module("contactsLocationsModule").get("locations")
         if not isinstance(locations, list) or not locations:
             return
         allowed = KEYS_AT.get("site")
-        live = allowed is not None
         self.line(
             "# --- Sites, from the record's contactsLocationsModule (site statuses are often "
             "stale: check them) ---"
         )
-        if not live:
+        if allowed is None:
             self.line(
                 "# This version of pml-trials does not read [[site]] tables yet: they are "
                 "written as comments."
@@ -276,19 +279,34 @@ class _Writer:
         for index, location in enumerate(locations):
             if not isinstance(location, Mapping):
                 continue
-            lines, values = self.site(index, location, allowed)
-            if not lines:
+            values, todo = self.site(index, location, allowed)
+            if not values:
                 continue
-            tables.append(values)
-            block = "\n".join(["[[site]]", *lines])
-            self.line(block if live else t.comment(block))
+            missing = [
+                key
+                for key, (_, required, _) in (allowed or {}).items()
+                if required and key not in values
+            ]
+            todo.extend(f"TODO: {key} (not in the record)" for key in missing)
+            block = "\n".join(
+                ["[[site]]", *(f"{t.key(k)} = {t.value(v)}" for k, v in values.items())]
+            )
+            if allowed is not None and not missing:
+                tables.append(values)
+                self.line(block)
+            else:
+                self.line(t.comment(block))
+            if todo:
+                self.line(t.comment("\n".join(todo)))
             self.line()
-        if live:
+        if allowed is not None:
             self.expected["site"] = tables
 
     def site(
         self, index: int, location: Mapping[str, Any], allowed: Mapping[str, Any] | None
-    ) -> tuple[list[str], dict[str, Any]]:
+    ) -> tuple[dict[str, Any], list[str]]:
+        """The site's values (only keys the loader allows, when it reads sites) and what
+        a person must add."""
         where = f"site {index + 1}"
 
         def text(key: str) -> str | None:
@@ -299,18 +317,15 @@ class _Writer:
             return cleaned or None
 
         values: dict[str, Any] = {}
-        lines: list[str] = []
         todo: list[str] = []
 
         def put(key: str, value: Any) -> None:
-            if allowed is not None and key not in allowed:
-                return
-            values[key] = value
-            lines.append(f"{key} = {t.value(value)}")
+            if allowed is None or key in allowed:
+                values[key] = value
 
         name, city, country = text("facility"), text("city"), text("country")
         if name is None and city is None:
-            return [], {}
+            return {}, []
         put("name", name or f"(site in {city})")
         if city:
             put("city", city)
@@ -321,20 +336,24 @@ class _Writer:
             else:
                 todo.append(f"TODO: the ISO 3166-1 alpha-2 code of '{country}'")
         point = location.get("geoPoint")
-        if isinstance(point, Mapping) and _coordinate(point.get("lat"), 90) is not None:
+        if isinstance(point, Mapping):
             lat, lon = _coordinate(point.get("lat"), 90), _coordinate(point.get("lon"), 180)
             if lat is not None and lon is not None:
                 put("lat", lat)
                 put("lon", lon)
+                put("coordinates", "source")  # the record's geoPoint
         status = text("status")
-        if status:
-            put("status", _status(status))
+        word = _status(status) if status else "unknown"
+        choices = _choices(allowed, "status")
+        if choices is None or word in choices:
+            put("status", word)
+        else:
+            todo.append(f"TODO: status ('{word}' in the record; allowed: {', '.join(choices)})")
         contact = _contact(location.get("contacts"), lambda v: self.clean(v, where, 300)[0])
         if contact:
             put("contact", contact)
         put("source", "registry")
-        lines.extend(t.comment(line) for line in todo)
-        return lines, values
+        return values, todo
 
     # -- criteria ---------------------------------------------------------------------
 
@@ -538,6 +557,14 @@ def _years(text: str) -> int | None:
     if found is None or found[2].lower() != "year":
         return None
     return int(found[1])
+
+
+def _choices(allowed: Mapping[str, Any] | None, key: str) -> tuple[str, ...] | None:
+    """The values a literal key of the loader's schema allows (``None``: any)."""
+    if allowed is None or key not in allowed:
+        return None
+    expected = allowed[key][0].get("expected")
+    return tuple(expected) if isinstance(expected, list) else None
 
 
 def _coordinate(value: Any, limit: int) -> float | None:
