@@ -344,3 +344,35 @@ def test_a_symbolic_link_at_the_output_is_not_replaced(tmp_path: Path) -> None:
     code, _, err = invoke("new", "--from-ctgov", str(DATA / "NCT06604689.json"), "-o", str(link))
     assert code == 2 and "exists" in err
     assert link.is_symlink()
+
+
+def test_sites_become_tables_once_the_loader_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a [[site]] schema (as issue 18 adds it), complete sites are tables and a site
+    the record gives incompletely is a comment saying what is missing."""
+    from pydantic_core import core_schema as cs
+
+    from pml_trials.maintain import skeleton as module
+
+    text_schema = cs.str_schema()
+    number = cs.float_schema()
+    site_keys = {
+        "name": (text_schema, True, ""),
+        "city": (text_schema, True, ""),
+        "country": (text_schema, True, ""),
+        "lat": (number, True, ""),
+        "lon": (number, True, ""),
+        "coordinates": (cs.literal_schema(["source", "city"]), True, ""),
+        "status": (cs.literal_schema(["recruiting", "unknown"]), True, ""),
+        "source": (text_schema, True, ""),
+    }
+    monkeypatch.setitem(module.KEYS_AT, "site", site_keys)
+    data = record(DATA / "NCT02576665.json")
+    locations = data["protocolSection"]["contactsLocationsModule"]["locations"]
+    del locations[1]["geoPoint"]
+    locations[2]["status"] = "WITHDRAWN"
+    made = skeleton(data, today=date(2026, 12, 2), source="x")
+    sites = tomllib.loads(made.text)["site"]
+    assert [s["city"] for s in sites] == ["Denver"]
+    assert sites[0]["coordinates"] == "source" and sites[0]["status"] == "unknown"
+    assert "# TODO: lat (not in the record)" in made.text
+    assert "# TODO: status ('withdrawn' in the record; allowed: recruiting, unknown)" in made.text
