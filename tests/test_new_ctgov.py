@@ -351,8 +351,6 @@ def test_sites_become_tables_once_the_loader_reads_them(monkeypatch: pytest.Monk
     the record gives incompletely is a comment saying what is missing."""
     from pydantic_core import core_schema as cs
 
-    from pml_trials.maintain import skeleton as module
-
     text_schema = cs.str_schema()
     number = cs.float_schema()
     site_keys = {
@@ -365,7 +363,7 @@ def test_sites_become_tables_once_the_loader_reads_them(monkeypatch: pytest.Monk
         "status": (cs.literal_schema(["recruiting", "unknown"]), True, ""),
         "source": (text_schema, True, ""),
     }
-    monkeypatch.setitem(module.KEYS_AT, "site", site_keys)
+    monkeypatch.setitem(KEYS_AT, "site", site_keys)  # the dict the generator reads
     data = record(DATA / "NCT02576665.json")
     locations = data["protocolSection"]["contactsLocationsModule"]["locations"]
     del locations[1]["geoPoint"]
