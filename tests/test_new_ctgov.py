@@ -13,10 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
+from pml_trials.errors import CriteriaFileError
 from pml_trials.maintain.eligibility import _BULLET, heading_kind, unescape
 from pml_trials.maintain.skeleton import REFUSED, skeleton
 from pml_trials.studies import build
-from pml_trials.studies.load import CriteriaFileError, load_file
+from pml_trials.studies.load import load_file
 from pml_trials.studies.schema import KEYS_AT
 
 DATA = Path(__file__).parent / "data" / "ctgov"

@@ -12,8 +12,8 @@ from pml_trials.cli import options
 from pml_trials.errors import ExitCode
 
 if TYPE_CHECKING:
+    from pml_trials.engine.examples import ExampleOutcome
     from pml_trials.maintain.review import Review
-    from pml_trials.studies.examples import ExampleOutcome
 
 
 def command(
@@ -30,44 +30,26 @@ def command(
     A study last reviewed more than --max-review-age days ago gets a warning on stderr
     (the exit code does not change).
     """
-    from rich.table import Table
-
     from pml_trials import DISCLAIMER
     from pml_trials.cli.common import as_of_date, load, report_error, stdout, user_errors
+    from pml_trials.engine.examples import run_examples
     from pml_trials.maintain.review import Review
     from pml_trials.maintain.review import max_review_age as max_review_age_days
-    from pml_trials.studies.examples import run_examples
+    from pml_trials.render.terminal.checks import examples_table
 
     with user_errors():
         max_days = max_review_age_days(max_review_age)
     report = load(criteria, no_bundled)
     for error in report.errors:
         report_error(error)
-    table = Table(title="Criteria files and their examples", title_justify="left")
-    table.add_column("study", no_wrap=True)
-    table.add_column("example", ratio=1, min_width=24)
-    for column in ("expected", "got", ""):
-        table.add_column(column, no_wrap=True)
+    outcomes = [(study, run_examples(study, as_of_date(as_of))) for study in report.studies]
     failures = 0
-    for study in report.studies:
-        outcomes = run_examples(study, as_of_date(as_of))
-        if not outcomes:
-            table.add_row(study.id, "(no examples)", "", "", "")
-        for index, outcome in enumerate(outcomes):
-            failures += not outcome.passed
-            mark = "pass" if outcome.passed else "FAIL"
-            table.add_row(
-                study.id if index == 0 else "",
-                outcome.example.name,
-                outcome.example.expect.value,
-                outcome.result.verdict.value,
-                mark,
-            )
+    for _, study_outcomes in outcomes:
+        for outcome in study_outcomes:
             if not outcome.passed:
+                failures += 1
                 _explain_failure(outcome.study.path, outcome.example.line, outcome)
-        table.add_section()
-    for path in report.broken:
-        table.add_row(Path(path).name, "(file has errors: see above)", "", "", "FAIL")
+    table = examples_table(outcomes, report.broken)
     stale = _review_warnings(
         [Review(s.last_reviewed, as_of_date(as_of), max_days) for s in report.studies],
         [s.path for s in report.studies],

@@ -82,9 +82,9 @@ def _version(name: str) -> Version:
     from pathlib import Path
 
     from pml_trials.cli.common import report_error
-    from pml_trials.errors import CriteriaError, ExitCode
+    from pml_trials.errors import CriteriaError, CriteriaFileError, ExitCode
     from pml_trials.render.diff import Version
-    from pml_trials.studies.load import MAX_FILE_BYTES, CriteriaFileError, load_version
+    from pml_trials.studies.load import MAX_FILE_BYTES, load_version
 
     label = "<stdin>" if name == "-" else name
     try:
@@ -136,8 +136,8 @@ def _profiles(args: list[str]) -> Iterator[tuple[dict[str, Any], str] | str]:
     """Each valid profile with its source, or one line per problem, in input order."""
     from pml_trials.batch.inputs import find_inputs
     from pml_trials.batch.read import Document, Files, Lines, Span, read_document, read_span, units
+    from pml_trials.engine.run import InputProblem
     from pml_trials.profile.validate import InvalidProfileError, validate_json
-    from pml_trials.render.base import InputProblem
 
     def one(
         data: bytes, label: str, line: int | None

@@ -85,7 +85,7 @@ def command(
             sys.stdout.write(made.text)
             sys.stdout.flush()
         else:
-            from pml_trials.render.report_file import write_private
+            from pml_trials.render.report.file import write_private
 
             write_private(output, made.text)
         where = str(output) if output else "the skeleton"

@@ -57,29 +57,9 @@ def command(
 
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.text import Text
-
-    from pml_trials import DISCLAIMER
     from pml_trials.cli.common import stdout
+    from pml_trials.render.terminal.trials_list import trials_list
 
     console = stdout()
-    for s in studies:
-        facts = [
-            s.category,
-            f"phase {s.phase or '?'}",
-            ", ".join(s.registry_ids) or "no registry id",
-            f"{len(s.criteria)} criteria",
-            f"last reviewed {s.last_reviewed.isoformat()} ({reviews[s.id].describe()})",
-        ]
-        line = Text(s.id, style="bold").append("  " + " · ".join(facts), style="dim")
-        if reviews[s.id].stale:
-            line.append(f"  STALE: not reviewed for more than {max_days} days", style="bold")
+    for line in trials_list(studies, reviews):
         console.print(line)
-        console.print(Text(f"  {s.title}"))
-    console.print(
-        Text(
-            "\nBundled files are transcriptions of public sources: check them against the "
-            f"current protocol. {DISCLAIMER}",
-            style="italic",
-        )
-    )

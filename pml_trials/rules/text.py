@@ -9,6 +9,7 @@ Parentheses appear only where the operators' precedence needs them.
 from __future__ import annotations
 
 from datetime import date
+from typing import assert_never
 
 from pml_trials.rules.nodes import (
     Arith,
@@ -40,35 +41,36 @@ def _wrap(node: Node, floor: int) -> str:
 
 
 def _text(node: Node) -> tuple[str, int]:
-    if isinstance(node, FieldRef):
-        return node.key, _ATOM
-    if isinstance(node, DefinitionRef):
-        return node.name, _ATOM
-    if isinstance(node, Const):
-        return _scalar(node.value), _ATOM
-    if isinstance(node, ListConst):
-        return "[" + ", ".join(_scalar(v) for v in node.values) + "]", _ATOM
-    if isinstance(node, Call):
-        return f"{node.function}({_text(node.argument)[0]})", _ATOM
-    if isinstance(node, Not):
-        return "not " + _wrap(node.operand, _NOT), _NOT
-    if isinstance(node, Negate):
-        return "-" + _wrap(node.operand, _UNARY), _UNARY
-    if isinstance(node, Logic):
-        level = _AND if node.op == "and" else _OR
-        # associative: a nested `and` inside `and` needs no parentheses
-        return f" {node.op} ".join(_wrap(o, level) for o in node.operands), level
-    if isinstance(node, Compare):
-        left, right = _wrap(node.left, _SUM), _wrap(node.right, _SUM)
-        return f"{left} {node.op} {right}", _COMPARE
-    if isinstance(node, Member):
-        op = "not in" if node.negated else "in"
-        return f"{_wrap(node.item, _SUM)} {op} {_wrap(node.container, _SUM)}", _COMPARE
-    if isinstance(node, Arith):
-        level = _SUM if node.op in "+-" else _PRODUCT
-        # left-associative: the right operand needs parentheses at the same level
-        return f"{_wrap(node.left, level)} {node.op} {_wrap(node.right, level + 1)}", level
-    raise TypeError(f"no text for {type(node).__name__}")  # pragma: no cover
+    match node:
+        case FieldRef(key=key):
+            return key, _ATOM
+        case DefinitionRef(name=name):
+            return name, _ATOM
+        case Const(value=value):
+            return _scalar(value), _ATOM
+        case ListConst(values=values):
+            return "[" + ", ".join(_scalar(v) for v in values) + "]", _ATOM
+        case Call(function=function, arguments=arguments):
+            return f"{function}({', '.join(_text(a)[0] for a in arguments)})", _ATOM
+        case Not(operand=operand):
+            return "not " + _wrap(operand, _NOT), _NOT
+        case Negate(operand=operand):
+            return "-" + _wrap(operand, _UNARY), _UNARY
+        case Logic(op=op, operands=operands):
+            level = _AND if op == "and" else _OR
+            # associative: a nested `and` inside `and` needs no parentheses
+            return f" {op} ".join(_wrap(o, level) for o in operands), level
+        case Compare(op=op, left=left, right=right):
+            return f"{_wrap(left, _SUM)} {op} {_wrap(right, _SUM)}", _COMPARE
+        case Member(negated=negated, item=item, container=container):
+            word = "not in" if negated else "in"
+            return f"{_wrap(item, _SUM)} {word} {_wrap(container, _SUM)}", _COMPARE
+        case Arith(op=op, left=left, right=right):
+            level = _SUM if op in "+-" else _PRODUCT
+            # left-associative: the right operand needs parentheses at the same level
+            return f"{_wrap(left, level)} {op} {_wrap(right, level + 1)}", level
+        case _:
+            assert_never(node)
 
 
 def _scalar(value: Scalar) -> str:
