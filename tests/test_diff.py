@@ -60,8 +60,14 @@ def amended(text: str) -> str:
 
 def write_amendment(tmp_path: Path) -> Path:
     path = tmp_path / "checkpoint-inhibitor.toml"
-    path.write_text(amended(BUNDLED.read_text(encoding="utf-8")), encoding="utf-8")
+    path.write_text(amended(BEFORE.read_text(encoding="utf-8")), encoding="utf-8")
     return path
+
+
+def before() -> Study:
+    """The frozen cbbf2b1 version: the base of the synthetic amendment, so that the
+    amendment does not depend on what the bundled file says today."""
+    return load_version(BEFORE.read_bytes(), str(BEFORE))
 
 
 def profiles() -> list[tuple[str, dict[str, Any]]]:
@@ -83,7 +89,7 @@ def differing(old: Study, new: Study) -> set[str]:
 
 
 def test_the_changes_of_an_amendment(tmp_path: Path) -> None:
-    old, new = load_file(BUNDLED), load_file(write_amendment(tmp_path))
+    old, new = before(), load_file(write_amendment(tmp_path))
     changes = {(c.section, c.what, c.name): c for c in compare(old, new)}
     assert changes[("criterion", "rule", "active-gvhd")].new is not None
     assert "gvhd_grade >= 1" in str(changes[("criterion", "rule", "active-gvhd")].new)
@@ -104,13 +110,13 @@ def test_the_changes_of_an_amendment(tmp_path: Path) -> None:
 def test_the_patients_listed_are_exactly_those_whose_verdict_differs(tmp_path: Path) -> None:
     amendment = write_amendment(tmp_path)
     code, out, err = invoke(
-        "diff", str(BUNDLED), str(amendment), str(PATIENTS), "--format", "json", "--as-of",
+        "diff", str(BEFORE), str(amendment), str(PATIENTS), "--format", "json", "--as-of",
         AS_OF.isoformat(),
     )  # fmt: skip
     assert code == 0, err
     report = json.loads(out)
     listed = {p["patient_id"] for p in report["patients"]["changed"]}
-    expected = differing(load_file(BUNDLED), load_file(amendment))
+    expected = differing(before(), load_file(amendment))
     assert listed == expected
     assert expected  # the amendment changes someone's verdict, or the test proves nothing
     assert report["patients"]["screened"] == len(profiles())
@@ -146,7 +152,7 @@ def test_a_real_amendment_from_git_history() -> None:
 
 def test_text_output_reads_as_rules_not_toml(tmp_path: Path) -> None:
     code, out, err = invoke(
-        "diff", str(BUNDLED), str(write_amendment(tmp_path)), str(PATIENTS), "--as-of",
+        "diff", str(BEFORE), str(write_amendment(tmp_path)), str(PATIENTS), "--as-of",
         AS_OF.isoformat(),
     )  # fmt: skip
     assert code == 0, err
@@ -166,20 +172,20 @@ def test_standard_input_as_the_old_version(tmp_path: Path) -> None:
 
 
 def test_layout_only_changes_are_not_changes(tmp_path: Path) -> None:
-    text = BUNDLED.read_text(encoding="utf-8")
+    text = BEFORE.read_text(encoding="utf-8")
     text = text.replace(
         "rule = \"'solid_organ_transplant' in predisposing_conditions\"",
         'rule = """( "solid_organ_transplant"\n   in predisposing_conditions )"""',
     )
     path = tmp_path / "checkpoint-inhibitor.toml"
     path.write_text(text, encoding="utf-8")
-    assert compare(load_file(BUNDLED), load_file(path)) == []
+    assert compare(before(), load_file(path)) == []
 
 
 def test_a_broken_version_is_reported_with_its_problems(tmp_path: Path) -> None:
     broken = tmp_path / "x.toml"
-    broken.write_text(BUNDLED.read_text(encoding="utf-8").replace("age_years >= 18", "age >= 18"))
-    code, out, err = invoke("diff", str(BUNDLED), str(broken))
+    broken.write_text(BEFORE.read_text(encoding="utf-8").replace("age_years >= 18", "age >= 18"))
+    code, out, err = invoke("diff", str(BEFORE), str(broken))
     assert code == 3
     assert "unknown name 'age'" in err and "nothing was compared" in err
     assert out == ""
@@ -199,7 +205,7 @@ def test_an_invalid_patient_is_reported_and_the_others_still_compared(tmp_path: 
     (folder / "bad.json").write_text('{"patient_id": "p1", "age_years": "old"}')
     good = next(iter(sorted(PATIENTS.glob("*.json"))))
     (folder / "good.json").write_bytes(good.read_bytes())
-    code, out, err = invoke("diff", str(BUNDLED), str(write_amendment(tmp_path)), str(folder))
+    code, out, err = invoke("diff", str(BEFORE), str(write_amendment(tmp_path)), str(folder))
     assert code == 3
     assert "bad.json" in err
     assert "of 1 screened (1 inputs invalid" in out
@@ -230,3 +236,13 @@ def test_normal_form_is_stable_and_means_the_same(rule: str) -> None:
         return data
 
     assert shape(dump(again)) == shape(dump(node))
+
+
+def test_text_output_golden(monkeypatch: pytest.MonkeyPatch, golden: Any) -> None:
+    monkeypatch.chdir(ROOT)
+    code, out, err = invoke(
+        "diff", str(BEFORE.relative_to(ROOT)), "-", "examples/patients", "--as-of",
+        AS_OF.isoformat(), input=amended(BEFORE.read_text(encoding="utf-8")),
+    )  # fmt: skip
+    assert code == 0, err
+    golden("diff/checkpoint-amendment.txt", out)
