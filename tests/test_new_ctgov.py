@@ -375,3 +375,17 @@ def test_sites_become_tables_once_the_loader_reads_them(monkeypatch: pytest.Monk
     assert sites[0]["coordinates"] == "source" and sites[0]["status"] == "unknown"
     assert "# TODO: lat (not in the record)" in made.text
     assert "# TODO: status ('withdrawn' in the record; allowed: recruiting, unknown)" in made.text
+
+
+def test_a_record_with_nothing_but_its_number_still_gives_a_file_that_loads(
+    tmp_path: Path,
+) -> None:
+    data = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}
+    made = skeleton(data, today=date(2026, 12, 2), source="x")
+    assert made.todo == 1
+    assert "the record has no free-text eligibility criteria" in made.warnings
+    target = tmp_path / f"{made.study_id}.toml"
+    target.write_text(made.text, encoding="utf-8")
+    fill_rules(target)
+    study = load_file(target)
+    assert [c.id for c in study.criteria] == ["inc-1"]
