@@ -107,6 +107,24 @@ def test_the_changes_of_an_amendment(tmp_path: Path) -> None:
     assert ("metadata", "changed", "id") not in changes
 
 
+def test_sites_and_the_sites_note(tmp_path: Path) -> None:
+    text = BEFORE.read_text(encoding="utf-8")
+    text = text.replace("\n[[source]]", '\nsites_note = "Centres not public."\n\n[[source]]', 1)
+    text = text.replace(
+        "\n[definitions]",
+        '\n[[site]]\nname = "Hôpital X"\ncity = "Paris"\n'
+        'country = "FR"\nlat = 48.8566\nlon = 2.3522\nstatus = "recruiting"\nsource = '
+        '"french-trial"\n\n[definitions]',
+        1,
+    )
+    path = tmp_path / "checkpoint-inhibitor.toml"
+    path.write_text(text, encoding="utf-8")
+    changes = {(c.section, c.what, c.name): c for c in compare(before(), load_file(path))}
+    assert changes[("metadata", "changed", "sites_note")].new == "Centres not public."
+    added = changes[("site", "added", "Hôpital X (Paris)")]
+    assert added.new is not None and "status recruiting" in added.new
+
+
 def test_the_patients_listed_are_exactly_those_whose_verdict_differs(tmp_path: Path) -> None:
     amendment = write_amendment(tmp_path)
     code, out, err = invoke(

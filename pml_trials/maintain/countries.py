@@ -302,5 +302,9 @@ _BY_NAME: dict[str, str] = {_key(n): code for code, names in _CODES.items() for 
 
 def country_code(name: str) -> str | None:
     """The ISO 3166-1 alpha-2 code of a country name (any case, accents optional), or
-    ``None`` when the name is not known: never a guess."""
-    return _BY_NAME.get(_key(name))
+    ``None`` when the name is not known: never a guess. Only codes the ``[[site]]``
+    check accepts (:data:`pml_trials.geo.countries.CODES`) are given."""
+    from pml_trials.geo.countries import CODES
+
+    code = _BY_NAME.get(_key(name))
+    return code if code in CODES else None

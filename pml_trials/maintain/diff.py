@@ -22,15 +22,16 @@ from pml_trials.engine.result import TrialResult
 from pml_trials.record import Record
 from pml_trials.rules.nodes import definitions_used
 from pml_trials.rules.text import rule_text
-from pml_trials.studies.model import Criterion, Study
+from pml_trials.studies.model import Criterion, Site, Study
 from pml_trials.verdict import Verdict
 
-Section = Literal["criterion", "definition", "source", "metadata", "example"]
+Section = Literal["criterion", "definition", "source", "site", "metadata", "example"]
 What = Literal[
     "added", "removed", "reworded", "rule", "moved", "source", "note", "definition", "changed"
 ]
 METADATA = ("id", "title", "category", "phase", "registry_ids", "sponsor", "status",
-            "last_reviewed", "summary")  # fmt: skip
+            "last_reviewed", "summary", "sites_note")  # fmt: skip
+_SITE_FACTS = ("country", "lat", "lon", "coordinates", "status", "source", "contact", "url", "note")
 ABSENT = "absent"
 
 
@@ -68,6 +69,7 @@ def compare(old: Study, new: Study) -> list[Change]:
     changes: list[Change] = []
     changes.extend(_metadata(old, new))
     changes.extend(_sources(old, new))
+    changes.extend(_sites(old, new))
     defs = list(_definitions(old, new))
     changes.extend(defs)
     changed_defs = {c.name for c in defs if c.what in ("changed", "removed", "added")}
@@ -111,6 +113,32 @@ def _sources(old: Study, new: Study) -> Iterable[Change]:
     for key, source in after.items():
         if key not in before:
             yield Change("source", "added", key, None, _cite(source.citation, source.url))
+
+
+def _sites(old: Study, new: Study) -> Iterable[Change]:
+    """Sites by name and city: added, removed, or with other facts (status, place...)."""
+    before = {(s.name, s.city): s for s in old.sites}
+    after = {(s.name, s.city): s for s in new.sites}
+    for key, site in before.items():
+        if key not in after:
+            yield Change("site", "removed", _site_name(site), _site_facts(site), None)
+        elif _site_facts(after[key]) != _site_facts(site):
+            yield Change(
+                "site", "changed", _site_name(site), _site_facts(site), _site_facts(after[key])
+            )
+    for key, site in after.items():
+        if key not in before:
+            yield Change("site", "added", _site_name(site), None, _site_facts(site))
+
+
+def _site_name(site: Site) -> str:
+    return f"{site.name} ({site.city})"
+
+
+def _site_facts(site: Site) -> str:
+    return ", ".join(
+        f"{key} {getattr(site, key)}" for key in _SITE_FACTS if getattr(site, key) is not None
+    )
 
 
 def _cite(citation: str, url: str | None) -> str:

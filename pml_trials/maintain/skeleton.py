@@ -503,7 +503,7 @@ class _Writer:
         """Read the file back: it must be TOML and hold exactly what was written."""
         data = tomllib.loads(text)
         for key, value in self.expected.items():
-            if data.get(key) != value:  # pragma: no cover - a defect of this module
+            if data.get(key, [] if value == [] else None) != value:  # pragma: no cover
                 raise AssertionError(f"the skeleton's {key!r} does not read back as written")
 
 

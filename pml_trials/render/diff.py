@@ -14,6 +14,7 @@ from pml_trials.studies.model import Study
 _SECTIONS = (
     ("metadata", "Metadata"),
     ("source", "Sources"),
+    ("site", "Sites"),
     ("definition", "Definitions"),
     ("criterion", "Criteria"),
     ("example", "Examples"),
