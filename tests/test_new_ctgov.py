@@ -389,3 +389,14 @@ def test_a_record_with_nothing_but_its_number_still_gives_a_file_that_loads(
     fill_rules(target)
     study = load_file(target)
     assert [c.id for c in study.criteria] == ["inc-1"]
+
+
+def test_the_record_is_never_replaced_by_its_skeleton(tmp_path: Path) -> None:
+    record_file = tmp_path / "nct06604689.toml"  # a record saved under a .toml name
+    data = (DATA / "NCT06604689.json").read_bytes()
+    record_file.write_bytes(data)
+    code, _, err = invoke(
+        "new", "--from-ctgov", str(record_file), "-o", str(record_file), "--force"
+    )
+    assert code == 2, err
+    assert record_file.read_bytes() == data

@@ -127,7 +127,7 @@ def test_ctrl_c_keeps_the_answers(studies: tuple[Study, ...]) -> None:
 
 def test_ctrl_c_at_the_id_has_nothing_to_keep(studies: tuple[Study, ...]) -> None:
     outcome, _ = ask(studies, ["^C"])
-    assert outcome == Outcome(None, False, "interrupt")
+    assert outcome == Outcome(None, False, "interrupt", 130)
 
 
 def test_a_start_profile_is_not_asked_again(studies: tuple[Study, ...]) -> None:

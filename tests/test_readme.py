@@ -53,3 +53,14 @@ def test_readme_mentions_every_command() -> None:
 def test_relative_links_in_readme_exist() -> None:
     for target in re.findall(r"\]\(([^)#:]+)\)", README):
         assert (ROOT / target).exists(), target
+
+
+def test_the_exit_code_table_lists_every_exit_code() -> None:
+    """Issue 12: the README's table and ExitCode (the one source in errors.py) agree."""
+    from pml_trials.errors import ExitCode
+
+    table = README[README.index("## Exit codes") :]
+    table = table[: table.index("\n## ")]
+    codes = re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)
+    assert codes == [str(int(code)) for code in ExitCode]
+    assert "| 128+N |" in table

@@ -76,7 +76,7 @@ def test_batch_report_lists_problems_and_counts(studies: tuple[Study, ...]) -> N
     assert text.count("## Patient ") == 2
     assert "## Inputs that could not be screened" in text
     assert "- `in/bad|<b>x</b>.json`: age_years: -3 is below the minimum 0" in text
-    assert "2 patient(s) screened; 1 input(s) not screened." in text
+    assert "2 patients screened; 1 input not screened." in text
     assert "| `tcell-transfer` | 1 | 1 | 0 |" in text
     html = MarkdownIt("commonmark", {"html": True}).render(text)
     assert "<b>" not in html

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, TextIO
 
+from pml_trials.terminal import safe_line
+
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
@@ -31,6 +33,8 @@ class Reporter:
         self._task: TaskID | None = None
 
     def message(self, line: str) -> None:
+        """One line; control characters from data are shown as escapes."""
+        line = safe_line(line)
         if self._progress is not None:
             self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:

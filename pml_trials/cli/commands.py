@@ -34,7 +34,8 @@ HELP = (
     "Pre-screen patients with progressive multifocal leukoencephalopathy (PML) against "
     f"clinical trials. {DISCLAIMER}\n\n"
     "Exit codes: 0 done (whatever the verdicts), 1 internal error, 2 usage error, "
-    "3 invalid input (the rest is still processed)."
+    "3 invalid input (the rest is still processed), 4 environment failure (disk full, "
+    "output closed, worker killed), 128+N stopped by signal N."
 )
 
 

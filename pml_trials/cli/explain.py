@@ -64,9 +64,17 @@ def command(
     from pml_trials.engine import screen
 
     with user_errors():
-        validated = _read_profile(profile)
-        studies = studies_for_screening(criteria, no_bundled, trial)
+        if output is not None:
+            from pml_trials.files.guard import refuse_unsupported
+
+            refuse_unsupported(output, "--output", "text, Markdown (.md) or HTML (.html)")
         day = as_of_date(as_of)
+        validated = _read_profile(profile, day)
+        studies = studies_for_screening(criteria, no_bundled, trial)
+        if output is not None:
+            from pml_trials.cli.common import refuse_run_files
+
+            refuse_run_files(output, [profile], criteria, no_bundled)
         result = screen(validated, studies, day, profile)
         text = _render(result, studies, day, output_format, to_file=output is not None)
         if text is None:
@@ -74,23 +82,41 @@ def command(
         if output is None or str(output) == "-":
             sys.stdout.write(text)
         else:
-            from pml_trials.render.report.file import write_private
+            from pml_trials.files.write import write_text
 
-            write_private(output, text)
+            write_text(output, text, what="the report")
+            _wrote(output_format, output)
 
 
-def _read_profile(source: str) -> dict[str, Any]:
+def _wrote(output_format: ExplainFormat, output: Path) -> None:
+    """One line on stderr: what was written where."""
+    from pml_trials.cli.common import say
+
+    say(f"wrote the {output_format.value} explanation to {output}")
+
+
+def _read_profile(source: str, as_of: date) -> dict[str, Any]:
     """The validated profile; each problem of an invalid one on its own stderr line."""
     from pml_trials.cli.common import report_error
     from pml_trials.errors import ExitCode, ProfileError
+    from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
     from pml_trials.profile.validate import InvalidProfileError, validate_json
 
     try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_DOCUMENT + 1)
+            if len(data) > MAX_DOCUMENT:
+                raise NotReadableError(f"more than {MAX_DOCUMENT:,} bytes; at most that is read")
+        else:
+            data = read_limited(Path(source), MAX_DOCUMENT, pipes=True)
+    except NotReadableError as exc:
+        raise ProfileError(str(exc), source=source) from None
     except OSError as exc:
-        raise ProfileError(f"cannot read the file: {exc.strerror}", source=source) from None
+        from pml_trials.files.failure import environment_failure
+
+        raise environment_failure(exc, "reading standard input", source) from None
     try:
-        return validate_json(data, source=source)
+        return validate_json(data, source=source, as_of=as_of)
     except InvalidProfileError as exc:
         for problem in exc.problems:
             report_error(problem)

@@ -85,9 +85,11 @@ def command(
             sys.stdout.write(made.text)
             sys.stdout.flush()
         else:
-            from pml_trials.render.report.file import write_private
+            from pml_trials.files.guard import refuse_own_file
+            from pml_trials.files.write import write_text
 
-            write_private(output, made.text)
+            refuse_own_file(output, [record], "-o")
+            write_text(output, made.text, what="the criteria file")
         where = str(output) if output else "the skeleton"
         sys.stderr.write(
             f"{where}: study '{made.study_id}' from {made.nct_id}; {made.todo} criteria have "

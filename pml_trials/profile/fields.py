@@ -34,6 +34,7 @@ class FieldSpec(Record):
     choices: tuple[str, ...] = ()
     multiple_of: int | None = None
     vocabulary: str = ""  # a long list of choices, described instead of listed
+    past: bool = False  # a date of something that has happened: not after the screening date
 
     @property
     def type_name(self) -> str:
@@ -53,7 +54,7 @@ class FieldSpec(Record):
         if self.kind == "boolean":
             return "true or false"
         if self.kind == "date":
-            return "a date YYYY-MM-DD"
+            return "a date YYYY-MM-DD" + (", not after the screening date" if self.past else "")
         if self.kind == "id":
             return "1-64 letters, digits, '-', '_' or '.'"
         return self.range_text()
@@ -221,6 +222,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When did the first PML symptoms start?",
         "Best estimate of symptom onset.",
+        past=True,
     ),
     FieldSpec(
         "pml_diagnosis_date",
@@ -228,6 +230,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         DIAGNOSIS,
         "When was PML diagnosed?",
         "Date of the diagnostic CSF PCR or biopsy.",
+        past=True,
     ),
     _bool(
         "pml_progressing",
@@ -287,6 +290,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Date of the last natalizumab dose?",
         "Leave unknown if never given.",
+        past=True,
     ),
     _bool(
         "current_immunosuppressive_therapy",
@@ -351,6 +355,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Date of the last dose of any investigational drug?",
         "Leave unknown if none was ever given.",
+        past=True,
     ),
     # Clinical status
     FieldSpec(

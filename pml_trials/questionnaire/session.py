@@ -77,7 +77,8 @@ class Session:
         declaration; an invalid one raises :class:`InvalidProfileError` and changes
         nothing."""
         if value is not None:  # the validated value: 70 for a number field becomes 70.0
-            value = validate_python({"patient_id": self.patient_id, key: value})[key]
+            limit = self.profile.get("screening_date") or self.as_of
+            value = validate_python({"patient_id": self.patient_id, key: value}, as_of=limit)[key]
         self.history.append(Undo(key, self.profile.get(key, _ABSENT), key in self.skip))
         self.profile[key] = value
         if value is None:

@@ -10,7 +10,10 @@ study without known sites leaves them empty. ``reasons`` holds the ids of the cr
 that make an ineligible verdict, ``missing_fields`` the fields whose answers could
 still decide a needs-information one, each list separated by spaces (ids hold no
 spaces, and a semicolon would split cells where it is the list separator of the
-spreadsheet's locale). The disclaimer is repeated in a last column rather than put in a
+spreadsheet's locale). An input that was not screened (invalid or unreadable) gets one
+row of its own: empty ``patient_id`` and ``trial_id``, its ``source``, the verdict
+``not_screened`` and what is wrong in ``reasons``, so a spreadsheet shows who was not
+screened. The disclaimer is repeated in a last column rather than put in a
 comment line, which many readers would take for a data row: every filtered or sorted
 extract of the sheet still carries it.
 
@@ -23,11 +26,12 @@ carriage return) gets a leading apostrophe, as OWASP advises against CSV injecti
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
-from pml_trials.engine.run import RunInfo
+from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
 from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from pml_trials.geo.gazetteer import Town
     from pml_trials.studies.model import Study
 
+NOT_SCREENED = "not_screened"  # the verdict cell of a rejected input's row
 COLUMNS = ("patient_id", "source", "trial_id", "verdict", "reasons", "missing_fields")
 SITE_COLUMNS = (
     "nearest_site",
@@ -70,6 +75,14 @@ class CsvWriter(ReportWriter):
 
     def header(self) -> str:
         return ",".join((*COLUMNS, *SITE_COLUMNS, "disclaimer")) + "\n"
+
+    def rejected(self, problems: Sequence[InputProblem]) -> str:
+        """A row for an input that was not screened: no patient id (an invalid one is
+        never repeated), its source, no trial, verdict ``not_screened``, and in
+        ``reasons`` what is wrong (``field: message``, several separated by `` | ``)."""
+        what = " | ".join(": ".join(p for p in (x.field, x.message) if p) for x in problems)
+        cells = ("", problems[0].source, "", NOT_SCREENED, what, "", *("" for _ in SITE_COLUMNS))
+        return ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
 
     def render(self, result: ScreeningResult) -> str:
         patient_id = result.patient_id  # letters, digits and -_. only: never quoted

@@ -15,6 +15,7 @@ from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.html_footer import (
+    SHOWN_PROBLEMS,
     facts,
     problems_section,
     studies_section,
@@ -50,6 +51,7 @@ class HtmlWriter(ReportWriter):
     def __init__(self, run: RunInfo) -> None:
         super().__init__(run)
         self._problems: list[InputProblem] = []
+        self._more_problems = 0  # past SHOWN_PROBLEMS: counted, not kept
 
     def header(self) -> str:
         head = block(
@@ -99,13 +101,16 @@ class HtmlWriter(ReportWriter):
         return section + "\n"
 
     def problem(self, problem: InputProblem) -> str:
-        self._problems.append(problem)  # listed together at the end, after the patients
+        if len(self._problems) < SHOWN_PROBLEMS:  # listed together at the end, bounded
+            self._problems.append(problem)
+        else:
+            self._more_problems += 1
         return ""
 
     def footer(self, tally: Tally) -> str:
         parts = ["</main>"]
         if self._problems:
-            parts.append(problems_section(self._problems))
+            parts.append(problems_section(self._problems, self._more_problems))
         if tally.patients > 1 or self._problems:
             parts.append(tally_section(tally))
         parts.append(studies_section(self.run.studies))

@@ -13,6 +13,7 @@ from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.escape import md, md_code
 from pml_trials.render.report.markdown_footer import (
+    SHOWN_PROBLEMS,
     problems_section,
     studies_section,
     tally_section,
@@ -43,6 +44,7 @@ class MarkdownWriter(ReportWriter):
     def __init__(self, run: RunInfo) -> None:
         super().__init__(run)
         self._problems: list[InputProblem] = []
+        self._more_problems = 0  # past SHOWN_PROBLEMS: counted, not kept
 
     def header(self) -> str:
         run = self.run
@@ -84,13 +86,16 @@ class MarkdownWriter(ReportWriter):
         return "".join(parts)
 
     def problem(self, problem: InputProblem) -> str:
-        self._problems.append(problem)  # listed together at the end, after the patients
+        if len(self._problems) < SHOWN_PROBLEMS:  # listed together at the end, bounded
+            self._problems.append(problem)
+        else:
+            self._more_problems += 1
         return ""
 
     def footer(self, tally: Tally) -> str:
         parts: list[str] = []
         if self._problems:
-            parts.append(problems_section(self._problems))
+            parts.append(problems_section(self._problems, self._more_problems))
         if tally.patients > 1 or self._problems:
             parts.append(tally_section(tally))
         parts.append(studies_section(self.run.studies))
