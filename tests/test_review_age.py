@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
 from pml_trials.maintain.review import DEFAULT_MAX_DAYS, ENVIRONMENT, Review
+from pml_trials.studies.load import bundled_dir, load_dirs
 
 runner = CliRunner()
-REVIEWED = date(2026, 11, 25)  # the bundled studies' last_reviewed
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -20,40 +20,46 @@ def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str
     return result.exit_code, result.stdout, result.stderr
 
 
+def reviewed() -> date:
+    """The bundled studies' last_reviewed (one date for every bundled file)."""
+    (day,) = {s.last_reviewed for s in load_dirs([bundled_dir()]).studies}
+    return day
+
+
+def after(days: int) -> str:
+    return (reviewed() + timedelta(days=days)).isoformat()
+
+
 @pytest.fixture(autouse=True)
 def _no_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENVIRONMENT, raising=False)
 
 
-@pytest.mark.parametrize(
-    ("as_of", "days", "stale"),
-    [("2026-11-25", 0, False), ("2027-05-24", 180, False), ("2027-05-25", 181, True)],
-)
-def test_the_default_threshold_is_180_days(as_of: str, days: int, stale: bool) -> None:
-    review = Review(REVIEWED, date.fromisoformat(as_of), DEFAULT_MAX_DAYS)
+@pytest.mark.parametrize(("days", "stale"), [(0, False), (180, False), (181, True)])
+def test_the_default_threshold_is_180_days(days: int, stale: bool) -> None:
+    review = Review(date(2026, 11, 25), date(2026, 11, 25) + timedelta(days), DEFAULT_MAX_DAYS)
     assert (review.days, review.stale) == (days, stale)
 
 
 def test_check_warns_about_stale_studies_without_changing_the_exit_code() -> None:
-    code, out, err = invoke("check", "--as-of", "2027-06-01")
+    code, out, err = invoke("check", "--as-of", after(188))
     assert code == 0
     assert err.count("warning: ") == 3
-    assert "last_reviewed is 2026-11-25, 188 days ago (more than 180 days)" in err
+    assert f"last_reviewed is {reviewed().isoformat()}, 188 days ago (more than 180 days)" in err
     assert "3 studies last reviewed more than 180 days ago" in out
-    code, out, err = invoke("check", "--as-of", "2026-12-02")
+    code, out, err = invoke("check", "--as-of", after(7))
     assert code == 0
     assert "warning" not in err and "last reviewed more than" not in out
 
 
 def test_the_threshold_from_the_option_and_the_environment() -> None:
-    assert (
-        invoke("check", "--as-of", "2026-12-02", "--max-review-age", "6")[2].count("warning: ") == 3
-    )
+    warnings = invoke("check", "--as-of", after(7), "--max-review-age", "6")[2]
+    assert warnings.count("warning: ") == 3
     env = {ENVIRONMENT: "6"}
-    assert invoke("check", "--as-of", "2026-12-02", env=env)[2].count("warning: ") == 3
+    assert invoke("check", "--as-of", after(7), env=env)[2].count("warning: ") == 3
     # the option wins over the environment
-    assert "warning" not in invoke("check", "--as-of", "2026-12-02", "--max-review-age", "7",
-                                   env=env)[2]  # fmt: skip
+    quiet = invoke("check", "--as-of", after(7), "--max-review-age", "7", env=env)[2]
+    assert "warning" not in quiet
 
 
 @pytest.mark.parametrize(
@@ -71,19 +77,18 @@ def test_a_bad_threshold_is_a_usage_error(args: list[str], env: dict[str, str] |
 
 
 def test_a_review_in_the_future_is_warned_about() -> None:
-    code, _, err = invoke("check", "--as-of", "2026-11-01")
+    code, _, err = invoke("check", "--as-of", after(-24))
     assert code == 0
     assert "a review cannot be in the future" in err
 
 
 def test_trials_shows_the_review_age_and_the_stale_flag() -> None:
-    code, out, _ = invoke("trials", "--format", "json", "--as-of", "2027-06-01")
+    code, out, _ = invoke("trials", "--format", "json", "--as-of", after(188))
     assert code == 0
-    rows = json.loads(out)
-    assert {(r["review_age_days"], r["review_stale"]) for r in rows} == {(188, True)}
-    code, out, _ = invoke("trials", "--format", "json", "--as-of", "2026-12-02")
+    assert {(r["review_age_days"], r["review_stale"]) for r in json.loads(out)} == {(188, True)}
+    code, out, _ = invoke("trials", "--format", "json", "--as-of", after(7))
     assert {(r["review_age_days"], r["review_stale"]) for r in json.loads(out)} == {(7, False)}
-    code, out, _ = invoke("trials", "--as-of", "2027-06-01")
+    code, out, _ = invoke("trials", "--as-of", after(188))
     assert code == 0
     assert out.count("STALE") == 3
     assert "(188 days ago)" in " ".join(out.split())

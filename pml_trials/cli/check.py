@@ -25,14 +25,15 @@ def command(
     """Check criteria files: contract, rules, examples. Exit 0 only if all hold.
 
     Every file is loaded and checked; a broken file is reported with file, line,
-    criterion and a caret under the problem, and the others still load. Then each
-    study's [[example]] cases are screened and compared with their expected verdict.
-    A study last reviewed more than --max-review-age days ago gets a warning on stderr
-    (the exit code does not change).
+    criterion and a caret under the problem, and the others still load. A criterion
+    whose note says its text is borrowed or not stated by its source must be marked
+    wording = "file". Then each study's [[example]] cases are screened and compared
+    with their expected verdict. A study last reviewed more than --max-review-age days
+    ago gets a warning on stderr (the exit code does not change).
     """
     from pml_trials import DISCLAIMER
     from pml_trials.cli.common import as_of_date, load, report_error, stdout, user_errors
-    from pml_trials.engine.examples import run_examples
+    from pml_trials.engine.examples import provenance_problems, run_examples
     from pml_trials.maintain.review import Review
     from pml_trials.maintain.review import max_review_age as max_review_age_days
     from pml_trials.render.terminal.checks import examples_table
@@ -41,6 +42,9 @@ def command(
         max_days = max_review_age_days(max_review_age)
     report = load(criteria, no_bundled)
     for error in report.errors:
+        report_error(error)
+    unmarked = [p for study in report.studies for p in provenance_problems(study)]
+    for error in unmarked:
         report_error(error)
     outcomes = [(study, run_examples(study, as_of_date(as_of))) for study in report.studies]
     failures = 0
@@ -56,11 +60,12 @@ def command(
     )
     console = stdout()
     console.print(table)
-    bad = failures + len(report.errors)
+    bad = failures + len(report.errors) + len(unmarked)
     total = sum(len(s.examples) for s in report.studies)
     console.print(
         f"{len(report.studies)} studies loaded, {len(report.broken)} files with errors; "
-        f"{total - failures}/{total} examples pass."
+        f"{total - failures}/{total} examples pass"
+        + (f"; {len(unmarked)} criteria not marked as the file's wording." if unmarked else ".")
     )
     if stale:
         console.print(

@@ -222,7 +222,10 @@ def _examples(old: Study, new: Study) -> Iterable[Change]:
         if name not in after:
             yield Change("example", "removed", name, example.expect.value, None)
         elif after[name].expect is not example.expect or after[name].profile != example.profile:
-            yield Change("example", "changed", name, example.expect.value, after[name].expect.value)
+            now = after[name].expect.value
+            if now == example.expect.value:
+                now += " (same expected verdict; the profile changed)"
+            yield Change("example", "changed", name, example.expect.value, now)
     for name, example in after.items():
         if name not in before:
             yield Change("example", "added", name, None, example.expect.value)

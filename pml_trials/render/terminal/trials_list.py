@@ -22,6 +22,7 @@ def trials_list(
             s.category,
             f"phase {s.phase or '?'}",
             ", ".join(s.registry_ids) or "no registry id",
+            f"status {s.status or 'unknown'}",
             f"{len(s.criteria)} criteria",
             f"last reviewed {s.last_reviewed.isoformat()}",
         ]
