@@ -29,7 +29,10 @@ COMMANDS = (
     "diff",
     "schema",
     "fields",
+    "import",
+    "redcap",
 )
+MODULES = {"import": "imports"}  # command names that are Python keywords
 HELP = (
     "Pre-screen patients with progressive multifocal leukoencephalopathy (PML) against "
     f"clinical trials. {DISCLAIMER}\n\n"
@@ -55,7 +58,11 @@ def build(names: Iterable[str] = COMMANDS) -> typer.Typer:
         pretty_exceptions_show_locals=False,  # locals hold patient data
     )
     for name in names:
-        app.command(name)(importlib.import_module(f"pml_trials.cli.{name}").command)
+        command = importlib.import_module(f"pml_trials.cli.{MODULES.get(name, name)}").command
+        if isinstance(command, typer.Typer):  # a group of subcommands (import, redcap)
+            app.add_typer(command, name=name)
+        else:
+            app.command(name)(command)
     return app
 
 
