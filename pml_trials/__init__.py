@@ -10,7 +10,8 @@ layer                     holds
 ========================  =====================================================================
 base (top-level modules)  this module (version, disclaimer), ``record`` (frozen records),
                           ``verdict`` (the verdicts and their words), ``errors`` (exceptions,
-                          exit codes), ``terminal`` (control characters made safe to print)
+                          exit codes), ``terminal`` (control characters made safe to print),
+                          ``stopping`` (SIGTERM/SIGHUP raised where it is safe)
 ``geo``                   places: country codes, the offline gazetteer (GeoNames), distance,
                           a study's sites as seen from the patient's town
 ``files``                 the one file writer (atomic, 0600, devices written through),
@@ -36,7 +37,7 @@ __version__ = "0.1.0"
 DISCLAIMER = "Pre-screening only. The study team decides eligibility."
 
 # The shared base: top-level modules every layer may import.
-BASE: tuple[str, ...] = ("record", "verdict", "errors", "terminal")
+BASE: tuple[str, ...] = ("record", "verdict", "errors", "terminal", "stopping")
 
 # layer -> the lower layers it may import (lowest first; see the docstring).
 LAYERS: dict[str, tuple[str, ...]] = {
