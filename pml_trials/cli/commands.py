@@ -26,6 +26,8 @@ COMMANDS = (
     "check",
     "trials",
     "show",
+    "new",
+    "diff",
     "schema",
     "fields",
     "import",
