@@ -37,6 +37,7 @@ from pml_trials.render.report.values import (
     nearest_words,
     residence_words,
     site_lines,
+    status_words,
     within_split,
     wording_words,
 )
@@ -216,7 +217,15 @@ def _trial(trial: TrialResult, words: str) -> Markup:
     sites = site_lines(trial)
     return block(
         "section",
-        el("h3", study.title, " ", el("code", study.id), " ", verdict_mark(trial.verdict, words)),
+        el(
+            "h3",
+            study.title,
+            " ",
+            el("code", study.id),
+            " ",
+            verdict_mark(trial.verdict, words),
+            el("span", f" ({status_words(study)})", class_="hint"),
+        ),
         el("p", "Next step: ", trial.next_step) if trial.next_step else None,
         el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
         block("ul", *(el("li", line) for line in sites), class_="sites") if sites else None,
@@ -244,7 +253,9 @@ def _criterion_row(tag: str, c: CriterionResult, study: Study) -> Markup:
             "td",
             criterion.text,
             el("div", *rule, class_="rule"),
-            el("div", f"Note: {criterion.note}", class_="note") if criterion.note else None,
+            el("div", f"The file's note: {criterion.note}", class_="note")
+            if criterion.note
+            else None,
         ),
         el("td", status),
         el("td", el("ul", *values, class_="values") if values else None),

@@ -51,6 +51,7 @@ from pml_trials.render.report.values import (
     ranked_fields,
     residence_words,
     site_lines,
+    status_words,
     within_split,
     wording_words,
 )
@@ -232,7 +233,8 @@ def _why(trial: TrialResult, ranked: Sequence[str]) -> str:
 def _trial(trial: TrialResult, words: str) -> str:
     study = trial.study
     lines = [
-        f"#### {md(study.title)} ({md_code(study.id)}): {_verdict(trial.verdict, words)}",
+        f"#### {md(study.title)} ({md_code(study.id)}): {_verdict(trial.verdict, words)} "
+        f"({md(status_words(study))})",
         "",
         f"Where: {md(distance_note(trial.travel, study.sites_note))}",
         "",
@@ -258,7 +260,7 @@ def _criterion_row(tag: str, c: CriterionResult, study: Study) -> str:
     where = f"({md_code(criterion.id, in_table=True)}, {md(wording_words(criterion))})"
     text = f"{md(criterion.text)} {where}; {'; '.join(code)}"
     if criterion.note:
-        text += f"; note: {md(criterion.note)}"
+        text += f"; the file's note: {md(criterion.note)}"
     values = "; ".join(f"{md(label(k))}: **{md(shown(k, v))}**" for k, v in c.fields.items())
     return f"| {tag} | {text} | {_status(c)} | {values} |"
 
