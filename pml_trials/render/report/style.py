@@ -87,9 +87,9 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .detail .values li { display: inline; }
   .detail .values { display: inline; }
   .detail .values li + li::before { content: "; "; }
-  .detail .definition, .detail .rule-code { display: none; }
+  .detail .rule .definition, .detail .rule-code { display: none; }
   .detail .rule { font-size: 1em; margin-top: 0; }
-  .detail .rule { display: inline; }
+  .detail .rule, .detail .rule > div { display: inline; }
   .detail .rule::before { content: " — "; }
   .detail .sites, .detail .where { color: #333; }
   .detail .sites { margin: .1em 0; padding-left: 1em; }
@@ -98,7 +98,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .criteria td:nth-child(1) { width: 1.6em; }
   .criteria td:nth-child(2) { width: auto; }
   .criteria td:nth-child(3) { width: 7.4em; }
-  .criteria td:nth-child(4) { width: 23%; }
+  .criteria td:nth-child(4) { width: 26%; }
   .summary-page h2 { margin-top: 0; }
   .overview { font-size: .9em; }
   .studies { font-size: 8.5pt; line-height: 1.15; margin-top: .6em; }
