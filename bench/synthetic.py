@@ -74,3 +74,14 @@ def synthetic_profile(index: int, rng: random.Random) -> dict[str, Any]:
         else:
             profile[spec.key] = random_value(spec, rng)
     return profile
+
+
+# A registry export is incomplete: each field but the id is absent with this probability.
+ABSENT = 0.3
+
+
+def sparse_profile(index: int, rng: random.Random, absent: float = ABSENT) -> dict[str, Any]:
+    """A registry-like profile: :func:`synthetic_profile` with each field but the id left
+    out with probability ``absent``."""
+    full = synthetic_profile(index, rng)
+    return {k: v for k, v in full.items() if k == "patient_id" or rng.random() >= absent}
