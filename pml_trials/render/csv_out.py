@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 
-from pml_trials.engine import ScreeningResult, TrialResult
+from pml_trials.engine import ScreeningResult
+from pml_trials.engine.missing import MissingFields
 from pml_trials.engine.result import Outcome
 from pml_trials.render.base import ReportWriter, RunInfo
 from pml_trials.verdict import Verdict, decisive
@@ -46,8 +47,11 @@ class CsvWriter(ReportWriter):
         super().__init__(run)
         self._disclaimer = cell(run.disclaimer)
         # What follows patient_id and source in a row depends only on the study's outcome
-        # unless it needs information (then the missing fields depend on the profile).
+        # unless it needs information: then on the missing fields, which depend on the
+        # profile and are remembered by what they depend on (MissingFields).
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
+        self._needs: list[dict[tuple[str, ...], str]] = [{} for _ in run.studies]
+        self._missing = MissingFields(run.studies)
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "disclaimer")) + "\n"
@@ -68,15 +72,25 @@ class CsvWriter(ReportWriter):
         """``trial_id,verdict,reasons,missing_fields,disclaimer`` and the line end."""
         study = self.run.studies[index]
         verdict, values = outcome
-        reasons = missing = ""
+        if verdict is Verdict.NEEDS_INFORMATION:
+            fields = self._missing.missing(index, values, result.profile, result.screening_date)
+            needs = self._needs[index]
+            end = needs.get(fields)
+            if end is None:
+                end = self._row_end(study.id, verdict, "", " ".join(fields))
+                if len(needs) >= _CACHE_LIMIT:
+                    needs.clear()
+                needs[fields] = end
+            return end
+        reasons = ""
         if verdict is Verdict.INELIGIBLE:
             criteria = zip(study.criteria, values, strict=True)
             reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
-        elif verdict is Verdict.NEEDS_INFORMATION:
-            trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
-            missing = " ".join(trial.missing_fields)
-        cells = (study.id, verdict.value, reasons, missing)
-        end = ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
-        if not missing and len(self._ends[index]) < _CACHE_LIMIT:
+        end = self._row_end(study.id, verdict, reasons, "")
+        if len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
         return end
+
+    def _row_end(self, study_id: str, verdict: Verdict, reasons: str, missing: str) -> str:
+        cells = (study_id, verdict.value, reasons, missing)
+        return ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
