@@ -55,7 +55,8 @@ def _value(spec: FieldSpec, rng: random.Random) -> Any:
 
 def generated(count: int, absent: float, seed: int) -> list[str]:
     """JSON lines of valid profiles, each field but the id absent with ``absent``
-    probability (and null now and then); every 37th line invalid."""
+    probability (and null now and then); every 37th and 53rd line invalid, every 41st
+    with a byte-order mark."""
     rng = random.Random(seed)
     lines = []
     for index in range(count):
@@ -67,7 +68,10 @@ def generated(count: int, absent: float, seed: int) -> list[str]:
                 profile[spec.key] = None if rng.random() < 0.05 else _value(spec, rng)
         if index % 37 == 36:
             profile["age_years"] = rng.choice([4.0, True, "55", 121])
-        lines.append(json.dumps(profile))
+        if index % 53 == 52:
+            profile["patient_id"] = "..."  # valid JSON, the pattern's one exception
+        line = json.dumps(profile)
+        lines.append("\ufeff" + line if index % 41 == 40 else line)  # a byte-order mark
     return lines
 
 

@@ -29,6 +29,7 @@ from pml_trials.batch.read import (
     unit_size,
 )
 from pml_trials.engine import screen
+from pml_trials.profile.fast import decode
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.record import Record, field
 from pml_trials.render.base import InputProblem, ReportWriter
@@ -123,11 +124,14 @@ class Screener:
             if len(line) > MAX_DOCUMENT:
                 items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
                 continue
-            try:
-                profile = validate_json(line, source=label, line=number)
-            except InvalidProfileError as exc:
-                items.extend(_problems(exc, line, label, number))
-                continue
+            # validate_json written out: its msgspec path first, then the whole function
+            profile = decode(line)
+            if profile is None or not profile["patient_id"].strip("."):
+                try:
+                    profile = validate_json(line, source=label, line=number)
+                except InvalidProfileError as exc:
+                    items.extend(_problems(exc, line, label, number))
+                    continue
             source = f"{label}:{number}"
             result = screen(profile, studies, as_of, source)
             items.append(render(result))

@@ -83,7 +83,7 @@ def validate_python(data: Mapping[str, Any], *, source: str = "-") -> Profile:
 
 
 def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
-    if set(profile["patient_id"]) == {"."}:
+    if not profile["patient_id"].strip("."):  # never empty: only dots
         raise InvalidProfileError(
             [_error(source, line, "patient_id", "an id of only dots could be read as a path")]
         )

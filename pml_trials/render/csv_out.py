@@ -31,11 +31,14 @@ _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a 
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
 
 
+_QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
+
+
 def cell(text: str) -> str:
     """One CSV cell: defused if a spreadsheet would run it, quoted if it must be."""
     if text.startswith(_FORMULA) and not _STDIN.fullmatch(text):
         text = "'" + text
-    if any(c in text for c in ',"\n\r'):
+    if _QUOTED(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
