@@ -11,7 +11,6 @@ pay its ~25 ms of import.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -185,6 +184,8 @@ def _show(value: Any) -> str:
 
 def _suggest(key: str) -> str:
     """`` (did you mean 'x'?)`` for a near miss among the declared keys, else ``''``."""
+    import difflib  # only for an unknown key
+
     close = difflib.get_close_matches(key, BY_KEY, n=1, cutoff=0.6)
     if not close:
         head = key.lower().split("_")[0]
