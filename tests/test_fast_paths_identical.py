@@ -25,7 +25,8 @@ from pml_trials.engine import ScreeningResult, TrialResult, screen
 from pml_trials.engine.missing import MissingFields
 from pml_trials.profile import validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
-from pml_trials.render import csv_out, json_out
+from pml_trials.render import csv_writer as csv_out
+from pml_trials.render import json_writer as json_out
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 from tests import strategies
