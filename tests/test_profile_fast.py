@@ -120,6 +120,9 @@ def reference(data: bytes, line: int | None = None) -> Any:
 @example(b'{"patient_id":"..."}')
 @example(b'\xef\xbb\xbf{"patient_id":"p"}')
 @example(b'{"patient_id":"p","screening_date":"2026-11-25T00:00:00"}')
+@example(b'{"patient_id":"a\xff"}')  # not UTF-8
+@example(b'{"patient_id":"p"}\x00')  # a NUL byte after the object
+@example(b'{"patient_id":"\\ud800"}')  # a lone surrogate, escaped
 def test_fast_path_judges_every_document_as_the_reference(data: bytes) -> None:
     fast_verdict = judged(lambda d: validate_json(d, source="s", line=7), data)
     assert fast_verdict == judged(lambda d: reference(d, 7), data)
