@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 from pml_trials.cli.app import app
 from pml_trials.engine import ScreeningResult, TrialResult, screen
 from pml_trials.engine.missing import MissingFields
+from pml_trials.geo.travel import home_of
 from pml_trials.profile import validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.render import csv_writer as csv_out
@@ -36,6 +37,15 @@ EXAMPLES = ROOT / "examples" / "patients"
 FORMATS = ["table", "json", "jsonl", "csv", "markdown", "html"]
 AS_OF = date(2026, 11, 25)
 runner = CliRunner()
+# (country, town) of generated profiles with a town: found, or ambiguous (Springfield);
+# an unknown town now and then (the gazetteer's suggestions cost ~50 ms each).
+TOWNS = [
+    ("DE", "Berlin"),
+    ("FR", "Paris"),
+    ("FR", "Lyon"),
+    ("US", "Springfield"),
+    ("DE", "Hamburg"),
+]
 
 
 def _value(spec: FieldSpec, rng: random.Random) -> Any:
@@ -47,6 +57,8 @@ def _value(spec: FieldSpec, rng: random.Random) -> Any:
         return rng.sample(spec.choices, rng.randint(0, 3))
     if spec.kind == "date":
         return (AS_OF - timedelta(days=rng.randint(0, 3000))).isoformat()
+    if spec.kind == "text":  # a town: found, ambiguous or unknown in the country drawn
+        return rng.choice(["Berlin", "Paris", "Springfield", "Lyon", "Zzyzx Nowhere"])
     low, high = spec.minimum or 0.0, spec.maximum or 0.0
     if spec.kind == "integer":
         step = spec.multiple_of or 1
@@ -67,6 +79,9 @@ def generated(count: int, absent: float, seed: int) -> list[str]:
                 profile[spec.key] = f"g-{seed}-{index}"
             elif rng.random() >= absent:
                 profile[spec.key] = None if rng.random() < 0.05 else _value(spec, rng)
+        if profile.get("residence_town") is not None:  # a town of its country, mostly
+            town = rng.choice(TOWNS) if index % 29 else ("US", "Zzyzx Nowhere")
+            profile["residence_country"], profile["residence_town"] = town
         if index % 37 == 36:
             profile["age_years"] = rng.choice([4.0, True, "55", 121])
         if index % 53 == 52:
@@ -85,10 +100,13 @@ def _straight_missing(
 
 def _straight_csv(self: csv_out.CsvWriter, result: ScreeningResult) -> str:
     rows = []
+    home = home_of(result.profile) if "residence_town" in result.profile else None
     for trial in result:
         reasons = " ".join(c.criterion.id for c in trial.reasons)
         cells = [result.patient_id, result.source, trial.study.id, trial.verdict.value]
-        cells += [reasons, " ".join(trial.missing_fields), self.run.disclaimer]
+        cells += [reasons, " ".join(trial.missing_fields)]
+        seen_from = home if trial.study.sites else None
+        cells += [*csv_out._site_cells(trial.study, seen_from, result), self.run.disclaimer]
         rows.append(",".join(map(csv_out.cell, cells)) + "\n")
     return "".join(rows)
 
@@ -121,9 +139,9 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ]
     files = {
         "examples": examples * 3,
-        "complete": generated(400, 0.0, 1),
-        "sparse": generated(1200, 0.3, 2),
-        "very sparse": generated(600, 0.8, 3),
+        "complete": generated(200, 0.0, 1),
+        "sparse": generated(600, 0.3, 2),
+        "very sparse": generated(300, 0.8, 3),
     }
     paths = {}
     for name, lines in files.items():

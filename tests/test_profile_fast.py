@@ -40,6 +40,11 @@ HOSTILE = [
     '"female"', '"Female"', '"detected"', '"not_done"', '"positive"', '"hiv"', '"other"',
     '["hiv"]', '["hiv","hiv"]', '["HIV"]', '[]', '[null]', '"hiv"', '{}', '[1]',
     '"..."', '"."', '"p-1"', '"é"', '"' + "a" * 64 + '"', '"' + "a" * 65 + '"', '"a:b"',
+    # free text (a town): length in characters, no ':', no control or bidi characters
+    '"Paris"', '"Paris\\n"', '"Par\\tis"', '"S\u00e3o Paulo"', '"\\u202eParis"', '" "',
+    '"' + "é" * 100 + '"', '"' + "é" * 101 + '"', '"' + "\U0001F600" * 100 + '"',
+    '"' + "\U0001F600" * 101 + '"', '"\\ud83d\\ude00"', '"\\ud83d"', '"a\\u0085"',
+    '"a\\u2028"', '"Springfield, Illinois"', '"DE"', '"de"', '"US"',
 ]  # fmt: skip
 NEAR_KEYS = ["age", "agee_years", "Age_years", "patient", "sex ", "hiv", "x:y", "\u00e9"]
 
@@ -105,7 +110,7 @@ def reference(data: bytes, line: int | None = None) -> Any:
     return _check_id(reference_json(data, source="s", line=line), "s", line)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(documents())
 @example(b'{"patient_id":"a\\n"}')  # Python's "$" matches before a final newline
 @example(b'{"patient_id":"p","age_years":4.0}')
@@ -128,14 +133,14 @@ def test_fast_path_judges_every_document_as_the_reference(data: bytes) -> None:
     assert fast_verdict == judged(lambda d: reference(d, 7), data)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(documents())
 def test_what_msgspec_accepts_the_reference_accepts_as_the_same_profile(data: bytes) -> None:
     if data.startswith(BOM):
         data = data[len(BOM) :]
     profile = fast.decode(data)
-    if profile is not None:
-        assert judged(reference, data) == ("ok", typed(profile))
+    if profile is not None:  # the schema alone: validate_json's own checks come after both
+        assert judged(lambda d: reference_json(d, source="s"), data) == ("ok", typed(profile))
 
 
 @settings(max_examples=300, deadline=None)

@@ -30,7 +30,6 @@ from pml_trials.batch.read import (
 )
 from pml_trials.engine import screen
 from pml_trials.engine.run import InputProblem
-from pml_trials.profile.fast import decode
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.record import Record, field
 from pml_trials.render.base import ReportWriter
@@ -125,14 +124,11 @@ class Screener:
             if len(line) > MAX_DOCUMENT:
                 items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
                 continue
-            # validate_json written out: its msgspec path first, then the whole function
-            profile = decode(line)
-            if profile is None or not profile["patient_id"].strip("."):
-                try:
-                    profile = validate_json(line, source=label, line=number)
-                except InvalidProfileError as exc:
-                    items.extend(_problems(exc, line, label, number))
-                    continue
+            try:  # msgspec first, pydantic-core for a line it does not accept
+                profile = validate_json(line, source=label, line=number)
+            except InvalidProfileError as exc:
+                items.extend(_problems(exc, line, label, number))
+                continue
             source = f"{label}:{number}"
             result = screen(profile, studies, as_of, source)
             items.append(render(result))

@@ -15,7 +15,7 @@ Differences from pydantic-core that are closed here:
 - ``null`` is an unknown value, an absent key is left out: fields default to
   ``msgspec.UNSET``, which :func:`msgspec.to_builtins` omits;
 - Python's ``$`` also matches before a final newline, the Rust regex of pydantic-core
-  does not: the id pattern ends with ``\\Z`` here;
+  does not: the id and text patterns end with ``\\Z`` here;
 - a repeated key (msgspec keeps the last) and an unknown key are caught by counting
   colons, as in :func:`.validate.validate_json`: in a valid profile no string holds one.
 
@@ -33,10 +33,18 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from pml_trials.profile.fields import FIELDS, PATIENT_ID_PATTERN, FieldSpec
+from pml_trials.profile.fields import FIELDS, PATIENT_ID_PATTERN, TEXT_PATTERN, FieldSpec
 
-# "$" in the declared pattern means the very end, as in pydantic-core's regex engine.
-ID_PATTERN = PATIENT_ID_PATTERN.removesuffix("$") + r"\Z"
+
+def _at_the_end(pattern: str) -> str:
+    """ "$" in a declared pattern means the very end, as in pydantic-core's regex engine;
+    Python's "$" also matches before a final newline."""
+    assert pattern.endswith("$"), pattern
+    return pattern.removesuffix("$") + r"\Z"
+
+
+ID_PATTERN = _at_the_end(PATIENT_ID_PATTERN)
+TEXT = _at_the_end(TEXT_PATTERN)
 
 
 def value_type(spec: FieldSpec) -> Any:
@@ -45,6 +53,9 @@ def value_type(spec: FieldSpec) -> Any:
         return Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
     if spec.kind == "date":
         return date
+    if spec.kind == "text":
+        high = int(spec.maximum or 0)
+        return Annotated[str, msgspec.Meta(min_length=1, max_length=high, pattern=TEXT)]
     if spec.kind == "boolean":
         return bool
     if spec.kind in ("enum", "enum_list"):
@@ -53,7 +64,9 @@ def value_type(spec: FieldSpec) -> Any:
     if spec.kind == "integer":
         low, high = int(spec.minimum or 0), int(spec.maximum or 0)
         return Annotated[int, msgspec.Meta(ge=low, le=high, multiple_of=spec.multiple_of)]
-    return Annotated[float, msgspec.Meta(ge=spec.minimum, le=spec.maximum)]
+    if spec.kind == "number":
+        return Annotated[float, msgspec.Meta(ge=spec.minimum, le=spec.maximum)]
+    raise TypeError(f"no msgspec type for a {spec.kind} field")  # a new kind: add it here
 
 
 @functools.cache

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.errors import ProfileError
 from pml_trials.profile.fast import decode
 from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.profile.residence import residence_problems
 
 if TYPE_CHECKING:
     from pydantic_core import ValidationError
@@ -86,6 +87,10 @@ def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
         raise InvalidProfileError(
             [_error(source, line, "patient_id", "an id of only dots could be read as a path")]
         )
+    if "residence_town" in profile:
+        found = residence_problems(profile, source, line)
+        if found:
+            raise InvalidProfileError(found)
     return profile
 
 
@@ -149,6 +154,10 @@ def _value_problem(kind: str, err: Any, spec: FieldSpec) -> str:
     if kind.startswith("date") and isinstance(err.get("input"), str):
         detail = err.get("ctx", {}).get("error", "")
         return f"{shown} is not a valid date{f' ({detail})' if detail else ''} {allowed}"
+    if kind == "string_pattern_mismatch" and spec.kind == "text":
+        return f"{shown} holds ':' or a control character, which are not allowed {allowed}"
+    if kind in ("string_too_short", "string_too_long") and spec.kind == "text":
+        return f"{shown} is empty or too long {allowed}"
     if kind == "string_pattern_mismatch":
         return f"{shown} is not a valid id {allowed}"
     got = _json_type(err.get("input"))
