@@ -44,8 +44,16 @@ TYPICAL: dict[str, Any] = {
 }
 
 
+# Where patients live (residence_country, residence_town): towns the offline gazetteer
+# finds in their country, so that every profile is valid and the sites' distances count.
+HOMES = (("DE", "Berlin"), ("FR", "Paris"), ("FR", "Lyon"), ("DE", "Hamburg"), ("CH", "Basel"))
+
+
 def random_value(spec: FieldSpec, rng: random.Random) -> Any:
-    """A valid JSON value for one field, drawn from its declared type and range."""
+    """A valid JSON value for one field, drawn from its declared type and range (a
+    town: see HOMES)."""
+    if spec.kind == "text":
+        return rng.choice(HOMES)[1]
     if spec.kind == "boolean":
         return rng.random() < 0.5
     if spec.kind == "enum":
@@ -73,6 +81,8 @@ def synthetic_profile(index: int, rng: random.Random) -> dict[str, Any]:
             profile[spec.key] = TYPICAL[spec.key]
         else:
             profile[spec.key] = random_value(spec, rng)
+    if "residence_town" in profile:  # a town of its country
+        profile["residence_country"], profile["residence_town"] = rng.choice(HOMES)
     return profile
 
 
@@ -84,4 +94,7 @@ def sparse_profile(index: int, rng: random.Random, absent: float = ABSENT) -> di
     """A registry-like profile: :func:`synthetic_profile` with each field but the id left
     out with probability ``absent``."""
     full = synthetic_profile(index, rng)
-    return {k: v for k, v in full.items() if k == "patient_id" or rng.random() >= absent}
+    kept = {k: v for k, v in full.items() if k == "patient_id" or rng.random() >= absent}
+    if "residence_country" not in kept:  # a town alone is not valid: it goes too
+        kept.pop("residence_town", None)
+    return kept
