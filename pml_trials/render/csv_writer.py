@@ -23,7 +23,7 @@ carriage return) gets a leading apostrophe, as OWASP advises against CSV injecti
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.missing import MissingFields
@@ -74,6 +74,9 @@ class CsvWriter(ReportWriter):
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
         self._needs: list[dict[tuple[str, ...], str]] = [{} for _ in run.studies]
         self._missing = MissingFields(run.studies)
+        # With a home town the site columns depend on the study and the town alone (the
+        # nearest site and its distance): row ends by (outcome or missing fields, town).
+        self._homes: list[dict[tuple[Any, int], str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
         return ",".join((*COLUMNS, *SITE_COLUMNS, "disclaimer")) + "\n"
@@ -108,7 +111,7 @@ class CsvWriter(ReportWriter):
         if verdict is Verdict.NEEDS_INFORMATION:
             fields = self._missing.missing(index, values, result.profile, result.screening_date)
             if home is not None:  # the site columns depend on where the patient lives
-                return self._row_end(study, verdict, "", " ".join(fields), home, result)
+                return self._home_end(index, fields, verdict, "", " ".join(fields), home, result)
             needs = self._needs[index]
             end = needs.get(fields)
             if end is None:
@@ -121,9 +124,34 @@ class CsvWriter(ReportWriter):
         if verdict is Verdict.INELIGIBLE:
             criteria = zip(study.criteria, values, strict=True)
             reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
+        if home is not None:
+            return self._home_end(index, outcome, verdict, reasons, "", home, result)
         end = self._row_end(study, verdict, reasons, "", home, result)
-        if home is None and len(self._ends[index]) < _CACHE_LIMIT:
+        if len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
+        return end
+
+    def _home_end(
+        self,
+        index: int,
+        what: Any,
+        verdict: Verdict,
+        reasons: str,
+        missing: str,
+        home: Town,
+        result: ScreeningResult,
+    ) -> str:
+        """A row end of a patient with a home town, remembered by ``what`` decided its
+        first cells (the outcome, or the missing fields) and the town."""
+        homes = self._homes[index]
+        key = (what, home.geonameid)
+        end = homes.get(key)
+        if end is None:
+            study = self.run.studies[index]
+            end = self._row_end(study, verdict, reasons, missing, home, result)
+            if len(homes) >= _CACHE_LIMIT:
+                homes.clear()
+            homes[key] = end
         return end
 
     def _row_end(
