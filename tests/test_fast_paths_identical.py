@@ -22,7 +22,9 @@ from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
 from pml_trials.engine import ScreeningResult, TrialResult, screen
+from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
+from pml_trials.engine.result import next_step_of
 from pml_trials.geo.travel import home_of
 from pml_trials.profile import validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
@@ -106,7 +108,9 @@ def _straight_csv(self: csv_out.CsvWriter, result: ScreeningResult) -> str:
         cells = [result.patient_id, result.source, trial.study.id, trial.verdict.value]
         cells += [reasons, " ".join(trial.missing_fields)]
         seen_from = home if trial.study.sites else None
-        cells += [*csv_out._site_cells(trial.study, seen_from, result), self.run.disclaimer]
+        cells += csv_out._site_cells(trial.study, seen_from, result)
+        cells += [trial.study.status or "", next_step_of(trial.study, trial.values) or ""]
+        cells += [diagnose(result.profile.get).value, self.run.disclaimer]
         rows.append(",".join(map(csv_out.cell, cells)) + "\n")
     return "".join(rows)
 
