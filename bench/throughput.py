@@ -182,7 +182,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--one-file-runs", type=int, default=11)
-    parser.add_argument("--dir", default="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
+    # Not /dev/shm: since issue 12 the report writer cannot create its file there
+    # ("no such file or directory"); the system's temporary folder instead.
+    parser.add_argument("--dir", default=None, help="where the profiles and reports go")
     args = parser.parse_args()
     print(f"N = {args.n:,}, {args.rounds} interleaved rounds, {os.cpu_count()} CPUs", flush=True)
     rows: dict[str, dict[str, list[float]]] = {}
