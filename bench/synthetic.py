@@ -83,7 +83,25 @@ def synthetic_profile(index: int, rng: random.Random) -> dict[str, Any]:
             profile[spec.key] = random_value(spec, rng)
     if "residence_town" in profile:  # a town of its country
         profile["residence_country"], profile["residence_town"] = rng.choice(HOMES)
-    return profile
+    return consistent(profile)
+
+
+def consistent(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile without the fields that the cross-field checks (issue 11: GVHD without
+    an allogeneic transplant, ...) refuse in it: values drawn field by field disagree."""
+    import json
+
+    from pml_trials.profile.validate import InvalidProfileError, validate_json
+
+    for _ in range(8):
+        try:
+            validate_json(json.dumps(profile), as_of=AS_OF)
+        except InvalidProfileError as exc:
+            for problem in exc.problems:
+                profile.pop((problem.field or "").split("[")[0], None)
+            continue
+        return profile
+    raise ValueError("no consistent profile")  # pragma: no cover - the checks converge
 
 
 # A registry export is incomplete: each field but the id is absent with this probability.
@@ -97,4 +115,4 @@ def sparse_profile(index: int, rng: random.Random, absent: float = ABSENT) -> di
     kept = {k: v for k, v in full.items() if k == "patient_id" or rng.random() >= absent}
     if "residence_country" not in kept:  # a town alone is not valid: it goes too
         kept.pop("residence_town", None)
-    return kept
+    return consistent(kept)
