@@ -24,6 +24,7 @@ from pml_trials.cli.app import app
 from pml_trials.engine import ScreeningResult, TrialResult, screen
 from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
+from pml_trials.engine.next_steps import next_steps
 from pml_trials.engine.result import next_step_of
 from pml_trials.geo.travel import home_of
 from pml_trials.profile import validate
@@ -106,7 +107,11 @@ def _straight_csv(self: csv_out.CsvWriter, result: ScreeningResult) -> str:
     for trial in result:
         reasons = " ".join(c.criterion.id for c in trial.reasons)
         cells = [result.patient_id, result.source, trial.study.id, trial.verdict.value]
-        cells += [reasons, " ".join(trial.missing_fields)]
+        actions = ""
+        if trial.verdict is Verdict.NEEDS_INFORMATION:
+            steps = next_steps(result)
+            actions = " ".join(s.action for s in steps if trial.study.id in s.trials)
+        cells += [reasons, " ".join(trial.missing_fields), actions]
         seen_from = home if trial.study.sites else None
         cells += csv_out._site_cells(trial.study, seen_from, result)
         cells += [trial.study.status or "", next_step_of(trial.study, trial.values) or ""]

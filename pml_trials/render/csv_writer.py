@@ -24,6 +24,10 @@ UTF-8 without a byte-order mark, ``\\n`` line ends, quoted where needed (RFC 418
 cell that a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a
 carriage return) gets a leading apostrophe, as OWASP advises against CSV injection;
 ``-`` and ``-:12``, the sources of standard input, are left as they are.
+
+``next_steps`` (after ``missing_fields``): the keys of the patient's next steps across
+trials (``pml_trials.engine.next_steps``) that answer this trial's missing fields, best
+first; their words are in the JSON and ``pml-trials form``.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
+from pml_trials.engine.next_steps import next_steps
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -81,16 +86,14 @@ class CsvWriter(ReportWriter):
         # What follows patient_id and source in a row depends only on the study's outcome
         # unless it needs information (then the missing fields depend on the profile).
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
-        # A needs-information end depends on the outcome and the missing fields, which
-        # depend on the profile and are remembered by what they depend on (MissingFields).
-        self._needs: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
+        # The missing fields of a needs-information row, remembered (MissingFields).
         self._missing = MissingFields(run.studies)
         # With a home town the site columns depend on the study and the town alone (the
         # nearest site and its distance): ends by (outcome, missing fields, town).
         self._homes: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
-        return ",".join((*COLUMNS, *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
+        return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
 
     def rejected(self, problems: Sequence[InputProblem]) -> str:
         """A row for an input that was not screened: no patient id (an invalid one is
@@ -98,7 +101,7 @@ class CsvWriter(ReportWriter):
         ``reasons`` what is wrong (``field: message``, several separated by `` | ``)."""
         what = " | ".join(": ".join(p for p in (x.field, x.message) if p) for x in problems)
         empty = ("" for _ in (*SITE_COLUMNS, *EXTRA))
-        cells = ("", problems[0].source, "", NOT_SCREENED, what, "", *empty)
+        cells = ("", problems[0].source, "", NOT_SCREENED, what, "", "", *empty)
         return ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
 
     def render(self, result: ScreeningResult) -> str:
@@ -130,28 +133,32 @@ class CsvWriter(ReportWriter):
         and ``next_step`` (the diagnosis, disclaimer and line end follow per patient)."""
         study = self.run.studies[index]
         verdict, values = outcome
-        fields: tuple[str, ...] = ()
-        if verdict is Verdict.NEEDS_INFORMATION:
-            fields = self._missing.missing(index, values, result.profile, result.screening_date)
-        key = (outcome, fields) if home is None else (outcome, fields, home.geonameid)
-        cache = self._homes[index] if home is not None else self._needs[index]
-        if home is not None or fields:
-            end = cache.get(key)
-            if end is not None:
-                return end
-        reasons = ""
+        reasons = missing = actions = ""
+        needs = verdict is Verdict.NEEDS_INFORMATION
         if verdict is Verdict.INELIGIBLE:
             criteria = zip(study.criteria, values, strict=True)
             reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
+        elif needs:
+            fields = self._missing.missing(index, values, result.profile, result.screening_date)
+            missing = " ".join(fields)
+            actions = " ".join(s.action for s in next_steps(result) if study.id in s.trials)
+        key = (outcome, home.geonameid) if home is not None else None
+        if key is not None and not needs:
+            known = self._homes[index].get(key)
+            if known is not None:
+                return known
         step = next_step_of(study, values) or ""
         sites = _site_cells(study, home, result)
-        missing = " ".join(fields)
-        cells = (study.id, verdict.value, reasons, missing, *sites, study.status or "", step)
+        cells = (study.id, verdict.value, reasons, missing, actions, *sites)
+        cells += (study.status or "", step)
         end = ",".join(map(cell, cells))
-        if home is not None or verdict is Verdict.NEEDS_INFORMATION:
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[key] = end
+        if needs:  # its actions depend on the whole result: not remembered
+            return end
+        if key is not None:
+            homes = self._homes[index]
+            if len(homes) >= _CACHE_LIMIT:
+                homes.clear()
+            homes[key] = end
         elif len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
         return end
