@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     INTERNAL = 1  # a bug in pml-trials
     USAGE = 2  # the command line was wrong
     INVALID_INPUT = 3  # a profile or criteria file was invalid (the rest was still processed)
+    ENVIRONMENT = 4  # an optional component is missing or failed (duckdb, pyspark, Java)
 
 
 class PmlTrialsError(Exception):
@@ -71,6 +72,12 @@ class UsageError(PmlTrialsError):
     """The command line asked for something that does not exist (exit 2)."""
 
     exit_code = ExitCode.USAGE
+
+
+class MissingComponentError(PmlTrialsError):
+    """Something this installation or machine lacks: an optional extra, Java (exit 4)."""
+
+    exit_code = ExitCode.ENVIRONMENT
 
 
 class ProfileError(PmlTrialsError):

@@ -18,12 +18,13 @@ from pml_trials import DISCLAIMER
 
 # Each is a module pml_trials.cli.<name> with a function ``command``; --help lists them
 # in this order.
-COMMANDS = ("screen", "ask", "explain", "check", "trials", "show", "schema", "fields")
+COMMANDS = ("screen", "ask", "explain", "check", "trials", "show", "sql", "schema", "fields")
 HELP = (
     "Pre-screen patients with progressive multifocal leukoencephalopathy (PML) against "
     f"clinical trials. {DISCLAIMER}\n\n"
     "Exit codes: 0 done (whatever the verdicts), 1 internal error, 2 usage error, "
-    "3 invalid input (the rest is still processed)."
+    "3 invalid input (the rest is still processed), 4 a missing optional component "
+    "(duckdb, pyspark, Java)."
 )
 
 

@@ -220,10 +220,15 @@ def _today(as_of: date | None) -> exp.Expr:
     return exp.Cast(this=exp.Literal.string(as_of.isoformat()), to=exp.DataType.build("DATE"))
 
 
-def _comment(text: str) -> str:
-    """Text safe inside ``/* ... */``: one line, no comment end, no control characters."""
+def one_line(text: str, limit: int = 300) -> str:
+    """Text safe in a ``--`` or ``/* */`` comment: one line, no comment end, no control
+    characters, at most ``limit`` characters (a criteria file may be hostile)."""
     flat = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", text).replace("*/", "* /")
-    return " " + (flat if len(flat) <= 300 else flat[:297] + "...") + " "
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+def _comment(text: str) -> str:
+    return f" {one_line(text)} "
 
 
 class StudyColumns:

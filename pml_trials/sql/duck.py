@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pml_trials.errors import UsageError
+from pml_trials.errors import MissingComponentError
 from pml_trials.profile.fields import FIELDS
 from pml_trials.sql.dialects import Dialect
 from pml_trials.sql.table import create_table
@@ -25,7 +25,7 @@ def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
     try:
         import duckdb
     except ModuleNotFoundError:
-        raise UsageError(
+        raise MissingComponentError(
             "the DuckDB engine needs the duckdb extra: pip install 'pml-trials[duckdb]'"
         ) from None
     config: dict[str, Any] = {"autoinstall_known_extensions": False}

@@ -1,0 +1,934 @@
+-- pml-trials 0.1.0: the studies as SQL for duckdb.
+-- Pre-screening only. The study team decides eligibility.
+-- Reads profiles: one row per patient, one column per profile field; NULL is
+-- unknown, never false (`pml-trials sql --schema` gives its CREATE TABLE).
+-- A profile without screening_date counts date windows to 2026-11-25.
+-- Each criterion column is true, false or NULL (unknown); comments quote the
+-- criterion's source words and its rule.
+
+
+-- Study checkpoint-inhibitor: Pembrolizumab (anti-PD-1 checkpoint inhibitor) for PML
+-- File checkpoint-inhibitor.toml, sha256 867e2cf9ec3aa26836ccdf1a9948b30c7fb15e4dac29bafc00ce179f5e4f3b79, last reviewed 2026-11-25
+WITH profile AS (
+  SELECT
+    *,
+    COALESCE(screening_date, CAST('2026-11-25' AS DATE)) AS screening_day
+  FROM profiles
+), criteria AS (
+  SELECT
+    patient_id,
+    screening_day,
+    clinical_features_compatible_with_pml
+    AND mri_compatible_with_pml
+    AND (
+      (
+        csf_jcv_pcr = 'detected'
+      ) OR (
+        brain_biopsy_jcv = 'positive'
+      )
+    ) AS "confirmed-pml", /* confirmed-pml (inclusion): eight adults with PML, each with a different underlying predisposing condition */ /* rule: definite_pml */
+    age_years >= 18 AS "adult", /* adult (inclusion): pembrolizumab at a dose of 2 mg per kilogram of body weight every 4 to 6 weeks to eight adults with PML */ /* rule: age_years >= 18 */
+    NOT CASE
+      WHEN predisposing_conditions IS NULL
+      THEN NULL
+      ELSE LIST_CONTAINS(predisposing_conditions, 'none_identified')
+    END AS "immunocompromised", /* immunocompromised (inclusion): immunocompromised patients */ /* rule: 'none_identified' not in predisposing_conditions */
+    able_to_consent AS "informed-consent", /* informed-consent (inclusion): Must give written informed consent */ /* rule: able_to_consent */
+    hiv_positive
+    OR CASE
+      WHEN predisposing_conditions IS NULL
+      THEN NULL
+      ELSE LIST_CONTAINS(predisposing_conditions, 'hiv')
+    END AS "hiv-infection", /* hiv-infection (exclusion): immunocompromised patients who do not have HIV infection */ /* rule: hiv_infection */
+    current_immunosuppressive_therapy
+    AND (
+      CASE
+        WHEN predisposing_conditions IS NULL
+        THEN NULL
+        ELSE LIST_CONTAINS(predisposing_conditions, 'autoimmune_disease')
+      END
+      OR CASE
+        WHEN predisposing_conditions IS NULL
+        THEN NULL
+        ELSE LIST_CONTAINS(predisposing_conditions, 'multiple_sclerosis')
+      END
+    ) AS "biologic-for-inflammatory-disease", /* biologic-for-inflammatory-disease (exclusion): who are not receiving biologic treatments for chronic inflammatory diseases */ /* rule: current_immunosuppressive_therapy and chronic_inflammatory_disease */
+    CASE
+      WHEN predisposing_conditions IS NULL
+      THEN NULL
+      ELSE LIST_CONTAINS(predisposing_conditions, 'solid_organ_transplant')
+    END AS "solid-organ-transplant", /* solid-organ-transplant (exclusion): Recipient of a solid organ transplant */ /* rule: 'solid_organ_transplant' in predisposing_conditions */
+    active_autoimmune_disease AS "active-autoimmune-disease", /* active-autoimmune-disease (exclusion): Active autoimmune disease that has needed systemic treatment in the past 2 years */ /* rule: active_autoimmune_disease */
+    prior_checkpoint_inhibitor AS "prior-checkpoint-inhibitor", /* prior-checkpoint-inhibitor (exclusion): Earlier treatment with an anti-PD-1, anti-PD-L1 or anti-CTLA-4 antibody */ /* rule: prior_checkpoint_inhibitor */
+    CASE
+      WHEN predisposing_conditions IS NULL
+      THEN NULL
+      ELSE LIST_CONTAINS(predisposing_conditions, 'hematopoietic_cell_transplant')
+    END
+    AND (
+      gvhd_grade >= 2
+    ) AS "active-gvhd", /* active-gvhd (exclusion): Acute graft-versus-host disease grade II-IV after an allogeneic haematopoietic cell transplant */ /* rule: 'hematopoietic_cell_transplant' in predisposing_conditions and gvhd_grade >= 2 */
+    (
+      sex = 'female'
+    ) AND pregnant_or_breastfeeding AS "pregnancy", /* pregnancy (exclusion): Pregnant or breastfeeding */ /* rule: sex == 'female' and pregnant_or_breastfeeding */
+    age_years IS NULL AS "missing__age_years",
+    (
+      (
+        sex = 'female'
+      ) AND pregnant_or_breastfeeding
+    ) IS NULL
+    AND (
+      sex IS NULL
+    ) AS "missing__sex",
+    (
+      (
+        sex = 'female'
+      ) AND pregnant_or_breastfeeding
+    ) IS NULL
+    AND (
+      pregnant_or_breastfeeding IS NULL
+    ) AS "missing__pregnant_or_breastfeeding",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        csf_jcv_pcr IS NULL
+      )
+    ) AS "missing__csf_jcv_pcr",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        brain_biopsy_jcv IS NULL
+      )
+    ) AS "missing__brain_biopsy_jcv",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      mri_compatible_with_pml IS NULL
+    ) AS "missing__mri_compatible_with_pml",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      clinical_features_compatible_with_pml IS NULL
+    ) AS "missing__clinical_features_compatible_with_pml",
+    predisposing_conditions IS NULL
+    OR (
+      hiv_positive
+      OR CASE
+        WHEN predisposing_conditions IS NULL
+        THEN NULL
+        ELSE LIST_CONTAINS(predisposing_conditions, 'hiv')
+      END
+    ) IS NULL
+    AND (
+      predisposing_conditions IS NULL
+    )
+    OR (
+      current_immunosuppressive_therapy
+      AND (
+        CASE
+          WHEN predisposing_conditions IS NULL
+          THEN NULL
+          ELSE LIST_CONTAINS(predisposing_conditions, 'autoimmune_disease')
+        END
+        OR CASE
+          WHEN predisposing_conditions IS NULL
+          THEN NULL
+          ELSE LIST_CONTAINS(predisposing_conditions, 'multiple_sclerosis')
+        END
+      )
+    ) IS NULL
+    AND (
+      (
+        CASE
+          WHEN predisposing_conditions IS NULL
+          THEN NULL
+          ELSE LIST_CONTAINS(predisposing_conditions, 'autoimmune_disease')
+        END
+        OR CASE
+          WHEN predisposing_conditions IS NULL
+          THEN NULL
+          ELSE LIST_CONTAINS(predisposing_conditions, 'multiple_sclerosis')
+        END
+      ) IS NULL
+      AND (
+        predisposing_conditions IS NULL OR predisposing_conditions IS NULL
+      )
+    )
+    OR predisposing_conditions IS NULL
+    OR (
+      CASE
+        WHEN predisposing_conditions IS NULL
+        THEN NULL
+        ELSE LIST_CONTAINS(predisposing_conditions, 'hematopoietic_cell_transplant')
+      END
+      AND (
+        gvhd_grade >= 2
+      )
+    ) IS NULL
+    AND (
+      predisposing_conditions IS NULL
+    ) AS "missing__predisposing_conditions",
+    (
+      hiv_positive
+      OR CASE
+        WHEN predisposing_conditions IS NULL
+        THEN NULL
+        ELSE LIST_CONTAINS(predisposing_conditions, 'hiv')
+      END
+    ) IS NULL
+    AND (
+      hiv_positive IS NULL
+    ) AS "missing__hiv_positive",
+    (
+      current_immunosuppressive_therapy
+      AND (
+        CASE
+          WHEN predisposing_conditions IS NULL
+          THEN NULL
+          ELSE LIST_CONTAINS(predisposing_conditions, 'autoimmune_disease')
+        END
+        OR CASE
+          WHEN predisposing_conditions IS NULL
+          THEN NULL
+          ELSE LIST_CONTAINS(predisposing_conditions, 'multiple_sclerosis')
+        END
+      )
+    ) IS NULL
+    AND (
+      current_immunosuppressive_therapy IS NULL
+    ) AS "missing__current_immunosuppressive_therapy",
+    (
+      CASE
+        WHEN predisposing_conditions IS NULL
+        THEN NULL
+        ELSE LIST_CONTAINS(predisposing_conditions, 'hematopoietic_cell_transplant')
+      END
+      AND (
+        gvhd_grade >= 2
+      )
+    ) IS NULL
+    AND (
+      gvhd_grade IS NULL
+    ) AS "missing__gvhd_grade",
+    active_autoimmune_disease IS NULL AS "missing__active_autoimmune_disease",
+    prior_checkpoint_inhibitor IS NULL AS "missing__prior_checkpoint_inhibitor",
+    able_to_consent IS NULL AS "missing__able_to_consent"
+  FROM profile
+), verdicts AS (
+  SELECT
+    *,
+    CASE
+      WHEN COALESCE(NOT "confirmed-pml", FALSE)
+      OR COALESCE(NOT "adult", FALSE)
+      OR COALESCE(NOT "immunocompromised", FALSE)
+      OR COALESCE(NOT "informed-consent", FALSE)
+      OR COALESCE("hiv-infection", FALSE)
+      OR COALESCE("biologic-for-inflammatory-disease", FALSE)
+      OR COALESCE("solid-organ-transplant", FALSE)
+      OR COALESCE("active-autoimmune-disease", FALSE)
+      OR COALESCE("prior-checkpoint-inhibitor", FALSE)
+      OR COALESCE("active-gvhd", FALSE)
+      OR COALESCE("pregnancy", FALSE)
+      THEN 'ineligible'
+      WHEN "confirmed-pml" IS NULL
+      OR "adult" IS NULL
+      OR "immunocompromised" IS NULL
+      OR "informed-consent" IS NULL
+      OR "hiv-infection" IS NULL
+      OR "biologic-for-inflammatory-disease" IS NULL
+      OR "solid-organ-transplant" IS NULL
+      OR "active-autoimmune-disease" IS NULL
+      OR "prior-checkpoint-inhibitor" IS NULL
+      OR "active-gvhd" IS NULL
+      OR "pregnancy" IS NULL
+      THEN 'needs-information'
+      ELSE 'eligible'
+    END AS "verdict"
+  FROM criteria
+)
+SELECT
+  patient_id,
+  screening_day AS screening_date,
+  'checkpoint-inhibitor' AS trial_id,
+  "verdict",
+  "confirmed-pml",
+  "adult",
+  "immunocompromised",
+  "informed-consent",
+  "hiv-infection",
+  "biologic-for-inflammatory-disease",
+  "solid-organ-transplant",
+  "active-autoimmune-disease",
+  "prior-checkpoint-inhibitor",
+  "active-gvhd",
+  "pregnancy",
+  LIST_FILTER(
+    [
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__age_years"
+        THEN 'age_years'
+      END,
+      CASE WHEN "verdict" = 'needs-information' AND "missing__sex" THEN 'sex' END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__pregnant_or_breastfeeding"
+        THEN 'pregnant_or_breastfeeding'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__csf_jcv_pcr"
+        THEN 'csf_jcv_pcr'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__brain_biopsy_jcv"
+        THEN 'brain_biopsy_jcv'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__mri_compatible_with_pml"
+        THEN 'mri_compatible_with_pml'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information'
+        AND "missing__clinical_features_compatible_with_pml"
+        THEN 'clinical_features_compatible_with_pml'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__predisposing_conditions"
+        THEN 'predisposing_conditions'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__hiv_positive"
+        THEN 'hiv_positive'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__current_immunosuppressive_therapy"
+        THEN 'current_immunosuppressive_therapy'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__gvhd_grade"
+        THEN 'gvhd_grade'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__active_autoimmune_disease"
+        THEN 'active_autoimmune_disease'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__prior_checkpoint_inhibitor"
+        THEN 'prior_checkpoint_inhibitor'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__able_to_consent"
+        THEN 'able_to_consent'
+      END
+    ],
+    LAMBDA _u : NOT _u IS NULL
+  ) AS "missing_fields"
+FROM verdicts;
+
+
+-- Study cmx001: CMX001 (brincidofovir) for serious JC virus disease (modelled on CMX001-350)
+-- File cmx001.toml, sha256 8935d0ec3fb968a2b0f7bd9bb29270136af7fd4c4dbad3e79e3681472de5bc78, last reviewed 2026-11-25
+WITH profile AS (
+  SELECT
+    *,
+    COALESCE(screening_date, CAST('2026-11-25' AS DATE)) AS screening_day
+  FROM profiles
+), criteria AS (
+  SELECT
+    patient_id,
+    screening_day,
+    clinical_features_compatible_with_pml
+    AND mri_compatible_with_pml
+    AND (
+      (
+        csf_jcv_pcr = 'detected'
+      ) OR (
+        brain_biopsy_jcv = 'positive'
+      )
+    ) AS "jc-virus-disease", /* jc-virus-disease (inclusion): any of 12 different dsDNA viral infections, including ... polyoma viruses (BK virus and JC virus) */ /* rule: definite_pml */
+    clinical_features_compatible_with_pml
+    AND mri_compatible_with_pml
+    AND (
+      (
+        csf_jcv_pcr = 'detected'
+      ) OR (
+        brain_biopsy_jcv = 'positive'
+      )
+    ) AS "serious-disease", /* serious-disease (inclusion): Serious or Immediately Life-threatening Disease or Condition */ /* rule: definite_pml */
+    life_expectancy_weeks >= 2 AS "life-expectancy", /* life-expectancy (inclusion): Who Have a Life Expectancy of ≥ 2 Weeks */ /* rule: life_expectancy_weeks >= 2 */
+    NOT alternative_therapy_available AS "no-alternative-therapy", /* no-alternative-therapy (inclusion): for Whom no Comparable or Satisfactory Alternative Therapy is Available */ /* rule: not alternative_therapy_available */
+    able_to_consent AS "informed-consent", /* informed-consent (inclusion): Must give written informed consent */ /* rule: able_to_consent */
+    egfr_ml_min_1_73m2 < 15 AS "renal-function", /* renal-function (exclusion): Creatinine clearance < 15 mL/min/1.73m2 */ /* rule: egfr_ml_min_1_73m2 < 15 */
+    (
+      alt_x_uln >= 2.6
+    ) OR (
+      ast_x_uln >= 2.6
+    ) AS "liver-enzymes", /* liver-enzymes (exclusion): ALT or AST ≥ 2.6-times upper limit normal */ /* rule: alt_x_uln >= 2.6 or ast_x_uln >= 2.6 */
+    (
+      sex = 'female'
+    ) AND pregnant_or_breastfeeding AS "pregnancy", /* pregnancy (exclusion): Pregnant or breastfeeding */ /* rule: sex == 'female' and pregnant_or_breastfeeding */
+    (
+      (
+        sex = 'female'
+      ) AND pregnant_or_breastfeeding
+    ) IS NULL
+    AND (
+      sex IS NULL
+    ) AS "missing__sex",
+    (
+      (
+        sex = 'female'
+      ) AND pregnant_or_breastfeeding
+    ) IS NULL
+    AND (
+      pregnant_or_breastfeeding IS NULL
+    ) AS "missing__pregnant_or_breastfeeding",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        csf_jcv_pcr IS NULL
+      )
+    )
+    OR (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        csf_jcv_pcr IS NULL
+      )
+    ) AS "missing__csf_jcv_pcr",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        brain_biopsy_jcv IS NULL
+      )
+    )
+    OR (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        brain_biopsy_jcv IS NULL
+      )
+    ) AS "missing__brain_biopsy_jcv",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      mri_compatible_with_pml IS NULL
+    )
+    OR (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      mri_compatible_with_pml IS NULL
+    ) AS "missing__mri_compatible_with_pml",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      clinical_features_compatible_with_pml IS NULL
+    )
+    OR (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      clinical_features_compatible_with_pml IS NULL
+    ) AS "missing__clinical_features_compatible_with_pml",
+    life_expectancy_weeks IS NULL AS "missing__life_expectancy_weeks",
+    able_to_consent IS NULL AS "missing__able_to_consent",
+    alternative_therapy_available IS NULL AS "missing__alternative_therapy_available",
+    egfr_ml_min_1_73m2 IS NULL AS "missing__egfr_ml_min_1_73m2",
+    (
+      (
+        alt_x_uln >= 2.6
+      ) OR (
+        ast_x_uln >= 2.6
+      )
+    ) IS NULL
+    AND (
+      alt_x_uln IS NULL
+    ) AS "missing__alt_x_uln",
+    (
+      (
+        alt_x_uln >= 2.6
+      ) OR (
+        ast_x_uln >= 2.6
+      )
+    ) IS NULL
+    AND (
+      ast_x_uln IS NULL
+    ) AS "missing__ast_x_uln"
+  FROM profile
+), verdicts AS (
+  SELECT
+    *,
+    CASE
+      WHEN COALESCE(NOT "jc-virus-disease", FALSE)
+      OR COALESCE(NOT "serious-disease", FALSE)
+      OR COALESCE(NOT "life-expectancy", FALSE)
+      OR COALESCE(NOT "no-alternative-therapy", FALSE)
+      OR COALESCE(NOT "informed-consent", FALSE)
+      OR COALESCE("renal-function", FALSE)
+      OR COALESCE("liver-enzymes", FALSE)
+      OR COALESCE("pregnancy", FALSE)
+      THEN 'ineligible'
+      WHEN "jc-virus-disease" IS NULL
+      OR "serious-disease" IS NULL
+      OR "life-expectancy" IS NULL
+      OR "no-alternative-therapy" IS NULL
+      OR "informed-consent" IS NULL
+      OR "renal-function" IS NULL
+      OR "liver-enzymes" IS NULL
+      OR "pregnancy" IS NULL
+      THEN 'needs-information'
+      ELSE 'eligible'
+    END AS "verdict"
+  FROM criteria
+)
+SELECT
+  patient_id,
+  screening_day AS screening_date,
+  'cmx001' AS trial_id,
+  "verdict",
+  "jc-virus-disease",
+  "serious-disease",
+  "life-expectancy",
+  "no-alternative-therapy",
+  "informed-consent",
+  "renal-function",
+  "liver-enzymes",
+  "pregnancy",
+  LIST_FILTER(
+    [
+      CASE WHEN "verdict" = 'needs-information' AND "missing__sex" THEN 'sex' END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__pregnant_or_breastfeeding"
+        THEN 'pregnant_or_breastfeeding'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__csf_jcv_pcr"
+        THEN 'csf_jcv_pcr'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__brain_biopsy_jcv"
+        THEN 'brain_biopsy_jcv'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__mri_compatible_with_pml"
+        THEN 'mri_compatible_with_pml'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information'
+        AND "missing__clinical_features_compatible_with_pml"
+        THEN 'clinical_features_compatible_with_pml'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__life_expectancy_weeks"
+        THEN 'life_expectancy_weeks'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__able_to_consent"
+        THEN 'able_to_consent'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__alternative_therapy_available"
+        THEN 'alternative_therapy_available'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__egfr_ml_min_1_73m2"
+        THEN 'egfr_ml_min_1_73m2'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__alt_x_uln"
+        THEN 'alt_x_uln'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__ast_x_uln"
+        THEN 'ast_x_uln'
+      END
+    ],
+    LAMBDA _u : NOT _u IS NULL
+  ) AS "missing_fields"
+FROM verdicts;
+
+
+-- Study tcell-transfer: Allogeneic polyomavirus-specific T cells for PML (modelled on CurePML)
+-- File tcell-transfer.toml, sha256 8dfe99fa6e3bfa8b0e436b0ef795404e82b11cdcd13b2fc16d2ec27111e00541, last reviewed 2026-11-25
+WITH profile AS (
+  SELECT
+    *,
+    COALESCE(screening_date, CAST('2026-11-25' AS DATE)) AS screening_day
+  FROM profiles
+), criteria AS (
+  SELECT
+    patient_id,
+    screening_day,
+    clinical_features_compatible_with_pml
+    AND mri_compatible_with_pml
+    AND (
+      (
+        csf_jcv_pcr = 'detected'
+      ) OR (
+        brain_biopsy_jcv = 'positive'
+      )
+    ) AS "confirmed-pml", /* confirmed-pml (inclusion): Eligibility ... was assessed for patients with confirmed PML */ /* rule: definite_pml */
+    age_years >= 18 AS "adult", /* adult (inclusion): Adults (18 years or older) */ /* rule: age_years >= 18 */
+    matched_donor_available AS "matched-donor", /* matched-donor (inclusion): A search for the most closely HLA-matched donor was initiated through the MDACC cell therapy donor bank. */ /* rule: matched_donor_available */
+    able_to_consent AS "informed-consent", /* informed-consent (inclusion): Must give written informed consent */ /* rule: able_to_consent */
+    NOT pml_progressing AS "stable-pml", /* stable-pml (exclusion): exclusion criteria included stable PML disease */ /* rule: not pml_progressing */
+    natalizumab_ever AS "prior-natalizumab", /* prior-natalizumab (exclusion): exclusion criteria included ... previous treatment with natalizumab */ /* rule: natalizumab_ever */
+    (
+      prednisone_equivalent_mg_per_day / NULLIF(weight_kg, 0)
+    ) > 0.5 AS "high-dose-steroids", /* high-dose-steroids (exclusion): those receiving >0.5 mg/kg systemic steroids/day ... were excluded */ /* rule: prednisone_equivalent_mg_per_day / weight_kg > 0.5 */
+    gvhd_grade >= 2 AS "acute-gvhd", /* acute-gvhd (exclusion): Patients with acute GVHD grades II-IV ... were excluded */ /* rule: gvhd_grade >= 2 */
+    (
+      sex = 'female'
+    ) AND pregnant_or_breastfeeding AS "pregnancy", /* pregnancy (exclusion): Pregnant or breastfeeding */ /* rule: sex == 'female' and pregnant_or_breastfeeding */
+    age_years IS NULL AS "missing__age_years",
+    (
+      (
+        sex = 'female'
+      ) AND pregnant_or_breastfeeding
+    ) IS NULL
+    AND (
+      sex IS NULL
+    ) AS "missing__sex",
+    weight_kg IS NULL AS "missing__weight_kg",
+    (
+      (
+        sex = 'female'
+      ) AND pregnant_or_breastfeeding
+    ) IS NULL
+    AND (
+      pregnant_or_breastfeeding IS NULL
+    ) AS "missing__pregnant_or_breastfeeding",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        csf_jcv_pcr IS NULL
+      )
+    ) AS "missing__csf_jcv_pcr",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      ) IS NULL
+      AND (
+        brain_biopsy_jcv IS NULL
+      )
+    ) AS "missing__brain_biopsy_jcv",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      mri_compatible_with_pml IS NULL
+    ) AS "missing__mri_compatible_with_pml",
+    (
+      clinical_features_compatible_with_pml
+      AND mri_compatible_with_pml
+      AND (
+        (
+          csf_jcv_pcr = 'detected'
+        ) OR (
+          brain_biopsy_jcv = 'positive'
+        )
+      )
+    ) IS NULL
+    AND (
+      clinical_features_compatible_with_pml IS NULL
+    ) AS "missing__clinical_features_compatible_with_pml",
+    pml_progressing IS NULL AS "missing__pml_progressing",
+    natalizumab_ever IS NULL AS "missing__natalizumab_ever",
+    prednisone_equivalent_mg_per_day IS NULL AS "missing__prednisone_equivalent_mg_per_day",
+    gvhd_grade IS NULL AS "missing__gvhd_grade",
+    able_to_consent IS NULL AS "missing__able_to_consent",
+    matched_donor_available IS NULL AS "missing__matched_donor_available"
+  FROM profile
+), verdicts AS (
+  SELECT
+    *,
+    CASE
+      WHEN COALESCE(NOT "confirmed-pml", FALSE)
+      OR COALESCE(NOT "adult", FALSE)
+      OR COALESCE(NOT "matched-donor", FALSE)
+      OR COALESCE(NOT "informed-consent", FALSE)
+      OR COALESCE("stable-pml", FALSE)
+      OR COALESCE("prior-natalizumab", FALSE)
+      OR COALESCE("high-dose-steroids", FALSE)
+      OR COALESCE("acute-gvhd", FALSE)
+      OR COALESCE("pregnancy", FALSE)
+      THEN 'ineligible'
+      WHEN "confirmed-pml" IS NULL
+      OR "adult" IS NULL
+      OR "matched-donor" IS NULL
+      OR "informed-consent" IS NULL
+      OR "stable-pml" IS NULL
+      OR "prior-natalizumab" IS NULL
+      OR "high-dose-steroids" IS NULL
+      OR "acute-gvhd" IS NULL
+      OR "pregnancy" IS NULL
+      THEN 'needs-information'
+      ELSE 'eligible'
+    END AS "verdict"
+  FROM criteria
+)
+SELECT
+  patient_id,
+  screening_day AS screening_date,
+  'tcell-transfer' AS trial_id,
+  "verdict",
+  "confirmed-pml",
+  "adult",
+  "matched-donor",
+  "informed-consent",
+  "stable-pml",
+  "prior-natalizumab",
+  "high-dose-steroids",
+  "acute-gvhd",
+  "pregnancy",
+  LIST_FILTER(
+    [
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__age_years"
+        THEN 'age_years'
+      END,
+      CASE WHEN "verdict" = 'needs-information' AND "missing__sex" THEN 'sex' END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__weight_kg"
+        THEN 'weight_kg'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__pregnant_or_breastfeeding"
+        THEN 'pregnant_or_breastfeeding'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__csf_jcv_pcr"
+        THEN 'csf_jcv_pcr'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__brain_biopsy_jcv"
+        THEN 'brain_biopsy_jcv'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__mri_compatible_with_pml"
+        THEN 'mri_compatible_with_pml'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information'
+        AND "missing__clinical_features_compatible_with_pml"
+        THEN 'clinical_features_compatible_with_pml'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__pml_progressing"
+        THEN 'pml_progressing'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__natalizumab_ever"
+        THEN 'natalizumab_ever'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__prednisone_equivalent_mg_per_day"
+        THEN 'prednisone_equivalent_mg_per_day'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__gvhd_grade"
+        THEN 'gvhd_grade'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__able_to_consent"
+        THEN 'able_to_consent'
+      END,
+      CASE
+        WHEN "verdict" = 'needs-information' AND "missing__matched_donor_available"
+        THEN 'matched_donor_available'
+      END
+    ],
+    LAMBDA _u : NOT _u IS NULL
+  ) AS "missing_fields"
+FROM verdicts;
