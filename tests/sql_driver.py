@@ -8,10 +8,14 @@ the tests compare them whole.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
+
+import pytest
 
 from pml_trials.engine import screen
 from pml_trials.profile.fields import FIELDS, FieldSpec
@@ -19,8 +23,22 @@ from pml_trials.profile.validate import validate_python
 from pml_trials.studies.model import Study
 
 Row = tuple[Any, ...]
+REQUIRE = "PML_TRIALS_REQUIRE_ENGINES"  # set by .ci/run: these engines must be there
 AS_OF = date(2026, 11, 25)
 ASKABLE = [s for s in FIELDS if s.kind != "id"]
+
+
+def required(engine: str) -> bool:
+    return engine in os.environ.get(REQUIRE, "").split(",")
+
+
+def require_engine(engine: str, module: str) -> None:
+    """Skip the calling test module when ``module`` is not installed, unless the run
+    requires ``engine`` (CI), where its absence is a failure, not a skip."""
+    if importlib.util.find_spec(module) is None:
+        if required(engine):
+            pytest.fail(f"{REQUIRE} requires {engine}, but {module} is not installed")
+        pytest.skip(f"{module} is not installed", allow_module_level=True)
 
 
 def python_rows(

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +28,12 @@ from tests.sql_driver import (
     engine_row,
     python_rows,
     random_profiles,
+    require_engine,
     trap_profiles,
 )
 from tests.strategies import partial_profiles, rules
 
-duckdb = pytest.importorskip("duckdb")
+require_engine("duckdb", "duckdb")
 
 from pml_trials.sql.duck import connect, load_profiles  # noqa: E402
 

@@ -27,14 +27,18 @@ from tests.sql_driver import (
     engine_row,
     python_rows,
     random_profiles,
+    require_engine,
+    required,
     trap_profiles,
 )
 from tests.strategies import rules
 
-pytest.importorskip("pyspark")
+require_engine("spark", "pyspark")
 pytestmark = pytest.mark.spark
 if shutil.which("java") is None:  # pragma: no cover - CI has Java 17
-    pytest.skip("Spark needs Java", allow_module_level=True)
+    if required("spark"):
+        pytest.fail("Spark needs Java 17")
+    pytest.skip("Spark needs Java 17", allow_module_level=True)
 
 from pml_trials.sql.spark import schema, session  # noqa: E402
 
