@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -69,6 +70,25 @@ Workers = Annotated[
 ]
 
 
+class EngineName(StrEnum):
+    """The values of ``--engine``."""
+
+    python = "python"
+    duckdb = "duckdb"
+
+
+Engine = Annotated[
+    EngineName,
+    typer.Option(
+        "--engine",
+        "-e",
+        help="What evaluates the rules: python (the engine), or duckdb (the compiled SQL, "
+        "embedded; reads *.parquet and *.csv files too; needs the duckdb extra). Every "
+        "format's output is the same.",
+    ),
+]
+
+
 def command(
     paths: Paths,
     trial: options.Trial = None,
@@ -78,6 +98,7 @@ def command(
     output_format: Format = None,
     output: Output = None,
     workers: Workers = 0,
+    engine: Engine = EngineName.python,
 ) -> None:
     """Screen patient profiles against the studies and report every verdict.
 
@@ -101,7 +122,10 @@ def command(
         run = RunInfo(studies, screened_at(), as_of_date(as_of))
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
         dirs = _criteria_dirs(criteria, no_bundled)
-        tally = _screen(paths, studies, run, writer, name, dirs, output, workers)
+        if engine is EngineName.duckdb:
+            tally = _screen_duckdb(paths, studies, run, writer, output, workers)
+        else:
+            tally = _screen(paths, studies, run, writer, name, dirs, output, workers)
     if tally.problems and name is not FormatName.table:  # the table says it itself
         sys.stderr.write(
             f"pml-trials: {tally.problems} invalid input(s) not screened; "
@@ -138,6 +162,35 @@ def _screen(
         with report_stream(str(output) if output else None) as out:
             return run_batch(batch, count, out, reporter, stdin)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _silence_stdout()
+        raise typer.Exit(ExitCode.OK) from None
+    finally:
+        reporter.close()
+
+
+def _screen_duckdb(
+    paths: list[str],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    writer: ReportWriter,
+    output: Path | None,
+    workers: int,
+) -> Tally:
+    from pml_trials.batch.inputs import find_inputs
+    from pml_trials.batch.output import report_stream
+    from pml_trials.batch.progress import Reporter
+    from pml_trials.batch.run import write_report
+    from pml_trials.sql.duck_batch import DuckScreener
+
+    found = find_inputs(paths, exclude=str(output) if output else None)
+    piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
+    screener = DuckScreener(studies, run.as_of, writer, threads=workers or None)
+    reporter = Reporter(sys.stderr, None, bar=False)
+    try:
+        with report_stream(str(output) if output else None) as out:
+            results = screener.results(found, piped)
+            return write_report(results, writer, [s.id for s in studies], out, reporter)
+    except BrokenPipeError:
         _silence_stdout()
         raise typer.Exit(ExitCode.OK) from None
     finally:
