@@ -1,7 +1,44 @@
 """pml-trials: pre-screen patients with PML against clinical trials.
 
-Kept deliberately empty of imports: start-up time is felt on every call.
+The package is built in layers, lowest first; a module imports only from its own layer,
+the layers its row names, the standard library and the shared base. ``LAYERS`` below is
+the one source of this table: ``ARCHITECTURE.md`` shows it and ``tests/test_layers.py``
+checks both that file and every import (parsed with ``ast``: no upward import, no cycle).
+
+========================  =====================================================================
+layer                     holds
+========================  =====================================================================
+base (top-level modules)  this module (version, disclaimer), ``record`` (frozen records),
+                          ``verdict`` (the verdicts and their words), ``errors`` (exceptions,
+                          exit codes)
+``profile``               the field declarations, the pydantic model, validation, JSON Schema
+``rules``                 the rule language: parse/check (``ast``), the node union, the
+                          function table, interpreter, code generator, stored form
+``studies``               criteria-file models, TOML loading and checking, the cache
+``engine``                ``screen()``, results, question ranking, examples, run types
+``questionnaire``         the interactive questionnaire (rich)
+``render``                one writer per output format; ``terminal/`` (rich), ``report/``
+``batch``                 finding inputs, streaming, parallel workers, per-input problems
+``cli``                   typer commands: options in, one call, render, exit codes
+========================  =====================================================================
+
+Kept deliberately free of imports: start-up time is felt on every call.
 """
 
 __version__ = "0.1.0"
 DISCLAIMER = "Pre-screening only. The study team decides eligibility."
+
+# The shared base: top-level modules every layer may import.
+BASE: tuple[str, ...] = ("record", "verdict", "errors")
+
+# layer -> the lower layers it may import (lowest first; see the docstring).
+LAYERS: dict[str, tuple[str, ...]] = {
+    "profile": (),
+    "rules": ("profile",),
+    "studies": ("profile", "rules"),
+    "engine": ("profile", "rules", "studies"),
+    "questionnaire": ("profile", "rules", "studies", "engine"),
+    "render": ("profile", "rules", "studies", "engine"),
+    "batch": ("profile", "rules", "studies", "engine", "render"),
+    "cli": ("profile", "rules", "studies", "engine", "questionnaire", "render", "batch"),
+}

@@ -99,3 +99,11 @@ class RuleError(PmlTrialsError):
 
 class CriteriaError(PmlTrialsError):
     """A criteria file cannot be read, does not follow the contract, or fails a check."""
+
+
+class CriteriaFileError(Exception):
+    """All the problems of one criteria file (raised by loading, caught per file)."""
+
+    def __init__(self, errors: list[CriteriaError]) -> None:
+        super().__init__("\n".join(e.render() for e in errors))
+        self.errors = errors

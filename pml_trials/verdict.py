@@ -1,4 +1,5 @@
-"""The three verdicts and the words for a criterion's value; shared by every layer."""
+"""The three verdicts and every word, mark and colour shown for them (the one set every
+output uses), and the words for a criterion's value; part of the shared base layer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,26 @@ class Verdict(StrEnum):
     ELIGIBLE = "eligible"
     INELIGIBLE = "ineligible"
     NEEDS_INFORMATION = "needs-information"
+
+
+# How a verdict reads in a sentence or a cell, its mark, and its colour (a rich style
+# name, only a string here); COUNTED is the form after a number ("3 needing information").
+WORDS: dict[Verdict, str] = {
+    Verdict.ELIGIBLE: "eligible",
+    Verdict.INELIGIBLE: "ineligible",
+    Verdict.NEEDS_INFORMATION: "needs information",
+}
+COUNTED: dict[Verdict, str] = {**WORDS, Verdict.NEEDS_INFORMATION: "needing information"}
+MARKS: dict[Verdict, str] = {
+    Verdict.ELIGIBLE: "✓",
+    Verdict.INELIGIBLE: "✗",
+    Verdict.NEEDS_INFORMATION: "?",
+}
+STYLES: dict[Verdict, str] = {
+    Verdict.ELIGIBLE: "green",
+    Verdict.INELIGIBLE: "red",
+    Verdict.NEEDS_INFORMATION: "yellow",
+}
 
 
 def status(kind: str, value: bool | None) -> str:

@@ -14,6 +14,10 @@ from typing import Any
 from hypothesis import strategies as st
 
 from pml_trials.profile.fields import FIELDS, FieldSpec
+from pml_trials.rules.functions import FUNCTIONS
+
+# the rule functions of one date, from the one table: a new one is fuzzed at once
+DATE_FUNCTIONS = sorted(n for n, f in FUNCTIONS.items() if f.parameters == ("date",))
 
 ASKABLE = tuple(s for s in FIELDS if s.kind != "id" and s.key != "screening_date")
 BOOLEANS = tuple(s.key for s in FIELDS if s.kind == "boolean")
@@ -118,9 +122,7 @@ def numbers(depth: int) -> st.SearchStrategy[str]:
     leaf = st.one_of(
         st.sampled_from(NUMBERS),
         _number_literals(),
-        st.builds(
-            lambda f, d: f"{f}({d})", st.sampled_from(["days_since", "weeks_since"]), dates_()
-        ),
+        st.builds(lambda f, d: f"{f}({d})", st.sampled_from(DATE_FUNCTIONS), dates_()),
     )
     if depth <= 0:
         return leaf
@@ -254,8 +256,7 @@ TOKENS = (
     "2.5",
     "1e999",
     "10" * 30,
-    "days_since",
-    "weeks_since",
+    *FUNCTIONS,
     "date",
     "date('2026-01-01')",
     "__class__",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pml_trials.batch.inputs import Input, find_inputs
-from pml_trials.render.base import InputProblem
+from pml_trials.engine.run import InputProblem
 
 
 def touch(root: Path, *names: str) -> None:

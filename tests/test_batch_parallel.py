@@ -17,8 +17,8 @@ from pml_trials.batch.parallel import WorkerSetup, cpu_count, screen_in_workers
 from pml_trials.batch.read import Lines, Span, Unit, read_span
 from pml_trials.batch.run import PARALLEL_BYTES, STDIN_PEEK, choose_workers
 from pml_trials.cli.app import app
+from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.record import replace
-from pml_trials.render.base import InputProblem, RunInfo
 from pml_trials.studies.load import bundled_dir
 from pml_trials.studies.model import Study
 

@@ -20,7 +20,7 @@ from pml_trials.batch.read import (
     read_document,
     units,
 )
-from pml_trials.render.base import InputProblem
+from pml_trials.engine.run import InputProblem
 
 STDIN_INPUT = Input(STDIN, STDIN, "sniff", None)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pml_trials.studies.examples import run_examples
+from pml_trials.engine.examples import run_examples
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 

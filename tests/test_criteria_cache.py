@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
-from pml_trials.errors import CriteriaError
+from pml_trials.errors import CriteriaError, CriteriaFileError
 from pml_trials.profile.validate import validate_json
 from pml_trials.studies import build, cache
-from pml_trials.studies.load import CriteriaFileError, bundled_dir, load_dirs, load_file
+from pml_trials.studies.load import bundled_dir, load_dirs, load_file
 from pml_trials.studies.model import Study
 from tests import strategies as gen
 

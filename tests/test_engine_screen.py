@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from pml_trials.engine import screen
+from pml_trials.engine.examples import run_examples
 from pml_trials.profile.validate import validate_json
-from pml_trials.studies.examples import run_examples
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 from tests import rules_driver as driver

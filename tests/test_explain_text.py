@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from rich.console import Console
 
-from pml_trials.questionnaire.choose import rank_questions
-from pml_trials.render.explain import render_explanation
+from pml_trials.engine.choose import rank_questions
+from pml_trials.render.terminal.explain import render_explanation
 from pml_trials.studies.model import Study
 from tests.test_report_support import NEEDS_INFORMATION, PATIENTS, screen_example
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
-from pml_trials.studies.examples import run_examples
+from pml_trials.engine.examples import run_examples
 from pml_trials.studies.load import ENVIRONMENT, bundled_dir, criteria_dirs, load_dirs
 
 DATA = Path(__file__).resolve().parent / "data" / "criteria"

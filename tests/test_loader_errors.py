@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pml_trials.errors import CriteriaError
-from pml_trials.studies.load import CriteriaFileError, load_dirs, load_file
+from pml_trials.errors import CriteriaError, CriteriaFileError
+from pml_trials.studies.load import load_dirs, load_file
 
 BASE = [
     "format = 1",  # 1

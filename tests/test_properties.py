@@ -138,6 +138,13 @@ def python_value(text: str, profile: Profile) -> bool | None:
         "date": date.fromisoformat,
         "days_since": lambda d: (today - d).days,
         "weeks_since": lambda d: (today - d).days / 7,
+        # written independently of pml_trials.rules.functions: the age formula
+        "years_since": lambda d: (
+            today.year - d.year - ((today.month, today.day) < (d.month, d.day))
+        ),
+        "months_since": lambda d: (
+            12 * today.year + today.month - 12 * d.year - d.month - (today.day < d.day)
+        ),
     }
     try:
         result = eval(text, {"__builtins__": {}}, namespace)

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pml_trials.engine import screen
+from pml_trials.engine.run import RunInfo, Tally
 from pml_trials.profile.validate import validate_json
-from pml_trials.render.base import RunInfo, Tally
-from pml_trials.render.grid import MINIMUM, fit, grid, paint, wrap
-from pml_trials.render.table import TableWriter
+from pml_trials.render.terminal.grid import MINIMUM, fit, grid, paint, wrap
+from pml_trials.render.terminal.table_writer import TableWriter
 from pml_trials.studies.model import Study
 
 AS_OF = date(2026, 11, 25)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pml_trials.render.html import HtmlWriter
+from pml_trials.render.report.html_writer import HtmlWriter
 from pml_trials.studies.model import Study
 from tests.test_report_support import PATIENTS, run_info, screen_example, write_report
 

@@ -14,8 +14,8 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
-from pml_trials.render.report_escape import clean, md, md_code, md_link, safe_url
-from pml_trials.render.report_html import el, link
+from pml_trials.render.report.escape import clean, md, md_code, md_link, safe_url
+from pml_trials.render.report.markup import el, link
 from tests.test_report_support import check_html
 
 SCRIPT = "<script>alert(1)</script>"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from pml_trials import DISCLAIMER
-from pml_trials.render.base import InputProblem
-from pml_trials.render.html import HtmlWriter
+from pml_trials.engine.run import InputProblem
+from pml_trials.render.report.html_writer import HtmlWriter
 from pml_trials.studies.model import Study
 from tests.test_report_support import (
     ELIGIBLE,

@@ -8,8 +8,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from pml_trials import DISCLAIMER
-from pml_trials.render.base import InputProblem
-from pml_trials.render.markdown import MarkdownWriter
+from pml_trials.engine.run import InputProblem
+from pml_trials.render.report.markdown_writer import MarkdownWriter
 from pml_trials.studies.model import Study
 from tests.test_report_support import (
     ELIGIBLE,

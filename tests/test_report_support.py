@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from pml_trials.engine import ScreeningResult, screen
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.profile.validate import validate_json
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
 from pml_trials.studies.model import Study
 
 ROOT = Path(__file__).resolve().parent.parent

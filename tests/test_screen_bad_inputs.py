@@ -17,8 +17,8 @@ from typer.testing import CliRunner, Result
 from pml_trials.batch.read import Document, Lines
 from pml_trials.batch.screening import Joined, Screener
 from pml_trials.cli.app import app
-from pml_trials.render.base import InputProblem, RunInfo
-from pml_trials.render.csv_out import CsvWriter
+from pml_trials.engine.run import InputProblem, RunInfo
+from pml_trials.render.csv_writer import CsvWriter
 from pml_trials.studies.model import Study
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -167,3 +167,15 @@ def test_the_clinic_report_formats_run_through_screen(fmt: str) -> None:
     assert result.exit_code == 3
     assert DISCLAIMER in result.stdout
     assert "ex-01-hiv-art" in result.stdout and "ok-line-7" in result.stdout
+
+
+def test_format_help_comes_from_the_writer_registry() -> None:
+    from pml_trials.render.formats import SUFFIXES, WRITERS, format_help
+
+    text = format_help()
+    for name in WRITERS:
+        assert name.value in text
+    for suffix in SUFFIXES:
+        assert f"{suffix} " in text
+    result = runner.invoke(app, ["screen", "--help"], terminal_width=200)
+    assert ".ndjson" in result.output and ".htm" in result.output

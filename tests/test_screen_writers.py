@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine import ScreeningResult, screen
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.profile.validate import validate_json
-from pml_trials.render.base import InputProblem, RunInfo, Tally
-from pml_trials.render.csv_out import CsvWriter, cell
-from pml_trials.render.json_out import JsonlWriter, JsonWriter, ResultEncoder, result_object
-from pml_trials.render.table import ELIGIBLE_SHOWN, MATRIX_LIMIT, TableWriter
+from pml_trials.render.csv_writer import CsvWriter, cell
+from pml_trials.render.json_writer import JsonlWriter, JsonWriter, ResultEncoder, result_object
+from pml_trials.render.terminal.table_writer import ELIGIBLE_SHOWN, MATRIX_LIMIT, TableWriter
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 

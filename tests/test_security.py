@@ -19,11 +19,12 @@ import pytest
 from hypothesis import given
 
 import pml_trials
-from pml_trials.errors import RuleError
+from pml_trials.errors import CriteriaFileError, RuleError
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.rules.codegen import study_tree
+from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.parse import parse_boolean_rule
-from pml_trials.studies.load import CriteriaFileError, load_file
+from pml_trials.studies.load import load_file
 from pml_trials.studies.model import Study
 from tests import rules_driver as driver
 from tests import strategies
@@ -189,14 +190,16 @@ ALLOWED_NODES = {
     ast.NamedExpr, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Tuple, ast.BoolOp,
     ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.BinOp, ast.Add, ast.Sub, ast.Mult,
     ast.Div, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In,
-    ast.NotIn, ast.Is, ast.Call, ast.Attribute,
+    ast.NotIn, ast.Is, ast.Call,
 }  # fmt: skip
 GENERATED_NAME = re.compile(r"^(get|today|study|v_ineligible|v_needs|v_eligible|[fdctk]\d+)$")
 
 
-def assert_generated_code_is_confined(tree: ast.FunctionDef) -> None:
-    """Only the allowed node types; only generated names; the only call is ``get('<a
-    declared field>')``; the only attribute is ``.days`` of a date difference."""
+def assert_generated_code_is_confined(tree: ast.FunctionDef, constants: dict[str, object]) -> None:
+    """Only the allowed node types; only generated names; the only calls are ``get('<a
+    declared field>')`` and ``kN(today, ...)`` where ``kN`` is a rule function's table
+    implementation; no attribute access."""
+    implementations = [f.implementation for f in FUNCTIONS.values()]
     assert tree.name == "study"
     assert [a.arg for a in tree.args.args] == ["get", "today"]
     for node in ast.walk(tree):
@@ -204,14 +207,15 @@ def assert_generated_code_is_confined(tree: ast.FunctionDef) -> None:
         if isinstance(node, ast.Name):
             assert GENERATED_NAME.match(node.id), node.id
         if isinstance(node, ast.Call):
-            assert isinstance(node.func, ast.Name) and node.func.id == "get"
-            assert not node.keywords and len(node.args) == 1
+            assert isinstance(node.func, ast.Name) and not node.keywords
+            if node.func.id != "get":
+                assert constants[node.func.id] in implementations, node.func.id
+                first = node.args[0]
+                assert isinstance(first, ast.Name) and first.id == "today"
+                continue
+            assert len(node.args) == 1
             (key,) = node.args
             assert isinstance(key, ast.Constant) and key.value in BY_KEY
-        if isinstance(node, ast.Attribute):
-            assert node.attr == "days"
-            assert isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Sub)
-            assert isinstance(node.value.left, ast.Name) and node.value.left.id == "today"
         if isinstance(node, ast.Constant):
             assert node.value is None or isinstance(node.value, bool | int | float | str)
 
@@ -220,7 +224,7 @@ def test_bundled_studies_compile_to_confined_code(studies: tuple[Study, ...]) ->
     assert studies
     for study in studies:
         tree, constants = study_tree([(c.kind == "exclusion", c.node) for c in study.criteria])
-        assert_generated_code_is_confined(tree)
+        assert_generated_code_is_confined(tree, constants)
         assert all(re.fullmatch(r"k\d+", name) for name in constants)
 
 
@@ -243,8 +247,8 @@ def test_a_compiled_function_cannot_reach_builtins(studies: tuple[Study, ...]) -
 @given(rule=strategies.rules())
 def test_generated_rules_compile_to_confined_code(rule: str) -> None:
     study = driver.study([(False, rule), (True, rule)])
-    tree, _ = study_tree([(c.kind == "exclusion", c.node) for c in study.criteria])
-    assert_generated_code_is_confined(tree)
+    tree, constants = study_tree([(c.kind == "exclusion", c.node) for c in study.criteria])
+    assert_generated_code_is_confined(tree, constants)
 
 
 def test_no_module_was_touched() -> None:

@@ -16,8 +16,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
+from pml_trials.engine.run import InputProblem
 from pml_trials.record import Record
-from pml_trials.render.base import InputProblem
 
 LINES_SUFFIXES = (".jsonl", ".ndjson")
 SUFFIXES = (".json", *LINES_SUFFIXES)

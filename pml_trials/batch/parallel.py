@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.batch.read import Unit
 from pml_trials.batch.screening import Done, Screener, join
 from pml_trials.batch.spool import Spooler, spool_folder
+from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.errors import CriteriaError, PmlTrialsError
 from pml_trials.record import Record
-from pml_trials.render.base import InputProblem, RunInfo
 from pml_trials.studies.model import Study
 
 if TYPE_CHECKING:

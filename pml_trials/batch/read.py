@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Protocol
 
 from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.engine.run import InputProblem
 from pml_trials.record import Record
-from pml_trials.render.base import InputProblem
 
 MAX_DOCUMENT = 1_048_576  # bytes: a .json file, a JSON Lines line, a document on stdin
 BLOCK = 256 * 1024  # bytes of JSON Lines per unit: ~150 full profiles, ~5 ms of work

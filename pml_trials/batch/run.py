@@ -18,9 +18,10 @@ from pml_trials.batch.progress import Reporter
 from pml_trials.batch.read import BLOCK, WORKER_BLOCK, Source, peek, units
 from pml_trials.batch.screening import Done, Joined, Screener
 from pml_trials.batch.spool import Spooled
+from pml_trials.engine.run import InputProblem, Tally
 from pml_trials.errors import CriteriaError
 from pml_trials.record import Record
-from pml_trials.render.base import InputProblem, ReportWriter, Tally
+from pml_trials.render.base import ReportWriter
 from pml_trials.studies.model import Study
 
 if TYPE_CHECKING:  # the workers' module is imported only for a batch that uses them

@@ -29,9 +29,10 @@ from pml_trials.batch.read import (
     unit_size,
 )
 from pml_trials.engine import screen
+from pml_trials.engine.run import InputProblem
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.record import Record, field
-from pml_trials.render.base import InputProblem, ReportWriter
+from pml_trials.render.base import ReportWriter
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 

@@ -12,7 +12,7 @@ from pml_trials.cli import options
 from pml_trials.errors import ExitCode
 
 if TYPE_CHECKING:
-    from pml_trials.studies.examples import ExampleOutcome
+    from pml_trials.engine.examples import ExampleOutcome
 
 
 def command(
@@ -26,40 +26,22 @@ def command(
     criterion and a caret under the problem, and the others still load. Then each
     study's [[example]] cases are screened and compared with their expected verdict.
     """
-    from rich.table import Table
-
     from pml_trials import DISCLAIMER
     from pml_trials.cli.common import as_of_date, load, report_error, stdout
-    from pml_trials.studies.examples import run_examples
+    from pml_trials.engine.examples import run_examples
+    from pml_trials.render.terminal.checks import examples_table
 
     report = load(criteria, no_bundled)
     for error in report.errors:
         report_error(error)
-    table = Table(title="Criteria files and their examples", title_justify="left")
-    table.add_column("study", no_wrap=True)
-    table.add_column("example", ratio=1, min_width=24)
-    for column in ("expected", "got", ""):
-        table.add_column(column, no_wrap=True)
+    outcomes = [(study, run_examples(study, as_of_date(as_of))) for study in report.studies]
     failures = 0
-    for study in report.studies:
-        outcomes = run_examples(study, as_of_date(as_of))
-        if not outcomes:
-            table.add_row(study.id, "(no examples)", "", "", "")
-        for index, outcome in enumerate(outcomes):
-            failures += not outcome.passed
-            mark = "pass" if outcome.passed else "FAIL"
-            table.add_row(
-                study.id if index == 0 else "",
-                outcome.example.name,
-                outcome.example.expect.value,
-                outcome.result.verdict.value,
-                mark,
-            )
+    for _, study_outcomes in outcomes:
+        for outcome in study_outcomes:
             if not outcome.passed:
+                failures += 1
                 _explain_failure(outcome.study.path, outcome.example.line, outcome)
-        table.add_section()
-    for path in report.broken:
-        table.add_row(Path(path).name, "(file has errors: see above)", "", "", "FAIL")
+    table = examples_table(outcomes, report.broken)
     console = stdout()
     console.print(table)
     bad = failures + len(report.errors)

@@ -74,7 +74,7 @@ def command(
         if output is None or str(output) == "-":
             sys.stdout.write(text)
         else:
-            from pml_trials.render.report_file import write_private
+            from pml_trials.render.report.file import write_private
 
             write_private(output, text)
 
@@ -110,9 +110,9 @@ def _render(
         return _text(result, to_file=to_file)
     from datetime import UTC, datetime
 
-    from pml_trials.render.base import RunInfo, Tally
-    from pml_trials.render.html import HtmlWriter
-    from pml_trials.render.markdown import MarkdownWriter
+    from pml_trials.engine.run import RunInfo, Tally
+    from pml_trials.render.report.html_writer import HtmlWriter
+    from pml_trials.render.report.markdown_writer import MarkdownWriter
 
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     run = RunInfo(studies=studies, screened_at=now, as_of=as_of)
@@ -124,7 +124,7 @@ def _render(
 
 
 def _text(result: ScreeningResult, *, to_file: bool) -> str | None:
-    from pml_trials.render.explain import render_explanation
+    from pml_trials.render.terminal.explain import render_explanation
 
     if not to_file:
         from pml_trials.cli.common import stdout

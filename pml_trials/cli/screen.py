@@ -15,12 +15,13 @@ import typer
 
 from pml_trials.cli import options
 from pml_trials.errors import ExitCode, UsageError
-from pml_trials.render.formats import FormatName
+from pml_trials.render.formats import FormatName, format_help
 
 if TYPE_CHECKING:
     from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.read import Source
-    from pml_trials.render.base import ReportWriter, RunInfo, Tally
+    from pml_trials.engine.run import RunInfo, Tally
+    from pml_trials.render.base import ReportWriter
     from pml_trials.studies.model import Study
 
 NOW = "PML_TRIALS_NOW"  # testing aid: the report's screened_at (ISO 8601), for golden files
@@ -39,8 +40,7 @@ Format = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Report format. Default: implied by the --output file's suffix (.txt .json "
-        ".jsonl .ndjson .csv .md .html), else table.",
+        help=format_help(),
         show_default=False,
     ),
 ]
@@ -114,7 +114,7 @@ def command(
     trial), markdown and html (the clinic report).
     """
     from pml_trials.cli.common import as_of_date, studies_for_screening, user_errors
-    from pml_trials.render.base import RunInfo
+    from pml_trials.engine.run import RunInfo
 
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)
@@ -216,7 +216,7 @@ def _writer(name: FormatName, run: RunInfo, to_terminal: bool) -> ReportWriter:
 
     if name is not FormatName.table:
         return writer_class(name)(run)
-    from pml_trials.render.table import TableWriter
+    from pml_trials.render.terminal.table_writer import TableWriter
 
     if to_terminal:  # colours, and the terminal's width
         return TableWriter(run, width=shutil.get_terminal_size().columns, color=True)

@@ -17,7 +17,7 @@ def command(
     """Show a study: summary, sources, definitions, and each criterion with its text,
     rule and note."""
     from pml_trials.cli.common import stdout, studies_for_screening, user_errors
-    from pml_trials.render.study import render_study
+    from pml_trials.render.terminal.study import render_study
 
     with user_errors():
         (study,) = studies_for_screening(criteria, no_bundled, [study_id])

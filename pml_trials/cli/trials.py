@@ -47,26 +47,9 @@ def command(
 
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from rich.text import Text
-
-    from pml_trials import DISCLAIMER
     from pml_trials.cli.common import stdout
+    from pml_trials.render.terminal.trials_list import trials_list
 
     console = stdout()
-    for s in studies:
-        facts = [
-            s.category,
-            f"phase {s.phase or '?'}",
-            ", ".join(s.registry_ids) or "no registry id",
-            f"{len(s.criteria)} criteria",
-            f"last reviewed {s.last_reviewed.isoformat()}",
-        ]
-        console.print(Text(s.id, style="bold").append("  " + " · ".join(facts), style="dim"))
-        console.print(Text(f"  {s.title}"))
-    console.print(
-        Text(
-            "\nBundled files are transcriptions of public sources: check them against the "
-            f"current protocol. {DISCLAIMER}",
-            style="italic",
-        )
-    )
+    for line in trials_list(studies):
+        console.print(line)

@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 
 from pml_trials.engine import ScreeningResult, screen
+from pml_trials.engine.choose import rank_questions
 from pml_trials.profile.fields import FIELDS
 from pml_trials.profile.validate import Profile, validate_python
-from pml_trials.questionnaire.choose import rank_questions
 from pml_trials.record import Record
 from pml_trials.studies.model import Study
 

@@ -17,19 +17,8 @@ from pml_trials import DISCLAIMER
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.questionnaire.answers import hint
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import MARKS, STYLES, WORDS, Verdict
 
-WORDS = {
-    Verdict.ELIGIBLE: "eligible",
-    Verdict.INELIGIBLE: "ineligible",
-    Verdict.NEEDS_INFORMATION: "needs information",
-}
-MARKS = {Verdict.ELIGIBLE: "✓", Verdict.INELIGIBLE: "✗", Verdict.NEEDS_INFORMATION: "?"}
-STYLES = {
-    Verdict.ELIGIBLE: "green",
-    Verdict.INELIGIBLE: "red",
-    Verdict.NEEDS_INFORMATION: "yellow",
-}
 USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
 
 

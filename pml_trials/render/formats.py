@@ -30,12 +30,12 @@ class FormatName(StrEnum):
 
 # name -> "module:class"
 WRITERS: dict[FormatName, str] = {
-    FormatName.table: "pml_trials.render.table:TableWriter",
-    FormatName.json: "pml_trials.render.json_out:JsonWriter",
-    FormatName.jsonl: "pml_trials.render.json_out:JsonlWriter",
-    FormatName.csv: "pml_trials.render.csv_out:CsvWriter",
-    FormatName.markdown: "pml_trials.render.markdown:MarkdownWriter",
-    FormatName.html: "pml_trials.render.html:HtmlWriter",
+    FormatName.table: "pml_trials.render.terminal.table_writer:TableWriter",
+    FormatName.json: "pml_trials.render.json_writer:JsonWriter",
+    FormatName.jsonl: "pml_trials.render.json_writer:JsonlWriter",
+    FormatName.csv: "pml_trials.render.csv_writer:CsvWriter",
+    FormatName.markdown: "pml_trials.render.report.markdown_writer:MarkdownWriter",
+    FormatName.html: "pml_trials.render.report.html_writer:HtmlWriter",
 }
 
 # The format an --output file's name implies when --format is not given.
@@ -50,6 +50,18 @@ SUFFIXES: dict[str, FormatName] = {
     ".html": FormatName.html,
     ".htm": FormatName.html,
 }
+
+
+def format_help() -> str:
+    """The help of ``--format``, from this registry: a new format or suffix shows at once."""
+    by_format: dict[FormatName, list[str]] = {}
+    for suffix, name in SUFFIXES.items():
+        by_format.setdefault(name, []).append(suffix)
+    implied = "; ".join(f"{' '.join(s)} {name.value}" for name, s in by_format.items())
+    return (
+        f"Report format: {', '.join(WRITERS)}. Default: implied by the --output file's "
+        f"suffix ({implied}), else table."
+    )
 
 
 def writer_class(name: str) -> type[ReportWriter]:

@@ -10,14 +10,12 @@ needs no check: at worst it gives ``inf``, never an exception.
 
 from __future__ import annotations
 
-from datetime import date
-
 from pml_trials.profile.fields import BY_KEY
+from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.nodes import Arith, Call, Const, DefinitionRef, FieldRef, Negate, Node
 
 MAX_LITERAL = 1e15  # every count and limit in a criterion is far smaller; exact as a float
 MAX_WHOLE = 1e300  # far below the largest float, so any mix with a decimal converts
-_DAYS = float((date.max - date.min).days)  # the most a days_since() can count
 
 
 def whole_bound(node: Node) -> float | None:
@@ -32,7 +30,7 @@ def whole_bound(node: Node) -> float | None:
             return None
         return max(abs(spec.minimum or 0.0), abs(spec.maximum or 0.0))
     if isinstance(node, Call):
-        return _DAYS if node.function == "days_since" else None
+        return FUNCTIONS[node.function].whole_bound
     if isinstance(node, Negate):
         return whole_bound(node.operand)
     if isinstance(node, DefinitionRef):

@@ -24,8 +24,9 @@ import ast
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar, assert_never
 
+from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.nodes import (
     SCREENING_DATE,
     Arith,
@@ -102,6 +103,7 @@ class _Generator:
         self.fields: dict[str, str] = {}
         self.definitions: dict[str, str] = {}
         self.constants: dict[str, object] = {}
+        self.functions: dict[str, str] = {}  # rule function -> its constant, bound once
         self.temps = 0
 
     def temp(self) -> str:
@@ -143,43 +145,45 @@ class _Generator:
         return _if(_any(checks), _const(None), body) if checks else body
 
     def expr(self, node: Node) -> ast.expr:
-        if isinstance(node, FieldRef):
-            if node.key == SCREENING_DATE:
-                return _name("today")
-            return _name(self.fields.setdefault(node.key, f"f{len(self.fields)}"))
-        if isinstance(node, DefinitionRef):
-            return _name(self.definitions[node.name])
-        if isinstance(node, Const):
-            return self.constant(node.value)
-        if isinstance(node, ListConst):
-            return self.constant(frozenset(node.values))
-        if isinstance(node, Logic):
-            return self.logic(node)
-        if isinstance(node, Not):
-            return self.guarded(
-                [node.operand], lambda x: ast.UnaryOp(op=ast.Not(), operand=x[0], **_AT)
-            )
-        if isinstance(node, Negate):
-            return self.guarded(
-                [node.operand], lambda x: ast.UnaryOp(op=ast.USub(), operand=x[0], **_AT)
-            )
-        if isinstance(node, Compare):
-            op = _CMP[node.op]()
-            return self.guarded(
-                [node.left, node.right],
-                lambda x: ast.Compare(left=x[0], ops=[op], comparators=[x[1]], **_AT),
-            )
-        if isinstance(node, Member):
-            op_in: ast.cmpop = ast.NotIn() if node.negated else ast.In()
-            return self.guarded(
-                [node.item, node.container],
-                lambda x: ast.Compare(left=x[0], ops=[op_in], comparators=[x[1]], **_AT),
-            )
-        if isinstance(node, Arith):
-            return self.arith(node)
-        if isinstance(node, Call):
-            return self.guarded([node.argument], lambda x: self.since(node.function, x[0]))
-        raise TypeError(f"no code for {type(node).__name__}")  # pragma: no cover
+        match node:
+            case FieldRef(key=key):
+                if key == SCREENING_DATE:
+                    return _name("today")
+                return _name(self.fields.setdefault(key, f"f{len(self.fields)}"))
+            case DefinitionRef(name=name):
+                return _name(self.definitions[name])
+            case Const(value=value):
+                return self.constant(value)
+            case ListConst(values=values):
+                return self.constant(frozenset(values))
+            case Logic():
+                return self.logic(node)
+            case Not(operand=operand):
+                return self.guarded(
+                    [operand], lambda x: ast.UnaryOp(op=ast.Not(), operand=x[0], **_AT)
+                )
+            case Negate(operand=operand):
+                return self.guarded(
+                    [operand], lambda x: ast.UnaryOp(op=ast.USub(), operand=x[0], **_AT)
+                )
+            case Compare(op=symbol, left=left, right=right):
+                op = _CMP[symbol]()
+                return self.guarded(
+                    [left, right],
+                    lambda x: ast.Compare(left=x[0], ops=[op], comparators=[x[1]], **_AT),
+                )
+            case Member(item=item, container=container, negated=negated):
+                op_in: ast.cmpop = ast.NotIn() if negated else ast.In()
+                return self.guarded(
+                    [item, container],
+                    lambda x: ast.Compare(left=x[0], ops=[op_in], comparators=[x[1]], **_AT),
+                )
+            case Arith():
+                return self.arith(node)
+            case Call(function=function, arguments=arguments):
+                return self.guarded(list(arguments), lambda x: self.call(function, x))
+            case _:
+                assert_never(node)
 
     def arith(self, node: Arith) -> ast.expr:
         op = _ARITH[node.op]()
@@ -199,12 +203,15 @@ class _Generator:
 
         return self.guarded([node.left, node.right], divide)
 
-    def since(self, function: str, value: ast.expr) -> ast.expr:
-        delta = ast.BinOp(left=_name("today"), op=ast.Sub(), right=value, **_AT)
-        days = ast.Attribute(value=delta, attr="days", ctx=ast.Load(), **_AT)
-        if function == "days_since":
-            return days
-        return ast.BinOp(left=days, op=ast.Div(), right=_const(7), **_AT)
+    def call(self, function: str, arguments: list[ast.expr]) -> ast.expr:
+        """A rule function: its table implementation, bound as a constant, called with
+        ``today`` and the (known) arguments."""
+        if function not in self.functions:
+            bound = self.constant(FUNCTIONS[function].implementation)
+            assert isinstance(bound, ast.Name)  # a function is never literal syntax
+            self.functions[function] = bound.id
+        implementation = _name(self.functions[function])
+        return ast.Call(func=implementation, args=[_name("today"), *arguments], keywords=[], **_AT)
 
     def logic(self, node: Logic) -> ast.expr:
         """Kleene and/or: the dominant value wins, else unknown if any is, else the other."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, assert_never
 
+from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.logic import kleene_and, kleene_not, kleene_or
 from pml_trials.rules.nodes import (
     SCREENING_DATE,
@@ -52,23 +53,27 @@ _ARITH: dict[str, Callable[[Any, Any], Any]] = {
 def evaluate(node: Node, get: Callable[[str], Any], today: date) -> Result:
     """(value, missing): the value is True/False/None for booleans; ``missing`` is empty
     unless the value is unknown, and then names the fields that could decide it."""
-    if isinstance(node, FieldRef):
-        if node.key == SCREENING_DATE:
-            return today, NONE
-        value = get(node.key)
-        return value, (frozenset((node.key,)) if value is None else NONE)
-    if isinstance(node, Const):
-        return node.value, NONE
-    if isinstance(node, ListConst):
-        return frozenset(node.values), NONE
-    if isinstance(node, DefinitionRef):
-        return evaluate(node.body, get, today)
-    if isinstance(node, Logic):
-        return _logic(node, get, today)
-    if isinstance(node, Not):
-        value, missing = evaluate(node.operand, get, today)
-        return kleene_not(value), missing
-    return _strict(node, get, today)
+    match node:
+        case FieldRef(key=key):
+            if key == SCREENING_DATE:
+                return today, NONE
+            value = get(key)
+            return value, (frozenset((key,)) if value is None else NONE)
+        case Const(value=value):
+            return value, NONE
+        case ListConst(values=values):
+            return frozenset(values), NONE
+        case DefinitionRef(body=body):
+            return evaluate(body, get, today)
+        case Logic():
+            return _logic(node, get, today)
+        case Not(operand=operand):
+            value, missing = evaluate(operand, get, today)
+            return kleene_not(value), missing
+        case Compare() | Member() | Arith() | Negate() | Call():
+            return _strict(node, get, today)
+        case _:
+            assert_never(node)
 
 
 def _logic(node: Logic, get: Callable[[str], Any], today: date) -> Result:
@@ -80,22 +85,26 @@ def _logic(node: Logic, get: Callable[[str], Any], today: date) -> Result:
     return None, frozenset().union(*(m for v, m in results if v is None))
 
 
-def _strict(node: Node, get: Callable[[str], Any], today: date) -> Result:
+Strict = Compare | Member | Arith | Negate | Call
+
+
+def _strict(node: Strict, get: Callable[[str], Any], today: date) -> Result:
     """Operators that are unknown as soon as any operand is."""
     parts = [evaluate(child, get, today) for child in children(node)]
     if any(value is None for value, _ in parts):
         return None, frozenset().union(*(m for _, m in parts))
     values = [value for value, _ in parts]
-    if isinstance(node, Compare):
-        return _COMPARE[node.op](values[0], values[1]), NONE
-    if isinstance(node, Member):
-        found = values[0] in values[1]
-        return (not found if node.negated else found), NONE
-    if isinstance(node, Arith):
-        return _ARITH[node.op](values[0], values[1]), NONE
-    if isinstance(node, Negate):
-        return -values[0], NONE
-    if isinstance(node, Call):
-        days = (today - values[0]).days
-        return (days if node.function == "days_since" else days / 7), NONE
-    raise TypeError(f"cannot evaluate {type(node).__name__}")  # pragma: no cover
+    match node:
+        case Compare(op=op):
+            return _COMPARE[op](values[0], values[1]), NONE
+        case Member(negated=negated):
+            found = values[0] in values[1]
+            return (not found if negated else found), NONE
+        case Arith(op=op):
+            return _ARITH[op](values[0], values[1]), NONE
+        case Negate():
+            return -values[0], NONE
+        case Call(function=function):
+            return FUNCTIONS[function].implementation(today, *values), NONE
+        case _:
+            assert_never(node)

@@ -1,5 +1,19 @@
 """The checked form of a rule: typed, positioned nodes, built only by :mod:`.parse`.
 
+This is the public node model every backend consumes (interpreter, compiled Python,
+stored form, a SQL compiler). :data:`Node` is a *closed union* of the node classes:
+dispatch with ``match`` and end with ``case _: assert_never(node)``, so a backend that
+misses a node type fails ``mypy --strict``::
+
+    def emit(node: Node) -> str:
+        match node:
+            case FieldRef(key=key): ...
+            case Call(function=name, arguments=args):
+                spec = FUNCTIONS[name]  # pml_trials.rules.functions: the one table
+            ...
+            case _:
+                assert_never(node)
+
 Values at run time are ``True``, ``False`` or ``None`` (unknown) for booleans, and a
 number, date, string or list, or ``None``, for the rest. ``nullable`` says whether a
 node can be unknown at all, so the code generator can skip checks that cannot fire.
@@ -8,14 +22,13 @@ node can be unknown at all, so the code generator can skip checks that cannot fi
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, TypeAlias, assert_never, get_args
 
 from pml_trials.record import Record, field
 
 TypeKind = Literal["boolean", "number", "date", "enum", "string", "enum_list", "list"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
 ArithOp = Literal["+", "-", "*", "/"]
-Function = Literal["days_since", "weeks_since"]
 Scalar = bool | int | float | str | date
 
 # The date every rule counts to. It is never unknown: without a value in the profile it
@@ -51,8 +64,10 @@ DATE = Type("date")
 STRING = Type("string")
 
 
-class Node(Record):
-    """Base: ``start``/``end`` are character offsets of the node in its rule text."""
+class NodeBase(Record):
+    """Base: ``start``/``end`` are character offsets of the node in its rule text.
+
+    Annotate with :data:`Node` (the closed union), never with this base class."""
 
     start: int
     end: int
@@ -63,7 +78,7 @@ class Node(Record):
         return True
 
 
-class FieldRef(Node):
+class FieldRef(NodeBase):
     key: str
 
     @property
@@ -71,7 +86,7 @@ class FieldRef(Node):
         return self.key != SCREENING_DATE
 
 
-class Const(Node):
+class Const(NodeBase):
     value: Scalar
 
     @property
@@ -79,7 +94,7 @@ class Const(Node):
         return False
 
 
-class ListConst(Node):
+class ListConst(NodeBase):
     values: tuple[Scalar, ...]
 
     @property
@@ -87,7 +102,7 @@ class ListConst(Node):
         return False
 
 
-class Not(Node):
+class Not(NodeBase):
     operand: Node
 
     @property
@@ -95,7 +110,7 @@ class Not(Node):
         return self.operand.nullable
 
 
-class Logic(Node):
+class Logic(NodeBase):
     """``and`` / ``or`` over two or more booleans, with Kleene's three-valued logic."""
 
     op: Literal["and", "or"]
@@ -106,7 +121,7 @@ class Logic(Node):
         return any(o.nullable for o in self.operands)
 
 
-class Compare(Node):
+class Compare(NodeBase):
     """One binary comparison; chains are split into a conjunction of these."""
 
     op: CompareOp
@@ -118,7 +133,7 @@ class Compare(Node):
         return self.left.nullable or self.right.nullable
 
 
-class Member(Node):
+class Member(NodeBase):
     """``item in container`` (``negated`` for ``not in``)."""
 
     item: Node
@@ -130,7 +145,7 @@ class Member(Node):
         return self.item.nullable or self.container.nullable
 
 
-class Arith(Node):
+class Arith(NodeBase):
     op: ArithOp
     left: Node
     right: Node
@@ -142,7 +157,7 @@ class Arith(Node):
         return self.left.nullable or self.right.nullable or (self.op == "/" and zero_possible)
 
 
-class Negate(Node):
+class Negate(NodeBase):
     operand: Node
 
     @property
@@ -150,18 +165,20 @@ class Negate(Node):
         return self.operand.nullable
 
 
-class Call(Node):
-    """``days_since(d)`` / ``weeks_since(d)``: counted to the profile's screening date."""
+class Call(NodeBase):
+    """A rule function, e.g. ``days_since(d)``: ``function`` is a key of
+    :data:`pml_trials.rules.functions.FUNCTIONS`, which holds its types and meaning.
+    Every function is strict: unknown as soon as an argument is."""
 
-    function: Function
-    argument: Node
+    function: str
+    arguments: tuple[Node, ...]
 
     @property
     def nullable(self) -> bool:
-        return self.argument.nullable
+        return any(a.nullable for a in self.arguments)
 
 
-class DefinitionRef(Node):
+class DefinitionRef(NodeBase):
     """A use of one of the file's named definitions (compiled once, shared)."""
 
     name: str
@@ -172,21 +189,43 @@ class DefinitionRef(Node):
         return self.body.nullable
 
 
+Node: TypeAlias = (
+    FieldRef
+    | Const
+    | ListConst
+    | Not
+    | Logic
+    | Compare
+    | Member
+    | Arith
+    | Negate
+    | Call
+    | DefinitionRef
+)
+"""Every node of a checked rule: a closed union, see the module docstring."""
+
+NODE_TYPES: tuple[type[NodeBase], ...] = get_args(Node)
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-nodes (a definition's body counts as its child)."""
-    if isinstance(node, Not | Negate):
-        return (node.operand,)
-    if isinstance(node, Logic):
-        return node.operands
-    if isinstance(node, Compare | Arith):
-        return (node.left, node.right)
-    if isinstance(node, Member):
-        return (node.item, node.container)
-    if isinstance(node, Call):
-        return (node.argument,)
-    if isinstance(node, DefinitionRef):
-        return (node.body,)
-    return ()
+    match node:
+        case Not(operand=operand) | Negate(operand=operand):
+            return (operand,)
+        case Logic(operands=operands):
+            return operands
+        case Compare(left=left, right=right) | Arith(left=left, right=right):
+            return (left, right)
+        case Member(item=item, container=container):
+            return (item, container)
+        case Call(arguments=arguments):
+            return arguments
+        case DefinitionRef(body=body):
+            return (body,)
+        case FieldRef() | Const() | ListConst():
+            return ()
+        case _:
+            assert_never(node)
 
 
 def fields_read(node: Node) -> tuple[str, ...]:

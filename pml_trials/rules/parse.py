@@ -18,6 +18,7 @@ from typing import Literal
 from pml_trials.errors import RuleError
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.rules.bounds import MAX_LITERAL, too_large
+from pml_trials.rules.functions import DATE_LITERAL, FUNCTIONS, NAMES
 from pml_trials.rules.nodes import (
     BOOLEAN,
     DATE,
@@ -42,7 +43,6 @@ from pml_trials.rules.nodes import (
 
 MAX_LENGTH = 4000
 MAX_DEPTH = 64
-FUNCTIONS = ("days_since", "weeks_since", "date")
 
 _COMPARE: dict[type[ast.cmpop], CompareOp] = {
     ast.Eq: "==",
@@ -97,6 +97,10 @@ def field_type(spec: FieldSpec) -> Type:
     if spec.kind == "enum_list":
         return Type("enum_list", spec.choices, spec.key)
     return STRING
+
+
+def _article(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
 
 
 def parse_rule(text: str, definitions: Mapping[str, Resolver] | None = None) -> Node:
@@ -267,23 +271,32 @@ class _Checker:
         if not isinstance(node.func, ast.Name):
             self.visit(node.func, depth)  # refuses attribute access, subscripts, ...
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        if name not in FUNCTIONS:
+        if name not in NAMES:
             shown = f"'{name}'" if name else "this"
-            allowed = ", ".join(FUNCTIONS)
+            allowed = ", ".join(NAMES)
             raise self.fail(node, f"{shown} is not a function of the rule language ({allowed})")
-        if node.keywords or len(node.args) != 1:
-            raise self.fail(node, f"{name}() takes exactly one argument")
         start, end = self.span(node)
-        if name == "date":
+        if name == DATE_LITERAL:
+            if node.keywords or len(node.args) != 1:
+                raise self.fail(node, f"{name}() takes exactly one argument")
             return self._date_literal(node, start, end)
-        argument = self.visit(node.args[0], depth)
-        if argument.type != DATE:
+        spec = FUNCTIONS[name]
+        if node.keywords or len(node.args) != len(spec.parameters):
+            count = len(spec.parameters)
             raise self.fail(
-                node.args[0], f"{name}() needs a date, not {argument.type.indefinite()}"
+                node,
+                f"{name}() takes exactly {'one' if count == 1 else count} argument"
+                + ("" if count == 1 else "s"),
             )
-        return Call(
-            start, end, NUMBER, "days_since" if name == "days_since" else "weeks_since", argument
-        )
+        arguments: list[Node] = []
+        for syntax, wanted in zip(node.args, spec.parameters, strict=True):
+            argument = self.visit(syntax, depth)
+            if argument.type.kind != wanted:
+                raise self.fail(
+                    syntax, f"{name}() needs {_article(wanted)}, not {argument.type.indefinite()}"
+                )
+            arguments.append(argument)
+        return Call(start, end, Type(spec.returns), name, tuple(arguments))
 
     def _date_literal(self, node: ast.Call, start: int, end: int) -> Node:
         argument = node.args[0]

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, get_args
+from typing import Any, assert_never, get_args
 
 from pml_trials.profile.fields import BY_KEY
+from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.nodes import (
     BOOLEAN,
     DATE,
@@ -32,7 +33,6 @@ from pml_trials.rules.nodes import (
     Const,
     DefinitionRef,
     FieldRef,
-    Function,
     ListConst,
     Logic,
     Member,
@@ -46,34 +46,39 @@ from pml_trials.rules.parse import field_type
 Stored = list[Any]
 _COMPARE: frozenset[str] = frozenset(get_args(CompareOp))
 _ARITH: frozenset[str] = frozenset(get_args(ArithOp))
-_FUNCTIONS: frozenset[str] = frozenset(get_args(Function))
 
 
 def dump(node: Node) -> Stored:
     """A node as JSON data (see the module docstring)."""
     at = [node.start, node.end]
-    if isinstance(node, FieldRef):
-        return ["field", *at, node.key]
-    if isinstance(node, Const):
-        if isinstance(node.value, date):
-            return ["date", *at, node.value.isoformat()]
-        return ["const", *at, node.value]
-    if isinstance(node, ListConst):
-        return ["list", *at, list(node.values)]
-    if isinstance(node, DefinitionRef):
-        return ["definition", *at, node.name]
-    if isinstance(node, Not | Negate):
-        return ["not" if isinstance(node, Not) else "negate", *at, dump(node.operand)]
-    if isinstance(node, Logic):
-        return ["logic", *at, node.op, [dump(o) for o in node.operands]]
-    if isinstance(node, Compare | Arith):
-        tag = "compare" if isinstance(node, Compare) else "arith"
-        return [tag, *at, node.op, dump(node.left), dump(node.right)]
-    if isinstance(node, Member):
-        return ["member", *at, node.negated, dump(node.item), dump(node.container)]
-    if isinstance(node, Call):
-        return ["call", *at, node.function, dump(node.argument)]
-    raise TypeError(f"cannot store {type(node).__name__}")  # pragma: no cover
+    match node:
+        case FieldRef(key=key):
+            return ["field", *at, key]
+        case Const(value=date() as day):
+            return ["date", *at, day.isoformat()]
+        case Const(value=value):
+            return ["const", *at, value]
+        case ListConst(values=values):
+            return ["list", *at, list(values)]
+        case DefinitionRef(name=name):
+            return ["definition", *at, name]
+        case Not(operand=operand):
+            return ["not", *at, dump(operand)]
+        case Negate(operand=operand):
+            return ["negate", *at, dump(operand)]
+        case Logic(op=op, operands=operands):
+            return ["logic", *at, op, [dump(o) for o in operands]]
+        case Compare(op=op, left=left, right=right):
+            return ["compare", *at, op, dump(left), dump(right)]
+        case Arith(op=op, left=left, right=right):
+            return ["arith", *at, op, dump(left), dump(right)]
+        case Member(negated=negated, item=item, container=container):
+            return ["member", *at, negated, dump(item), dump(container)]
+        case Call(function=function, arguments=arguments):
+            # one argument stores as it always did: ["call", s, e, name, argument]
+            return ["call", *at, function, *(dump(a) for a in arguments)]
+        case _:
+            assert_never(node)
 
 
 def load(data: Stored, definitions: Mapping[str, Node]) -> Node:
@@ -128,8 +133,11 @@ def _operator(tag: str, start: int, end: int, rest: list[Any], defs: Mapping[str
             raise ValueError("negated is not true or false")
         return Member(start, end, BOOLEAN, _load(rest[1], defs), _load(rest[2], defs), negated)
     if tag == "call":
-        function = _one_of(rest[0], _FUNCTIONS)
-        return Call(start, end, NUMBER, function, _load(rest[1], defs))
+        spec = FUNCTIONS[_one_of(rest[0], FUNCTIONS)]
+        arguments = tuple(_load(a, defs) for a in rest[1:])
+        if [a.type.kind for a in arguments] != list(spec.parameters):
+            raise ValueError(f"wrong arguments for {spec.name}()")
+        return Call(start, end, Type(spec.returns), spec.name, arguments)
     raise ValueError(f"no node {tag!r}")
 
 

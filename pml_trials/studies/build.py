@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic_core import ValidationError
 
-from pml_trials.errors import CriteriaError, RuleError
+from pml_trials.errors import CriteriaError, CriteriaFileError, RuleError
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.profile.validate import InvalidProfileError, validate_json
+from pml_trials.rules.functions import NAMES as FUNCTION_NAMES
 from pml_trials.rules.nodes import Node, fields_read
-from pml_trials.rules.parse import FUNCTIONS, parse_boolean_rule, parse_rule
+from pml_trials.rules.parse import parse_boolean_rule, parse_rule
 from pml_trials.studies.lines import TomlLines
-from pml_trials.studies.load import CriteriaFileError
 from pml_trials.studies.model import Criterion, Example, Source, Study, compile_criteria
 from pml_trials.studies.schema import KEYS_AT, validator
 from pml_trials.verdict import Verdict
@@ -169,7 +169,7 @@ class _Builder:
     def _definitions(self, texts: dict[str, str]) -> None:
         self.definition_texts = texts
         for name in texts:
-            if name in BY_KEY or name in FUNCTIONS:
+            if name in BY_KEY or name in FUNCTION_NAMES:
                 self.error(
                     f"definition '{name}' hides a profile field or function of the same name",
                     ("definitions", name),

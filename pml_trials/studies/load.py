@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pml_trials.errors import CriteriaError
+from pml_trials.errors import CriteriaError, CriteriaFileError
 from pml_trials.record import Record, field
 from pml_trials.studies import cache
 from pml_trials.studies.model import Study
@@ -88,14 +88,6 @@ def _duplicate_study(study: Study, first: Path) -> CriteriaError:
         source=str(study.path),
         line=line,
     )
-
-
-class CriteriaFileError(Exception):
-    """All the problems of one file."""
-
-    def __init__(self, errors: list[CriteriaError]) -> None:
-        super().__init__("\n".join(e.render() for e in errors))
-        self.errors = errors
 
 
 def load_file(path: Path) -> Study:

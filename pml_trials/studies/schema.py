@@ -11,11 +11,13 @@ from typing import Any
 from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
 
+from pml_trials.verdict import Verdict
+
 STUDY_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 CRITERION_ID_PATTERN = r"^[a-z0-9]+([-_][a-z0-9]+)*$"
 DEFINITION_PATTERN = r"^[a-z_][a-z0-9_]*$"
 CATEGORIES = ("t-cell-transfer", "checkpoint-inhibitor", "antiviral", "other")
-EXPECTS = ("eligible", "ineligible", "needs-information")
+EXPECTS = tuple(v.value for v in Verdict)  # the one set of verdicts
 
 
 def _text(max_length: int = 20_000, pattern: str | None = None) -> CoreSchema:

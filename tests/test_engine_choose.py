@@ -11,14 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pml_trials.engine import ScreeningResult, screen
-from pml_trials.profile.fields import BY_KEY
-from pml_trials.profile.validate import validate_json, validate_python
-from pml_trials.questionnaire.choose import (
+from pml_trials.engine.choose import (
     can_rule_out,
     next_question,
     probe_values,
     rank_questions,
 )
+from pml_trials.profile.fields import BY_KEY
+from pml_trials.profile.validate import validate_json, validate_python
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 

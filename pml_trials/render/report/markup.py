@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pml_trials.render.report_escape import h, safe_url
+from pml_trials.render.report.escape import h, safe_url
 
 VOID = frozenset({"meta", "br", "hr", "wbr"})
 

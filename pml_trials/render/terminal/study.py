@@ -7,7 +7,7 @@ from rich.padding import Padding
 from rich.text import Text
 
 from pml_trials import DISCLAIMER
-from pml_trials.render.report_escape import clean
+from pml_trials.render.report.escape import clean
 from pml_trials.studies.model import Study
 
 

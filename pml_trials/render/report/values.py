@@ -3,7 +3,7 @@ for verdicts, the "to decide this trial" list, and the definitions a rule uses.
 
 Nothing here decides anything: verdicts, statuses, decisive criteria and missing fields
 all come from the engine's :class:`~pml_trials.engine.ScreeningResult`; the question order
-comes from the questionnaire's :func:`~pml_trials.questionnaire.choose.rank_questions`.
+comes from the engine's question ranking, :func:`~pml_trials.engine.choose.rank_questions`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,10 @@ from datetime import date
 from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.choose import rank_questions
 from pml_trials.profile.fields import BY_KEY, FieldSpec
-from pml_trials.questionnaire.choose import rank_questions
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
 
-VERDICT_WORDS = {
-    Verdict.ELIGIBLE: "eligible",
-    Verdict.INELIGIBLE: "ineligible",
-    Verdict.NEEDS_INFORMATION: "needs information",
-}
 _UNIT_FIRST = frozenset({"grade"})  # "grade 2" reads as a grade; "2 grade" does not
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRING = re.compile(r"'[^']*'|\"[^\"]*\"")

@@ -5,23 +5,23 @@ One document for one patient or a whole batch: ``header()`` opens it, each patie
 provenance (sources, last review, checksums) close it in ``footer()``. Inline CSS only; no
 scripts, fonts, images or other files, and a Content-Security-Policy that would block
 them anyway. All text from profiles and criteria files is escaped by
-:mod:`~pml_trials.render.report_html`.
+:mod:`~pml_trials.render.report.markup`.
 """
 
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
-from pml_trials.render.report_html import Markup, block, el, join
-from pml_trials.render.report_html_footer import (
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
+from pml_trials.render.report.html_footer import (
     facts,
     problems_section,
     studies_section,
     tally_section,
 )
-from pml_trials.render.report_style import CSS
-from pml_trials.render.report_values import (
-    VERDICT_WORDS,
+from pml_trials.render.report.markup import Markup, block, el, join
+from pml_trials.render.report.style import CSS
+from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
     labelled,
@@ -31,7 +31,7 @@ from pml_trials.render.report_values import (
     values_read,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import WORDS, Verdict
 
 TITLE = "PML trial pre-screening report"
 # Defence in depth: even if some text escaped escaping, nothing could load or run.
@@ -110,7 +110,7 @@ def _as_of_words(run: RunInfo) -> str:
 
 
 def _verdict(verdict: Verdict) -> Markup:
-    return el("span", VERDICT_WORDS[verdict], class_=f"verdict v-{verdict.value}")
+    return el("span", WORDS[verdict], class_=f"verdict v-{verdict.value}")
 
 
 def _summary(trials: list[TrialResult], ranked: list[str]) -> Markup:

@@ -21,7 +21,8 @@ import re
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
-from pml_trials.render.base import ReportWriter, RunInfo
+from pml_trials.engine.run import RunInfo
+from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
 COLUMNS = ("patient_id", "source", "trial_id", "verdict", "reasons", "missing_fields")

@@ -1,4 +1,5 @@
-"""Which question to ask next: a pure function of the answers so far and the studies.
+"""Which question to ask next (the engine's question ranking, used by the questionnaire and
+the reports): a pure function of the answers so far and the studies.
 
 Only a field that is among the ``missing_fields`` of a still-undecided trial (and was
 not already answered "unknown") is ever a candidate: any other answer could not change a

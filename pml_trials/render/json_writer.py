@@ -22,8 +22,9 @@ from typing import IO, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.profile.fields import BY_KEY, FIELDS
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict, status

@@ -14,19 +14,13 @@ from __future__ import annotations
 from collections import Counter
 
 from pml_trials.engine import ScreeningResult
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
-from pml_trials.render.grid import Styled, grid, paint, wrap
-from pml_trials.verdict import Verdict
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
+from pml_trials.render.terminal.grid import Styled, grid, paint, wrap
+from pml_trials.verdict import COUNTED, MARKS, STYLES, Verdict
 
 MATRIX_LIMIT = 50
 ELIGIBLE_SHOWN = 20
-MARKS = {Verdict.ELIGIBLE: "✓", Verdict.INELIGIBLE: "✗", Verdict.NEEDS_INFORMATION: "?"}
-STYLES = {Verdict.ELIGIBLE: "green", Verdict.INELIGIBLE: "red", Verdict.NEEDS_INFORMATION: "yellow"}
-WORDS = {
-    Verdict.ELIGIBLE: "eligible",
-    Verdict.INELIGIBLE: "ineligible",
-    Verdict.NEEDS_INFORMATION: "needing information",
-}
 LEGEND = (
     "✓ eligible · ✗ ineligible: the criterion that rules it out · "
     "? needs information: how many answers could decide it"
@@ -146,7 +140,7 @@ def summary(tally: Tally, studies: int) -> str:
         for by_verdict in tally.verdicts.values():
             for verdict, count in by_verdict.items():
                 counts[verdict] += count
-        detail = ", ".join(f"{counts[v]} {WORDS[v]}" for v in Verdict)
+        detail = ", ".join(f"{counts[v]} {COUNTED[v]}" for v in Verdict)
         patients = f"{tally.patients} patient{'s' if tally.patients != 1 else ''}"
         text = f"{patients} × {studies} trial{'s' if studies != 1 else ''}: {detail}."
     if tally.problems:

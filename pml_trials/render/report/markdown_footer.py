@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pml_trials.render.base import InputProblem, Tally
-from pml_trials.render.report_escape import md, md_code, md_link
-from pml_trials.render.report_values import VERDICT_WORDS
+from pml_trials.engine.run import InputProblem, Tally
+from pml_trials.render.report.escape import md, md_code, md_link
 from pml_trials.studies.model import Study
+from pml_trials.verdict import WORDS
 
 
 def problems_section(problems: Sequence[InputProblem]) -> str:
@@ -21,7 +21,7 @@ def problems_section(problems: Sequence[InputProblem]) -> str:
 
 
 def tally_section(tally: Tally) -> str:
-    words = list(VERDICT_WORDS.items())
+    words = list(WORDS.items())
     lines = [
         "## Summary",
         "",

@@ -19,9 +19,8 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.render.report_escape import clean
-from pml_trials.render.report_values import (
-    VERDICT_WORDS,
+from pml_trials.render.report.escape import clean
+from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
     labelled,
@@ -31,7 +30,7 @@ from pml_trials.render.report_values import (
     values_read,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import WORDS, Verdict
 
 VERDICT_STYLE = {
     Verdict.ELIGIBLE: "bold green",
@@ -60,7 +59,7 @@ def _patient(result: ScreeningResult) -> Text:
 
 def _trial(trial: TrialResult, ranked: list[str]) -> list[RenderableType]:
     study = trial.study
-    verdict = VERDICT_WORDS[trial.verdict]
+    verdict = WORDS[trial.verdict]
     head = Text(clean(study.id), style="bold").append(": ")
     head.append(verdict.upper(), style=VERDICT_STYLE[trial.verdict])
     facts = f"last reviewed {study.last_reviewed.isoformat()} · {clean(study.path.name)} "

@@ -1,22 +1,22 @@
 """The clinic report as Markdown (GitHub-flavoured: tables), for one patient or a batch.
 
 The same content as the HTML report. Every string from a profile or criteria file goes
-through :func:`~pml_trials.render.report_escape.md` or ``md_code``, so a criterion cannot
+through :func:`~pml_trials.render.report.escape.md` or ``md_code``, so a criterion cannot
 open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown.
 """
 
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.render.base import InputProblem, ReportWriter, RunInfo, Tally
-from pml_trials.render.report_escape import md, md_code
-from pml_trials.render.report_markdown_footer import (
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.render.base import ReportWriter
+from pml_trials.render.report.escape import md, md_code
+from pml_trials.render.report.markdown_footer import (
     problems_section,
     studies_section,
     tally_section,
 )
-from pml_trials.render.report_values import (
-    VERDICT_WORDS,
+from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
     labelled,
@@ -26,7 +26,7 @@ from pml_trials.render.report_values import (
     values_read,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import WORDS, Verdict
 
 TITLE = "PML trial pre-screening report"
 
@@ -98,7 +98,7 @@ def _lines(*lines: str) -> str:
 
 
 def _verdict(verdict: Verdict) -> str:
-    return f"**{VERDICT_WORDS[verdict]}**"
+    return f"**{WORDS[verdict]}**"
 
 
 def _summary_row(trial: TrialResult, ranked: list[str]) -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pml_trials.render.base import InputProblem, Tally
-from pml_trials.render.report_html import Markup, block, el, join, link
-from pml_trials.render.report_values import VERDICT_WORDS
+from pml_trials.engine.run import InputProblem, Tally
+from pml_trials.render.report.markup import Markup, block, el, join, link
 from pml_trials.studies.model import Study
+from pml_trials.verdict import WORDS
 
 
 def facts(*pairs: tuple[str, str | None]) -> Markup:
@@ -31,7 +31,7 @@ def problems_section(problems: Sequence[InputProblem]) -> Markup:
 
 
 def tally_section(tally: Tally) -> Markup:
-    words = list(VERDICT_WORDS.items())
+    words = list(WORDS.items())
     head = el("thead", el("tr", el("th", "Study"), *(el("th", w) for _, w in words)))
     rows = [
         el("tr", el("td", el("code", sid)), *(el("td", str(counts[v])) for v, _ in words))

@@ -1,0 +1,1 @@
+"""Terminal views of results, drawn with rich: the table, explanations, study pages."""
