@@ -19,6 +19,7 @@ base (top-level modules)  this module (version, disclaimer), ``record`` (frozen 
 ``questionnaire``         the interactive questionnaire (rich)
 ``render``                one writer per output format; ``terminal/`` (rich), ``report/``
 ``batch``                 finding inputs, streaming, parallel workers, per-input problems
+``sql``                   the rules compiled to SQL (sqlglot), DuckDB and Spark engines
 ``cli``                   typer commands: options in, one call, render, exit codes
 ========================  =====================================================================
 
@@ -40,5 +41,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "questionnaire": ("profile", "rules", "studies", "engine"),
     "render": ("profile", "rules", "studies", "engine"),
     "batch": ("profile", "rules", "studies", "engine", "render"),
-    "cli": ("profile", "rules", "studies", "engine", "questionnaire", "render", "batch"),
+    "sql": ("profile", "rules", "studies", "engine", "render", "batch"),
+    "cli": ("profile", "rules", "studies", "engine", "questionnaire", "render", "batch", "sql"),
 }

@@ -184,6 +184,29 @@ TRAPS: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = (
             {"last_natalizumab_dose_date": date(2026, 8, 21), "screening_date": date(2026, 11, 25)},
         ),
     ),
+    (
+        "months_since(pml_symptom_onset_date) >= 2 and years_since(pml_symptom_onset_date) < 1",
+        (
+            {"pml_symptom_onset_date": date(2026, 9, 25)},
+            {"pml_symptom_onset_date": date(2026, 9, 26)},
+            {"pml_symptom_onset_date": date(2024, 2, 29), "screening_date": date(2025, 2, 28)},
+            {"pml_symptom_onset_date": date(2027, 3, 1)},
+        ),
+    ),
+    (
+        "years_since(last_investigational_agent_date) >= 1",
+        (
+            {
+                "last_investigational_agent_date": date(2024, 2, 29),
+                "screening_date": date(2025, 3, 1),
+            },
+            {
+                "last_investigational_agent_date": date(2024, 2, 29),
+                "screening_date": date(2025, 2, 28),
+            },
+            {"last_investigational_agent_date": date(2027, 11, 26)},
+        ),
+    ),
     ("screening_date >= date('2026-11-25')", ({}, {"screening_date": date(2024, 2, 29)})),
     ("(18 <= age_years < 80) != False", ({"age_years": 18}, {"age_years": 80}, {})),
     ("-weight_kg < -50", ({"weight_kg": 60.5}, {})),

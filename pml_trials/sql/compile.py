@@ -28,9 +28,9 @@ interpreter's rule, :mod:`pml_trials.rules.interpret`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from sqlglot import ErrorLevel
 from sqlglot import expressions as exp
@@ -72,6 +72,63 @@ _COMPARE: dict[str, type[exp.Binary]] = {
     ">=": exp.GTE,
 }
 _ARITH: dict[str, type[exp.Binary]] = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}
+
+
+# -- the rule functions (pml_trials.rules.functions.FUNCTIONS), each as SQL ----------------
+# (screening day, known arguments, dialect) -> the value, exactly the table's semantics.
+# tests/test_sql_functions.py checks that every function of the table has an entry.
+SqlFunction = Callable[[exp.Expr, list[exp.Expr], Dialect], exp.Expr]
+
+
+def _days_since(today: exp.Expr, args: list[exp.Expr], dialect: Dialect) -> exp.Expr:
+    return days_between(args[0], today, dialect)
+
+
+def _weeks_since(today: exp.Expr, args: list[exp.Expr], dialect: Dialect) -> exp.Expr:
+    days = days_between(args[0], today, dialect)
+    return exp.Div(this=double(days), expression=double(exp.Literal.number(7)))
+
+
+def _months_since(today: exp.Expr, args: list[exp.Expr], dialect: Dialect) -> exp.Expr:
+    """12 * (years) + (months), minus 1 when today's day of month is before the start's:
+    completed calendar months (DATE_DIFF('month', ...) counts month boundaries instead)."""
+    start = args[0]
+
+    def part(unit: type[exp.Func], value: exp.Expr) -> exp.Expr:
+        return exp.Cast(this=unit(this=value.copy()), to=exp.DataType.build("BIGINT"))
+
+    years = exp.Sub(this=part(exp.Year, today), expression=part(exp.Year, start))
+    months = exp.Sub(this=part(exp.Month, today), expression=part(exp.Month, start))
+    total = exp.Add(
+        this=exp.Mul(this=exp.Literal.number(12), expression=exp.Paren(this=years)),
+        expression=exp.Paren(this=months),
+    )
+    early = exp.Case(
+        ifs=[
+            exp.If(
+                this=exp.LT(this=part(exp.Day, today), expression=part(exp.Day, start)),
+                true=exp.Literal.number(1),
+            )
+        ],
+        default=exp.Literal.number(0),
+    )
+    return exp.Paren(this=exp.Sub(this=total, expression=early))
+
+
+def _years_since(today: exp.Expr, args: list[exp.Expr], dialect: Dialect) -> exp.Expr:
+    """floor(months / 12): negative counts round down, as Python's // (SQL's integer
+    division truncates toward zero)."""
+    months = _months_since(today, args, dialect)
+    quotient = exp.Div(this=double(months), expression=double(exp.Literal.number(12)))
+    return exp.Cast(this=exp.Floor(this=quotient), to=exp.DataType.build("BIGINT"))
+
+
+SQL_FUNCTIONS: dict[str, SqlFunction] = {
+    "days_since": _days_since,
+    "weeks_since": _weeks_since,
+    "months_since": _months_since,
+    "years_since": _years_since,
+}
 
 
 def criterion_column(criterion_id: str) -> str:
@@ -138,12 +195,14 @@ class Expressions:
                 return self.member(node)
             case Arith():
                 return self.arith(node)
-            case Call(function=function, argument=argument):
-                days = days_between(self.value(argument), exp.column(DAY), self.dialect)
-                if function == "days_since":
-                    return days
-                return exp.Div(this=double(days), expression=double(exp.Literal.number(7)))
-        raise TypeError(f"no SQL for {type(node).__name__}")  # pragma: no cover
+            case Call(function=function, arguments=arguments):
+                render = SQL_FUNCTIONS.get(function)
+                if render is None:  # a function of the table without SQL: tests enumerate it
+                    raise TypeError(f"no SQL for the rule function {function}()")
+                values = [self.value(a) for a in arguments]
+                return render(exp.column(DAY), values, self.dialect)
+            case _:
+                assert_never(node)
 
     def constant(self, value: object) -> exp.Expr:
         if isinstance(value, bool):
@@ -201,15 +260,21 @@ class Expressions:
                 return _is_null(self.value(node))
             case DefinitionRef(body=body):
                 return self.missing(body, key)
-            case Not(operand=operand) | Negate(operand=operand) | Call(argument=operand):
+            case Not(operand=operand) | Negate(operand=operand):
                 return self.missing(operand, key)
+            case Call(arguments=arguments):
+                paths = [t for a in arguments if (t := self.missing(a, key)) is not None]
+                return _any(paths) if len(paths) == 1 else exp.Paren(this=_any(paths))
             case Logic(operands=operands):
                 paths = [t for o in operands if (t := self.missing(o, key)) is not None]
                 return exp.And(this=_is_null(self.value(node)), expression=_paren(_any(paths)))
             case Compare(left=a, right=b) | Arith(left=a, right=b) | Member(item=a, container=b):
                 paths = [t for o in (a, b) if (t := self.missing(o, key)) is not None]
                 return _any(paths) if len(paths) == 1 else exp.Paren(this=_any(paths))
-        return None  # pragma: no cover - constants are never nullable
+            case Const() | ListConst():  # pragma: no cover - never nullable
+                return None
+            case _:
+                assert_never(node)
 
 
 def _today(as_of: date | None) -> exp.Expr:

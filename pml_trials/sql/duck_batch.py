@@ -41,9 +41,10 @@ from pml_trials.batch.read import (
 from pml_trials.batch.read import Document as StdinDocument
 from pml_trials.batch.screening import Done, _problems
 from pml_trials.engine import ScreeningResult
+from pml_trials.engine.run import InputProblem
 from pml_trials.profile.fields import BY_KEY, FIELDS, PATIENT_ID_PATTERN, FieldSpec
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_python
-from pml_trials.render.base import InputProblem, ReportWriter
+from pml_trials.render.base import ReportWriter
 from pml_trials.sql.compile import render, screening_query
 from pml_trials.sql.dialects import Dialect
 from pml_trials.sql.duck import connect
