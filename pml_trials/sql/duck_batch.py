@@ -325,7 +325,7 @@ def _check(spec: FieldSpec, column: str) -> str:
     elif kind == "enum_list":
         choices = "[" + ", ".join(map(_quote, spec.choices)) + "]"
         tests.append(
-            f"len(list_filter({column}, x -> x IS NULL OR NOT list_contains({choices}, x))) = 0"
+            f"len(list_filter({column}, lambda x: x IS NULL OR NOT list_contains({choices}, x))) = 0"
         )
     elif kind in ("integer", "number"):
         low, high = spec.minimum, spec.maximum
@@ -451,7 +451,7 @@ def _csv_source(read: str, types: dict[str, str]) -> str:
             f"THEN struct_pack(k := {_quote(spec.key)}, v := {raw}) END"
         )
     select = ", ".join(columns)
-    unparsed = f"list_filter([{', '.join(bad)}], x -> x IS NOT NULL)"
+    unparsed = f"list_filter([{', '.join(bad)}], lambda x: x IS NOT NULL)"
     inner = (
         f"SELECT row_number() OVER () AS _pos, {select}, {unparsed} AS _bad "  # noqa: S608
         f"FROM {read}"
