@@ -88,9 +88,9 @@ def test_generated_profiles_give_the_same_bytes(
 
 
 def write_parquet(jsonl: Path) -> Path:
+    from pml_trials.sql.dialects import Dialect
     from pml_trials.sql.duck import connect
     from pml_trials.sql.table import column_types
-    from pml_trials.sql.dialects import Dialect
 
     target = jsonl.with_suffix(".parquet")
     columns = ", ".join(
