@@ -229,3 +229,66 @@ def test_csv_cells_that_do_not_read_are_reported(tmp_path: Path) -> None:
     assert {line.split(",")[0] for line in result.stdout.splitlines()[1:]} == {"c-1", "c-3"}
     for field in ("age_years", "hiv_positive", "pml_diagnosis_date"):
         assert f"{path}:3: {field}: " in result.stderr
+
+
+def _rows_of_json_report(text: str) -> list[tuple[Any, ...]]:
+    report = json.loads(text)
+    rows = []
+    for result in report["results"]:
+        for trial in result["trials"]:
+            reasons = [c["id"] for c in trial["criteria"] if c["status"] in ("not met", "applies")]
+            criteria = [(c["id"], c["kind"], c["value"], c["status"]) for c in trial["criteria"]]
+            rows.append(
+                (
+                    result["patient_id"],
+                    result["source"],
+                    result["screening_date"],
+                    trial["trial_id"],
+                    trial["verdict"],
+                    reasons if trial["verdict"] == "ineligible" else [],
+                    trial["missing_fields"],
+                    criteria,
+                )
+            )
+    return rows
+
+
+def _rows_of_parquet(path: Path) -> list[tuple[Any, ...]]:
+    from pml_trials.sql.duck import connect
+
+    rows = connect(threads=1).execute(f"SELECT * FROM read_parquet('{path}')").fetchall()
+    assert all(row[-1] == "Pre-screening only. The study team decides eligibility." for row in rows)
+    return [
+        (
+            *row[:2],
+            row[2].isoformat(),
+            *row[3:6],
+            row[6],
+            [(c["id"], c["kind"], c["value"], c["status"]) for c in row[7]],
+        )
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize("which", ["complete", "sparse"])
+@pytest.mark.parametrize("source", ["jsonl", "parquet"])
+def test_parquet_results_hold_what_the_json_report_holds(
+    which: str, source: str, generated: dict[str, Path], tmp_path: Path
+) -> None:
+    jsonl = generated[which]
+    given = jsonl if source == "jsonl" else write_parquet(jsonl)
+    target = tmp_path / "results.parquet"
+    result = screen(str(given), "-o", str(target))  # the suffix implies parquet
+    assert result.exit_code == 0, result.stderr
+    assert target.stat().st_mode & 0o777 == 0o600
+    expected = _rows_of_json_report(screen(str(jsonl), "-f", "json").stdout)
+    got = _rows_of_parquet(target)
+    if source == "parquet":
+        got = [(r[0], r[1].replace(".parquet:", ".jsonl:"), *r[2:]) for r in got]
+    assert got == expected
+
+
+def test_parquet_needs_an_output_file() -> None:
+    result = screen("examples/patients", "-f", "parquet")
+    assert result.exit_code == 2
+    assert "-o FILE.parquet" in result.stderr

@@ -20,7 +20,7 @@ from pml_trials.render.formats import FormatName, format_help
 if TYPE_CHECKING:
     from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.read import Source
-    from pml_trials.engine.run import RunInfo, Tally
+    from pml_trials.engine.run import InputProblem, RunInfo, Tally
     from pml_trials.render.base import ReportWriter
     from pml_trials.studies.model import Study
 
@@ -122,7 +122,9 @@ def command(
         run = RunInfo(studies, screened_at(), as_of_date(as_of))
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
         dirs = _criteria_dirs(criteria, no_bundled)
-        if engine is EngineName.duckdb:
+        if name is FormatName.parquet:
+            tally = _screen_parquet(paths, studies, run, output, workers)
+        elif engine is EngineName.duckdb:
             tally = _screen_duckdb(paths, studies, run, writer, output, workers)
         else:
             tally = _screen(paths, studies, run, writer, name, dirs, output, workers)
@@ -195,6 +197,31 @@ def _screen_duckdb(
         raise typer.Exit(ExitCode.OK) from None
     finally:
         reporter.close()
+
+
+def _screen_parquet(
+    paths: list[str],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    output: Path | None,
+    workers: int,
+) -> Tally:
+    """Parquet results, written by DuckDB (whatever --engine says: the rules run as SQL)."""
+    from pml_trials.batch.inputs import find_inputs
+    from pml_trials.render.formats import writer_class
+    from pml_trials.sql.duck_batch import DuckScreener
+    from pml_trials.sql.duck_parquet import write_parquet
+
+    if output is None:
+        raise UsageError("parquet is binary: give the file to write with -o FILE.parquet")
+    found = find_inputs(paths, exclude=str(output))
+    piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
+    screener = DuckScreener(studies, run.as_of, writer_class("parquet")(run), workers or None)
+
+    def problem(item: InputProblem) -> None:
+        sys.stderr.write(item.line() + "\n")
+
+    return write_parquet(screener, found, piped, output, run, problem)
 
 
 def _worker_setup(

@@ -111,8 +111,9 @@ class DuckScreener:
         )
         self.table_query = render(table_query, Dialect.duckdb, pretty=False) + " ORDER BY _pos"
         self.json_source = (
-            "SELECT i AS _pos, UNNEST(json_transform($1[i], "  # noqa: S608 - our own names
-            f"{_quote(_json_structure())})) FROM range(1, len($1) + 1) AS t(i)"
+            "SELECT i AS _pos, $2[i] AS _source, "
+            f"UNNEST(json_transform($1[i], {_quote(_json_structure())})) "
+            "FROM range(1, len($1) + 1) AS t(i)"
         )
 
     # -- the outcomes of one row ---------------------------------------------------------
@@ -201,7 +202,8 @@ class DuckScreener:
         rows: Iterator[Any] = iter(())
         if texts:
             sql = f"WITH src AS ({self.json_source}), " + self.query.removeprefix("WITH ")
-            rows = iter(self.con.execute(sql, [texts]).fetchall())
+            sources = [entry[1] for entry in block if not isinstance(entry, InputProblem)]
+            rows = iter(self.con.execute(sql, [texts, sources]).fetchall())
         for entry in block:
             if isinstance(entry, InputProblem):
                 done.items.append(entry)
@@ -369,7 +371,7 @@ def table_source(con: duckdb.DuckDBPyConnection, item: Input) -> tuple[str, list
     else:
         read = f"read_parquet({path}, file_row_number = true)"
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()  # noqa: S608
+        described = con.execute(f"DESCRIBE SELECT * FROM {read}").fetchall()
     except Exception as exc:  # duckdb's error types: see _table
         return "", [InputProblem(item.label, None, _duck_message(exc))]
     types = {str(name): str(kind) for name, kind, *_ in described}
@@ -405,7 +407,7 @@ def table_source(con: duckdb.DuckDBPyConnection, item: Input) -> tuple[str, list
     select = ", ".join(columns)
     valid = " AND ".join(checks)
     return (
-        f"SELECT file_row_number + 1 AS _pos, COALESCE({valid}, FALSE) AS _valid, "  # noqa: S608
+        f"SELECT file_row_number + 1 AS _pos, COALESCE({valid}, FALSE) AS _valid, "
         f"CAST([] AS STRUCT(k VARCHAR, v VARCHAR)[]) AS _bad, {select} FROM {read}"
     ), []
 
@@ -452,14 +454,11 @@ def _csv_source(read: str, types: dict[str, str]) -> str:
         )
     select = ", ".join(columns)
     unparsed = f"list_filter([{', '.join(bad)}], lambda x: x IS NOT NULL)"
-    inner = (
-        f"SELECT row_number() OVER () AS _pos, {select}, {unparsed} AS _bad "  # noqa: S608
-        f"FROM {read}"
-    )
+    inner = f"SELECT row_number() OVER () AS _pos, {select}, {unparsed} AS _bad FROM {read}"
     valid = " AND ".join(_check(spec, spec.key) for spec in FIELDS)
     fields = ", ".join(spec.key for spec in FIELDS)
     return (
-        f"SELECT _pos, COALESCE(len(_bad) = 0 AND {valid}, FALSE) AS _valid, _bad, "  # noqa: S608
+        f"SELECT _pos, COALESCE(len(_bad) = 0 AND {valid}, FALSE) AS _valid, _bad, "
         f"{fields} FROM ({inner})"
     )
 
