@@ -19,7 +19,10 @@ COMMANDS = sorted(c.name or "" for c in app.registered_commands)
 
 
 def test_the_expected_commands_are_registered() -> None:
-    expected = {"screen", "ask", "explain", "check", "trials", "show", "sql", "schema", "fields"}
+    expected = {
+        *("screen", "ask", "explain", "check", "trials", "show", "sql", "spark", "schema"),
+        "fields",
+    }
     assert set(COMMANDS) == expected
 
 

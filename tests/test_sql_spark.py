@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,3 +96,63 @@ def test_generated_rules_agree(spark: Any, texts: list[tuple[bool, str]]) -> Non
     study = rules_driver.study(texts)
     profiles = random_profiles(200, seed=len(texts[0][1]), unknown=0.35)
     assert spark_rows(spark, profiles, [study]) == python_rows(profiles, [study])
+
+
+def test_the_spark_command_writes_what_the_json_report_holds(
+    spark: Any, tmp_path: Path, example_profiles: dict[str, dict[str, Any]]
+) -> None:
+    """``pml-trials spark`` on the module's session (getOrCreate finds it), Parquet in
+    and out; one refused row is worded by the validator and the rest are screened."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from pml_trials.cli.app import app
+
+    profiles = random_profiles(120, seed=18, unknown=0.3, templates=list(example_profiles.values()))
+    frame = spark.createDataFrame(profile_rows(profiles), schema())
+    bad = spark.createDataFrame([("bad-1", 500)], "patient_id string, age_years bigint")
+    frame.unionByName(bad, allowMissingColumns=True).write.parquet(str(tmp_path / "in"))
+    jsonl = tmp_path / "in.jsonl"
+    lines = [json.dumps(p, default=str) for p in profiles]
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    args = ["--as-of", "2026-11-25"]
+    result = runner.invoke(
+        app,
+        [
+            "spark",
+            "--from-parquet",
+            str(tmp_path / "in"),
+            "--to-parquet",
+            str(tmp_path / "out"),
+            *args,
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 3, result.stderr
+    assert "age_years: 500 is above the maximum 120" in result.stderr
+    assert "1 invalid row(s) not screened" in result.stderr
+    report = json.loads(runner.invoke(app, ["screen", str(jsonl), "-f", "json", *args]).stdout)
+    expected = sorted(
+        (
+            r["patient_id"],
+            t["trial_id"],
+            t["verdict"],
+            tuple(t["missing_fields"]),
+            tuple(c["value"] for c in t["criteria"]),
+        )
+        for r in report["results"]
+        for t in r["trials"]
+    )
+    got = sorted(
+        (
+            r["patient_id"],
+            r["trial_id"],
+            r["verdict"],
+            tuple(r["missing_fields"]),
+            tuple(r["criterion_values"]),
+        )
+        for r in spark.read.parquet(str(tmp_path / "out")).collect()
+    )
+    assert got == expected

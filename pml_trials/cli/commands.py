@@ -18,7 +18,18 @@ from pml_trials import DISCLAIMER
 
 # Each is a module pml_trials.cli.<name> with a function ``command``; --help lists them
 # in this order.
-COMMANDS = ("screen", "ask", "explain", "check", "trials", "show", "sql", "schema", "fields")
+COMMANDS = (
+    "screen",
+    "ask",
+    "explain",
+    "check",
+    "trials",
+    "show",
+    "sql",
+    "spark",
+    "schema",
+    "fields",
+)
 HELP = (
     "Pre-screen patients with progressive multifocal leukoencephalopathy (PML) against "
     f"clinical trials. {DISCLAIMER}\n\n"

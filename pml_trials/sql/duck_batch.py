@@ -110,10 +110,12 @@ class DuckScreener:
             self.studies, Dialect.duckdb, as_of, "src", keep=keep, missing=False
         )
         self.table_query = render(table_query, Dialect.duckdb, pretty=False) + " ORDER BY _pos"
+        # two lists zipped by unnest in one SELECT: indexing $1[i] would copy the list
+        # for each row (quadratic)
         self.json_source = (
-            "SELECT i AS _pos, $2[i] AS _source, "
-            f"UNNEST(json_transform($1[i], {_quote(_json_structure())})) "
-            "FROM range(1, len($1) + 1) AS t(i)"
+            "SELECT _pos, _source, UNNEST(json_transform(_text, "
+            f"{_quote(_json_structure())})) FROM (SELECT UNNEST(range(1, len($1) + 1)) AS _pos, "
+            "UNNEST($1) AS _text, UNNEST($2) AS _source)"
         )
 
     # -- the outcomes of one row ---------------------------------------------------------

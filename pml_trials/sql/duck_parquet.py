@@ -1,10 +1,12 @@
 """``screen --format parquet``: results as a Parquet file, written by DuckDB in one pass.
 
 One row per patient and trial: ``patient_id, source, screening_date, trial_id, verdict,
-reasons, missing_fields, criteria, disclaimer``, the columns of the CSV contract
-(RESULTS.md) with lists as lists, plus ``criteria``: a list of ``{id, kind, value,
-status}`` per trial (``value`` NULL when unknown). The file's key-value metadata holds
-the tool, version, screened_at, the disclaimer and each study's sha256.
+reasons, missing_fields, criterion_values, disclaimer``, the columns of the CSV contract
+(RESULTS.md) with lists as lists, plus ``criterion_values``: each criterion's value in the
+study's order (true, false, NULL = unknown). The criterion ids and kinds of each study,
+in that order, are in the file's key-value metadata (``criteria``, JSON), with the tool,
+version, screened_at, the disclaimer and each study's sha256 (``studies``). A list of
+``{id, value}`` structs per row was measured 4-10x slower to write (bench/README.md).
 
 Here ``missing_fields`` is computed in SQL (tested equal to the Python engine's). When
 every input is a Parquet or CSV file the query streams from the inputs into the file;
@@ -54,28 +56,19 @@ def _long_query(screener: DuckScreener, run: RunInfo) -> str:
     )
     selects = []
     for index, (study, part) in enumerate(zip(screener.studies, parts, strict=True)):
-        criteria = []
+        values = []
         reasons = []
         for criterion, name in zip(study.criteria, part.names, strict=True):
             value = f'"{name}"'
-            exclusion = criterion.kind == "exclusion"
-            words = ("applies", "does not apply") if exclusion else ("met", "not met")
-            status = (
-                f"CASE WHEN {value} IS NULL THEN 'unknown' WHEN {value} "
-                f"THEN '{words[0]}' ELSE '{words[1]}' END"
-            )
-            criteria.append(
-                f"struct_pack(id := {_quote(criterion.id)}, kind := '{criterion.kind}', "
-                f"value := {value}, status := {status})"
-            )
-            decisive = value if exclusion else f"NOT {value}"
+            values.append(value)
+            decisive = value if criterion.kind == "exclusion" else f"NOT {value}"
             reasons.append(f"CASE WHEN COALESCE({decisive}, FALSE) THEN {_quote(criterion.id)} END")
         selects.append(
             f"SELECT _pos, {index} AS _study, patient_id, _source AS source, "
             f"screening_day AS screening_date, {_quote(study.id)} AS trial_id, "
             f'"{part.verdict_name}" AS verdict, '
             f"list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS reasons, "
-            f'"{part.missing_name}" AS missing_fields, [{", ".join(criteria)}] AS criteria, '
+            f'"{part.missing_name}" AS missing_fields, [{", ".join(values)}] AS criterion_values, '
             f"{_quote(run.disclaimer)} AS disclaimer FROM wide"
         )
     body = render(wide, Dialect.duckdb, pretty=False).removeprefix("WITH ")
@@ -88,12 +81,12 @@ def _long_query(screener: DuckScreener, run: RunInfo) -> str:
 ORDER = "_input, _pos, _study"
 OUTPUT = (
     "patient_id, source, screening_date, trial_id, verdict, reasons, missing_fields, "
-    "criteria, disclaimer"
+    "criterion_values, disclaimer"
 )
 RESULT_COLUMNS = (
     "_input INTEGER, _pos BIGINT, _study INTEGER, patient_id VARCHAR, source VARCHAR, screening_date DATE, trial_id VARCHAR, verdict "
-    "VARCHAR, reasons VARCHAR[], missing_fields VARCHAR[], criteria STRUCT(id VARCHAR, kind "
-    "VARCHAR, value BOOLEAN, status VARCHAR)[], disclaimer VARCHAR"
+    "VARCHAR, reasons VARCHAR[], missing_fields VARCHAR[], criterion_values BOOLEAN[], "
+    "disclaimer VARCHAR"
 )
 
 
@@ -211,6 +204,9 @@ def _copy(con: Any, select: str, target: Path, run: RunInfo, screener: DuckScree
         "screened_at": run.screened_at,
         "disclaimer": run.disclaimer,
         "studies": json.dumps({s.id: s.sha256 for s in screener.studies}),
+        "criteria": json.dumps(
+            {s.id: [[c.id, c.kind] for c in s.criteria] for s in screener.studies}
+        ),
     }
     pairs = ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in metadata.items())
     target = target.absolute()
