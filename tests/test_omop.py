@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from pml_trials.profile.fields import FIELDS
 from pml_trials.profile.validate import validate_python
 from pml_trials.sql.compile import render, study_query
 from pml_trials.sql.dialects import Dialect
@@ -113,7 +112,7 @@ def test_compiled_studies_on_the_view_agree_with_the_python_engine(
         for p in profiles(con).values()
     ]
     expected = python_rows(validated, studies, SCREENED)
-    got = []
+    got: list[tuple[Any, ...]] = []
     for study in studies:
         sql = render(study_query(study, Dialect.duckdb, SCREENED, "profiles"), Dialect.duckdb)
         got.extend(engine_row(r) for r in con.execute(sql + " ORDER BY patient_id").fetchall())
