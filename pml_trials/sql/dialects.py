@@ -75,7 +75,7 @@ def contains(container: exp.Expr, item: exp.Expr, dialect: Dialect) -> exp.Expr:
     if dialect is Dialect.duckdb:
         return exp.Anonymous(this="LIST_CONTAINS", expressions=[container, item])
     if dialect is Dialect.postgres:  # the lists never hold NULL elements (validated)
-        return exp.EQ(this=item, expression=exp.Any(this=container))
+        return exp.EQ(this=item, expression=exp.Any(this=exp.Paren(this=container)))
     if dialect is Dialect.bigquery:
         values = exp.Anonymous(this="JSON_VALUE_ARRAY", expressions=[container])
         return exp.In(this=item, unnest=exp.Unnest(expressions=[values]))
