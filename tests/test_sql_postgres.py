@@ -8,7 +8,6 @@ postgres (CI installs both)."""
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -38,7 +37,7 @@ from tests.sql_driver import (
 )
 
 require_engine("postgres", "psycopg")
-BINARIES = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 if not BINARIES:  # pragma: no cover - CI installs the server
     if required("postgres"):
         pytest.fail("PostgreSQL server binaries not found (apt-get install postgresql)")
@@ -55,7 +54,7 @@ def _as_server_user(command: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[Any]:
-    binaries = Path(BINARIES[-1])
+    binaries = BINARIES[-1]
     folder = Path(tempfile.mkdtemp(prefix="pml-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:
