@@ -66,3 +66,22 @@ def test_hostile_criterion_text_stays_inside_its_comment(tmp_path: Path) -> None
     assert "DROP TABLE" in out  # quoted, but only inside the comment
     statements = sqlglot.parse(out, read="duckdb")
     assert [type(s).__name__ for s in statements if s is not None] == ["Select"]
+
+
+def test_the_sql_engines_are_not_imported_at_start_up() -> None:
+    """sqlglot, duckdb and pyspark load only in the commands that use them."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from pml_trials.cli.commands import application\n"
+        "for args in (['--help'], ['screen', '--help'], ['sql', '--help'], ['spark', '--help']):\n"
+        "    try:\n"
+        "        application(args)(args, standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('sqlglot', 'duckdb', 'pyspark') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
