@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PATIENT = ROOT / "examples" / "patients" / "ex-01-hiv-art.json"
+# A profile with residence_country and residence_town: its call also resolves the town
+# in the offline gazetteer (issue 18), which the others must not pay for.
+TOWN_PATIENT = ROOT / "examples" / "patients" / "ex-08-icl.json"
 TARGET = 1.3
 NO_CACHE = "PML_TRIALS_NO_CACHE"
 
@@ -68,6 +71,10 @@ def main() -> None:
         "pml-trials screen <one file> (json)": ([*one, "json"], {}),
         "pml-trials screen <one file> (csv)": ([*one, "csv"], {}),
         "pml-trials screen <one file> (json, no cache)": ([*one, "json"], {NO_CACHE: "1"}),
+        "pml-trials screen <one file with a town> (json)": (
+            [tool, "screen", str(TOWN_PATIENT), "--format", "json"],
+            {},
+        ),
         "pml-trials trials": ([tool, "trials"], {}),
     }
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, median of {args.runs} runs")

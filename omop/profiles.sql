@@ -121,7 +121,10 @@ SELECT
   CAST(NULL AS BOOLEAN) AS able_to_travel_to_site,
   CAST(NULL AS BOOLEAN) AS alternative_therapy_available,
   CAST(NULL AS BOOLEAN) AS hla_typing_available,
-  CAST(NULL AS BOOLEAN) AS matched_donor_available
+  CAST(NULL AS BOOLEAN) AS matched_donor_available,
+  CAST(NULL AS VARCHAR) AS residence_country,
+  CAST(NULL AS VARCHAR) AS residence_town,
+  CAST(NULL AS DOUBLE) AS max_travel_km
 FROM pml_screening AS s
 LEFT JOIN person AS p ON p.person_id = s.person_id
 LEFT JOIN pml_measured AS m ON m.person_id = s.person_id
@@ -146,5 +149,6 @@ SELECT
   active_malignancy_on_treatment, severe_psychiatric_illness, able_to_consent,
   able_to_travel_to_site, alternative_therapy_available, egfr_ml_min_1_73m2, alt_x_uln,
   ast_x_uln, total_bilirubin_x_uln, neutrophils_per_ul, platelets_per_ul,
-  hla_typing_available, matched_donor_available
+  hla_typing_available, matched_donor_available, residence_country, residence_town,
+  max_travel_km
 FROM pml_profile_values;

@@ -11,6 +11,8 @@ layer                     holds
 base (top-level modules)  this module (version, disclaimer), ``record`` (frozen records),
                           ``verdict`` (the verdicts and their words), ``errors`` (exceptions,
                           exit codes)
+``geo``                   places: country codes, the offline gazetteer (GeoNames), distance,
+                          a study's sites as seen from the patient's town
 ``profile``               the field declarations, the pydantic model, validation, JSON Schema
 ``rules``                 the rule language: parse/check (``ast``), the node union, the
                           function table, interpreter, code generator, stored form
@@ -34,13 +36,24 @@ BASE: tuple[str, ...] = ("record", "verdict", "errors")
 
 # layer -> the lower layers it may import (lowest first; see the docstring).
 LAYERS: dict[str, tuple[str, ...]] = {
-    "profile": (),
-    "rules": ("profile",),
-    "studies": ("profile", "rules"),
-    "engine": ("profile", "rules", "studies"),
-    "questionnaire": ("profile", "rules", "studies", "engine"),
-    "render": ("profile", "rules", "studies", "engine"),
-    "batch": ("profile", "rules", "studies", "engine", "render"),
-    "sql": ("profile", "rules", "studies", "engine", "render", "batch"),
-    "cli": ("profile", "rules", "studies", "engine", "questionnaire", "render", "batch", "sql"),
+    "geo": (),
+    "profile": ("geo",),
+    "rules": ("geo", "profile"),
+    "studies": ("geo", "profile", "rules"),
+    "engine": ("geo", "profile", "rules", "studies"),
+    "questionnaire": ("geo", "profile", "rules", "studies", "engine"),
+    "render": ("geo", "profile", "rules", "studies", "engine"),
+    "batch": ("geo", "profile", "rules", "studies", "engine", "render"),
+    "sql": ("geo", "profile", "rules", "studies", "engine", "render", "batch"),
+    "cli": (
+        "geo",
+        "profile",
+        "rules",
+        "studies",
+        "engine",
+        "questionnaire",
+        "render",
+        "batch",
+        "sql",
+    ),
 }

@@ -67,6 +67,8 @@ def _value(spec: FieldSpec, rng: random.Random) -> Any:
         return rng.random() < 0.5
     if spec.kind == "enum":
         return rng.choice(spec.choices)
+    if spec.kind == "text":
+        return rng.choice(["Hannover", "Springfield, Illinois", "Köln", "São Paulo"])
     if spec.kind == "enum_list":
         return rng.sample(spec.choices, rng.choice([0, 0, 1, 1, 2, 3]))
     if spec.kind == "date":
@@ -102,6 +104,8 @@ def random_profiles(
         template = rng.choice(templates) if templates else {}
         profile: dict[str, Any] = {"patient_id": f"p-{index}"}
         for spec in ASKABLE:
+            if spec.kind == "text":
+                continue  # a town must be one of its country's: not drawn at random
             if spec.key == "screening_date":
                 if rng.random() < 0.5:
                     profile[spec.key] = _value(spec, rng)

@@ -157,7 +157,7 @@ def test_markdown_criteria_table_keeps_four_columns(hostile: tuple[Path, Path]) 
             widths.append(0)
         elif token.type in ("td_open", "th_open"):
             widths[-1] += 1
-    assert widths.count(4) == 4  # the header and three criteria
+    assert widths.count(4) == 6  # the summary (header, one study), the criteria (header, three)
     assert set(widths) <= {3, 4}
 
 

@@ -287,3 +287,24 @@ def test_parquet_needs_an_output_file() -> None:
     result = screen("examples/patients", "-f", "parquet")
     assert result.exit_code == 2
     assert "-o FILE.parquet" in result.stderr
+
+
+def test_a_town_not_in_its_country_is_refused_as_the_validator_does(tmp_path: Path) -> None:
+    """The validator's one check across fields (a town must be one of its country's) is
+    run in Python, once per distinct town and country, for the rows SQL found valid."""
+    path = _parquet(
+        tmp_path,
+        "SELECT * FROM (VALUES ('t-1', 'Hannover', 'DE'), ('t-2', 'Springfield', 'UG'), "
+        "('t-3', 'Hannover', NULL)) AS t(patient_id, residence_town, residence_country)",
+    )
+    for args in (["-f", "csv", "--engine", "duckdb"], ["-o", str(tmp_path / "r.parquet")]):
+        result = screen(str(path), *args)
+        assert result.exit_code == 3
+        assert f"{path}:2: residence_town: 'Springfield' is not a town of Uganda" in result.stderr
+        assert f"{path}:3: residence_town: a town needs its country" in result.stderr
+    from pml_trials.sql.duck import connect
+
+    ids = (
+        connect().execute(f"SELECT DISTINCT patient_id FROM '{tmp_path / 'r.parquet'}'").fetchall()
+    )
+    assert ids == [("t-1",)]

@@ -128,6 +128,11 @@ def test_csv_has_one_row_per_patient_and_trial_with_reasons_or_missing_fields() 
         "verdict",
         "reasons",
         "missing_fields",
+        "nearest_site",
+        "nearest_site_city",
+        "nearest_site_country",
+        "nearest_site_status",
+        "distance_km",
         "disclaimer",
     ]
     for row in rows:

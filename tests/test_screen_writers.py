@@ -46,7 +46,7 @@ def value(spec: FieldSpec) -> st.SearchStrategy[Any]:
 
 PROFILES = st.fixed_dictionaries(
     {"patient_id": st.from_regex(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,20}", fullmatch=True)},
-    optional={s.key: st.none() | value(s) for s in FIELDS if s.kind != "id"},
+    optional={s.key: st.none() | value(s) for s in FIELDS if s.kind not in ("id", "text")},
 )
 
 

@@ -41,6 +41,7 @@ class WorkerSetup(Record):
     as_of: date
     screened_at: str
     format: str
+    within_km: float | None = None
 
     @classmethod
     def of(
@@ -52,6 +53,7 @@ class WorkerSetup(Record):
             run.as_of,
             run.screened_at,
             format,
+            run.within_km,
         )
 
     def screener(self, pack: Callable[[list[str]], Any] = join) -> Screener:
@@ -68,7 +70,7 @@ class WorkerSetup(Record):
                     source=str(study.path) if study else None,
                 )
             studies.append(study)
-        run = RunInfo(studies, self.screened_at, self.as_of)
+        run = RunInfo(studies, self.screened_at, self.as_of, within_km=self.within_km)
         return Screener(studies, self.as_of, writer_class(self.format)(run), pack)
 
 

@@ -60,7 +60,9 @@ def command(
     separated by commas where more than one applies); numbers within the range shown;
     dates as YYYY-MM-DD. Type ? for help, u for unknown, < to go back one question.
 
-    At the end: the verdict table with each trial's reasons or what is still missing, and
+    At the end: the verdict table with each trial's reasons or what is still missing,
+    where each trial runs (nearest site and great-circle distance when the profile has a
+    town, e.g. from --from; the town is not asked, since it never changes a verdict), and
     an offer to save the profile as JSON (mode 0600; it records the screening date used).
     Ctrl-C or the end of input at any point saves the answers so far to a new file
     <patient_id>.recovered.json in the current directory (<patient_id>.recovered-2.json

@@ -25,6 +25,19 @@ Trial = Annotated[
     list[str] | None,
     typer.Option("--trial", "-t", metavar="ID", help="Only this study (its id); repeatable."),
 ]
+Within = Annotated[
+    float | None,
+    typer.Option(
+        "--within",
+        metavar="KM",
+        min=0,
+        max=20040,
+        help="Keep only trials with a site within KM km (great-circle) of the patient's "
+        "town. Trials whose sites are not known, and every trial of a patient without a "
+        "town, are kept and say so; the trials left out are listed (JSON: left_out).",
+        show_default=False,
+    ),
+]
 AsOf = Annotated[
     datetime | None,
     typer.Option(

@@ -98,6 +98,7 @@ def command(
     output_format: Format = None,
     output: Output = None,
     workers: Workers = 0,
+    within: options.Within = None,
     engine: Engine = EngineName.python,
 ) -> None:
     """Screen patient profiles against the studies and report every verdict.
@@ -119,7 +120,7 @@ def command(
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)
         name = output_format or _implied_format(output) or FormatName.table
-        run = RunInfo(studies, screened_at(), as_of_date(as_of))
+        run = RunInfo(studies, screened_at(), as_of_date(as_of), within_km=within)
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
         dirs = _criteria_dirs(criteria, no_bundled)
         if name is FormatName.parquet:
@@ -133,7 +134,19 @@ def command(
             f"pml-trials: {tally.problems} invalid input(s) not screened; "
             f"{tally.patients} patient(s) screened\n"
         )
+    if within is not None:
+        sys.stderr.write(_within_note(within))
     raise typer.Exit(ExitCode.INVALID_INPUT if tally.problems else ExitCode.OK)
+
+
+def _within_note(km: float) -> str:
+    return (
+        f"pml-trials: --within {km:g} km: a trial is left out only for a patient whose town "
+        "is known and when every site it lists is farther (great-circle); trials whose sites "
+        "are not known, and all trials of patients without a town, were kept. JSON lists "
+        "the trials left out in left_out, the table and the reports under each patient; "
+        "CSV omits their rows.\n"
+    )
 
 
 def _screen(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pml_trials.profile.fields import FIELDS
 from pml_trials.record import Record
@@ -19,6 +19,9 @@ from pml_trials.rules.interpret import evaluate
 from pml_trials.rules.nodes import SCREENING_DATE, Node
 from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import Verdict, decisive, status
+
+if TYPE_CHECKING:
+    from pml_trials.geo.travel import Travel
 
 Outcome = tuple[Verdict, tuple[bool | None, ...]]
 _ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
@@ -66,6 +69,15 @@ class TrialResult(Record):
         if SCREENING_DATE in read:  # the date the rules counted to, given or not
             read[SCREENING_DATE] = self.screening_date
         return CriterionResult(criterion, value, read, missing)
+
+    @cached_property
+    def travel(self) -> Travel:
+        """The study's sites, nearest first from the patient's town when it is known. It
+        informs; it never changes the verdict."""
+        from pml_trials.geo.travel import home_of, travel
+
+        home = home_of(self.profile)
+        return travel(self.study.sites, home, self.profile.get("max_travel_km"))
 
     @property
     def reasons(self) -> tuple[CriterionResult, ...]:

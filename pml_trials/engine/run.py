@@ -26,6 +26,7 @@ class RunInfo(Record):
     as_of: date
     tool_version: str = __version__
     disclaimer: str = DISCLAIMER
+    within_km: float | None = None  # screen --within: leave out trials with every site farther
 
 
 class InputProblem(Record):

@@ -12,9 +12,12 @@ from typing import Literal
 
 from pml_trials.record import Record
 
-Kind = Literal["id", "date", "integer", "number", "boolean", "enum", "enum_list"]
+Kind = Literal["id", "date", "integer", "number", "boolean", "enum", "enum_list", "text"]
 
 PATIENT_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,64}$"
+# Free text (a town): no ':' (profile validation counts colons to find repeated keys), no
+# control characters or bidirectional overrides (shown in terminals and reports).
+TEXT_PATTERN = "^[^:\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+$"
 
 
 class FieldSpec(Record):
@@ -30,14 +33,20 @@ class FieldSpec(Record):
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     multiple_of: int | None = None
+    vocabulary: str = ""  # a long list of choices, described instead of listed
 
     @property
     def type_name(self) -> str:
         """The type as the contract names it (``list of enum`` for lists)."""
-        return {"id": "string", "enum_list": "list of enum"}.get(self.kind, self.kind)
+        names = {"id": "string", "text": "string", "enum_list": "list of enum"}
+        return names.get(self.kind, self.kind)
 
     def allowed(self) -> str:
         """What a valid value looks like, for error messages and the questionnaire."""
+        if self.vocabulary:
+            return self.vocabulary
+        if self.kind == "text":
+            return f"text of 1-{int(self.maximum or 0)} characters, without ':'"
         if self.kind in ("enum", "enum_list"):
             text = ", ".join(self.choices)
             return f"any of {text}" if self.kind == "enum_list" else text
@@ -76,6 +85,7 @@ STATUS = "Clinical status"
 LABS = "Laboratory"
 CELL = "Cell therapy"
 RECORD = "Record"
+RESIDENCE = "Residence"
 
 PREDISPOSING = (
     "hiv",
@@ -90,6 +100,12 @@ PREDISPOSING = (
     "other",
     "none_identified",
 )
+
+
+def _countries() -> tuple[str, ...]:
+    from pml_trials.geo.countries import CODES
+
+    return CODES
 
 
 def _bool(key: str, section: str, question: str, help: str) -> FieldSpec:
@@ -458,6 +474,38 @@ FIELDS: tuple[FieldSpec, ...] = (
         CELL,
         "Is a suitably HLA-matched donor or banked T-cell product identified?",
         "A donor or third-party product matched as the study requires.",
+    ),
+    # Residence: where the patient lives, for the distance to the study sites. Not an
+    # address: a country and a town (resolved offline, pml_trials/geo/gazetteer.py).
+    FieldSpec(
+        "residence_country",
+        "enum",
+        RESIDENCE,
+        "In which country does the patient live?",
+        "ISO 3166-1 alpha-2 code (DE, FR, US), as on the chart's address; needed with a town.",
+        choices=_countries(),
+        vocabulary="an ISO 3166-1 alpha-2 country code such as DE, FR or US",
+    ),
+    FieldSpec(
+        "residence_town",
+        "text",
+        RESIDENCE,
+        "In which town does the patient live (not the address)?",
+        "The town as on a map, from the chart's address (a place of 5,000+ inhabitants, "
+        "else the nearest larger town); add the region for a name that several places "
+        "share: 'Springfield, Illinois'. Needs residence_country.",
+        maximum=100,
+    ),
+    FieldSpec(
+        "max_travel_km",
+        "number",
+        RESIDENCE,
+        "How far could the patient travel to a study site, at most?",
+        "Great-circle km from the town, as discussed with the patient or family; "
+        "shown beside each site's distance, never a criterion by itself.",
+        "km",
+        0,
+        20000,
     ),
 )
 

@@ -24,8 +24,12 @@ def field_reference() -> str:
 
 def _row(spec: FieldSpec) -> str:
     values = ", ".join(f"`{c}`" for c in spec.choices) if spec.choices else spec.unit
+    if spec.vocabulary:
+        values = spec.vocabulary
+    elif spec.kind == "text":
+        values = spec.allowed()
     limits = ""
-    if spec.minimum is not None:
+    if spec.minimum is not None and spec.kind != "text":
         limits = spec.range_text().removesuffix(spec.unit).strip()
         limits = limits.removeprefix("an integer ").removeprefix("a number ")
     required = " (required)" if spec.kind == "id" else ""

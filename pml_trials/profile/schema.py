@@ -13,7 +13,7 @@ from typing import Any
 from pydantic_core import CoreSchema, SchemaValidator
 from pydantic_core import core_schema as cs
 
-from pml_trials.profile.fields import FIELDS, PATIENT_ID_PATTERN, FieldSpec
+from pml_trials.profile.fields import FIELDS, PATIENT_ID_PATTERN, TEXT_PATTERN, FieldSpec
 
 
 def field_schema(spec: FieldSpec) -> CoreSchema:
@@ -22,6 +22,9 @@ def field_schema(spec: FieldSpec) -> CoreSchema:
         return cs.str_schema(pattern=PATIENT_ID_PATTERN, strict=True)
     if spec.kind == "date":
         return cs.date_schema(strict=True)
+    if spec.kind == "text":
+        high = int(spec.maximum or 0)
+        return cs.str_schema(min_length=1, max_length=high, pattern=TEXT_PATTERN, strict=True)
     if spec.kind == "boolean":
         return cs.bool_schema(strict=True)
     if spec.kind == "enum":

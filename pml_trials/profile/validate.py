@@ -15,6 +15,7 @@ from pydantic_core import ValidationError
 
 from pml_trials.errors import ProfileError
 from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.profile.residence import residence_problems
 from pml_trials.profile.schema import validator
 
 Profile = dict[str, Any]
@@ -64,6 +65,10 @@ def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
         raise InvalidProfileError(
             [_error(source, line, "patient_id", "an id of only dots could be read as a path")]
         )
+    if "residence_town" in profile:
+        found = residence_problems(profile, source, line)
+        if found:
+            raise InvalidProfileError(found)
     return profile
 
 
@@ -127,6 +132,10 @@ def _value_problem(kind: str, err: Any, spec: FieldSpec) -> str:
     if kind.startswith("date") and isinstance(err.get("input"), str):
         detail = err.get("ctx", {}).get("error", "")
         return f"{shown} is not a valid date{f' ({detail})' if detail else ''} {allowed}"
+    if kind == "string_pattern_mismatch" and spec.kind == "text":
+        return f"{shown} holds ':' or a control character, which are not allowed {allowed}"
+    if kind in ("string_too_short", "string_too_long") and spec.kind == "text":
+        return f"{shown} is empty or too long {allowed}"
     if kind == "string_pattern_mismatch":
         return f"{shown} is not a valid id {allowed}"
     got = _json_type(err.get("input"))

@@ -56,13 +56,15 @@ def hint(spec: FieldSpec) -> str:
     """How to answer, shown under the question."""
     if spec.kind == "boolean":
         return "y or n"
+    if spec.vocabulary:
+        return f"{spec.vocabulary}, or the country's English name"
     if spec.kind == "enum":
         return "the value or its number"
     if spec.kind == "enum_list":
         return "values or numbers, separated by commas"
     if spec.kind == "date":
         return "a date YYYY-MM-DD"
-    if spec.kind == "id":
+    if spec.kind in ("id", "text"):
         return spec.allowed()
     return spec.range_text()
 
@@ -88,12 +90,28 @@ def _boolean(spec: FieldSpec, text: str) -> bool:
 
 
 def _choice(spec: FieldSpec, text: str) -> str:
+    if spec.vocabulary:
+        return _country(spec, text)
     word = text.lower().replace(" ", "_")
     if word in spec.choices:
         return word
     if word.isdigit() and 1 <= int(word) <= len(spec.choices):
         return spec.choices[int(word) - 1]
     return _not_listed(spec, text)
+
+
+def _country(spec: FieldSpec, text: str) -> str:
+    """A country by its ISO code or its English name ("de", "Germany")."""
+    from pml_trials.geo.country_names import NAMES
+    from pml_trials.geo.names import fold
+
+    code = text.strip().upper()
+    if code in spec.choices:
+        return code
+    by_name = {fold(name): c for c, name in NAMES.items() if c in spec.choices}
+    if fold(text) in by_name:
+        return by_name[fold(text)]
+    raise AnswerError(f"{_quote(text)} is not a country code or name ({spec.allowed()})")
 
 
 def _choices(spec: FieldSpec, text: str) -> list[str]:
@@ -147,4 +165,5 @@ _PARSERS: dict[str, Callable[[FieldSpec, str], Any]] = {
     "number": _number,
     "date": _date,
     "id": _text,
+    "text": _text,
 }

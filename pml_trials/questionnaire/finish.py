@@ -21,6 +21,7 @@ from pml_trials.questionnaire import view
 from pml_trials.questionnaire.loop import PROMPT, Outcome, Reader, run
 from pml_trials.questionnaire.save import SaveError, save_recovery, write_profile
 from pml_trials.questionnaire.session import Session
+from pml_trials.questionnaire.where import where
 from pml_trials.studies.model import Study
 
 INTERRUPTED = 130  # the shell's code for a run ended by Ctrl-C (SIGINT)
@@ -48,6 +49,7 @@ def questionnaire(
     try:
         console.print()
         console.print(view.summary(session.result, session.asked, session.skip))
+        console.print(where(session.result))
         saved = save_profile(console, read, session, save)
     except (KeyboardInterrupt, EOFError) as exc:
         stop = "interrupt" if isinstance(exc, KeyboardInterrupt) else "end of input"

@@ -31,7 +31,7 @@ def question(spec: FieldSpec, number: int, left: int) -> RenderableType:
     body = Text(spec.question)
     body.append(f" [{spec.key}]", style="dim")
     lines: list[RenderableType] = [head, body]
-    if spec.kind in ("enum", "enum_list"):
+    if spec.kind in ("enum", "enum_list") and not spec.vocabulary:
         choices = Text("  ")
         for index, choice in enumerate(spec.choices, 1):
             choices.append(f"{index} ", style="bold")

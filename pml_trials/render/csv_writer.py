@@ -1,7 +1,12 @@
 """``--format csv``: one row per patient and trial, for spreadsheets.
 
-Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields, disclaimer``.
-The first six are the contract of RESULTS.md. ``reasons`` holds the ids of the criteria
+Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields``, the trial's
+nearest site (``nearest_site, nearest_site_city, nearest_site_country,
+nearest_site_status, distance_km``), and ``disclaimer``. The first six are the contract
+of RESULTS.md. The site columns name the site nearest the patient's town, with its
+great-circle distance in km; without a town, a study's only site (it is the nearest
+wherever the patient lives) with an empty distance, or nothing when it has several; a
+study without known sites leaves them empty. ``reasons`` holds the ids of the criteria
 that make an ineligible verdict, ``missing_fields`` the fields whose answers could
 still decide a needs-information one, each list separated by spaces (ids hold no
 spaces, and a semicolon would split cells where it is the list separator of the
@@ -18,14 +23,27 @@ carriage return) gets a leading apostrophe, as OWASP advises against CSV injecti
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import RunInfo
+from pml_trials.geo.travel import home_of, left_out_by, travel
 from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
+if TYPE_CHECKING:
+    from pml_trials.geo.gazetteer import Town
+    from pml_trials.studies.model import Study
+
 COLUMNS = ("patient_id", "source", "trial_id", "verdict", "reasons", "missing_fields")
+SITE_COLUMNS = (
+    "nearest_site",
+    "nearest_site_city",
+    "nearest_site_country",
+    "nearest_site_status",
+    "distance_km",
+)
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
@@ -51,7 +69,7 @@ class CsvWriter(ReportWriter):
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
-        return ",".join((*COLUMNS, "disclaimer")) + "\n"
+        return ",".join((*COLUMNS, *SITE_COLUMNS, "disclaimer")) + "\n"
 
     def render(self, result: ScreeningResult) -> str:
         patient_id = result.patient_id  # letters, digits and -_. only: never quoted
@@ -59,14 +77,25 @@ class CsvWriter(ReportWriter):
             f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(result.source)},"
         )
         parts = []
+        home = home_of(result.profile) if "residence_town" in result.profile else None
+        within = self.run.within_km
         for index, outcome in enumerate(result.outcomes):
-            end = self._ends[index].get(outcome)
+            study = self.run.studies[index]
+            if within is not None and home is not None and study.sites:
+                distances = travel(study.sites, home, None)
+                if left_out_by(distances, within):
+                    continue  # said on stderr, and in every other format
             parts.append(prefix)
-            parts.append(end if end is not None else self._end(index, outcome, result))
+            if home is not None and study.sites:
+                parts.append(self._end(index, outcome, result, home))
+                continue
+            end = self._ends[index].get(outcome)
+            parts.append(end if end is not None else self._end(index, outcome, result, None))
         return "".join(parts)
 
-    def _end(self, index: int, outcome: Outcome, result: ScreeningResult) -> str:
-        """``trial_id,verdict,reasons,missing_fields,disclaimer`` and the line end."""
+    def _end(self, index: int, outcome: Outcome, result: ScreeningResult, home: Town | None) -> str:
+        """``trial_id,verdict,reasons,missing_fields``, the site columns, the disclaimer
+        and the line end."""
         study = self.run.studies[index]
         verdict, values = outcome
         reasons = missing = ""
@@ -76,8 +105,17 @@ class CsvWriter(ReportWriter):
         elif verdict is Verdict.NEEDS_INFORMATION:
             trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
             missing = " ".join(trial.missing_fields)
-        cells = (study.id, verdict.value, reasons, missing)
+        cells = (study.id, verdict.value, reasons, missing, *_site_cells(study, home, result))
         end = ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
-        if not missing and len(self._ends[index]) < _CACHE_LIMIT:
+        if home is None and not missing and len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
         return end
+
+
+def _site_cells(study: Study, home: Town | None, result: ScreeningResult) -> tuple[str, ...]:
+    if home is None and len(study.sites) != 1:
+        return ("",) * len(SITE_COLUMNS)
+    nearest = travel(study.sites, home, result.profile.get("max_travel_km")).nearest
+    assert nearest is not None  # the study has sites
+    site, km = nearest.site, nearest.distance_km
+    return (site.name, site.city, site.country, site.status, "" if km is None else f"{km:.1f}")

@@ -18,16 +18,20 @@ from datetime import date
 from json.encoder import encode_basestring
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
 from pml_trials.render.base import ReportWriter
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict, status
+
+if TYPE_CHECKING:
+    from pml_trials.geo.gazetteer import Town
 
 # -- the contract's objects, built plainly ------------------------------------------------
 
@@ -39,6 +43,7 @@ def result_object(result: ScreeningResult) -> dict[str, Any]:
         "source": result.source,
         "screening_date": result.screening_date.isoformat(),
         "trials": [trial_object(trial) for trial in result],
+        "residence": residence_object(home_of(result.profile)),
     }
 
 
@@ -48,6 +53,69 @@ def trial_object(trial: TrialResult) -> dict[str, Any]:
         "verdict": trial.verdict.value,
         "criteria": [criterion_object(c) for c in trial.criteria],
         "missing_fields": list(trial.missing_fields),
+        "sites": sites_objects(trial.travel),
+    }
+
+
+def within_object(result: ScreeningResult, within_km: float) -> dict[str, Any]:
+    """:func:`result_object` under ``screen --within``: the trials with a site in range,
+    or whose distance is not known, in ``trials``; the others in ``left_out``, each with
+    its verdict (an eligible trial left out is never lost without a word)."""
+    document = result_object(result)
+    kept, left = [], []
+    for trial, entry in zip(result, document["trials"], strict=True):
+        if left_out_by(trial.travel, within_km):
+            nearest = trial.travel.nearest_km
+            left.append(
+                {
+                    "trial_id": entry["trial_id"],
+                    "verdict": entry["verdict"],
+                    "nearest_site_km": nearest,
+                }
+            )
+        else:
+            kept.append(entry)
+    document["trials"] = kept
+    document["left_out"] = left
+    return document
+
+
+def sites_objects(travel: Travel) -> list[dict[str, Any]]:
+    """A trial's sites, nearest first when the patient's town is known (then each with
+    ``distance_km``, great-circle, and ``within_max_travel`` when a limit is given)."""
+    objects = []
+    for measured in travel.sites:
+        site = measured.site
+        entry: dict[str, Any] = {
+            "name": site.name,
+            "city": site.city,
+            "country": site.country,
+            "status": site.status,
+            "lat": site.lat,
+            "lon": site.lon,
+            "coordinates": site.coordinates,
+            "contact": site.contact,
+            "url": site.url,
+        }
+        if measured.distance_km is not None:
+            entry["distance_km"] = measured.distance_km
+            if travel.max_travel_km is not None:
+                entry["within_max_travel"] = measured.distance_km <= travel.max_travel_km
+        objects.append(entry)
+    return objects
+
+
+def residence_object(home: Town | None) -> dict[str, Any] | None:
+    """The place the patient's town resolved to (``null`` when no town is given)."""
+    if home is None:
+        return None
+    return {
+        "town": home.name,
+        "region": home.admin1 or None,
+        "country": home.country,
+        "lat": home.lat,
+        "lon": home.lon,
+        "geonames_id": home.geonameid,
     }
 
 
@@ -83,6 +151,7 @@ def study_object(study: Study) -> dict[str, Any]:
             {"id": c.id, "kind": c.kind, "text": c.text, "source": c.source, "rule": c.rule}
             for c in study.criteria
         ],
+        "sites_note": study.sites_note,
     }
 
 
@@ -169,11 +238,20 @@ class ResultEncoder:
         self.choices = {k: {c: json.dumps(c) for c in BY_KEY[k].choices} for k in self.list_keys}
         self.scalars = _scalar_encoder()
         # The slots encode() fills, in order: patient id, source, screening date; the
-        # field values; each study's missing fields. Then come the constant pieces.
+        # field values; each study's missing fields; each study's sites; the residence.
+        # Then come the constant pieces.
         keys = (*self.scalar_keys, *self.list_keys)
         self._field_slot = {k: 3 + i for i, k in enumerate(keys)}
         self._field_slot[SCREENING_DATE] = 2
-        self._variables = 3 + len(keys) + len(self.studies)
+        self._missing_slot = 3 + len(keys)
+        self._sites_slot = self._missing_slot + len(self.studies)
+        self._variables = self._sites_slot + len(self.studies) + 1
+        # A study without sites has none for anybody; with sites and no town, the same
+        # list for everybody: only a patient with a town makes them vary.
+        self._site_texts: dict[tuple[int, int, float | None], str] = {}
+        self._no_town_sites = [
+            _compact(sites_objects(travel(study.sites, None, None))) for study in self.studies
+        ]
         program = self._program(end)
         self._constants: list[str] = ["".join(map(str, piece)) for piece in program.pieces[-1]]
         self._study_pieces = program.pieces[:-1]
@@ -210,9 +288,13 @@ class ResultEncoder:
                     program.slot(self._field_slot[key])
                 program.text(number, "}}")
             program.text(number, '],"missing_fields":')
-            program.slot(self._variables - len(self.studies) + number)
+            program.slot(self._missing_slot + number)
+            program.text(number, ',"sites":')
+            program.slot(self._sites_slot + number)
             program.text(number, "}")
-        program.text(None, "]" + end)
+        program.text(None, '],"residence":')
+        program.slot(self._variables - 1)
+        program.text(None, end)
         return program
 
     def encode(self, result: ScreeningResult) -> str:
@@ -230,11 +312,39 @@ class ResultEncoder:
         for study, (verdict, values) in zip(self.studies, outcomes, strict=True):
             needs = verdict is Verdict.NEEDS_INFORMATION
             slots.append(self._missing(result, study, verdict, values) if needs else "[]")
+        home = home_of(result.profile) if get("residence_town") is not None else None
+        if home is None:
+            slots += self._no_town_sites
+            slots.append("null")
+        else:
+            limit = get("max_travel_km")
+            pairs = zip(self.studies, self._no_town_sites, strict=True)
+            for number, (study, known) in enumerate(pairs):
+                slots.append(self._sites(number, study, home, limit) if study.sites else known)
+            slots.append(self._residence(home))
         slots += self._constants
         for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
             pieces = cache.get(outcome)
             slots += pieces if pieces is not None else self._pieces(number, outcome)
         return "".join(self.getter(slots))
+
+    def _sites(self, number: int, study: Study, home: Town, limit: float | None) -> str:
+        """A study's sites as seen from one town (and travel limit), remembered."""
+        key = (number, home.geonameid, limit)
+        text = self._site_texts.get(key)
+        if text is None:
+            text = _compact(sites_objects(travel(study.sites, home, limit)))
+            if len(self._site_texts) < _CACHE_LIMIT * 8:
+                self._site_texts[key] = text
+        return text
+
+    def _residence(self, home: Town) -> str:
+        text = self._site_texts.get((-1, home.geonameid, None))
+        if text is None:
+            text = _compact(residence_object(home))
+            if len(self._site_texts) < _CACHE_LIMIT * 8:
+                self._site_texts[(-1, home.geonameid, None)] = text
+        return text
 
     def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
         """A study's constant text for one outcome: its verdict and criterion values."""
@@ -286,12 +396,15 @@ class JsonWriter(ReportWriter):
             "screened_at": run.screened_at,
             "disclaimer": run.disclaimer,
             "as_of": run.as_of.isoformat(),
+            **({"within_km": run.within_km} if run.within_km is not None else {}),
             "studies": [study_object(study) for study in run.studies],
         }
         text = json.dumps(head, indent=2, ensure_ascii=False)
         return text[: -len("\n}")] + ',\n  "results": ['
 
     def render(self, result: ScreeningResult) -> str:
+        if self.run.within_km is not None:  # rare: the plain builder, then filtered
+            return _compact(within_object(result, self.run.within_km))
         if self._encoder is None:  # compiled on first use: in the process that renders
             self._encoder = ResultEncoder(self.run.studies)
         return self._encoder.encode(result)
@@ -334,6 +447,10 @@ class JsonlWriter(ReportWriter):
         self._encoder: ResultEncoder | None = None
 
     def render(self, result: ScreeningResult) -> str:
+        if self.run.within_km is not None:
+            document = within_object(result, self.run.within_km)
+            document["disclaimer"] = self.run.disclaimer
+            return _compact(document) + "\n"
         if self._encoder is None:
             end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
             self._encoder = ResultEncoder(self.run.studies, end=end)

@@ -220,6 +220,12 @@ class _Checker:
             raise self.fail(node, self._unknown_name(name))
         if spec.kind == "id":
             raise self.fail(node, "patient_id is an identifier and cannot be used in a rule")
+        if spec.kind == "text":
+            raise self.fail(
+                node,
+                f"{name} is free text and cannot be used in a rule "
+                "(rules may use residence_country and max_travel_km)",
+            )
         return FieldRef(start, end, field_type(spec), name)
 
     def _unknown_name(self, name: str) -> str:

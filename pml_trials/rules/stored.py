@@ -96,8 +96,8 @@ def _load(data: Stored, definitions: Mapping[str, Node]) -> Node:
         raise ValueError("offsets are not whole numbers")
     if tag == "field":
         key = _one_of(rest[0], BY_KEY)
-        if BY_KEY[key].kind == "id":
-            raise ValueError("a rule cannot read patient_id")
+        if BY_KEY[key].kind in ("id", "text"):
+            raise ValueError(f"a rule cannot read {key}")
         return FieldRef(start, end, field_type(BY_KEY[key]), key)
     if tag in ("const", "date"):
         return _const(tag, start, end, rest[0])

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 from pml_trials.batch.inputs import Input
 from pml_trials.batch.read import (
@@ -43,10 +43,11 @@ from pml_trials.batch.screening import Done, _problems
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.run import InputProblem
 from pml_trials.profile.fields import BY_KEY, FIELDS, PATIENT_ID_PATTERN, FieldSpec
+from pml_trials.profile.residence import residence_problems
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_python
 from pml_trials.render.base import ReportWriter
 from pml_trials.sql.compile import render, screening_query
-from pml_trials.sql.dialects import Dialect
+from pml_trials.sql.dialects import TEXT_REGEX, Dialect, neutral_type
 from pml_trials.sql.duck import connect
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
@@ -67,17 +68,15 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _duck_type(spec: FieldSpec) -> str:
+    """The DuckDB column type of a field (``VARCHAR[]`` for the list)."""
+    return neutral_type(spec.kind).replace("ARRAY<TEXT>", "VARCHAR[]").replace("TEXT", "VARCHAR")
+
+
 def _struct_type(spec: FieldSpec) -> str:
     """The type json_transform reads a field as."""
-    return {
-        "id": "VARCHAR",
-        "date": "DATE",
-        "integer": "BIGINT",
-        "number": "DOUBLE",
-        "boolean": "BOOLEAN",
-        "enum": "VARCHAR",
-        "enum_list": '["VARCHAR"]',
-    }[spec.kind]
+    kind = _duck_type(spec)
+    return '["VARCHAR"]' if kind == "VARCHAR[]" else kind
 
 
 def _json_structure() -> str:
@@ -255,6 +254,11 @@ class DuckScreener:
                 if not valid:
                     done.items.extend(_row_problems(raw, label, bad))
                     continue
+                if "residence_town" in raw:  # the town must be one of its country's
+                    places = residence_problems(raw, label, None)
+                    if places:
+                        done.items.extend(InputProblem(label, p.field, p.message) for p in places)
+                        continue
                 self._add(done, raw, label, row, first)
             yield done
         yield Done(size=item.size or 0)
@@ -301,50 +305,51 @@ def _row_problems(
 
 
 def _accepts(spec: FieldSpec, column_type: str) -> bool:
-    kind = spec.kind
-    if kind in ("id", "enum"):
-        return column_type == "VARCHAR"
-    if kind == "enum_list":
-        return column_type == "VARCHAR[]"
-    if kind == "date":
-        return column_type == "DATE"
-    if kind == "boolean":
-        return column_type == "BOOLEAN"
-    numeric = column_type in _INTEGER_TYPES or column_type in _DECIMALS
-    return numeric or column_type.startswith("DECIMAL")
+    """Whether a Parquet column's type holds the field's values without conversion."""
+    expected = _duck_type(spec)
+    if expected in ("BIGINT", "DOUBLE"):
+        numeric = column_type in _INTEGER_TYPES or column_type in _DECIMALS
+        return numeric or column_type.startswith("DECIMAL")
+    return column_type == expected
 
 
 def _check(spec: FieldSpec, column: str) -> str:
     """SQL that is true when the column's value is valid for the field (NULL: unknown)."""
-    kind = spec.kind
-    if kind == "id":
-        pattern = PATIENT_ID_PATTERN
-        return (
-            f"({column} IS NOT NULL AND regexp_full_match({column}, {_quote(pattern)}) "
-            f"AND NOT regexp_full_match({column}, '[.]+'))"
-        )
     tests: list[str] = []
-    if kind == "enum":
-        tests.append(f"{column} IN ({', '.join(map(_quote, spec.choices))})")
-    elif kind == "enum_list":
-        choices = "[" + ", ".join(map(_quote, spec.choices)) + "]"
-        tests.append(
-            f"len(list_filter({column}, lambda x: x IS NULL OR NOT list_contains({choices}, x))) = 0"
-        )
-    elif kind in ("integer", "number"):
-        low, high = spec.minimum, spec.maximum
-        if kind == "number":
-            tests.append(f"isfinite(CAST({column} AS DOUBLE))")
-        else:
-            tests.append(f"CAST({column} AS DOUBLE) = trunc(CAST({column} AS DOUBLE))")
-        if low is not None:
-            tests.append(f"{column} >= {low!r}")
-        if high is not None:
-            tests.append(f"{column} <= {high!r}")
-        if spec.multiple_of:
-            tests.append(f"CAST({column} AS DOUBLE) % {spec.multiple_of} = 0")
-    if not tests:
-        return "TRUE"
+    kind = spec.kind
+    match kind:
+        case "id":
+            return (
+                f"({column} IS NOT NULL AND regexp_full_match({column}, "
+                f"{_quote(PATIENT_ID_PATTERN)}) AND NOT regexp_full_match({column}, '[.]+'))"
+            )
+        case "enum":
+            tests.append(f"{column} IN ({', '.join(map(_quote, spec.choices))})")
+        case "enum_list":
+            choices = "[" + ", ".join(map(_quote, spec.choices)) + "]"
+            tests.append(
+                f"len(list_filter({column}, lambda x: x IS NULL OR NOT "
+                f"list_contains({choices}, x))) = 0"
+            )
+        case "text":
+            high = int(spec.maximum or 0)
+            tests.append(f"length({column}) BETWEEN 1 AND {high}")
+            tests.append(f"regexp_full_match({column}, {_quote(TEXT_REGEX)})")
+        case "integer" | "number":
+            value = f"CAST({column} AS DOUBLE)"
+            tests.append(f"isfinite({value})")
+            if kind == "integer":
+                tests.append(f"{value} = trunc({value})")
+            if spec.minimum is not None:
+                tests.append(f"{column} >= {spec.minimum!r}")
+            if spec.maximum is not None:
+                tests.append(f"{column} <= {spec.maximum!r}")
+            if spec.multiple_of:
+                tests.append(f"{value} % {spec.multiple_of} = 0")
+        case "date" | "boolean":
+            return "TRUE"  # the column's type is the check
+        case _:
+            assert_never(kind)
     return f"({column} IS NULL OR ({' AND '.join(tests)}))"
 
 
@@ -415,15 +420,7 @@ def table_source(con: duckdb.DuckDBPyConnection, item: Input) -> tuple[str, list
 
 
 def _sql_type(spec: FieldSpec) -> str:
-    return {
-        "id": "VARCHAR",
-        "date": "DATE",
-        "integer": "BIGINT",
-        "number": "DOUBLE",
-        "boolean": "BOOLEAN",
-        "enum": "VARCHAR",
-        "enum_list": "VARCHAR[]",
-    }[spec.kind]
+    return _duck_type(spec)
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -487,3 +484,26 @@ def _csv_cell(spec: FieldSpec, raw: str) -> tuple[str, str]:
         )
         return value, "TRUE"
     return raw, "TRUE"
+
+
+def refused_places(con: duckdb.DuckDBPyConnection, rows: str) -> str:
+    """A condition on ``residence_town``/``residence_country`` that is true for the rows of
+    ``rows`` whose town is not a town of their country (the validator's cross-field check,
+    run in Python once per distinct pair), ``FALSE`` when there are none."""
+    pairs = con.execute(
+        f"SELECT DISTINCT residence_town, residence_country FROM ({rows}) "
+        "WHERE residence_town IS NOT NULL"
+    ).fetchall()
+    bad = [
+        (town, country)
+        for town, country in pairs
+        if residence_problems({"residence_town": town, "residence_country": country}, "-", None)
+    ]
+    if not bad:
+        return "FALSE"
+    tests = [
+        f"(residence_town = {_quote(t)} AND residence_country IS NOT DISTINCT FROM "
+        f"{_quote(c) if c is not None else 'NULL'})"
+        for t, c in bad
+    ]
+    return "(" + " OR ".join(tests) + ")"

@@ -31,6 +31,7 @@ from pml_trials.batch.read import BLOCK, Source, units
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.errors import UsageError
 from pml_trials.profile.fields import FIELDS
+from pml_trials.profile.residence import residence_problems
 from pml_trials.sql.compile import render, screening_query
 from pml_trials.sql.dialects import Dialect
 from pml_trials.sql.duck_batch import (
@@ -39,6 +40,7 @@ from pml_trials.sql.duck_batch import (
     DuckScreener,
     _quote,
     _row_problems,
+    refused_places,
     table_source,
 )
 from pml_trials.verdict import Verdict
@@ -137,7 +139,18 @@ def write_parquet(
                 for found_problem in _row_problems(raw, row[-1], row[2]):
                     tally.problems += 1
                     problem(found_problem)
-            query = f"WITH src AS (SELECT * FROM ({checked}) WHERE _valid), {long}"
+            places = refused_places(con, f"SELECT * FROM ({checked}) WHERE _valid")
+            if places != "FALSE":
+                for row in con.execute(
+                    f"SELECT _source, residence_town, residence_country FROM ({checked}) "
+                    f"WHERE _valid AND {places} ORDER BY _pos"
+                ).fetchall():
+                    raw = {"residence_town": row[1], "residence_country": row[2]}
+                    for place in residence_problems(raw, row[0], None):
+                        tally.problems += 1
+                        problem(InputProblem(row[0], place.field, place.message))
+            usable = f"SELECT * FROM ({checked}) WHERE _valid AND NOT {places}"
+            query = f"WITH src AS ({usable}), {long}"
             query = f"SELECT {number} AS _input, * FROM ({query})"
             if tables:
                 parts.append(query)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pml_trials.errors import MissingComponentError
 from pml_trials.profile.fields import FIELDS
+from pml_trials.sql.dialects import neutral_type
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -56,14 +57,13 @@ def schema() -> StructType:
     from pyspark.sql import types as t
 
     kinds: dict[str, t.DataType] = {
-        "id": t.StringType(),
-        "date": t.DateType(),
-        "integer": t.LongType(),
-        "number": t.DoubleType(),
-        "boolean": t.BooleanType(),
-        "enum": t.StringType(),
-        "enum_list": t.ArrayType(t.StringType(), containsNull=False),
+        "TEXT": t.StringType(),
+        "DATE": t.DateType(),
+        "BIGINT": t.LongType(),
+        "DOUBLE": t.DoubleType(),
+        "BOOLEAN": t.BooleanType(),
+        "ARRAY<TEXT>": t.ArrayType(t.StringType(), containsNull=False),
     }
     return t.StructType(
-        [t.StructField(s.key, kinds[s.kind], nullable=s.kind != "id") for s in FIELDS]
+        [t.StructField(s.key, kinds[neutral_type(s.kind)], nullable=s.kind != "id") for s in FIELDS]
     )

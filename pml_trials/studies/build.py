@@ -25,7 +25,7 @@ from pml_trials.rules.functions import NAMES as FUNCTION_NAMES
 from pml_trials.rules.nodes import Node, fields_read
 from pml_trials.rules.parse import parse_boolean_rule, parse_rule
 from pml_trials.studies.lines import TomlLines
-from pml_trials.studies.model import Criterion, Example, Source, Study, compile_criteria
+from pml_trials.studies.model import Criterion, Example, Site, Source, Study, compile_criteria
 from pml_trials.studies.schema import KEYS_AT, validator
 from pml_trials.verdict import Verdict
 
@@ -100,6 +100,7 @@ class _Builder:
         self._check_sources(sources)
         self._definitions(data.get("definitions", {}))
         criteria = self._criteria(data, {s.key for s in sources})
+        sites = self._sites(data.get("site", []), {s.key for s in sources})
         examples = tuple(self._examples(data.get("example", [])))
         if self.errors:
             raise CriteriaFileError(self.errors)
@@ -120,6 +121,8 @@ class _Builder:
             registry_ids=tuple(data.get("registry_ids", ())),
             sponsor=data.get("sponsor"),
             status=data.get("status"),
+            sites=sites,
+            sites_note=(data.get("sites_note") or "").strip() or None,
         )
 
     def _schema_error(self, err: Any, context: str | None) -> None:
@@ -270,6 +273,36 @@ class _Builder:
             )
         )
 
+    # -- sites ------------------------------------------------------------------------
+
+    def _sites(self, raws: list[dict[str, Any]], source_keys: set[str]) -> tuple[Site, ...]:
+        from pml_trials.studies.sites import check_site
+
+        sites: list[Site] = []
+        for index, raw in enumerate(raws):
+            context = f"site {index} '{raw['name']}'"
+            problems = check_site(raw, source_keys)
+            for key, message in problems:
+                self.error(message, ("site", index, key), context)
+            if not problems:
+                sites.append(
+                    Site(
+                        name=raw["name"].strip(),
+                        city=raw["city"].strip(),
+                        country=raw["country"],
+                        lat=float(raw["lat"]),
+                        lon=float(raw["lon"]),
+                        coordinates=raw.get("coordinates", "source"),
+                        status=raw["status"],
+                        source=raw["source"],
+                        contact=(raw.get("contact") or "").strip() or None,
+                        url=raw.get("url"),
+                        note=(raw.get("note") or "").strip() or None,
+                        line=self.lines.line(("site", index)),
+                    )
+                )
+        return tuple(sites)
+
     # -- examples ---------------------------------------------------------------------
 
     def _examples(self, raws: list[dict[str, Any]]) -> Iterable[Example]:
@@ -317,11 +350,14 @@ def _context(data: Any, loc: tuple[Any, ...]) -> str | None:
         return None
     if loc[0] == "definitions":
         return f"definition '{loc[1]}'"
-    if loc[0] not in ("inclusion", "exclusion", "example") or not isinstance(loc[1], int):
+    if loc[0] not in ("inclusion", "exclusion", "example", "site") or not isinstance(loc[1], int):
         return None
     tables = data.get(loc[0]) if isinstance(data, dict) else None
     table = tables[loc[1]] if isinstance(tables, list) and loc[1] < len(tables) else None
-    name = table.get("name" if loc[0] == "example" else "id") if isinstance(table, dict) else None
+    key = "id" if loc[0] in ("inclusion", "exclusion") else "name"
+    name = table.get(key) if isinstance(table, dict) else None
+    if loc[0] == "site":
+        return f"site {loc[1]} '{name}'" if isinstance(name, str) else f"site {loc[1]}"
     return f"{loc[0]} '{name}'" if isinstance(name, str) else None
 
 

@@ -43,7 +43,7 @@ from pml_trials import __version__
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.rules import stored
 from pml_trials.rules.nodes import DefinitionRef, Node, definitions_used, fields_read
-from pml_trials.studies.model import Criterion, Example, Source, Study, compile_criteria
+from pml_trials.studies.model import Criterion, Example, Site, Source, Study, compile_criteria
 from pml_trials.verdict import Verdict
 
 FORMAT = 1  # of an entry; part of its key
@@ -207,6 +207,24 @@ def dump(study: Study) -> dict[str, Any]:
         "registry_ids": list(study.registry_ids),
         "sponsor": study.sponsor,
         "status": study.status,
+        "sites": [
+            [
+                t.name,
+                t.city,
+                t.country,
+                t.lat,
+                t.lon,
+                t.coordinates,
+                t.status,
+                t.source,
+                t.contact,
+                t.url,
+                t.note,
+                t.line,
+            ]
+            for t in study.sites
+        ],
+        "sites_note": study.sites_note,
     }
 
 
@@ -237,6 +255,17 @@ def restore(data: dict[str, Any], path: Path, sha256: str) -> Study:
         registry_ids=tuple(data["registry_ids"]),
         sponsor=data["sponsor"],
         status=data["status"],
+        sites=tuple(_site(row) for row in data["sites"]),
+        sites_note=data["sites_note"],
+    )
+
+
+def _site(row: list[Any]) -> Site:
+    name, city, country, lat, lon, coordinates, status, source, contact, url, note, line = row
+    if not (isinstance(lat, float) and isinstance(lon, float)):
+        raise ValueError("a site's coordinates are not numbers")
+    return Site(
+        name, city, country, lat, lon, coordinates, status, source, contact, url, note, line
     )
 
 

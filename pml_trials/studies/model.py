@@ -21,6 +21,23 @@ class Source(Record):
     url: str | None = None
 
 
+class Site(Record):
+    """Where the study runs: one ``[[site]]`` table of the criteria file."""
+
+    name: str
+    city: str
+    country: str  # ISO 3166-1 alpha-2
+    lat: float
+    lon: float
+    coordinates: str  # "source": given by the source; "city": the city's, from the gazetteer
+    status: str  # one of SITE_STATUSES
+    source: str
+    contact: str | None = None
+    url: str | None = None
+    note: str | None = None
+    line: int | None = None
+
+
 class Criterion(Record):
     """One inclusion or exclusion criterion, in the source's words and as a rule."""
 
@@ -63,6 +80,8 @@ class Study(Record):
     registry_ids: tuple[str, ...] = ()
     sponsor: str | None = None
     status: str | None = None
+    sites: tuple[Site, ...] = ()
+    sites_note: str | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:

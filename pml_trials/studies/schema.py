@@ -18,6 +18,19 @@ CRITERION_ID_PATTERN = r"^[a-z0-9]+([-_][a-z0-9]+)*$"
 DEFINITION_PATTERN = r"^[a-z_][a-z0-9_]*$"
 CATEGORIES = ("t-cell-transfer", "checkpoint-inhibitor", "antiviral", "other")
 EXPECTS = tuple(v.value for v in Verdict)  # the one set of verdicts
+# A site's recruitment status: ClinicalTrials.gov's vocabulary, in lower case.
+SITE_STATUSES = (
+    "not yet recruiting",
+    "recruiting",
+    "enrolling by invitation",
+    "active, not recruiting",
+    "suspended",
+    "terminated",
+    "completed",
+    "withdrawn",
+    "unknown",
+)
+COORDINATES = ("source", "city")
 
 
 def _text(max_length: int = 20_000, pattern: str | None = None) -> CoreSchema:
@@ -54,6 +67,30 @@ EXAMPLE_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
     "profile": (cs.dict_schema(cs.str_schema(), cs.any_schema()), False, "inline patient profile"),
     "file": (_text(500), False, "a profile JSON file, relative to the criteria file"),
 }
+
+
+def _degrees(limit: float) -> CoreSchema:
+    return cs.float_schema(ge=-limit, le=limit, allow_inf_nan=False, strict=True)
+
+
+SITE_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
+    "name": (_text(300), True, "the centre's name"),
+    "city": (_text(100), True, "its city, as the gazetteer names it"),
+    "country": (_text(2), True, "ISO 3166-1 alpha-2 code (DE, FR, US)"),
+    "lat": (_degrees(90), True, "latitude in decimal degrees, -90 to 90 (north positive)"),
+    "lon": (_degrees(180), True, "longitude in decimal degrees, -180 to 180 (east positive)"),
+    "coordinates": (
+        cs.literal_schema(list(COORDINATES)),
+        False,
+        "where lat/lon come from: 'source' (the cited source gives them; the default) or "
+        "'city' (the city's coordinates in the shipped GeoNames gazetteer)",
+    ),
+    "status": (cs.literal_schema(list(SITE_STATUSES)), True, "recruitment status as last read"),
+    "contact": (_text(300), False, "who to contact, as the source gives it"),
+    "url": (_text(2000), False, "the site's or the registry's page (http or https)"),
+    "source": (_text(64), True, "a [[source]] key"),
+    "note": (_text(), False, "where the file interprets or infers"),
+}
 STUDY_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
     "format": (cs.literal_schema([1]), True, "version of the criteria contract"),
     "id": (_text(64, STUDY_ID_PATTERN), True, "unique kebab-case id; the file is <id>.toml"),
@@ -82,6 +119,12 @@ STUDY_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
         "criteria that must not apply",
     ),
     "example": (cs.list_schema(_table(EXAMPLE_KEYS), strict=True), False, "the file's own tests"),
+    "site": (cs.list_schema(_table(SITE_KEYS), strict=True), False, "where the study runs"),
+    "sites_note": (
+        _text(),
+        False,
+        "what is known about the sites beyond the [[site]] tables (e.g. not public)",
+    ),
 }
 KEYS_AT = {
     "": STUDY_KEYS,
@@ -89,6 +132,7 @@ KEYS_AT = {
     "inclusion": CRITERION_KEYS,
     "exclusion": CRITERION_KEYS,
     "example": EXAMPLE_KEYS,
+    "site": SITE_KEYS,
 }
 
 
@@ -108,6 +152,7 @@ def json_schema() -> dict[str, Any]:
         ("inclusion", CRITERION_KEYS),
         ("exclusion", CRITERION_KEYS),
         ("example", EXAMPLE_KEYS),
+        ("site", SITE_KEYS),
     ):
         _describe(schema["properties"][name]["items"], keys)
     return {

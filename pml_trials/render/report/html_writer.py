@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.html_footer import (
     facts,
@@ -25,10 +26,15 @@ from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
     labelled,
+    left_out_words,
+    nearest_words,
     ranked_fields,
+    residence_words,
+    site_lines,
     source_words,
     to_decide,
     values_read,
+    within_split,
 )
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS, Verdict
@@ -69,15 +75,23 @@ class HtmlWriter(ReportWriter):
 
     def render(self, result: ScreeningResult) -> str:
         ranked = ranked_fields(result)
-        trials = list(result)
+        within = self.run.within_km
+        trials, left = within_split(result, within)
+        home = residence_words(result)
+        left_out = None
+        if left and within is not None:
+            shown = "; ".join(left_out_words(t, within) for t in left)
+            left_out = el("p", f"Left out by --within {within:g} km: {shown}.", class_="left-out")
         section = block(
             "section",
             el("h2", "Patient ", el("span", result.patient_id, class_="pid")),
             facts(
                 ("Screening date", result.screening_date.isoformat()),
                 ("Profile", source_words(result.source)),
+                ("Lives in", home or "not given (distances unknown)"),
             ),
             _summary(trials, ranked),
+            left_out,
             *(_trial(trial, ranked) for trial in trials),
             el("p", self.run.disclaimer, class_="disclaimer"),
             class_="patient",
@@ -114,13 +128,17 @@ def _verdict(verdict: Verdict) -> Markup:
 
 
 def _summary(trials: list[TrialResult], ranked: list[str]) -> Markup:
-    head = el("thead", el("tr", el("th", "Study"), el("th", "Verdict"), el("th", "Why")))
+    head = el(
+        "thead",
+        el("tr", el("th", "Study"), el("th", "Verdict"), el("th", "Why"), el("th", "Nearest site")),
+    )
     rows = [
         el(
             "tr",
             el("td", t.study.title, " ", el("code", t.study.id)),
             el("td", _verdict(t.verdict)),
             el("td", _why(t, ranked)),
+            el("td", nearest_words(t)),
         )
         for t in trials
     ]
@@ -142,7 +160,11 @@ def _trial(trial: TrialResult, ranked: list[str]) -> Markup:
     parts: list[str | None] = [
         el("h3", study.title, " ", el("code", study.id)),
         el("p", "Verdict: ", _verdict(trial.verdict)),
+        el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
     ]
+    sites = site_lines(trial)
+    if sites:
+        parts.append(block("ul", *(el("li", line) for line in sites), class_="sites"))
     if trial.reasons:
         parts.append(el("p", "Not eligible because:"))
         parts.append(block("ul", *(_reason(c) for c in trial.reasons), class_="reasons"))

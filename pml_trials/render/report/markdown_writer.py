@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.report.escape import md, md_code
 from pml_trials.render.report.markdown_footer import (
@@ -20,10 +21,15 @@ from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
     labelled,
+    left_out_words,
+    nearest_words,
     ranked_fields,
+    residence_words,
+    site_lines,
     source_words,
     to_decide,
     values_read,
+    within_split,
 )
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS, Verdict
@@ -53,20 +59,26 @@ class MarkdownWriter(ReportWriter):
 
     def render(self, result: ScreeningResult) -> str:
         ranked = ranked_fields(result)
-        trials = list(result)
+        within = self.run.within_km
+        trials, left = within_split(result, within)
+        home = residence_words(result)
         parts = [
             _lines(
                 f"## Patient {md(result.patient_id)}",
                 "",
                 f"- Screening date: {result.screening_date.isoformat()}",
                 f"- Profile: {md_code(source_words(result.source))}",
+                f"- Lives in: {md(home) if home else 'not given (distances unknown)'}",
                 "",
-                "| Study | Verdict | Why |",
-                "|---|---|---|",
+                "| Study | Verdict | Why | Nearest site |",
+                "|---|---|---|---|",
                 *(_summary_row(t, ranked) for t in trials),
                 "",
             )
         ]
+        if left and within is not None:
+            shown = "; ".join(md(left_out_words(t, within)) for t in left)
+            parts.append(_lines(f"Left out by `--within {within:g}` km: {shown}.", ""))
         parts += [_trial(t, ranked) for t in trials]
         parts.append(_lines(f"**{md(self.run.disclaimer)}**", ""))
         return "".join(parts)
@@ -103,7 +115,8 @@ def _verdict(verdict: Verdict) -> str:
 
 def _summary_row(trial: TrialResult, ranked: list[str]) -> str:
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
-    return f"| {study} | {_verdict(trial.verdict)} | {_why(trial, ranked)} |"
+    where = md(nearest_words(trial))
+    return f"| {study} | {_verdict(trial.verdict)} | {_why(trial, ranked)} | {where} |"
 
 
 def _why(trial: TrialResult, ranked: list[str]) -> str:
@@ -125,7 +138,12 @@ def _trial(trial: TrialResult, ranked: list[str]) -> str:
         "",
         f"Verdict: {_verdict(trial.verdict)}",
         "",
+        f"Where: {md(distance_note(trial.travel, study.sites_note))}",
+        "",
     ]
+    sites = site_lines(trial)
+    if sites:
+        lines += [f"- {md(line)}" for line in sites] + [""]
     if trial.reasons:
         lines += ["Not eligible because:", ""]
         lines += [_reason(c) for c in trial.reasons] + [""]

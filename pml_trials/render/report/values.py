@@ -15,8 +15,10 @@ from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.choose import rank_questions
+from pml_trials.geo.travel import format_km, home_of, left_out_by
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.studies.model import Study
+from pml_trials.verdict import WORDS
 
 _UNIT_FIRST = frozenset({"grade"})  # "grade 2" reads as a grade; "2 grade" does not
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -112,3 +114,71 @@ def labelled(trial: TrialResult) -> list[tuple[str, CriterionResult]]:
 def reason_line(criterion: CriterionResult) -> str:
     """``inclusion confirmed-pml not met`` / ``exclusion hiv-infection applies``."""
     return f"{criterion.criterion.kind} {criterion.criterion.id} {criterion.status}"
+
+
+# -- where the trials run (issue 18) --------------------------------------------------------
+
+
+def within_split(
+    trials: Iterable[TrialResult], within_km: float | None
+) -> tuple[list[TrialResult], list[TrialResult]]:
+    """The trials to show, and those ``screen --within`` leaves out (every site known to
+    be farther; see :func:`pml_trials.geo.travel.left_out_by`)."""
+    kept: list[TrialResult] = []
+    left: list[TrialResult] = []
+    for trial in trials:
+        (left if left_out_by(trial.travel, within_km) else kept).append(trial)
+    return kept, left
+
+
+def left_out_words(trial: TrialResult, within_km: float) -> str:
+    """``tcell-transfer (needs information; nearest site 817 km)``."""
+    nearest = trial.travel.nearest_km or 0.0
+    return (
+        f"{trial.study.id} ({WORDS[trial.verdict]}; nearest site {format_km(nearest)}, "
+        f"beyond {format_km(within_km)})"
+    )
+
+
+def residence_words(result: ScreeningResult) -> str | None:
+    """``Hamburg, Hamburg (DE); travels at most 300 km``, or ``None`` without a town."""
+    home = home_of(result.profile)
+    if home is None:
+        return None
+    region = f", {home.admin1}" if home.admin1 and home.admin1 != home.name else ""
+    words = f"{home.name}{region} ({home.country})"
+    limit = result.profile.get("max_travel_km")
+    return words + (f"; travels at most {format_km(limit)}" if limit is not None else "")
+
+
+def nearest_words(trial: TrialResult) -> str:
+    """Short, for a summary table: ``Hannover (DE), 132 km`` or why it is not known."""
+    travel = trial.travel
+    nearest = travel.nearest
+    if nearest is None:
+        return "sites not public"
+    where = f"{nearest.site.city} ({nearest.site.country})"
+    if nearest.distance_km is None:
+        return f"{where}, distance unknown"
+    return f"{where}, {format_km(nearest.distance_km)}"
+
+
+def site_lines(trial: TrialResult) -> list[str]:
+    """Each site of the trial in one line, nearest first: name, city, status, distance,
+    contact and link (plain text: the writers escape it)."""
+    lines = []
+    for measured in trial.travel.sites:
+        site = measured.site
+        text = f"{site.name}, {site.city} ({site.country}): {site.status}"
+        if measured.distance_km is not None:
+            text += f", {format_km(measured.distance_km)} great-circle"
+        if site.contact:
+            text += f"; contact: {site.contact}"
+        if site.url:
+            text += f"; {site.url}"
+        if site.coordinates == "city":
+            text += "; position: the city's"
+        if site.note:
+            text += f". Note: {site.note}"
+        lines.append(text)
+    return lines

@@ -4,7 +4,9 @@ For each trial: its verdict, then each criterion in file order with its kind, th
 source's words, its status, the patient's values the rule read (with units) and the rule
 itself in dim text. Decisive criteria are marked ``✗ … decisive`` (and red in colour), so
 the marks survive a terminal without colour. A trial that needs information ends with the
-questions that would decide it, in the questionnaire's order. All text is plain
+questions that would decide it, in the questionnaire's order. Under each trial's title:
+where it runs, the nearest site and its great-circle distance from the patient's town
+(or why not known); distance informs, it is never a criterion. All text is plain
 :class:`~rich.text.Text`, never markup, and :func:`clean` turns control characters into
 U+FFFD: criteria files are written by sites, and an escape sequence in one must not
 reach the terminal.
@@ -19,6 +21,7 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.geo.travel import distance_note, home_of
 from pml_trials.render.report.escape import clean
 from pml_trials.render.report.values import (
     answer_hint,
@@ -54,6 +57,9 @@ def _patient(result: ScreeningResult) -> Text:
     source = clean(source_words(result.source))
     out = Text().append(f"Patient {clean(result.patient_id)}", style="bold")
     out.append(f" · screening date {result.screening_date.isoformat()}")
+    home = home_of(result.profile)
+    if home is not None:
+        out.append(f" · lives in {clean(home.name)} ({home.country})")
     return out.append(f" · {source}", style="dim")
 
 
@@ -64,10 +70,14 @@ def _trial(trial: TrialResult, ranked: list[str]) -> list[RenderableType]:
     head.append(verdict.upper(), style=VERDICT_STYLE[trial.verdict])
     facts = f"last reviewed {study.last_reviewed.isoformat()} · {clean(study.path.name)} "
     facts += f"sha256 {study.sha256[:12]}…"
+    where = Text("Where: ", style="bold").append(
+        clean(distance_note(trial.travel, study.sites_note))
+    )
     parts: list[RenderableType] = [
         head,
         Text(clean(study.title)),
         Text(facts, style="dim"),
+        where,
     ]
     kind = ""
     for label, criterion in labelled(trial):

@@ -43,8 +43,29 @@ def render_study(study: Study) -> RenderableType:
                     criterion.note,
                 )
             )
-    parts += [Text(""), Text(DISCLAIMER, style="italic")]
+    parts += [Text(""), *_sites(study), Text(""), Text(DISCLAIMER, style="italic")]
     return Group(*parts)
+
+
+def _sites(study: Study) -> list[RenderableType]:
+    parts: list[RenderableType] = [Text("Sites", style="bold")]
+    if study.sites_note:
+        parts.append(Text(f"  {clean(study.sites_note)}", style="italic"))
+    if not study.sites and not study.sites_note:
+        parts.append(Text("  none given in the file", style="dim"))
+    for site in study.sites:
+        where = f"{site.city} ({site.country}) · {site.status} · {site.lat}, {site.lon}"
+        where += " (the city's)" if site.coordinates == "city" else " (from the source)"
+        line = Text("  ").append(clean(site.name), style="bold")
+        line.append(f"  [{clean(site.source)}]\n", style="cyan")
+        line.append(f"     {clean(where)}")
+        for label, value in (("contact", site.contact), ("link", site.url), ("note", site.note)):
+            if value:
+                line.append(
+                    f"\n     {label}: {clean(value)}", style="dim" if label != "note" else "italic"
+                )
+        parts.append(line)
+    return parts
 
 
 def _facts(study: Study) -> str:

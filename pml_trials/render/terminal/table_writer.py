@@ -15,6 +15,7 @@ from collections import Counter
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.geo.travel import format_km, left_out_by
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.terminal.grid import Styled, grid, paint, wrap
 from pml_trials.verdict import COUNTED, MARKS, STYLES, Verdict
@@ -30,11 +31,15 @@ Cell = tuple[Verdict, str]  # the verdict and its short reason
 Row = tuple[str, tuple[Cell, ...]]  # patient id and one cell per study
 
 
-def cells(result: ScreeningResult) -> tuple[Cell, ...]:
-    """Each trial's verdict and short reason for one patient."""
+def cells(result: ScreeningResult, within_km: float | None = None) -> tuple[Cell, ...]:
+    """Each trial's verdict and short reason for one patient; under ``--within``, a trial
+    whose every site is farther says so instead (its verdict mark stays)."""
     out: list[Cell] = []
     for trial in result:
-        if trial.verdict is Verdict.INELIGIBLE:
+        if within_km is not None and left_out_by(trial.travel, within_km):
+            km = trial.travel.nearest_km or 0.0
+            reason = f"left out: {format_km(km)} > {format_km(within_km)}"
+        elif trial.verdict is Verdict.INELIGIBLE:
             ids = [c.criterion.id for c in trial.reasons]
             reason = ids[0] + (f" +{len(ids) - 1}" if len(ids) > 1 else "")
         elif trial.verdict is Verdict.NEEDS_INFORMATION:
@@ -57,7 +62,7 @@ class TableWriter(ReportWriter):
         self._eligible: list[list[str]] = [[] for _ in run.studies]
 
     def render(self, result: ScreeningResult) -> Row:
-        return (result.patient_id, cells(result))
+        return (result.patient_id, cells(result, self.run.within_km))
 
     def emit(self, chunk: Row) -> str:
         patient_id, row = chunk
