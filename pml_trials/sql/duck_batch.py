@@ -103,12 +103,14 @@ class DuckScreener:
         query, self.parts = screening_query(
             self.studies, Dialect.duckdb, as_of, "src", keep=("_pos",), missing=False
         )
-        self.query = render(query, Dialect.duckdb, pretty=False) + " ORDER BY _pos"
+        # no ORDER BY: the query only projects rows of one scan, which DuckDB keeps in
+        # order (preserve_insertion_order), and a sort would hold the whole input
+        self.query = render(query, Dialect.duckdb, pretty=False)
         keep = ("_pos", "_valid", "_bad", *(s.key for s in FIELDS))
         table_query, _ = screening_query(
             self.studies, Dialect.duckdb, as_of, "src", keep=keep, missing=False
         )
-        self.table_query = render(table_query, Dialect.duckdb, pretty=False) + " ORDER BY _pos"
+        self.table_query = render(table_query, Dialect.duckdb, pretty=False)
         # two lists zipped by unnest in one SELECT: indexing $1[i] would copy the list
         # for each row (quadratic)
         self.json_source = (
@@ -501,9 +503,10 @@ def refused_places(con: duckdb.DuckDBPyConnection, rows: str) -> str:
     ]
     if not bad:
         return "FALSE"
-    tests = [
-        f"(residence_town = {_quote(t)} AND residence_country IS NOT DISTINCT FROM "
-        f"{_quote(c) if c is not None else 'NULL'})"
-        for t, c in bad
-    ]
-    return "(" + " OR ".join(tests) + ")"
+    # one list of 'country|town' keys: a membership test keeps the rows in order (a join
+    # would not), and it is as long as the number of distinct bad places, usually a few
+    keys = ", ".join(_quote(f"{c or ''}\x1f{t}") for t, c in bad)
+    return (
+        f"(residence_town IS NOT NULL AND list_contains([{keys}], "
+        "COALESCE(residence_country, '') || chr(31) || residence_town))"
+    )

@@ -56,8 +56,8 @@ def _long_query(screener: DuckScreener, run: RunInfo) -> str:
         keep=("_pos", "_source", "patient_id", "screening_day"),
         missing=True,
     )
-    selects = []
-    for index, (study, part) in enumerate(zip(screener.studies, parts, strict=True)):
+    trials = []
+    for study, part in zip(screener.studies, parts, strict=True):
         values = []
         reasons = []
         for criterion, name in zip(study.criteria, part.names, strict=True):
@@ -65,28 +65,31 @@ def _long_query(screener: DuckScreener, run: RunInfo) -> str:
             values.append(value)
             decisive = value if criterion.kind == "exclusion" else f"NOT {value}"
             reasons.append(f"CASE WHEN COALESCE({decisive}, FALSE) THEN {_quote(criterion.id)} END")
-        selects.append(
-            f"SELECT _pos, {index} AS _study, patient_id, _source AS source, "
-            f"screening_day AS screening_date, {_quote(study.id)} AS trial_id, "
-            f'"{part.verdict_name}" AS verdict, '
-            f"list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) AS reasons, "
-            f'"{part.missing_name}" AS missing_fields, [{", ".join(values)}] AS criterion_values, '
-            f"{_quote(run.disclaimer)} AS disclaimer FROM wide"
+        trials.append(
+            f'struct_pack(trial_id := {_quote(study.id)}, verdict := "{part.verdict_name}", '
+            f"reasons := list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL), "
+            f'missing_fields := "{part.missing_name}", '
+            f"criterion_values := [{', '.join(values)}])"
         )
     body = render(wide, Dialect.duckdb, pretty=False).removeprefix("WITH ")
     # the wide query is "profile AS (...), criteria AS (...), verdicts AS (...) SELECT ...":
-    # its SELECT becomes the CTE "wide" that each study's SELECT reads
+    # its SELECT becomes the CTE "wide". Each patient's trials are a list unnested in place,
+    # so the rows come out in input order without a sort (which would hold them all).
     head, _, select = body.rpartition(") SELECT ")
-    return f"{head}), wide AS (SELECT {select}) " + " UNION ALL ".join(selects)
+    per_trial = (
+        "SELECT patient_id, _source AS source, screening_day AS screening_date, "
+        f"UNNEST([{', '.join(trials)}], recursive := true), "
+        f"{_quote(run.disclaimer)} AS disclaimer FROM wide"
+    )
+    return f"{head}), wide AS (SELECT {select}) {per_trial}"
 
 
-ORDER = "_input, _pos, _study"
 OUTPUT = (
     "patient_id, source, screening_date, trial_id, verdict, reasons, missing_fields, "
     "criterion_values, disclaimer"
 )
 RESULT_COLUMNS = (
-    "_input INTEGER, _pos BIGINT, _study INTEGER, patient_id VARCHAR, source VARCHAR, screening_date DATE, trial_id VARCHAR, verdict "
+    "patient_id VARCHAR, source VARCHAR, screening_date DATE, trial_id VARCHAR, verdict "
     "VARCHAR, reasons VARCHAR[], missing_fields VARCHAR[], criterion_values BOOLEAN[], "
     "disclaimer VARCHAR"
 )
@@ -106,12 +109,13 @@ def write_parquet(
     long = _long_query(screener, run)
     parts: list[str] = []  # one SELECT per input, in input order
     tally = Tally()
-    tables = all(
-        isinstance(i, InputProblem) or i.path.lower().endswith(TABLE_SUFFIXES) for i in found
-    )
+    # one Parquet or CSV file streams straight into the output; anything else is collected
+    # in DuckDB first, input by input (inserts keep their order, so nothing is sorted)
+    inputs = [i for i in found if isinstance(i, Input)]
+    tables = len(inputs) == 1 and inputs[0].path.lower().endswith(TABLE_SUFFIXES)
     if not tables:
         con.execute(f"CREATE TEMP TABLE results ({RESULT_COLUMNS})")
-    for number, item in enumerate(found):
+    for item in found:
         if isinstance(item, InputProblem):
             tally.problems += 1
             problem(item)
@@ -151,20 +155,19 @@ def write_parquet(
                         problem(InputProblem(row[0], place.field, place.message))
             usable = f"SELECT * FROM ({checked}) WHERE _valid AND NOT {places}"
             query = f"WITH src AS ({usable}), {long}"
-            query = f"SELECT {number} AS _input, * FROM ({query})"
             if tables:
                 parts.append(query)
             else:
                 con.execute(f"INSERT INTO results {query}")
         else:
-            _json_input(screener, item, number, stdin, long, tally, problem)
+            _json_input(screener, item, stdin, long, tally, problem)
     if tables and parts:
         rows = " UNION ALL ".join(parts)
     else:
         if tables:
             con.execute(f"CREATE TEMP TABLE results ({RESULT_COLUMNS})")
         rows = "SELECT * FROM results"
-    select = f"SELECT {OUTPUT} FROM ({rows}) ORDER BY {ORDER}"
+    select = f"SELECT {OUTPUT} FROM ({rows})"
     _copy(con, select, target, run, screener)
     counts = con.execute(
         f"SELECT trial_id, verdict, count(*) FROM read_parquet({_quote(str(target))}) GROUP BY ALL"
@@ -180,7 +183,6 @@ def write_parquet(
 def _json_input(
     screener: DuckScreener,
     item: Input,
-    number: int,
     stdin: Source,
     long: str,
     tally: Tally,
@@ -192,7 +194,7 @@ def _json_input(
     def flush() -> None:
         if texts:
             query = f"WITH src AS ({screener.json_source}), {long}"
-            insert = f"INSERT INTO results SELECT {number} AS _input, * FROM ({query})"
+            insert = f"INSERT INTO results SELECT {OUTPUT} FROM ({query})"
             screener.con.execute(insert, [texts, sources])
             texts.clear()
             sources.clear()

@@ -8,7 +8,7 @@
 
 
 -- Study checkpoint-inhibitor: Pembrolizumab (anti-PD-1 checkpoint inhibitor) for PML
--- File checkpoint-inhibitor.toml, sha256 867e2cf9ec3aa26836ccdf1a9948b30c7fb15e4dac29bafc00ce179f5e4f3b79, last reviewed 2026-11-25
+-- File checkpoint-inhibitor.toml, sha256 4c3ba5d2dc5004bd1face6601131388e735569b5273f96566c86bcdc4fcf456e, last reviewed 2026-11-25
 WITH profile AS (
   SELECT
     *,
@@ -377,7 +377,7 @@ FROM verdicts;
 
 
 -- Study cmx001: CMX001 (brincidofovir) for serious JC virus disease (modelled on CMX001-350)
--- File cmx001.toml, sha256 8935d0ec3fb968a2b0f7bd9bb29270136af7fd4c4dbad3e79e3681472de5bc78, last reviewed 2026-11-25
+-- File cmx001.toml, sha256 99c6149bb776db56ac199938d47da1524ca6c3bd8d0e932909223e782c145061, last reviewed 2026-11-25
 WITH profile AS (
   SELECT
     *,
@@ -700,7 +700,7 @@ FROM verdicts;
 
 
 -- Study tcell-transfer: Allogeneic polyomavirus-specific T cells for PML (modelled on CurePML)
--- File tcell-transfer.toml, sha256 8dfe99fa6e3bfa8b0e436b0ef795404e82b11cdcd13b2fc16d2ec27111e00541, last reviewed 2026-11-25
+-- File tcell-transfer.toml, sha256 1c9f4ef36beb362e548660ffdd09bdf09ed2ae53aeaa0c9566e342cc75ab4d56, last reviewed 2026-11-25
 WITH profile AS (
   SELECT
     *,
