@@ -10,9 +10,12 @@ layer                     holds
 ========================  =====================================================================
 base (top-level modules)  this module (version, disclaimer), ``record`` (frozen records),
                           ``verdict`` (the verdicts and their words), ``errors`` (exceptions,
-                          exit codes)
+                          exit codes), ``terminal`` (control characters made safe to print),
+                          ``stopping`` (SIGTERM/SIGHUP raised where it is safe)
 ``geo``                   places: country codes, the offline gazetteer (GeoNames), distance,
                           a study's sites as seen from the patient's town
+``files``                 the one file writer (atomic, 0600, devices written through),
+                          bounded reads, the output-is-not-an-input guard
 ``profile``               the field declarations, the pydantic model, validation, JSON Schema
 ``rules``                 the rule language: parse/check (``ast``), the node union, the
                           function table, interpreter, code generator, stored form
@@ -21,6 +24,7 @@ base (top-level modules)  this module (version, disclaimer), ``record`` (frozen 
 ``questionnaire``         the interactive questionnaire (rich)
 ``render``                one writer per output format; ``terminal/`` (rich), ``report/``
 ``batch``                 finding inputs, streaming, parallel workers, per-input problems
+``importers``             FHIR R4, spreadsheets, REDCap to profiles, with provenance
 ``sql``                   the rules compiled to SQL (sqlglot), DuckDB and Spark engines
 ``cli``                   typer commands: options in, one call, render, exit codes
 ========================  =====================================================================
@@ -32,21 +36,24 @@ __version__ = "0.1.0"
 DISCLAIMER = "Pre-screening only. The study team decides eligibility."
 
 # The shared base: top-level modules every layer may import.
-BASE: tuple[str, ...] = ("record", "verdict", "errors")
+BASE: tuple[str, ...] = ("record", "verdict", "errors", "terminal", "stopping")
 
 # layer -> the lower layers it may import (lowest first; see the docstring).
 LAYERS: dict[str, tuple[str, ...]] = {
     "geo": (),
+    "files": (),
     "profile": ("geo",),
     "rules": ("geo", "profile"),
-    "studies": ("geo", "profile", "rules"),
+    "studies": ("geo", "files", "profile", "rules"),
     "engine": ("geo", "profile", "rules", "studies"),
-    "questionnaire": ("geo", "profile", "rules", "studies", "engine"),
+    "questionnaire": ("geo", "files", "profile", "rules", "studies", "engine"),
     "render": ("geo", "profile", "rules", "studies", "engine"),
-    "batch": ("geo", "profile", "rules", "studies", "engine", "render"),
-    "sql": ("geo", "profile", "rules", "studies", "engine", "render", "batch"),
+    "batch": ("geo", "files", "profile", "rules", "studies", "engine", "render"),
+    "importers": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
+    "sql": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
     "cli": (
         "geo",
+        "files",
         "profile",
         "rules",
         "studies",
@@ -54,6 +61,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "questionnaire",
         "render",
         "batch",
+        "importers",
         "sql",
     ),
 }

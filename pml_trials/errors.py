@@ -2,6 +2,12 @@
 
 Every error a user can cause is a :class:`PmlTrialsError`. It is a value with a place
 (file, line, column, field) until the CLI edge, which is the only code that formats it.
+
+Exit codes (README "Exit codes", kept equal by tests/test_readme.py): 0 done, 1 internal
+error (a bug), 2 usage, 3 invalid input, 4 environment failure (:class:`EnvironmentFailure`:
+disk full, EFBIG, read-only file system, refused rename, closed or broken standard
+streams, a worker killed by the system), and 128+N after signal N (130 Ctrl-C, 129
+SIGHUP, 143 SIGTERM; see :mod:`pml_trials.stopping`).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ class ExitCode(IntEnum):
     INTERNAL = 1  # a bug in pml-trials
     USAGE = 2  # the command line was wrong
     INVALID_INPUT = 3  # a profile or criteria file was invalid (the rest was still processed)
-    ENVIRONMENT = 4  # an optional component is missing or failed (duckdb, pyspark, Java)
+    ENVIRONMENT = 4  # the machine failed the run (disk full, output closed, worker killed, ...) or lacks an optional component (duckdb, pyspark, Java)
 
 
 class PmlTrialsError(Exception):
@@ -74,10 +80,16 @@ class UsageError(PmlTrialsError):
     exit_code = ExitCode.USAGE
 
 
-class MissingComponentError(PmlTrialsError):
-    """Something this installation or machine lacks: an optional extra, Java (exit 4)."""
+class EnvironmentFailure(PmlTrialsError):  # noqa: N818 - named for what it is
+    """The machine, not the data or pml-trials, stopped the run (exit 4): a full disk, a
+    closed standard output or input, a worker killed by the system, a refused rename.
+    The message says what failed and what to do; nothing already written was replaced."""
 
     exit_code = ExitCode.ENVIRONMENT
+
+
+class MissingComponentError(EnvironmentFailure):
+    """Something this installation or machine lacks: an optional extra, Java (exit 4)."""
 
 
 class ProfileError(PmlTrialsError):

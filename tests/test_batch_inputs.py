@@ -72,12 +72,6 @@ def test_a_file_named_explicitly_is_read_whatever_its_suffix(tmp_path: Path) -> 
     assert isinstance(found, Input) and found.kind == "json"
 
 
-def test_the_excluded_file_is_never_an_input(tmp_path: Path) -> None:
-    touch(tmp_path, "a.json", "report.json")
-    assert labels(find_inputs(["."], exclude="report.json")) == ["a.json"]
-    assert labels(find_inputs(["report.json"], exclude=str(tmp_path / "report.json"))) == []
-
-
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
 def test_links_to_folders_are_not_followed(tmp_path: Path) -> None:
     touch(tmp_path, "real/a.json")

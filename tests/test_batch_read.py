@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from pml_trials.batch.inputs import STDIN, Input
 from pml_trials.batch.read import (
-    MAX_DOCUMENT,
     Document,
     Files,
     Lines,
@@ -21,6 +20,7 @@ from pml_trials.batch.read import (
     units,
 )
 from pml_trials.engine.run import InputProblem
+from pml_trials.files.read import MAX_DOCUMENT
 
 STDIN_INPUT = Input(STDIN, STDIN, "sniff", None)
 

@@ -70,8 +70,10 @@ SCRIPTED = [
     "<",  # back to the csf question
     "<",  # nothing earlier to go back to
     "1",  # detected
+    "3",  # biopsy not done: the clinical pathway decides
     "yes",
     "y",
+    "20",  # life expectancy, weeks
     "maybe",
     "n",  # no consent: every study is ruled out
 ]
@@ -82,11 +84,11 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     assert outcome.finished and outcome.session is not None
     session = outcome.session
     assert session.patient_id == "q-7"
-    assert session.asked == 4
+    assert session.asked == 6
     assert session.profile["able_to_consent"] is False
     assert set(session.result.verdicts) == {Verdict.INELIGIBLE}
     assert "[csf_jcv_pcr]" in screen
-    assert "Result of the CSF JC virus PCR" in screen  # the help text
+    assert "if any CSF sample was positive" in screen  # the help text
     assert "'x' is not one of the listed values" in screen
     assert "there is no earlier answer in this session" in screen
     assert "'maybe' is not yes or no" in screen
@@ -96,8 +98,22 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
 @pytest.mark.parametrize(
     ("key_answers", "problem"),
     [
-        (["csf_jcv_pcr:1", "mri:y", "clinical:y", "consent:y", "age:130"], "above the maximum 120"),
-        (["csf_jcv_pcr:1", "mri:y", "clinical:y", "consent:y", "age:44.5"], "not a whole number"),
+        (
+            ["csf_jcv_pcr:1", "biopsy:3", "mri:y", "clinical:y", "life:20", "consent:y", "age:130"],
+            "above the maximum 120",
+        ),
+        (
+            [
+                "csf_jcv_pcr:1",
+                "biopsy:3",
+                "mri:y",
+                "clinical:y",
+                "life:20",
+                "consent:y",
+                "age:44.5",
+            ],
+            "not a whole number",
+        ),
     ],
 )
 def test_out_of_range_numbers_are_asked_again(
@@ -112,7 +128,7 @@ def test_out_of_range_numbers_are_asked_again(
 
 
 def test_end_of_input_keeps_the_answers(studies: tuple[Study, ...]) -> None:
-    outcome, _ = ask(studies, ["q-9", "1", "y"])
+    outcome, _ = ask(studies, ["q-9", "1", "3", "y"])
     assert not outcome.finished and outcome.stop == "end of input"
     assert outcome.session is not None
     assert outcome.session.profile["mri_compatible_with_pml"] is True
@@ -127,15 +143,16 @@ def test_ctrl_c_keeps_the_answers(studies: tuple[Study, ...]) -> None:
 
 def test_ctrl_c_at_the_id_has_nothing_to_keep(studies: tuple[Study, ...]) -> None:
     outcome, _ = ask(studies, ["^C"])
-    assert outcome == Outcome(None, False, "interrupt")
+    assert outcome == Outcome(None, False, "interrupt", 130)
 
 
 def test_a_start_profile_is_not_asked_again(studies: tuple[Study, ...]) -> None:
-    start = {"patient_id": "q-10", "csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": None}
-    outcome, screen = ask(studies, ["n"], start=start, skip={"brain_biopsy_jcv"})
+    start: dict[str, Any] = {"patient_id": "q-10", "csf_jcv_pcr": "detected"}
+    start.update(brain_biopsy_jcv="not_done", mri_compatible_with_pml=None)
+    outcome, screen = ask(studies, ["n"], start=start, skip={"mri_compatible_with_pml"})
     assert "Pseudonymous patient id" not in screen
-    assert "[brain_biopsy_jcv]" not in screen
-    assert "[mri_compatible_with_pml]" in screen
+    assert "[mri_compatible_with_pml]" not in screen
+    assert "[clinical_features_compatible_with_pml]" in screen
     assert outcome.finished
 
 
@@ -183,7 +200,7 @@ def test_ctrl_c_writes_a_private_recovery_file(
         "patient_id": "q-12",
         "screening_date": AS_OF,
         "csf_jcv_pcr": "detected",
-        "mri_compatible_with_pml": None,
+        "brain_biopsy_jcv": None,
     }
     assert (tmp_path / "q-12.recovered.json").read_text(encoding="utf-8") == "{}"
 

@@ -49,7 +49,7 @@ def test_write_profile_is_private_and_replaces(tmp_path: Path) -> None:
 def test_write_profile_into_a_missing_folder_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(SaveError) as caught:
         write_profile(tmp_path / "nowhere" / "q-1.json", PROFILE)
-    assert "cannot write here" in caught.value.render()
+    assert "cannot write the profile there: no such file or directory" in caught.value.render()
 
 
 def test_recovery_never_overwrites(tmp_path: Path) -> None:

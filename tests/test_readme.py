@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
+from pml_trials.importers import reference as imports
 from pml_trials.profile.reference import END, START, field_reference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +22,16 @@ def test_field_reference_in_readme_is_current() -> None:
     )
 
 
+def test_import_reference_in_readme_is_current() -> None:
+    start, end = README.index(imports.START), README.index(imports.END) + len(imports.END) + 1
+    assert README[start:end] == imports.import_reference(), (
+        "README import reference is stale: replace it with the output of `pml-trials fields`"
+    )
+
+
 def test_fields_command_prints_the_reference() -> None:
     result = CliRunner().invoke(app, ["fields"], catch_exceptions=False)
-    assert result.output == field_reference()
+    assert result.output == field_reference() + "\n" + imports.import_reference()
 
 
 def _command_after(marker: str) -> str:
@@ -53,3 +61,14 @@ def test_readme_mentions_every_command() -> None:
 def test_relative_links_in_readme_exist() -> None:
     for target in re.findall(r"\]\(([^)#:]+)\)", README):
         assert (ROOT / target).exists(), target
+
+
+def test_the_exit_code_table_lists_every_exit_code() -> None:
+    """Issue 12: the README's table and ExitCode (the one source in errors.py) agree."""
+    from pml_trials.errors import ExitCode
+
+    table = README[README.index("## Exit codes") :]
+    table = table[: table.index("\n## ")]
+    codes = re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)
+    assert codes == [str(int(code)) for code in ExitCode]
+    assert "| 128+N |" in table

@@ -86,7 +86,7 @@ def test_unknown_criteria_are_marked(studies: tuple[Study, ...]) -> None:
     document = report(studies, NEEDS_INFORMATION)
     result = screen_example(NEEDS_INFORMATION, studies)
     unknown = sum(c.value is None for trial in result for c in trial.criteria)
-    assert document.count('<tr class="unknown">') == unknown == 3
+    assert document.count('<tr class="unknown">') == unknown == 5
 
 
 def test_batch_is_one_document_with_a_page_per_patient(studies: tuple[Study, ...]) -> None:
@@ -100,7 +100,7 @@ def test_batch_is_one_document_with_a_page_per_patient(studies: tuple[Study, ...
     text = "".join(checker.text)
     assert "Inputs that could not be screened" in text
     assert "in/<b>bad</b>.json: invalid JSON: expected value" in text
-    assert "3 patient(s) screened; 1 input(s) not screened." in text
+    assert "3 patients screened; 1 input not screened." in text
     order = [text.index(f"Patient {p}") for p in PATIENTS]
     assert order == sorted(order)  # in input order
     assert text.index(f"Patient {PATIENTS[-1]}") < text.index("Inputs that could not")

@@ -46,7 +46,7 @@ def test_exit_3_when_any_input_is_invalid_and_the_others_are_still_screened() ->
     assert result.stderr.splitlines() == [
         "tests/data/bad/wrong-type.json: age_years: expected an integer 0–120 years, got the "
         'string "44" (values are never converted)',
-        "pml-trials: 1 invalid input(s) not screened; 1 patient(s) screened",
+        "pml-trials: 1 invalid input not screened; 1 patient screened",
     ]
 
 
@@ -100,7 +100,9 @@ def test_standard_input_whose_first_line_is_broken_keeps_the_good_lines() -> Non
     lines = b'{"patient_id": "a", \n{"patient_id": "b"}\n'
     result = screen("-", "-f", "csv", stdin=lines)
     assert result.exit_code == 3
-    assert result.stdout.splitlines()[1].startswith("b,-:2,")
+    rows = result.stdout.splitlines()
+    assert rows[1].startswith(",-:1,,not_screened,invalid JSON")  # the rejected line's row
+    assert rows[2].startswith("b,-:2,")
 
 
 def test_empty_standard_input_is_a_problem() -> None:

@@ -22,6 +22,7 @@ from pml_trials.record import Record
 LINES_SUFFIXES = (".jsonl", ".ndjson")
 SUFFIXES = (".json", *LINES_SUFFIXES)
 STDIN = "-"
+MAX_DEPTH = 100  # folder levels below a folder given on the command line
 
 Kind = Literal["json", "lines", "sniff"]  # sniff: stdin or a pipe, JSON or JSON Lines
 
@@ -39,13 +40,12 @@ class Input(Record):
     size: int | None  # bytes, when known without reading (a regular file)
 
 
-def find_inputs(args: Sequence[str], exclude: str | None = None) -> list[Input | InputProblem]:
+def find_inputs(args: Sequence[str]) -> list[Input | InputProblem]:
     """The inputs named by ``args`` in order, with a problem in place of each path that
-    gives none. ``exclude`` is a file never to read (the report being written)."""
-    skip = Path(exclude).resolve() if exclude else None
+    gives none."""
     found: list[Input | InputProblem] = []
     for arg in args:
-        items = list(_expand(arg, skip))
+        items = list(_expand(arg))
         if not any(isinstance(item, Input) for item in items) and Path(arg).is_dir():
             message = "no *.json, *.jsonl or *.ndjson files in this folder"
             items.append(InputProblem(_label(arg), None, message))
@@ -53,7 +53,7 @@ def find_inputs(args: Sequence[str], exclude: str | None = None) -> list[Input |
     return found
 
 
-def _expand(arg: str, skip: Path | None) -> Iterator[Input | InputProblem]:
+def _expand(arg: str) -> Iterator[Input | InputProblem]:
     if arg == STDIN:
         yield Input(STDIN, STDIN, "sniff", None)
         return
@@ -64,9 +64,11 @@ def _expand(arg: str, skip: Path | None) -> Iterator[Input | InputProblem]:
         yield InputProblem(_label(arg), None, _os_message(exc))
         return
     if stat.S_ISDIR(info.st_mode):
-        yield from _walk(path, skip)
-    elif skip is None or path.resolve() != skip:
-        yield _file(path, info)
+        yield from _walk(path)
+    elif stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode):
+        yield _file(path, info)  # a pipe named on the command line: <(command)
+    else:
+        yield InputProblem(_label(arg), None, _not_file(info.st_mode))
 
 
 def _file(path: Path, info: os.stat_result) -> Input:
@@ -78,24 +80,63 @@ def _file(path: Path, info: os.stat_result) -> Input:
     return Input(str(path), _label(str(path)), kind, info.st_size if regular else None)
 
 
-def _walk(top: Path, skip: Path | None) -> Iterator[Input | InputProblem]:
-    errors: list[OSError] = []
-    for folder, dirs, files in os.walk(top, onerror=errors.append):
-        yield from (_unreadable(error, folder) for error in errors)
-        errors.clear()
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+def _walk(top: Path) -> Iterator[Input | InputProblem]:
+    """A folder's inputs, depth first in name order, without recursion (a tree of any
+    depth cannot exhaust the stack) and at most MAX_DEPTH levels down. A file that is
+    not a regular file (a FIFO would block the batch, a device never ends) is skipped
+    with one line."""
+    stack: list[tuple[Path, int]] = [(top, 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield _unreadable(exc, str(folder))
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = Path(folder, name)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subfolders.append(Path(entry.path))
+                continue
+            if not entry.name.lower().endswith(SUFFIXES) or (entry.is_symlink() and _is_dir(entry)):
+                continue
+            path = Path(entry.path)
             try:
                 info = path.stat()
             except OSError as exc:  # a dangling link, or removed meanwhile
                 yield InputProblem(_label(str(path)), None, _os_message(exc))
                 continue
-            if skip is None or name != skip.name or path.resolve() != skip:
+            if stat.S_ISREG(info.st_mode):
                 yield _file(path, info)
-    yield from (_unreadable(error, str(top)) for error in errors)
+            else:
+                yield InputProblem(_label(str(path)), None, _not_file(info.st_mode) + "; skipped")
+        if subfolders and depth >= MAX_DEPTH:
+            message = (
+                f"folders nested more than {MAX_DEPTH} levels deep; the deeper ones were not read"
+            )
+            yield InputProblem(_label(str(folder)), None, message)
+            continue
+        stack.extend((sub, depth + 1) for sub in reversed(subfolders))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _not_file(mode: int) -> str:
+    from pml_trials.files.read import kind_of
+
+    return f"{kind_of(mode)}, not a file: not read"
 
 
 def _unreadable(error: OSError, where: str) -> InputProblem:

@@ -1,9 +1,9 @@
-"""Where the report goes: standard output, or a file replaced atomically.
+"""Where the report goes: standard output, or ``--output FILE``.
 
-``--output FILE`` is written to a temporary file beside it (``.FILE.<random>.part``) and
-renamed over FILE only when the report is complete, so an interrupted or failed run
-never leaves half a report, and a reader never sees one. The file holds patient data,
-so it is created readable and writable by its owner only (mode 0600).
+A file is written as :mod:`pml_trials.files.write` writes every file: to a temporary
+file beside it, renamed over FILE only when the report is complete (mode 0600), so an
+interrupted or failed run never leaves half a report and a reader never sees one; a
+device or FIFO is written straight through.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
-
-from pml_trials.errors import UsageError
 
 
 class Output:
@@ -59,26 +57,13 @@ class Output:
 
 @contextlib.contextmanager
 def report_stream(path: str | None) -> Iterator[Output]:
-    """Standard output, or the temporary file that becomes ``path`` on success."""
-    if path is None:
+    """Standard output, or the stream that becomes ``path`` on success
+    (:func:`pml_trials.files.write.open_output`)."""
+    if path is None or path == "-":
         yield Output(sys.stdout)
         sys.stdout.flush()
         return
-    import tempfile  # 1.5 ms: only for --output
+    from pml_trials.files.write import open_output
 
-    target = Path(path).absolute()
-    if target.is_dir():
-        raise UsageError("is a folder; give a file name for the report", source=path)
-    try:
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        raise UsageError(f"cannot write the report there: {reason}", source=path) from None
-    temporary = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield Output(handle)
-        temporary.replace(target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with open_output(Path(path), what="the report") as handle:
+        yield Output(handle)  # type: ignore[arg-type]  # a text stream

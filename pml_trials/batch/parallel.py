@@ -7,8 +7,10 @@ are pending and takes results oldest first, so at most ``in_flight`` units and t
 results exist at once, however long the input (``Pool.imap`` would read ahead without
 limit). Lines of regular files go to workers as positions (:class:`~.read.Span`), and
 large results come back as files (:mod:`.spool`): neither crosses a pipe. Workers
-ignore Ctrl-C: the main process stops them. A worker that dies (killed, out of memory)
-breaks the pool, and the run stops with an error rather than waiting.
+ignore Ctrl-C: the main process stops them; they die with it however it dies
+(``PR_SET_PDEATHSIG``), and never hold the caller's stdin or stdout. A worker that dies
+(killed, out of memory) breaks the pool, and the run stops with an environment error
+(exit 4) rather than waiting.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from pml_trials.batch.read import Unit
 from pml_trials.batch.screening import Done, Screener, join
 from pml_trials.batch.spool import Spooler, spool_folder
 from pml_trials.engine.run import InputProblem, RunInfo
-from pml_trials.errors import CriteriaError, PmlTrialsError
+from pml_trials.errors import CriteriaError, EnvironmentFailure, PmlTrialsError
 from pml_trials.record import Record
+from pml_trials.stopping import critical
 from pml_trials.studies.model import Study
 
 if TYPE_CHECKING:
@@ -78,13 +81,49 @@ _screener: Screener | None = None
 _failure = "the worker process did not start"
 
 
-def _start(setup: WorkerSetup, folder: str) -> None:
+def _start(setup: WorkerSetup, folder: str, parent: int) -> None:
     global _screener, _failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's unwinding handler
+        signal.signal(signum, signal.SIG_DFL)
+    _die_with(parent)
+    _let_go_of_standard_streams()
     try:
         _screener = setup.screener(Spooler(folder).pack)
     except PmlTrialsError as exc:
         _failure = exc.render()
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """Ask the kernel to kill this worker when the main process dies, however it dies
+    (SIGKILL included): otherwise a worker blocked on its queue would live on forever.
+    Where prctl is not available, the pool's own checks are all there is."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the main process died before prctl took effect
+        os._exit(1)
+
+
+def _let_go_of_standard_streams() -> None:
+    """A worker writes nothing to stdout and reads nothing from stdin: point them at
+    /dev/null, so that a worker never keeps the caller's pipe open (a pipeline reading
+    pml-trials would otherwise wait for it)."""
+    try:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 def _work(unit: Unit) -> Done:
@@ -108,8 +147,19 @@ def screen_in_workers(
     from concurrent.futures import ProcessPoolExecutor  # 6 ms: only for large batches
 
     with spool_folder() as folder:
-        pool = ProcessPoolExecutor(workers, initializer=_start, initargs=(setup, folder))
-        yield from _ordered(pool, units, in_flight)
+        pool = ProcessPoolExecutor(
+            workers, initializer=_start, initargs=(setup, folder, os.getpid())
+        )
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            yield from _ordered(pool, units, in_flight)
+        except BrokenProcessPool:  # raised by submit() or result(), whichever comes first
+            raise EnvironmentFailure(
+                "a worker process was killed (by the system's out-of-memory killer or a "
+                "signal), so the batch stopped before the end (an --output file is left as "
+                "it was). Run again with fewer workers (-w) or more memory"
+            ) from None
 
 
 def _ordered(pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int) -> Iterator[Done]:
@@ -119,15 +169,20 @@ def _ordered(pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int) -
             if isinstance(unit, InputProblem):  # nothing to screen: it keeps its place
                 pending.append(Done(items=[unit]))
             else:
-                pending.append(pool.submit(_work, unit))
+                with critical():  # a signal here would leave the pool's lock held
+                    pending.append(pool.submit(_work, unit))
             while len(pending) >= in_flight:
                 yield _result(pending.popleft())
         while pending:
             yield _result(pending.popleft())
     finally:
         # After an error or Ctrl-C, drop what has not started; what runs ends in ms.
-        pool.shutdown(wait=True, cancel_futures=True)
+        with critical():
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _result(pending: Future[Done] | Done) -> Done:
-    return pending if isinstance(pending, Done) else pending.result()
+    if isinstance(pending, Done):
+        return pending
+    with critical():  # SIGTERM while waiting: raised once the unit is back (ms)
+        return pending.result()

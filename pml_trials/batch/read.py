@@ -22,9 +22,9 @@ from typing import Protocol
 
 from pml_trials.batch.inputs import STDIN, Input
 from pml_trials.engine.run import InputProblem
+from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.record import Record
 
-MAX_DOCUMENT = 1_048_576  # bytes: a .json file, a JSON Lines line, a document on stdin
 BLOCK = 256 * 1024  # bytes of JSON Lines per unit: ~150 full profiles, ~5 ms of work
 WORKER_BLOCK = 1_048_576  # per unit sent to a worker: fewer, larger units cost less
 FILES_PER_UNIT = 32
@@ -241,7 +241,7 @@ def _line_blocks(label: str, chunks: Iterator[bytes], path: str | None) -> Itera
     start = 0  # where that line starts in the input
     for chunk in chunks:
         if not content:
-            problem = not_text(chunk)
+            problem = not_text(chunk, lines=True)
             if problem:
                 yield InputProblem(label, None, problem)
                 return
@@ -297,11 +297,17 @@ def read_span(span: Span) -> Lines | InputProblem:
     return Lines(span.label, span.first, data)
 
 
-def not_text(data: bytes) -> str | None:
-    """Why these first bytes of an input cannot be JSON text, if they cannot."""
+def not_text(data: bytes, lines: bool = False) -> str | None:
+    """Why these first bytes of an input cannot be JSON text, if they cannot. For JSON
+    Lines (``lines``) a NUL condemns the whole input only when no line there starts
+    like a profile: otherwise each line is judged on its own, and one damaged line
+    does not drop every patient of the file."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "UTF-16 text: save it as UTF-8"
-    if b"\x00" in data[:8192]:
+    head = data[:8192]
+    if b"\x00" in head:
+        if lines and any(line.lstrip().startswith(b"{") for line in head.split(b"\n")):
+            return None
         return "binary data, not JSON text"
     return None
 

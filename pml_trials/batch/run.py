@@ -8,6 +8,7 @@ worker or a criteria file changed mid-run ends a batch early.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
@@ -87,7 +88,14 @@ def run_batch(
 
         assert batch.setup is not None, "a batch in workers needs their setup"
         results = screen_in_workers(work, batch.setup, workers, in_flight=2 * workers + 2)
-    return write_report(results, batch.writer, [s.id for s in batch.studies], out, reporter)
+    try:
+        return write_report(results, batch.writer, [s.id for s in batch.studies], out, reporter)
+    finally:
+        # Stop the workers and remove their spool folder now, whatever ended the batch
+        # (an error, Ctrl-C, SIGTERM), not whenever the generator is collected.
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
 
 
 def write_report(
@@ -100,31 +108,88 @@ def write_report(
     """Write the header, each unit's part as it comes, and the closing."""
     tally = Tally()
     duplicates = DuplicateIds()
+    log = ProblemLog(reporter, tally)
     out.write(writer.header())
     for done in results:
         if done.fatal:
             raise CriteriaError(done.fatal)
-        _write_unit(done, writer, out, tally, reporter)
+        _write_unit(done, writer, out, log)
         _check_duplicates(done, duplicates, reporter)
         for verdicts, count in done.verdicts.items():
             tally.add_verdicts(study_ids, verdicts, count)
         reporter.advance(done.size, len(done.patients))
+    log.close()
     for part in writer.closing(tally):
         out.write(part)
     return tally
 
 
-def _write_unit(
-    done: Done, writer: ReportWriter, out: Writable, tally: Tally, reporter: Reporter
-) -> None:
-    """A unit's patients and problems as the writer emits them, in input order."""
+class ProblemLog:
+    """Problems on stderr: one line each, at most :data:`PER_INPUT` per input file (then
+    one line with the count of the rest), and the count of invalid inputs (a profile
+    with five problems is one invalid input)."""
+
+    PER_INPUT = 20
+
+    def __init__(self, reporter: Reporter, tally: Tally) -> None:
+        self.reporter = reporter
+        self.tally = tally
+        self.source: str | None = None  # the input of the last problem
+        self.file: str | None = None  # the file it is in
+        self.shown = 0
+        self.hidden = 0
+
+    def add(self, problem: InputProblem) -> None:
+        if problem.source != self.source:
+            self.source = problem.source
+            self.tally.problems += 1
+        file = _file_of(problem.source)
+        if file != self.file:
+            self._flush()
+            self.file = file
+        if self.shown < self.PER_INPUT:
+            self.shown += 1
+            self.reporter.message(problem.line())
+        else:
+            self.hidden += 1
+
+    def close(self) -> None:
+        self._flush()
+
+    def _flush(self) -> None:
+        if self.hidden:
+            self.reporter.message(
+                f"{self.file}: {self.hidden:,} more problem{'s' if self.hidden != 1 else ''} "
+                "in this input not shown here"
+            )
+        self.file, self.shown, self.hidden = None, 0, 0
+
+
+_LINE = re.compile(r":\d+$")
+
+
+def _file_of(source: str) -> str:
+    """``data.jsonl`` for ``data.jsonl:12``."""
+    return _LINE.sub("", source)
+
+
+def _write_unit(done: Done, writer: ReportWriter, out: Writable, log: ProblemLog) -> None:
+    """A unit's patients and problems as the writer emits them, in input order; the
+    problems of one input go to the writer together."""
     parts = []
+    rejected: list[InputProblem] = []
     for item in done.items:
         if isinstance(item, InputProblem):
-            tally.problems += 1
-            reporter.message(item.line())
-            parts.append(writer.problem(item))
-        elif isinstance(item, Joined):
+            if rejected and rejected[0].source != item.source:
+                parts.append(writer.rejected(rejected))
+                rejected = []
+            log.add(item)
+            rejected.append(item)
+            continue
+        if rejected:
+            parts.append(writer.rejected(rejected))
+            rejected = []
+        if isinstance(item, Joined):
             parts.append(item.text)
         elif isinstance(item, Spooled):
             out.write("".join(parts))
@@ -132,6 +197,8 @@ def _write_unit(
             out.copy_file(item.path)
         else:
             parts.append(writer.emit(item))
+    if rejected:
+        parts.append(writer.rejected(rejected))
     out.write("".join(parts))
 
 

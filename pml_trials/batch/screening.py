@@ -16,7 +16,6 @@ from operator import itemgetter
 from typing import Any
 
 from pml_trials.batch.read import (
-    MAX_DOCUMENT,
     TOO_LONG,
     Document,
     Files,
@@ -30,6 +29,7 @@ from pml_trials.batch.read import (
 )
 from pml_trials.engine import screen
 from pml_trials.engine.run import InputProblem
+from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.record import Record, field
 from pml_trials.render.base import ReportWriter
@@ -125,7 +125,7 @@ class Screener:
                 items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
                 continue
             try:
-                profile = validate_json(line, source=label, line=number)
+                profile = validate_json(line, source=label, line=number, as_of=as_of)
             except InvalidProfileError as exc:
                 items.extend(_problems(exc, line, label, number))
                 continue
@@ -139,7 +139,7 @@ class Screener:
     def _one(self, data: bytes, label: str, line: int | None, done: Done) -> None:
         """Validate, screen and render one document (a file, or line ``line``)."""
         try:
-            profile = validate_json(data, source=label, line=line)
+            profile = validate_json(data, source=label, line=line, as_of=self.as_of)
         except InvalidProfileError as exc:
             done.items.extend(_problems(exc, data, label, line))
             return

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import stat
 from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
@@ -22,6 +24,40 @@ from pml_trials.batch.screening import Joined, join
 from pml_trials.record import Record
 
 SPOOL_MIN = 64 * 1024  # smaller text is cheaper through the pipe than through a file
+PREFIX = "pml-trials-"  # then the pid of the batch, a dash, mkdtemp's random part
+_STALE = re.compile(rf"^{PREFIX}(\d+)-[A-Za-z0-9_]+$")
+
+
+def _parent() -> str | None:
+    """Where spool folders go: /dev/shm when writable (memory), else the temp folder."""
+    memory = Path("/dev/shm")  # noqa: S108 - only the parent of a private mkdtemp folder
+    return str(memory) if memory.is_dir() and os.access(memory, os.W_OK) else None
+
+
+def sweep_stale() -> None:
+    """Remove the spool folders of batches that were killed outright (SIGKILL, the OOM
+    killer): their process is gone, their folder of patient results would otherwise
+    stay in memory until the machine restarts. Only this user's folders are touched."""
+    from pml_trials.files.write import alive
+
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    temporary = os.environ.get("TMPDIR") or "/tmp"  # noqa: S108 - only listed, for our own folders
+    for parent in {_parent() or temporary, temporary}:
+        try:
+            names = [n for n in os.listdir(parent) if n.startswith(PREFIX)]  # noqa: PTH208
+        except OSError:
+            continue
+        for name in names:
+            found = _STALE.match(name)
+            if not found or alive(int(found[1])):
+                continue
+            path = Path(parent, name)
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode) and (uid is None or info.st_uid == uid):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 class Spooled(Record):
@@ -36,9 +72,7 @@ def spool_folder() -> Iterator[str]:
     """A private folder for the batch's spooled text, removed at the end."""
     import tempfile  # 1.5 ms: only for a batch in worker processes
 
-    memory = Path("/dev/shm")  # noqa: S108 - only the parent of a private mkdtemp folder
-    where = memory if memory.is_dir() and os.access(memory, os.W_OK) else None
-    folder = tempfile.mkdtemp(prefix="pml-trials-", dir=where)
+    folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_parent())
     try:
         yield folder
     finally:

@@ -10,25 +10,79 @@ from __future__ import annotations
 import os
 import sys
 
-from pml_trials.errors import ExitCode
+from pml_trials.errors import ExitCode, PmlTrialsError
 
 
 def main() -> None:
     """Run ``pml-trials``."""
+    _standard_streams()
     from pml_trials.cli.commands import application
+    from pml_trials.stopping import exit_code, unwind_on_signals
 
+    unwind_on_signals()
     try:
         application(sys.argv[1:])(prog_name="pml-trials")
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        sys.stderr.write("pml-trials: interrupted\n")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        from pml_trials.stopping import Stopped
+
+        _say(
+            f"pml-trials: stopped by {exc.name}\n"
+            if isinstance(exc, Stopped)
+            else "pml-trials: interrupted\n"
+        )
+        sys.exit(exit_code(exc))
+    except PmlTrialsError as error:  # raised outside a command's user_errors()
+        from pml_trials.terminal import safe
+
+        _say(safe(f"error: {error.render()}") + "\n")
+        sys.exit(error.exit_code)
     except BaseException as exc:
         if os.environ.get("PML_TRIALS_DEBUG"):
             raise
-        sys.stderr.write(internal_error_report(exc))
+        from pml_trials.files.failure import is_environment, reason
+
+        if is_environment(exc):
+            _say(f"pml-trials: stopped: {reason(exc)}. This is not a problem with your data.\n")
+            sys.exit(ExitCode.ENVIRONMENT)
+        _say(internal_error_report(exc))
         sys.exit(ExitCode.INTERNAL)
+
+
+class _Closed:
+    """Stands for a standard stream that was closed when the process started
+    (``>&-``): any use is an environment failure, not an AttributeError."""
+
+    def __getattr__(self, name: str) -> object:
+        import errno
+
+        raise OSError(errno.EBADF, "closed")
+
+    def isatty(self) -> bool:
+        return False
+
+    def flush(self) -> None:  # the interpreter flushes at exit: nothing was written
+        pass
+
+
+def _standard_streams() -> None:
+    import signal
+
+    if hasattr(signal, "SIGXFSZ"):  # ulimit -f: EFBIG from write(), not a silent kill
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, _Closed())
+
+
+def _say(text: str) -> None:
+    """Last words on stderr; a closed or full stderr cannot make them fail."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
 
 
 def internal_error_report(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -11,6 +12,8 @@ import typer
 from pml_trials.cli import options
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from rich.console import Console
 
     from pml_trials.questionnaire.loop import Reader
@@ -20,7 +23,8 @@ FromFile = Annotated[
     typer.Option(
         "--from",
         metavar="FILE",
-        help="Start from this profile (JSON) and ask only what is still useful; also "
+        help="Start from this profile (JSON), or a FHIR Bundle of one patient (imported, "
+        "with each value's provenance shown), and ask only what is still useful; also "
         "resumes from a recovery file. Fields the file records as null count as answered "
         "'unknown' and are not asked again (see --ask-unknown).",
         exists=True,
@@ -64,18 +68,20 @@ def command(
     where each trial runs (nearest site and great-circle distance when the profile has a
     town, e.g. from --from; the town is not asked, since it never changes a verdict), and
     an offer to save the profile as JSON (mode 0600; it records the screening date used).
-    Ctrl-C or the end of input at any point saves the answers so far to a new file
+    Ctrl-C, the end of input, SIGTERM, a hang-up or an unexpected error at any point
+    saves the answers so far to a new file
     <patient_id>.recovered.json in the current directory (<patient_id>.recovered-2.json
     and so on if that exists; the home directory if the current one is not writable) and
-    says where; resume with --from. Exit 0 when done or at the end of input, 130 after
-    Ctrl-C.
+    says where (a private folder in $TMPDIR if neither is writable); resume with --from.
+    Exit 0 when done or at the end of input, 130 after Ctrl-C, 143 after SIGTERM, 129
+    after a hang-up.
     """
     from pml_trials.cli.common import as_of_date, stdout, studies_for_screening, user_errors
     from pml_trials.questionnaire.finish import questionnaire
 
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)
-        start, skip = _start(from_file, ask_unknown)
+        start, skip = _start(from_file, ask_unknown, as_of_date(as_of))
         _check_save(save)
         console = stdout()
         code = questionnaire(
@@ -84,18 +90,37 @@ def command(
     raise typer.Exit(code)
 
 
-def _start(path: Path | None, ask_unknown: bool) -> tuple[dict[str, Any] | None, set[str]]:
-    """The profile to resume from, and the fields it records as unknown (null)."""
+def _start(
+    path: Path | None, ask_unknown: bool, as_of: date
+) -> tuple[dict[str, Any] | None, set[str]]:
+    """The profile to resume from, and the fields it records as unknown (null). A FHIR
+    Bundle of one patient is imported first; what an import filled (from the bundle, or
+    from the provenance file beside an imported profile) is shown with its provenance
+    before the first question."""
     if path is None:
         return None, set()
     from pml_trials.errors import ProfileError
+    from pml_trials.files.read import NotReadableError
+    from pml_trials.importers.explain import (
+        profile_from_fhir,
+        provenance_text,
+        read_profile_or_bundle,
+        sidecar_record,
+    )
+    from pml_trials.importers.fhir.run import looks_like_fhir
     from pml_trials.profile.validate import validate_json
 
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ProfileError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
-    profile = validate_json(data, source=str(path))
+        data = read_profile_or_bundle(path)
+    except NotReadableError as exc:
+        raise ProfileError(str(exc), source=str(path)) from None
+    record = None
+    if looks_like_fhir(data):
+        data, record = profile_from_fhir(data, str(path), as_of)
+    profile = validate_json(data, source=str(path), as_of=as_of)
+    record = record or sidecar_record(str(path), profile["patient_id"], None)
+    if record is not None:  # imported: say where each value came from before asking
+        sys.stdout.write(provenance_text(record))
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
     return profile, skip
 
@@ -104,14 +129,30 @@ def _check_save(path: Path | None) -> None:
     """Refuse a --save path that cannot work before asking anything, not after."""
     from pml_trials.errors import UsageError
 
-    if path is not None and not path.parent.is_dir():
+    if path is None:
+        return
+    if not path.parent.is_dir():
         raise UsageError(f"--save: the folder {path.parent} does not exist")
+    from pml_trials.files.guard import refuse_unsupported
+
+    refuse_unsupported(path, "--save", "a JSON profile (.json)")
 
 
 def _reader(console: Console) -> Reader:
     """Line editing on a terminal; plain lines (echoed) from a pipe or a test."""
     from pml_trials.questionnaire.loop import stream_reader, terminal_reader
 
+    if sys.stdin is None:  # started with <&-
+        from pml_trials.errors import EnvironmentFailure
+
+        raise EnvironmentFailure(
+            "standard input is closed: nothing can be answered (run it in a terminal, "
+            "or give the answers on standard input)"
+        )
+    # Bytes that are not UTF-8 (a terminal in another encoding) become U+FFFD and are
+    # re-asked, rather than a UnicodeDecodeError that would end the session.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     if sys.stdin.isatty():
         import readline  # noqa: F401 - gives input() line editing and history
 

@@ -29,13 +29,17 @@ COMMANDS = (
     "spark",
     "schema",
     "fields",
+    "import",
+    "redcap",
 )
+MODULES = {"import": "imports"}  # command names that are Python keywords
 HELP = (
     "Pre-screen patients with progressive multifocal leukoencephalopathy (PML) against "
     f"clinical trials. {DISCLAIMER}\n\n"
     "Exit codes: 0 done (whatever the verdicts), 1 internal error, 2 usage error, "
-    "3 invalid input (the rest is still processed), 4 a missing optional component "
-    "(duckdb, pyspark, Java)."
+    "3 invalid input (the rest is still processed), 4 environment failure (disk full, "
+    "output closed, worker killed) or a missing optional component (duckdb, pyspark, "
+    "Java), 128+N stopped by signal N."
 )
 
 
@@ -55,7 +59,11 @@ def build(names: Iterable[str] = COMMANDS) -> typer.Typer:
         pretty_exceptions_show_locals=False,  # locals hold patient data
     )
     for name in names:
-        app.command(name)(importlib.import_module(f"pml_trials.cli.{name}").command)
+        command = importlib.import_module(f"pml_trials.cli.{MODULES.get(name, name)}").command
+        if isinstance(command, typer.Typer):  # a group of subcommands (import, redcap)
+            app.add_typer(command, name=name)
+        else:
+            app.command(name)(command)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from pml_trials.errors import ExitCode, PmlTrialsError, UsageError
+from pml_trials.errors import EnvironmentFailure, ExitCode, PmlTrialsError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,9 +22,41 @@ if TYPE_CHECKING:
 
 
 def stdout() -> Console:
+    """The console for standard output. When its reader goes away (``| head``) rich
+    would exit 1 without a word; here it is an environment failure (exit 4) that says so."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    class Stdout(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            silence_stdout()
+            raise EnvironmentFailure(
+                "the output was closed before everything was written (broken pipe)"
+            )
+
+    return Stdout(highlight=False, soft_wrap=False)
+
+
+def write_stdout(text: str) -> None:
+    """Write text to standard output now; a reader gone away is exit 4 with a message
+    (click would otherwise exit 1 without one)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        raise EnvironmentFailure(
+            "the output was closed before everything was written (broken pipe)"
+        ) from None
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def stderr() -> Console:
@@ -35,19 +68,56 @@ def stderr() -> Console:
 def report_error(error: PmlTrialsError) -> None:
     """An error on stderr, as it renders itself (no markup): one ``error:`` line per
     problem, followed by its snippet and caret if it has one."""
+    from pml_trials.terminal import safe
+
     problems: list[PmlTrialsError] = getattr(error, "problems", None) or [error]
     for problem in problems:
-        sys.stderr.write(f"error: {problem.render()}\n")
+        sys.stderr.write(safe(f"error: {problem.render()}") + "\n")
+
+
+def say(text: str) -> None:
+    """One line for the person at the terminal (stderr), made safe to print."""
+    from pml_trials.terminal import safe_line
+
+    sys.stderr.write(f"pml-trials: {safe_line(text)}\n")
+    sys.stderr.flush()
+
+
+def criteria_files(criteria: Sequence[Path] | None, no_bundled: bool) -> list[Path]:
+    """Every criteria file a run reads (to keep an output from replacing one)."""
+    from pml_trials.studies.load import criteria_dirs
+
+    files: list[Path] = []
+    for folder in criteria_dirs(criteria or (), bundled=not no_bundled):
+        files += sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    return files
+
+
+def refuse_run_files(
+    output: Path, inputs: Sequence[str | Path], criteria: Sequence[Path] | None, no_bundled: bool
+) -> None:
+    """Refuse (exit 2) an output that is one of the run's inputs or criteria files."""
+    from pml_trials.files.guard import refuse_own_file
+
+    refuse_own_file(output, [*inputs, *criteria_files(criteria, no_bundled)])
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Map a :class:`PmlTrialsError` to its message on stderr and its exit code."""
+    """Map a :class:`PmlTrialsError` to its message on stderr and its exit code, and a
+    stop by a signal to one line and the shell's code for it (128 + the signal)."""
     try:
         yield
     except PmlTrialsError as error:
         report_error(error)
         raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP: after every cleanup ran
+        from pml_trials.stopping import Stopped, exit_code
+
+        what = stop.name if isinstance(stop, Stopped) else "interrupt (Ctrl-C)"
+        with contextlib.suppress(OSError, ValueError):
+            say(f"stopped by {what}; an --output file was left as it was")
+        raise typer.Exit(exit_code(stop)) from None
 
 
 def as_of_date(value: datetime | None) -> date:

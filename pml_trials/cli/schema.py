@@ -23,4 +23,7 @@ def command(
         from pml_trials.profile.schema import json_schema
     else:
         from pml_trials.studies.schema import json_schema
-    typer.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    from pml_trials.cli.common import user_errors, write_stdout
+
+    with user_errors():
+        write_stdout(json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")

@@ -6,7 +6,7 @@ import io
 import os
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
@@ -18,9 +18,11 @@ from pml_trials.errors import ExitCode, UsageError
 from pml_trials.render.formats import FormatName, format_help
 
 if TYPE_CHECKING:
+    from pml_trials.batch.inputs import Input
     from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.read import Source
     from pml_trials.engine.run import InputProblem, RunInfo, Tally
+    from pml_trials.importers.inputs import Prepare
     from pml_trials.render.base import ReportWriter
     from pml_trials.studies.model import Study
 
@@ -63,7 +65,8 @@ Workers = Annotated[
         "-w",
         metavar="N",
         min=0,
-        help="Processes that screen in parallel; the output keeps the input order. 0: "
+        max=64,
+        help="Processes that screen in parallel (at most 64); the output keeps the input order. 0: "
         "one process for small inputs (under 32 MiB of files, or 4 MiB of standard input "
         "at once), every CPU for larger ones.",
     ),
@@ -98,6 +101,9 @@ def command(
     output_format: Format = None,
     output: Output = None,
     workers: Workers = 0,
+    mapping: options.MappingFile = None,
+    lenient: options.Lenient = False,
+    codes: options.Codes = None,
     within: options.Within = None,
     engine: Engine = EngineName.python,
 ) -> None:
@@ -110,33 +116,55 @@ def command(
     the exit code is then 3. Two inputs with the same patient_id get a warning, and
     both are screened.
 
+    Also read: FHIR R4 Bundles and NDJSON (imported as `pml-trials import fhir` does,
+    screening date --as-of), CSV/TSV/XLSX tables (with --mapping, or with columns named
+    as the profile keys, as a REDCap export of `pml-trials redcap dictionary` is), and
+    with --lenient JSON arrays of profiles and loosely written values (each change is
+    reported).
+
     Formats: table (a patient x trial matrix; one row per trial past 50 patients),
     json and jsonl (the result contract, RESULTS.md), csv (one row per patient and
     trial), markdown and html (the clinic report).
     """
-    from pml_trials.cli.common import as_of_date, studies_for_screening, user_errors
+    from pml_trials.cli.common import as_of_date, say, studies_for_screening, user_errors
     from pml_trials.engine.run import RunInfo
 
     with user_errors():
-        studies = studies_for_screening(criteria, no_bundled, trial)
+        if output is not None and str(output) == "-":
+            output = None
+        if output is not None:
+            from pml_trials.files.guard import refuse_unsupported
+            from pml_trials.render.formats import SUFFIXES
+
+            refuse_unsupported(output, "--output", " ".join(SUFFIXES))
         name = output_format or _implied_format(output) or FormatName.table
+        studies = studies_for_screening(criteria, no_bundled, trial)
         run = RunInfo(studies, screened_at(), as_of_date(as_of), within_km=within)
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
         dirs = _criteria_dirs(criteria, no_bundled)
         if name is FormatName.parquet:
-            tally = _screen_parquet(paths, studies, run, output, workers)
+            tally = _screen_parquet(paths, studies, run, output, workers, dirs)
         elif engine is EngineName.duckdb:
-            tally = _screen_duckdb(paths, studies, run, writer, output, workers)
+            tally = _screen_duckdb(paths, studies, run, writer, output, workers, dirs)
         else:
-            tally = _screen(paths, studies, run, writer, name, dirs, output, workers)
-    if tally.problems and name is not FormatName.table:  # the table says it itself
-        sys.stderr.write(
-            f"pml-trials: {tally.problems} invalid input(s) not screened; "
-            f"{tally.patients} patient(s) screened\n"
+            extra = _prepare_options(mapping, lenient, run.as_of, codes)
+            tally = _screen(paths, studies, run, writer, name, dirs, output, workers, extra)
+    if tally.problems and (name is not FormatName.table or output is not None):
+        say(
+            f"{_count(tally.problems, 'invalid input')} not screened; "
+            f"{_count(tally.patients, 'patient')} screened"
         )
     if within is not None:
         sys.stderr.write(_within_note(within))
+    if output is not None:
+        say(f"wrote the {name.value} report ({_count(tally.patients, 'patient')}) to {output}")
     raise typer.Exit(ExitCode.INVALID_INPUT if tally.problems else ExitCode.OK)
+
+
+def _count(number: int, noun: str) -> str:
+    from pml_trials.engine.run import counted
+
+    return counted(number, noun)
 
 
 def _within_note(km: float) -> str:
@@ -158,13 +186,43 @@ def _screen(
     dirs: list[Path],
     output: Path | None,
     workers: int,
+    extra: Prepare,
 ) -> Tally:
     from pml_trials.batch.inputs import Input, find_inputs
+    from pml_trials.batch.spool import sweep_stale
+    from pml_trials.cli.common import refuse_run_files
+    from pml_trials.importers.inputs import prepared
+
+    found = find_inputs(paths)
+    if output is not None:
+        found = _without_previous_report(found, output, paths)
+        read = [item.path for item in found if isinstance(item, Input)]
+        refuse_run_files(output, read, *_criteria_args(dirs))
+    sweep_stale()
+    if sys.stdin is None and "-" in paths:  # started with <&-
+        from pml_trials.errors import EnvironmentFailure
+
+        raise EnvironmentFailure("standard input is closed: '-' cannot be read")
+    # FHIR, tables and (with --lenient) loose JSON become JSON Lines first.
+    with prepared(found, extra, _stderr_line) as converted:
+        return _screen_found(converted, studies, run, writer, name, dirs, output, workers)
+
+
+def _screen_found(
+    found: list[Input | InputProblem],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    writer: ReportWriter,
+    name: FormatName,
+    dirs: list[Path],
+    output: Path | None,
+    workers: int,
+) -> Tally:
+    from pml_trials.batch.inputs import Input
     from pml_trials.batch.output import report_stream
     from pml_trials.batch.progress import Reporter
     from pml_trials.batch.run import Batch, choose_workers, run_batch
 
-    found = find_inputs(paths, exclude=str(output) if output else None)
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     count, stdin = choose_workers(workers, found, piped)
     setup = _worker_setup(dirs, studies, run, name) if count > 1 else None
@@ -176,9 +234,16 @@ def _screen(
     try:
         with report_stream(str(output) if output else None) as out:
             return run_batch(batch, count, out, reporter, stdin)
-    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
-        _silence_stdout()
-        raise typer.Exit(ExitCode.OK) from None
+    except BrokenPipeError:  # the reader went away (`| head`): say so, not "done"
+        from pml_trials.cli.common import silence_stdout
+
+        silence_stdout()
+        from pml_trials.errors import EnvironmentFailure
+
+        raise EnvironmentFailure(
+            "the output was closed before the report was complete (broken pipe); "
+            "use -o FILE to keep the whole report"
+        ) from None
     finally:
         reporter.close()
 
@@ -190,14 +255,14 @@ def _screen_duckdb(
     writer: ReportWriter,
     output: Path | None,
     workers: int,
+    dirs: list[Path],
 ) -> Tally:
-    from pml_trials.batch.inputs import find_inputs
     from pml_trials.batch.output import report_stream
     from pml_trials.batch.progress import Reporter
     from pml_trials.batch.run import write_report
     from pml_trials.sql.duck_batch import DuckScreener
 
-    found = find_inputs(paths, exclude=str(output) if output else None)
+    found = _sql_inputs(paths, output, dirs)
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     screener = DuckScreener(studies, run.as_of, writer, threads=workers or None)
     reporter = Reporter(sys.stderr, None, bar=False)
@@ -205,11 +270,37 @@ def _screen_duckdb(
         with report_stream(str(output) if output else None) as out:
             results = screener.results(found, piped)
             return write_report(results, writer, [s.id for s in studies], out, reporter)
-    except BrokenPipeError:
-        _silence_stdout()
-        raise typer.Exit(ExitCode.OK) from None
+    except BrokenPipeError:  # the reader went away (`| head`): say so, not "done"
+        from pml_trials.cli.common import silence_stdout
+        from pml_trials.errors import EnvironmentFailure
+
+        silence_stdout()
+        raise EnvironmentFailure(
+            "the output was closed before the report was complete (broken pipe); "
+            "use -o FILE to keep the whole report"
+        ) from None
     finally:
         reporter.close()
+
+
+def _sql_inputs(
+    paths: list[str], output: Path | None, dirs: list[Path]
+) -> list[Input | InputProblem]:
+    """The inputs of the DuckDB engine, checked as the Python engine's are: the report
+    being written and the run's own files are never read."""
+    from pml_trials.batch.inputs import Input, find_inputs
+    from pml_trials.cli.common import refuse_run_files
+
+    found = find_inputs(paths)
+    if output is not None:
+        found = _without_previous_report(found, output, paths)
+        read = [item.path for item in found if isinstance(item, Input)]
+        refuse_run_files(output, read, *_criteria_args(dirs))
+    if sys.stdin is None and "-" in paths:
+        from pml_trials.errors import EnvironmentFailure
+
+        raise EnvironmentFailure("standard input is closed: '-' cannot be read")
+    return found
 
 
 def _screen_parquet(
@@ -218,16 +309,16 @@ def _screen_parquet(
     run: RunInfo,
     output: Path | None,
     workers: int,
+    dirs: list[Path],
 ) -> Tally:
     """Parquet results, written by DuckDB (whatever --engine says: the rules run as SQL)."""
-    from pml_trials.batch.inputs import find_inputs
     from pml_trials.render.formats import writer_class
     from pml_trials.sql.duck_batch import DuckScreener
     from pml_trials.sql.duck_parquet import write_parquet
 
     if output is None:
         raise UsageError("parquet is binary: give the file to write with -o FILE.parquet")
-    found = find_inputs(paths, exclude=str(output))
+    found = _sql_inputs(paths, output, dirs)
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     screener = DuckScreener(studies, run.as_of, writer_class("parquet")(run), workers or None)
 
@@ -235,6 +326,51 @@ def _screen_parquet(
         sys.stderr.write(item.line() + "\n")
 
     return write_parquet(screener, found, piped, output, run, problem)
+
+
+def _prepare_options(
+    mapping: Path | None, lenient: bool, as_of: date, codes: list[Path] | None
+) -> Prepare:
+    from pml_trials.importers.inputs import Prepare
+
+    if mapping is None:
+        return Prepare(as_of, lenient, None, tuple(codes or ()))
+    from pml_trials.importers.tabular.mapping import load_mapping
+
+    return Prepare(as_of, lenient, load_mapping(mapping), tuple(codes or ()))
+
+
+def _stderr_line(line: str) -> None:
+    """An import warning or lenient change: one line, made safe for the terminal."""
+    from pml_trials.terminal import safe_line
+
+    sys.stderr.write(safe_line(line) + "\n")
+
+
+def _without_previous_report(
+    found: list[Input | InputProblem], output: Path, paths: list[str]
+) -> list[Input | InputProblem]:
+    """The inputs, less the output file when a folder walk found it and it is this
+    tool's own earlier report (``screen dir -o dir/report.json``, run again). Any other
+    input that is the output (a profile, a file named on the command line) stays, and
+    is refused."""
+    from pml_trials.batch.inputs import Input
+    from pml_trials.files.guard import is_previous_report, same_file
+
+    def previous(item: Input | InputProblem) -> bool:
+        return (
+            isinstance(item, Input)
+            and item.path not in paths
+            and same_file(item.path, output)
+            and is_previous_report(Path(item.path))
+        )
+
+    return [item for item in found if not previous(item)]
+
+
+def _criteria_args(dirs: list[Path]) -> tuple[list[Path], bool]:
+    """The criteria folders as ``--criteria`` with ``--no-bundled`` (all of them)."""
+    return dirs, True
 
 
 def _worker_setup(
@@ -281,12 +417,3 @@ def screened_at() -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass

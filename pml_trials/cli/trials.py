@@ -45,7 +45,9 @@ def command(
         ]
         import json
 
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        from pml_trials.cli.common import write_stdout
+
+        write_stdout(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
         return
     from pml_trials.cli.common import stdout
     from pml_trials.render.terminal.trials_list import trials_list

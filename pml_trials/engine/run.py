@@ -59,3 +59,8 @@ class Tally(Record, frozen=False):
         self.patients += patients
         for study_id, verdict in zip(study_ids, verdicts, strict=True):
             self.verdicts.setdefault(study_id, Counter())[verdict] += patients
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 patient``, ``2,001 patients``: the count and its noun, in every message."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

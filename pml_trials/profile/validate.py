@@ -9,12 +9,13 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from pydantic_core import ValidationError
 
 from pml_trials.errors import ProfileError
-from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.profile.fields import BY_KEY, FIELDS, FieldSpec
 from pml_trials.profile.residence import residence_problems
 from pml_trials.profile.schema import validator
 
@@ -33,8 +34,12 @@ class InvalidProfileError(ProfileError):
         return "\n".join(p.render() for p in self.problems)
 
 
-def validate_json(data: bytes | str, *, source: str = "-", line: int | None = None) -> Profile:
-    """Validate one JSON document (a file, or one line of JSON Lines)."""
+def validate_json(
+    data: bytes | str, *, source: str = "-", line: int | None = None, as_of: date | None = None
+) -> Profile:
+    """Validate one JSON document (a file, or one line of JSON Lines). With ``as_of``
+    (the run's date), dates of past events are checked against the profile's
+    ``screening_date``, else ``as_of``."""
     if isinstance(data, bytes) and data.startswith(BOM):
         data = data[len(BOM) :]
     elif isinstance(data, str) and data.startswith("\ufeff"):
@@ -48,16 +53,55 @@ def validate_json(data: bytes | str, *, source: str = "-", line: int | None = No
     colons = data.count(b":") if isinstance(data, bytes) else data.count(":")
     if colons != len(profile):
         raise InvalidProfileError([_duplicate(data, source, line)])
-    return _check_id(profile, source, line)
+    return _check_dates(_check_id(profile, source, line), as_of, source, line)
 
 
-def validate_python(data: Mapping[str, Any], *, source: str = "-") -> Profile:
+def validate_python(
+    data: Mapping[str, Any], *, source: str = "-", as_of: date | None = None
+) -> Profile:
     """Validate a profile built in Python (the questionnaire; TOML examples)."""
     try:
         profile: Profile = validator().validate_python(data)
     except ValidationError as exc:
         raise InvalidProfileError(problems(exc, source, None)) from None
-    return _check_id(profile, source, None)
+    return _check_dates(_check_id(profile, source, None), as_of, source, None)
+
+
+PAST = tuple(spec for spec in FIELDS if spec.past)
+
+
+def _check_dates(profile: Profile, as_of: date | None, source: str, line: int | None) -> Profile:
+    """Dates of things that have happened (onset, diagnosis, last doses) may not be
+    after the screening date: a typo of the year would otherwise open date windows."""
+    if as_of is None:
+        return profile
+    limit = profile.get("screening_date") or as_of
+    late = [spec for spec in PAST if (value := profile.get(spec.key)) is not None and value > limit]
+    if not late:
+        return profile
+    return _raise_late(profile, late, limit, source, line)
+
+
+def _raise_late(
+    profile: Profile, late: list[FieldSpec], limit: date, source: str, line: int | None
+) -> Profile:
+    what = (
+        "screening date"
+        if profile.get("screening_date")
+        else "screening date (the run's --as-of date, else today)"
+    )
+    raise InvalidProfileError(
+        [
+            _error(
+                source,
+                line,
+                spec.key,
+                f"{profile[spec.key].isoformat()} is after the {what} {limit.isoformat()} "
+                f"(allowed: a date YYYY-MM-DD on or before {limit.isoformat()})",
+            )
+            for spec in late
+        ]
+    )
 
 
 def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
@@ -65,11 +109,78 @@ def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
         raise InvalidProfileError(
             [_error(source, line, "patient_id", "an id of only dots could be read as a path")]
         )
+    found = consistency(profile)
+    if found:
+        raise InvalidProfileError([_error(source, line, key, text) for key, text in found])
     if "residence_town" in profile:
-        found = residence_problems(profile, source, line)
-        if found:
-            raise InvalidProfileError(found)
+        found_places = residence_problems(profile, source, line)
+        if found_places:
+            raise InvalidProfileError(found_places)
     return profile
+
+
+def consistency(profile: Profile) -> list[tuple[str, str]]:
+    """What contradicts itself across fields, as ``(field, message)`` pairs.
+
+    ``predisposing_conditions`` is never empty (``[]`` would read as "immunocompetent"
+    while saying nothing), ``none_identified`` stands alone, and ``hiv`` cannot be listed
+    for a patient recorded as HIV negative; an allogeneic transplant is one of the
+    listed transplants, and GVHD is not recorded for a patient without one. Each would
+    let a rule decide on a contradiction.
+    """
+    found: list[tuple[str, str]] = []
+    conditions = profile.get("predisposing_conditions")
+    if conditions is not None:
+        key = "predisposing_conditions"
+        if not conditions:
+            found.append(
+                (
+                    key,
+                    "is empty (list every condition that applies, or ['none_identified'] if none"
+                    " is known; leave the key out if unknown)",
+                )
+            )
+        elif "none_identified" in conditions and len(set(conditions)) > 1:
+            found.append(
+                (
+                    key,
+                    "lists 'none_identified' with other conditions (give the conditions, or"
+                    " 'none_identified' alone)",
+                )
+            )
+        if "hiv" in conditions and profile.get("hiv_positive") is False:
+            found.append(
+                (
+                    "hiv_positive",
+                    "is false but 'hiv' is listed in predisposing_conditions (correct one of the"
+                    " two)",
+                )
+            )
+        if (
+            profile.get("allogeneic_hct") is True
+            and "hematopoietic_cell_transplant" not in conditions
+        ):
+            found.append(
+                (
+                    "allogeneic_hct",
+                    "is true but 'hematopoietic_cell_transplant' is not in predisposing_conditions"
+                    " (add it there, or correct allogeneic_hct)",
+                )
+            )
+    if profile.get("allogeneic_hct") is False:
+        gvhd = [
+            key
+            for key in ("chronic_gvhd_active", "gvhd_systemic_treatment")
+            if profile.get(key) is True
+        ]
+        if (profile.get("gvhd_grade") or 0) > 0:
+            gvhd.insert(0, "gvhd_grade")
+        message = (
+            "records graft-versus-host disease but allogeneic_hct is false (GVHD follows only"
+            " an allogeneic transplant: correct one of the two)"
+        )
+        found.extend((key, message) for key in gvhd)
+    return found
 
 
 def _duplicate(data: bytes | str, source: str, line: int | None) -> ProfileError:
@@ -117,8 +228,14 @@ def _describe(err: Any) -> tuple[str, str]:
 
 
 def _value_problem(kind: str, err: Any, spec: FieldSpec) -> str:
-    shown = _show(err.get("input"))
     allowed = f"(allowed: {spec.allowed()})"
+    if spec.kind == "id":  # an invalid id may be a name typed by mistake: never repeated
+        if kind == "string_pattern_mismatch":
+            return f"is not a valid id; the value is not repeated here {allowed}"
+        if kind in ("string_too_long", "string_too_short"):
+            return f"has the wrong length for an id {allowed}"
+        return f"expected {spec.allowed()}, got {_json_type(err.get('input'))} (values are never converted)"
+    shown = _show(err.get("input"))
     if kind in ("greater_than_equal", "greater_than"):
         return f"{shown} is below the minimum {_limit(spec.minimum)} {allowed}"
     if kind in ("less_than_equal", "less_than"):

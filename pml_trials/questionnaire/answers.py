@@ -26,9 +26,11 @@ COMMANDS: dict[str, Command] = {
 }
 _YES = {"y", "yes", "true"}
 _NO = {"n", "no", "false"}
-_INTEGER = re.compile(r"[+-]?\d+")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: \d would also match ٣ or ４, and int("²") fails
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_ANSWER = 1000  # characters: no field's answer is longer
 
 
 class AnswerError(ValueError):
@@ -45,11 +47,22 @@ def command(text: str) -> Command | None:
 
 
 def parse(spec: FieldSpec, text: str) -> Any:
-    """The typed value for ``text`` (already known not to be a command)."""
+    """The typed value for ``text`` (already known not to be a command).
+
+    This is every parser's one entry: whatever the text (``²``, a number of 5,000
+    digits, a NUL, an unpaired surrogate), the result is a value or an
+    :class:`AnswerError` to re-ask with, never another exception."""
     text = text.strip()
     if not text:
         raise AnswerError("please type an answer (u if it is unknown, ? for help)")
-    return _PARSERS[spec.kind](spec, text)
+    if len(text) > MAX_ANSWER:
+        raise AnswerError(f"the answer is longer than {MAX_ANSWER} characters")
+    try:
+        return _PARSERS[spec.kind](spec, text)
+    except AnswerError:
+        raise
+    except (ValueError, OverflowError, ArithmeticError, UnicodeError):
+        raise AnswerError(f"{_quote(text)} is not understood here ({hint(spec)})") from None
 
 
 def hint(spec: FieldSpec) -> str:
@@ -95,7 +108,12 @@ def _choice(spec: FieldSpec, text: str) -> str:
     word = text.lower().replace(" ", "_")
     if word in spec.choices:
         return word
-    if word.isdigit() and 1 <= int(word) <= len(spec.choices):
+    if (
+        word.isascii()
+        and word.isdecimal()
+        and len(word) < 4
+        and 1 <= int(word) <= len(spec.choices)
+    ):
         return spec.choices[int(word) - 1]
     return _not_listed(spec, text)
 
@@ -154,6 +172,7 @@ def _text(spec: FieldSpec, text: str) -> str:
 
 
 def _quote(text: str) -> str:
+    """The answer as typed, short; repr escapes anything unprintable (ESC, NUL, ...)."""
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 

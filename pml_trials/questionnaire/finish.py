@@ -7,6 +7,8 @@ person typed is lost. ``pml-trials ask --from <that file>`` resumes.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -18,13 +20,15 @@ from rich.text import Text
 from pml_trials import DISCLAIMER
 from pml_trials.errors import ExitCode
 from pml_trials.questionnaire import view
-from pml_trials.questionnaire.loop import PROMPT, Outcome, Reader, run
-from pml_trials.questionnaire.save import SaveError, save_recovery, write_profile
+from pml_trials.questionnaire.loop import PROMPT, Outcome, Reader, interrupted, run
+from pml_trials.questionnaire.save import SaveError, save_recovery, to_json, write_profile
 from pml_trials.questionnaire.session import Session
 from pml_trials.questionnaire.where import where
 from pml_trials.studies.model import Study
+from pml_trials.terminal import safe_line
 
 INTERRUPTED = 130  # the shell's code for a run ended by Ctrl-C (SIGINT)
+# SIGTERM: 143, SIGHUP: 129 (128 + the signal's number), as the shell reports them
 
 
 def questionnaire(
@@ -36,7 +40,8 @@ def questionnaire(
     skip: Collection[str] = (),
     save: Path | None = None,
 ) -> int:
-    """The whole ``ask`` session; returns the exit code."""
+    """The whole ``ask`` session; returns the exit code. An unexpected error anywhere
+    still keeps the answers in a recovery file first, then goes on to be reported."""
     console.print(Text(f"Pre-screening questionnaire for: {', '.join(s.id for s in studies)}"))
     console.print(Text(DISCLAIMER, style="bold"))
     console.print(Text(f"{view.USAGE}.", style="dim"))
@@ -51,33 +56,61 @@ def questionnaire(
         console.print(view.summary(session.result, session.asked, session.skip))
         console.print(where(session.result))
         saved = save_profile(console, read, session, save)
-    except (KeyboardInterrupt, EOFError) as exc:
-        stop = "interrupt" if isinstance(exc, KeyboardInterrupt) else "end of input"
-        return stopped(console, Outcome(session, False, stop))
+    except KeyboardInterrupt as exc:
+        return stopped(console, interrupted(session, exc))
+    except EOFError:
+        return stopped(console, Outcome(session, False, "end of input"))
     except SaveError:  # only with --save: keep the answers, then let the CLI report it
         stopped(console, Outcome(session, False, "the profile could not be saved"))
         raise
+    except Exception as exc:
+        return stopped(console, Outcome(session, False, "an unexpected error", 1, exc))
     if saved is not None:
         console.print(Text(f"Profile saved to {saved} (readable by you only)."), soft_wrap=True)
+    else:
+        console.print(Text("The profile was not saved."))
     return ExitCode.OK
 
 
 def stopped(console: Console, outcome: Outcome) -> int:
-    """Keep the answers so far in a new recovery file, and say where."""
-    console.print()
-    console.print(Text(f"Stopped ({outcome.stop}).", style="bold"))
-    code = INTERRUPTED if outcome.stop == "interrupt" else ExitCode.OK
+    """Keep the answers so far in a new recovery file, then say where. The file is
+    written before anything is printed: after a hang-up the terminal is gone, and
+    printing to it fails. An unexpected error is raised again once the answers are kept."""
     session = outcome.session
     if session is None or not session.history:
-        console.print(Text("No answers were given in this session: nothing to keep."))
-        return code
-    path = save_recovery(session.saved_profile())
-    # soft_wrap: a path broken over two lines could not be copied
-    console.print(
-        Text(f"The answers so far are saved in {path} (readable by you only)."), soft_wrap=True
-    )
-    console.print(Text(f"Resume with: pml-trials ask --from {path}"), soft_wrap=True)
-    return code
+        _tell(console, outcome, ["No answers were given in this session: nothing to keep."])
+    else:
+        profile = session.saved_profile()
+        try:
+            path = save_recovery(profile)
+        except SaveError:
+            lines = ["No file could be written anywhere; the answers so far are:", to_json(profile)]
+            _tell(console, outcome, lines, everywhere=True)
+        else:
+            lines = [
+                f"The answers so far are saved in {path} (readable by you only).",
+                f"Resume with: pml-trials ask --from {path}",
+            ]
+            _tell(console, outcome, lines, everywhere=outcome.code not in (0, 130))
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.code
+
+
+def _tell(console: Console, outcome: Outcome, lines: list[str], everywhere: bool = False) -> None:
+    """The closing lines on the console, and on stderr too when the console may be gone
+    (a hang-up, SIGTERM, an error); a terminal that is gone is not an error now."""
+    try:
+        console.print()
+        console.print(Text(f"Stopped ({outcome.stop}).", style="bold"))
+        for line in lines:
+            console.print(Text(line), soft_wrap=True)  # a path broken in two cannot be copied
+    except (OSError, ValueError):
+        everywhere = True
+    if everywhere and console.file is not sys.stderr:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write("".join(f"pml-trials: {line}\n" for line in lines[:1]))
+            sys.stderr.flush()
 
 
 def save_profile(
@@ -97,10 +130,17 @@ def save_profile(
         try:
             return write_profile(path, session.saved_profile())
         except SaveError as error:
-            console.print(Text(f"  ✗ {error.render()}; try another name", style="red"))
+            console.print(Text(safe_line(f"  ✗ {error.render()}; try another name"), style="red"))
 
 
 def yes(console: Console, read: Reader, question: str) -> bool:
-    """A yes/no question; no unless the answer is yes."""
+    """A yes/no question: yes or no (an empty answer is the default, no); anything else
+    is asked again, so a typo never discards a session."""
     console.print(Text(f"{question} [y/N]"))
-    return read(PROMPT).strip().lower() in ("y", "yes")
+    while True:
+        answer = read(PROMPT).strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        console.print(Text("  ✗ please answer y (yes) or n (no)", style="red"))

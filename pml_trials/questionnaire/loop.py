@@ -23,6 +23,7 @@ from pml_trials.questionnaire.answers import AnswerError, command, parse
 from pml_trials.questionnaire.session import Session
 from pml_trials.record import Record
 from pml_trials.studies.model import Study
+from pml_trials.terminal import safe_line
 
 Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardInterrupt on ^C
 PROMPT = "> "
@@ -36,6 +37,8 @@ class Outcome(Record):
     session: Session | None
     finished: bool
     stop: str | None = None  # "interrupt", "end of input", ... for the closing message
+    code: int = 0  # the exit code the stop implies (130 for Ctrl-C, 143 for SIGTERM, ...)
+    error: BaseException | None = None  # an unexpected error, raised again once saved
 
 
 def stream_reader(console: Console, stream: TextIO) -> Reader:
@@ -49,7 +52,7 @@ def stream_reader(console: Console, stream: TextIO) -> Reader:
             console.print()
             raise EOFError
         line = line.rstrip("\r\n")
-        console.print(Text(line))
+        console.print(Text(safe_line(line)))
         return line
 
     return read
@@ -77,11 +80,20 @@ def run(
         while (key := session.next_field()) is not None:
             ask(console, read, session, BY_KEY[key])
             console.print(view.verdict_line(session.result))
-    except KeyboardInterrupt:
-        return Outcome(session, False, "interrupt")
+    except KeyboardInterrupt as exc:
+        return interrupted(session, exc)
     except EOFError:
         return Outcome(session, False, "end of input")
+    except Exception as exc:  # a bug or the machine: keep the answers, then report it
+        return Outcome(session, False, "an unexpected error", 1, exc)
     return Outcome(session, True)
+
+
+def interrupted(session: Session | None, exc: KeyboardInterrupt) -> Outcome:
+    """Ctrl-C, or SIGTERM/SIGHUP (raised as :class:`~pml_trials.stopping.Stopped`)."""
+    signum = getattr(exc, "signum", 2)
+    name = getattr(exc, "name", "interrupt")
+    return Outcome(session, False, name, 128 + signum)
 
 
 def ask_patient_id(console: Console, read: Reader) -> str:
@@ -142,4 +154,4 @@ def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bo
 
 
 def problem(console: Console, reason: str) -> None:
-    console.print(Text(f"  ✗ {reason}; please answer again", style="red"))
+    console.print(Text(safe_line(f"  ✗ {reason}; please answer again"), style="red"))

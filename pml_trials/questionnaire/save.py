@@ -5,14 +5,14 @@ JSON that :func:`~pml_trials.profile.validate_json` reads back. The recovery fil
 Ctrl-C or the end of input leaves behind) goes to the current directory as
 ``<patient_id>.recovered.json``; if that exists, ``<patient_id>.recovered-2.json`` and so
 on: an existing file is never replaced. If the current directory cannot be written, the
-home directory is used instead.
+home directory is used instead, and if neither can, a private folder in the temporary
+folder (the caller prints the answers themselves if even that fails).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -33,35 +33,27 @@ def to_json(profile: dict[str, Any]) -> str:
 
 
 def write_profile(path: Path, profile: dict[str, Any]) -> Path:
-    """Write (or replace) ``path`` atomically with mode 0600."""
-    text = to_json(profile)
-    directory = path.parent
+    """Write (or replace) ``path`` atomically with mode 0600 (:mod:`pml_trials.files.write`)."""
+    from pml_trials.files.write import write_text
+
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".pml-trials-", suffix=".tmp")
-    except OSError as exc:
-        raise SaveError(f"cannot write here: {exc.strerror}", source=str(path)) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temporary).chmod(MODE)  # mkstemp makes it 0600 already; say so explicitly
-        Path(temporary).replace(path)
-    except OSError as exc:
-        Path(temporary).unlink(missing_ok=True)
-        raise SaveError(f"cannot write the profile: {exc.strerror}", source=str(path)) from None
-    return path
+        return write_text(path, to_json(profile), what="the profile")
+    except PmlTrialsError as exc:  # a folder that does not exist, a full disk ...
+        raise SaveError(exc.message, source=str(path)) from None
 
 
 def write_new(path: Path, profile: dict[str, Any]) -> None:
     """Create ``path`` with mode 0600; ``FileExistsError`` if it exists."""
-    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, MODE)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(to_json(profile))
+    from pml_trials.files.write import create_new
+
+    create_new(path, to_json(profile))
 
 
 def save_recovery(profile: dict[str, Any], directories: list[Path] | None = None) -> Path:
-    """Write the answers so far to a new recovery file and return its path."""
+    """Write the answers so far to a new recovery file and return its path: in the
+    current folder, else the home folder, else a private file in the temporary folder."""
     last: OSError | None = None
-    for directory in directories or [Path.cwd(), Path.home()]:
+    for directory in directories or _places():
         for path in recovery_names(directory, str(profile["patient_id"])):
             try:
                 write_new(path, profile)
@@ -73,6 +65,27 @@ def save_recovery(profile: dict[str, Any], directories: list[Path] | None = None
             return path
     reason = last.strerror if last else "no free file name"
     raise SaveError(f"cannot write a recovery file: {reason}")
+
+
+def _places() -> list[Path]:
+    places: list[Path] = []
+    with contextlib.suppress(OSError):
+        places.append(Path.cwd())
+    with contextlib.suppress(RuntimeError, KeyError, OSError):
+        places.append(Path.home())
+    places.append(_private_temporary())
+    return places
+
+
+def _private_temporary() -> Path:
+    """A folder of this process's own (mode 0700) in the temporary folder, so that no
+    other user can guess, read or pre-create the recovery file's name."""
+    import tempfile
+
+    try:
+        return Path(tempfile.mkdtemp(prefix="pml-trials-recovered-"))
+    except OSError:
+        return Path(tempfile.gettempdir())
 
 
 def recovery_names(directory: Path, patient_id: str, tries: int = 1000) -> Iterator[Path]:

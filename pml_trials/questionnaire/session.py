@@ -14,8 +14,9 @@ from typing import Any
 
 from pml_trials.engine import ScreeningResult, screen
 from pml_trials.engine.choose import rank_questions
+from pml_trials.errors import ProfileError
 from pml_trials.profile.fields import FIELDS
-from pml_trials.profile.validate import Profile, validate_python
+from pml_trials.profile.validate import InvalidProfileError, Profile, consistency, validate_python
 from pml_trials.record import Record
 from pml_trials.studies.model import Study
 
@@ -77,7 +78,16 @@ class Session:
         declaration; an invalid one raises :class:`InvalidProfileError` and changes
         nothing."""
         if value is not None:  # the validated value: 70 for a number field becomes 70.0
-            value = validate_python({"patient_id": self.patient_id, key: value})[key]
+            limit = self.profile.get("screening_date") or self.as_of
+            value = validate_python({"patient_id": self.patient_id, key: value}, as_of=limit)[key]
+            contradictions = consistency({**self.profile, key: value})
+            if contradictions:
+                raise InvalidProfileError(
+                    [
+                        ProfileError(f"{at} {text}", source="questionnaire", field=at)
+                        for at, text in contradictions
+                    ]
+                )
         self.history.append(Undo(key, self.profile.get(key, _ABSENT), key in self.skip))
         self.profile[key] = value
         if value is None:

@@ -12,7 +12,7 @@ the same :class:`~pml_trials.engine.ScreeningResult`. The run's own types
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pml_trials.engine import ScreeningResult
@@ -36,6 +36,10 @@ class ReportWriter:
 
     def problem(self, problem: InputProblem) -> str:
         return ""
+
+    def rejected(self, problems: Sequence[InputProblem]) -> str:
+        """The text for one rejected input (every problem it has, all of one source)."""
+        return "".join(self.problem(p) for p in problems)
 
     def footer(self, tally: Tally) -> str:
         return ""

@@ -229,26 +229,40 @@ def children(node: Node) -> tuple[Node, ...]:
 
 
 def fields_read(node: Node) -> tuple[str, ...]:
-    """Every profile field the node can read, in order of first appearance."""
+    """Every profile field the node can read, in order of first appearance. A
+    definition's body is walked once however often it is used: definitions that use
+    each other twice over would otherwise cost 2**n steps."""
     seen: dict[str, None] = {}
+    walked: set[str] = set()
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, FieldRef):
             seen.setdefault(current.key)
+        elif isinstance(current, DefinitionRef):
+            if current.name in walked:
+                continue
+            walked.add(current.name)
         stack.extend(reversed(children(current)))
     return tuple(seen)
 
 
 def definitions_used(node: Node) -> tuple[DefinitionRef, ...]:
-    """The definitions a node uses, dependencies before their users, each once."""
+    """The definitions a node uses, dependencies before their users, each once (each
+    body walked once, without recursion)."""
     order: dict[str, DefinitionRef] = {}
-
-    def visit(current: Node) -> None:
-        for child in children(current):
-            visit(child)
-        if isinstance(current, DefinitionRef):
+    entered: set[str] = set()
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        if done:
+            assert isinstance(current, DefinitionRef)
             order.setdefault(current.name, current)
-
-    visit(node)
+            continue
+        if isinstance(current, DefinitionRef):
+            if current.name in entered:
+                continue
+            entered.add(current.name)
+            stack.append((current, True))  # after its dependencies
+        stack.extend((child, False) for child in reversed(children(current)))
     return tuple(order.values())

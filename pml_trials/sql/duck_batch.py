@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, assert_never
 from pml_trials.batch.inputs import Input
 from pml_trials.batch.read import (
     BLOCK,
-    MAX_DOCUMENT,
     TOO_LONG,
     Files,
     Lines,
@@ -42,8 +41,8 @@ from pml_trials.batch.read import Document as StdinDocument
 from pml_trials.batch.screening import Done, _problems
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.run import InputProblem
+from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile.fields import BY_KEY, FIELDS, PATIENT_ID_PATTERN, FieldSpec
-from pml_trials.profile.residence import residence_problems
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_python
 from pml_trials.render.base import ReportWriter
 from pml_trials.sql.compile import render, screening_query
@@ -189,10 +188,9 @@ class DuckScreener:
         elif isinstance(unit, StdinDocument):
             yield from self._one(unit.data, unit.label, None)
 
-    @staticmethod
-    def _one(data: bytes, label: str, line: int | None) -> Iterator[Any]:
+    def _one(self, data: bytes, label: str, line: int | None) -> Iterator[Any]:
         try:
-            profile = validate_json(data, source=label, line=line)
+            profile = validate_json(data, source=label, line=line, as_of=self.as_of)
         except InvalidProfileError as exc:
             yield from _problems(exc, data, label, line)
             return
@@ -256,14 +254,25 @@ class DuckScreener:
                 if not valid:
                     done.items.extend(_row_problems(raw, label, bad))
                     continue
-                if "residence_town" in raw:  # the town must be one of its country's
-                    places = residence_problems(raw, label, None)
-                    if places:
-                        done.items.extend(InputProblem(label, p.field, p.message) for p in places)
-                        continue
+                # the validator's checks across fields (contradictions, dates after the
+                # screening date, a town of its country) run in Python on every row
+                problems = _cross_field_problems(raw, label, self.as_of)
+                if problems:
+                    done.items.extend(problems)
+                    continue
                 self._add(done, raw, label, row, first)
             yield done
         yield Done(size=item.size or 0)
+
+
+def _cross_field_problems(raw: dict[str, Any], label: str, as_of: date) -> list[InputProblem]:
+    """The validator's problems with a row whose every value SQL found valid: what only
+    the whole profile shows (the validator is the one authority)."""
+    try:
+        validate_python(raw, source=label, as_of=as_of)
+    except InvalidProfileError as exc:
+        return [InputProblem(label, p.field, p.message) for p in exc.problems]
+    return []
 
 
 def _a(spec: FieldSpec) -> str:
@@ -486,27 +495,3 @@ def _csv_cell(spec: FieldSpec, raw: str) -> tuple[str, str]:
         )
         return value, "TRUE"
     return raw, "TRUE"
-
-
-def refused_places(con: duckdb.DuckDBPyConnection, rows: str) -> str:
-    """A condition on ``residence_town``/``residence_country`` that is true for the rows of
-    ``rows`` whose town is not a town of their country (the validator's cross-field check,
-    run in Python once per distinct pair), ``FALSE`` when there are none."""
-    pairs = con.execute(
-        f"SELECT DISTINCT residence_town, residence_country FROM ({rows}) "
-        "WHERE residence_town IS NOT NULL"
-    ).fetchall()
-    bad = [
-        (town, country)
-        for town, country in pairs
-        if residence_problems({"residence_town": town, "residence_country": country}, "-", None)
-    ]
-    if not bad:
-        return "FALSE"
-    # one list of 'country|town' keys: a membership test keeps the rows in order (a join
-    # would not), and it is as long as the number of distinct bad places, usually a few
-    keys = ", ".join(_quote(f"{c or ''}\x1f{t}") for t, c in bad)
-    return (
-        f"(residence_town IS NOT NULL AND list_contains([{keys}], "
-        "COALESCE(residence_country, '') || chr(31) || residence_town))"
-    )

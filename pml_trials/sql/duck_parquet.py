@@ -31,16 +31,15 @@ from pml_trials.batch.read import BLOCK, Source, units
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.errors import UsageError
 from pml_trials.profile.fields import FIELDS
-from pml_trials.profile.residence import residence_problems
 from pml_trials.sql.compile import render, screening_query
 from pml_trials.sql.dialects import Dialect
 from pml_trials.sql.duck_batch import (
     BLOCK_ROWS,
     TABLE_SUFFIXES,
     DuckScreener,
+    _cross_field_problems,
     _quote,
     _row_problems,
-    refused_places,
     table_source,
 )
 from pml_trials.verdict import Verdict
@@ -143,17 +142,19 @@ def write_parquet(
                 for found_problem in _row_problems(raw, row[-1], row[2]):
                     tally.problems += 1
                     problem(found_problem)
-            places = refused_places(con, f"SELECT * FROM ({checked}) WHERE _valid")
-            if places != "FALSE":
-                for row in con.execute(
-                    f"SELECT _source, residence_town, residence_country FROM ({checked}) "
-                    f"WHERE _valid AND {places} ORDER BY _pos"
-                ).fetchall():
-                    raw = {"residence_town": row[1], "residence_country": row[2]}
-                    for place in residence_problems(raw, row[0], None):
+            # the validator's checks across fields, in Python on every row SQL found valid
+            refused = []
+            cursor = con.execute(f"SELECT * FROM ({checked}) WHERE _valid")
+            while batch := cursor.fetchmany(4096):
+                for row in batch:
+                    values = row[3 : 3 + len(FIELDS)]
+                    raw = {s.key: v for s, v in zip(FIELDS, values, strict=True) if v is not None}
+                    for place in _cross_field_problems(raw, row[-1], screener.as_of):
                         tally.problems += 1
-                        problem(InputProblem(row[0], place.field, place.message))
-            usable = f"SELECT * FROM ({checked}) WHERE _valid AND NOT {places}"
+                        problem(place)
+                        refused.append(row[0])
+            keep = f"NOT list_contains({sorted(set(refused))}, _pos)" if refused else "TRUE"
+            usable = f"SELECT * FROM ({checked}) WHERE _valid AND {keep}"
             query = f"WITH src AS ({usable}), {long}"
             if tables:
                 parts.append(query)

@@ -22,7 +22,7 @@ from pml_trials.errors import CriteriaError, CriteriaFileError, RuleError
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.rules.functions import NAMES as FUNCTION_NAMES
-from pml_trials.rules.nodes import Node, fields_read
+from pml_trials.rules.nodes import Node, definitions_used, fields_read
 from pml_trials.rules.parse import parse_boolean_rule, parse_rule
 from pml_trials.studies.lines import TomlLines
 from pml_trials.studies.model import Criterion, Example, Site, Source, Study, compile_criteria
@@ -31,6 +31,9 @@ from pml_trials.verdict import Verdict
 
 # C0/C1 controls except tab and newline, DEL, and the bidirectional overrides/isolates
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_DEFINITION_DEPTH = 12  # definitions using definitions: at most 2**12 expansions anywhere
+_LONG_NUMBER = re.compile(r"[0-9_]{4300,}")
+_DEEP = re.compile(r"(?:[\[{]\s*){50}")
 _TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
 
@@ -48,9 +51,22 @@ def build(path: Path, raw: bytes, digest: str) -> tuple[Study, bool]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CriteriaFileError([_toml_error(exc, text, source)]) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        line = _line_of(text, _LONG_NUMBER)
+        message = "invalid TOML: a number has too many digits (allowed: up to 4,300)"
+        raise CriteriaFileError([CriteriaError(message, source=source, line=line)]) from None
+    except (RecursionError, MemoryError):
+        line = _line_of(text, _DEEP)
+        message = "invalid TOML: arrays or tables nested too deeply"
+        raise CriteriaFileError([CriteriaError(message, source=source, line=line)]) from None
     builder = _Builder(path, text, digest)
     study = builder.build(data)
     return study, not builder.external
+
+
+def _line_of(text: str, pattern: re.Pattern[str]) -> int | None:
+    found = pattern.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _toml_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> CriteriaError:
@@ -77,6 +93,7 @@ class _Builder:
         self.definition_texts: dict[str, str] = {}
         self.definitions: dict[str, Node | None] = {}
         self.resolving: list[str] = []
+        self.depths: dict[str, int] = {}
 
     def error(
         self, message: str, at: tuple[str | int, ...] = (), context: str | None = None
@@ -187,9 +204,15 @@ class _Builder:
         if name in self.resolving:
             cycle = " -> ".join([*self.resolving[self.resolving.index(name) :], name])
             raise RuleError(f"definition '{name}' refers to itself ({cycle})")
+        if len(self.resolving) >= MAX_DEFINITION_DEPTH:
+            raise RuleError(
+                f"definitions build on each other more than {MAX_DEFINITION_DEPTH} levels "
+                f"deep (allowed: at most {MAX_DEFINITION_DEPTH}; use fewer, broader definitions)"
+            )  # stops the recursion early when they are written users first
         self.resolving.append(name)
         try:
             node: Node | None = parse_rule(self.definition_texts[name], self._resolvers())
+            self._check_depth(name, node)
         except RuleError as exc:
             if self.resolving[0] != name:
                 raise  # report it once, against the definition where the cycle starts
@@ -201,6 +224,18 @@ class _Builder:
             self.resolving.pop()
         self.definitions[name] = node
         return node
+
+    def _check_depth(self, name: str, node: Node | None) -> None:
+        """How many definitions deep this one builds, refused past MAX_DEFINITION_DEPTH
+        whatever the order they are written in."""
+        uses = definitions_used(node) if node is not None else ()
+        depth = 1 + max((self.depths.get(d.name, 1) for d in uses), default=0)
+        self.depths[name] = depth
+        if depth > MAX_DEFINITION_DEPTH:
+            raise RuleError(
+                f"definitions build on each other {depth} levels deep (allowed: at most "
+                f"{MAX_DEFINITION_DEPTH}; use fewer, broader definitions)"
+            )
 
     def _resolvers(self) -> dict[str, Callable[[str], Node | None]]:
         return dict.fromkeys(self.definition_texts, self._resolve)
@@ -238,6 +273,8 @@ class _Builder:
                             fields=fields_read(node),
                             note=(raw.get("note") or "").strip() or None,
                             line=self.lines.line((kind, index)),
+                            wording=raw.get("wording", "source"),
+                            next_step=(raw.get("next_step") or "").strip() or None,
                         )
                     )
         return tuple(criteria)
@@ -334,7 +371,12 @@ class _Builder:
         """The profile as JSON text, so it is validated exactly as a patient file is."""
         if "file" in raw:
             self.external = True  # the cache could not see that file change
-            return (self.path.parent / str(raw["file"])).read_bytes()
+            from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
+
+            try:
+                return read_limited(self.path.parent / str(raw["file"]), MAX_DOCUMENT)
+            except NotReadableError as exc:
+                raise OSError(0, str(exc)) from None
         return json.dumps(raw["profile"], default=_iso).encode()
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from pml_trials import __version__
+from pml_trials.errors import PmlTrialsError
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.rules import stored
 from pml_trials.rules.nodes import DefinitionRef, Node, definitions_used, fields_read
@@ -53,7 +54,16 @@ OFF = "PML_TRIALS_NO_CACHE"
 _CODE = ("profile", "rules", "studies")
 _MODULES = ("record.py", "verdict.py")
 # What reading a damaged or foreign entry can raise: each means "not in the cache".
-_UNUSABLE = (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
+_UNUSABLE = (
+    OSError,
+    PmlTrialsError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    RecursionError,
+)
 
 
 def _sha256() -> Callable[[bytes], Any]:
@@ -167,15 +177,9 @@ def _private(info: os.stat_result) -> bool:
 
 def _write(target: Path, data: bytes) -> None:
     """Replace ``target`` whole: readers see the old entry or the new one, never part."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}-{os.urandom(4).hex()}.part")
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        temporary.replace(target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    from pml_trials.files.write import write_bytes
+
+    write_bytes(target, data, what="the cache entry")
 
 
 # -- a study as JSON data, and back ----------------------------------------------------
@@ -197,7 +201,10 @@ def dump(study: Study) -> dict[str, Any]:
         "definitions": study.definitions,
         "trees": [[name, stored.dump(d.body)] for name, d in used.items()],
         "criteria": [
-            [c.id, c.kind, c.text, c.source, c.rule, stored.dump(c.node), c.note, c.line]
+            [
+                *(c.id, c.kind, c.text, c.source, c.rule, stored.dump(c.node), c.note, c.line),
+                *(c.wording, c.next_step),
+            ]
             for c in study.criteria
         ],
         "examples": [
@@ -270,11 +277,16 @@ def _site(row: list[Any]) -> Site:
 
 
 def _criterion(row: list[Any], bodies: dict[str, Node]) -> Criterion:
-    criterion_id, kind, text, source, rule, tree, note, line = row
+    criterion_id, kind, text, source, rule, tree, note, line, wording, next_step = row
     if kind not in ("inclusion", "exclusion"):
         raise ValueError(f"not a criterion kind: {kind!r}")
+    if wording not in ("source", "file"):
+        raise ValueError(f"not a wording: {wording!r}")
     node = stored.load(tree, bodies)
-    return Criterion(criterion_id, kind, text, source, rule, node, fields_read(node), note, line)
+    read = fields_read(node)
+    return Criterion(
+        criterion_id, kind, text, source, rule, node, read, note, line, wording, next_step
+    )
 
 
 def _dates_out(profile: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,8 @@ def criteria_dirs(extra: Sequence[Path] = (), *, bundled: bool = True) -> list[P
 
 
 def load_dirs(dirs: Iterable[Path]) -> LoadReport:
-    """Load every ``*.toml`` of each folder (not recursive), in name order."""
+    """Load every ``*.toml`` of each folder (not recursive, hidden files skipped), in
+    name order."""
     report = LoadReport()
     for directory in dirs:
         if not directory.is_dir():
@@ -57,7 +58,10 @@ def load_dirs(dirs: Iterable[Path]) -> LoadReport:
                 CriteriaError("no such folder of criteria files", source=str(directory))
             )
             continue
-        report.files.extend(sorted(directory.glob("*.toml")))
+        # hidden files (an editor's .x.toml.swp-like copies, a checkout's .git) are not studies
+        report.files.extend(
+            sorted(p for p in directory.glob("*.toml") if not p.name.startswith("."))
+        )
     seen: dict[str, Path] = {}
     for path in report.files:
         try:
@@ -101,27 +105,21 @@ def load_file(path: Path) -> Study:
     if study is None:
         from pml_trials.studies.build import build
 
-        study, cacheable = build(path, raw, sha256)
+        try:
+            study, cacheable = build(path, raw, sha256)
+        except (RecursionError, MemoryError, OverflowError) as exc:  # a hostile file
+            message = f"the file could not be checked ({type(exc).__name__}): it nests too deeply or is too large"
+            raise CriteriaFileError([CriteriaError(message, source=str(path))]) from None
         if cacheable:
             cache.store(study)
     return study
 
 
 def _read(path: Path) -> bytes:
-    source = str(path)
+    """The file's bytes; a device, FIFO or a file over MAX_FILE_BYTES is refused unread."""
+    from pml_trials.files.read import NotReadableError, read_limited
+
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CriteriaFileError(
-                [
-                    CriteriaError(
-                        f"the file is {size} bytes; criteria files may be at most {MAX_FILE_BYTES}",
-                        source=source,
-                    )
-                ]
-            )
-        return path.read_bytes()
-    except OSError as exc:
-        raise CriteriaFileError(
-            [CriteriaError(f"cannot read the file: {exc.strerror}", source=source)]
-        ) from None
+        return read_limited(path, MAX_FILE_BYTES)
+    except NotReadableError as exc:
+        raise CriteriaFileError([CriteriaError(str(exc), source=str(path))]) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pml_trials.engine.run import InputProblem, Tally
+from pml_trials.engine.run import InputProblem, Tally, counted
 from pml_trials.render.report.markup import Markup, block, el, join, link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
@@ -18,10 +18,17 @@ def facts(*pairs: tuple[str, str | None]) -> Markup:
     return el("dl", *items, class_="facts")
 
 
-def problems_section(problems: Sequence[InputProblem]) -> Markup:
+SHOWN_PROBLEMS = 200  # a report lists at most this many problems (memory stays flat)
+
+
+def problems_section(problems: Sequence[InputProblem], more: int = 0) -> Markup:
     items = [
         el("li", el("code", p.source), ": ", join([p.field, p.message], ": ")) for p in problems
     ]
+    if more:
+        items.append(
+            el("li", f"… and {more:,} more problems, not listed here (--format json lists all)")
+        )
     return block(
         "section",
         el("h2", "Inputs that could not be screened"),
@@ -40,7 +47,10 @@ def tally_section(tally: Tally) -> Markup:
     return block(
         "section",
         el("h2", "Summary"),
-        el("p", f"{tally.patients} patient(s) screened; {tally.problems} input(s) not screened."),
+        el(
+            "p",
+            f"{counted(tally.patients, 'patient')} screened; {counted(tally.problems, 'input')} not screened.",
+        ),
         block("table", head, block("tbody", *rows)),
         class_="tally",
     )

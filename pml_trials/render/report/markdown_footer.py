@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pml_trials.engine.run import InputProblem, Tally
+from pml_trials.engine.run import InputProblem, Tally, counted
 from pml_trials.render.report.escape import md, md_code, md_link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
 
+SHOWN_PROBLEMS = 200  # a report lists at most this many problems (memory stays flat)
 
-def problems_section(problems: Sequence[InputProblem]) -> str:
+
+def problems_section(problems: Sequence[InputProblem], more: int = 0) -> str:
     lines = ["## Inputs that could not be screened", ""]
     lines += [
         f"- {md_code(p.source)}: " + ": ".join(md(part) for part in (p.field, p.message) if part)
         for p in problems
     ]
+    if more:
+        lines.append(f"- … and {more:,} more problems, not listed here (`--format json` lists all)")
     return "\n".join(lines) + "\n\n"
 
 
@@ -25,7 +29,7 @@ def tally_section(tally: Tally) -> str:
     lines = [
         "## Summary",
         "",
-        f"{tally.patients} patient(s) screened; {tally.problems} input(s) not screened.",
+        f"{counted(tally.patients, 'patient')} screened; {counted(tally.problems, 'input')} not screened.",
         "",
         "| Study | " + " | ".join(w for _, w in words) + " |",
         "|---" * (len(words) + 1) + "|",
