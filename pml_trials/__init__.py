@@ -21,6 +21,8 @@ base (top-level modules)  this module (version, disclaimer), ``record`` (frozen 
                           function table, interpreter, code generator, stored form
 ``studies``               criteria-file models, TOML loading and checking, the cache
 ``engine``                ``screen()``, results, question ranking, examples, run types
+``maintain``              tools for criteria-file maintainers: a skeleton from a registry
+                          record, the differences between two versions, review age
 ``questionnaire``         the interactive questionnaire (rich)
 ``render``                one writer per output format; ``terminal/`` (rich), ``report/``
 ``batch``                 finding inputs, streaming, parallel workers, per-input problems
@@ -46,8 +48,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "rules": ("geo", "profile"),
     "studies": ("geo", "files", "profile", "rules"),
     "engine": ("geo", "profile", "rules", "studies"),
+    "maintain": ("geo", "profile", "rules", "studies", "engine"),
     "questionnaire": ("geo", "files", "profile", "rules", "studies", "engine"),
-    "render": ("geo", "profile", "rules", "studies", "engine"),
+    "render": ("geo", "profile", "rules", "studies", "engine", "maintain"),
     "batch": ("geo", "files", "profile", "rules", "studies", "engine", "render"),
     "importers": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
     "sql": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
@@ -58,6 +61,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "rules",
         "studies",
         "engine",
+        "maintain",
         "questionnaire",
         "render",
         "batch",

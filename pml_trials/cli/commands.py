@@ -25,6 +25,8 @@ COMMANDS = (
     "check",
     "trials",
     "show",
+    "new",
+    "diff",
     "sql",
     "spark",
     "schema",
