@@ -132,12 +132,12 @@ def command(
     with user_errors():
         if output is not None and str(output) == "-":
             output = None
-        if output is not None:
+        name = output_format or _implied_format(output) or FormatName.table
+        if output is not None and name is not FormatName.parquet:  # Parquet is binary, ours
             from pml_trials.files.guard import refuse_unsupported
             from pml_trials.render.formats import SUFFIXES
 
             refuse_unsupported(output, "--output", " ".join(SUFFIXES))
-        name = output_format or _implied_format(output) or FormatName.table
         studies = studies_for_screening(criteria, no_bundled, trial)
         run = RunInfo(studies, screened_at(), as_of_date(as_of), within_km=within)
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())

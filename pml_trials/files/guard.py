@@ -15,14 +15,14 @@ from pathlib import Path, PurePath
 
 from pml_trials.errors import UsageError
 
-# (.parquet is written by screen --format parquet, issue 15.)
+# (.parquet: screen --format parquet writes it itself and does not ask this guard.)
 # Suffixes of formats this tool cannot write: plain text in a file named like this would
 # be opened by the wrong program, or look like a spreadsheet that is not one.
 UNSUPPORTED = frozenset(
     {
         ".xlsx", ".xlsm", ".xls", ".ods", ".numbers", ".pdf", ".doc", ".docx", ".odt",
         ".rtf", ".ppt", ".pptx", ".zip", ".gz", ".bz2", ".xz", ".zst", ".7z", ".tar",
-        ".feather", ".arrow", ".sqlite", ".db", ".duckdb", ".png", ".jpg",
+        ".parquet", ".feather", ".arrow", ".sqlite", ".db", ".duckdb", ".png", ".jpg",
         ".jpeg", ".svg", ".xml", ".yaml", ".yml", ".toml",
     }
 )  # fmt: skip
