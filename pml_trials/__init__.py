@@ -27,6 +27,7 @@ base (top-level modules)  this module (version, disclaimer), ``record`` (frozen 
 ``render``                one writer per output format; ``terminal/`` (rich), ``report/``
 ``batch``                 finding inputs, streaming, parallel workers, per-input problems
 ``importers``             FHIR R4, spreadsheets, REDCap to profiles, with provenance
+``sql``                   the rules compiled to SQL (sqlglot), DuckDB and Spark engines
 ``cli``                   typer commands: options in, one call, render, exit codes
 ========================  =====================================================================
 
@@ -52,6 +53,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "render": ("geo", "profile", "rules", "studies", "engine", "maintain"),
     "batch": ("geo", "files", "profile", "rules", "studies", "engine", "render"),
     "importers": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
+    "sql": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
     "cli": (
         "geo",
         "files",
@@ -64,5 +66,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "render",
         "batch",
         "importers",
+        "sql",
     ),
 }

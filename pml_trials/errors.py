@@ -22,7 +22,7 @@ class ExitCode(IntEnum):
     INTERNAL = 1  # a bug in pml-trials
     USAGE = 2  # the command line was wrong
     INVALID_INPUT = 3  # a profile or criteria file was invalid (the rest was still processed)
-    ENVIRONMENT = 4  # the machine failed the run: disk full, output closed, worker killed, ...
+    ENVIRONMENT = 4  # the machine failed the run (disk full, output closed, worker killed, ...) or lacks an optional component (duckdb, pyspark, Java)
 
 
 class PmlTrialsError(Exception):
@@ -86,6 +86,10 @@ class EnvironmentFailure(PmlTrialsError):  # noqa: N818 - named for what it is
     The message says what failed and what to do; nothing already written was replaced."""
 
     exit_code = ExitCode.ENVIRONMENT
+
+
+class MissingComponentError(EnvironmentFailure):
+    """Something this installation or machine lacks: an optional extra, Java (exit 4)."""
 
 
 class ProfileError(PmlTrialsError):

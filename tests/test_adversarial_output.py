@@ -100,7 +100,18 @@ def test_an_earlier_report_found_in_the_folder_is_replaced_not_read(tmp_path: Pa
 # -- what the output's name says -------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["out.xlsx", "out.PDF", "out.docx", "out.parquet"])
+def test_text_is_never_written_into_a_parquet_name(tmp_path: Path) -> None:
+    """``screen -o out.parquet`` writes Parquet (issue 15); text formats and ``explain``
+    still refuse the name."""
+    profile(tmp_path / "p.json")
+    code, _, err = invoke("screen", "p.json", "-f", "csv", "-o", "out.parquet")
+    assert code == 2 and "cannot write" in err
+    code, _, err = invoke("explain", "p.json", "-o", "out.parquet")
+    assert code == 2
+    assert not (tmp_path / "out.parquet").exists()
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out.PDF", "out.docx"])
 def test_a_suffix_the_tool_cannot_write_is_refused(tmp_path: Path, name: str) -> None:
     profile(tmp_path / "p.json")
     code, _, err = invoke("screen", "p.json", "-o", name)

@@ -28,6 +28,8 @@ COMMANDS = (
     "show",
     "new",
     "diff",
+    "sql",
+    "spark",
     "schema",
     "fields",
     "import",
@@ -39,7 +41,8 @@ HELP = (
     f"clinical trials. {DISCLAIMER}\n\n"
     "Exit codes: 0 done (whatever the verdicts), 1 internal error, 2 usage error, "
     "3 invalid input (the rest is still processed), 4 environment failure (disk full, "
-    "output closed, worker killed), 128+N stopped by signal N."
+    "output closed, worker killed) or a missing optional component (duckdb, pyspark, "
+    "Java), 128+N stopped by signal N."
 )
 
 

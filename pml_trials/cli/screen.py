@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -72,6 +73,25 @@ Workers = Annotated[
 ]
 
 
+class EngineName(StrEnum):
+    """The values of ``--engine``."""
+
+    python = "python"
+    duckdb = "duckdb"
+
+
+Engine = Annotated[
+    EngineName,
+    typer.Option(
+        "--engine",
+        "-e",
+        help="What evaluates the rules: python (the engine), or duckdb (the compiled SQL, "
+        "embedded; reads *.parquet and *.csv files too; needs the duckdb extra). Every "
+        "format's output is the same.",
+    ),
+]
+
+
 def command(
     paths: Paths,
     trial: options.Trial = None,
@@ -87,6 +107,7 @@ def command(
     within: options.Within = None,
     paper: options.Paper = options.PaperSize.a4,
     detail: options.Detail = options.DetailLevel.actionable,
+    engine: Engine = EngineName.python,
 ) -> None:
     """Screen patient profiles against the studies and report every verdict.
 
@@ -115,20 +136,25 @@ def command(
     with user_errors():
         if output is not None and str(output) == "-":
             output = None
-        if output is not None:
+        name = output_format or _implied_format(output) or FormatName.table
+        if output is not None and name is not FormatName.parquet:  # Parquet is binary, ours
             from pml_trials.files.guard import refuse_unsupported
             from pml_trials.render.formats import SUFFIXES
 
             refuse_unsupported(output, "--output", " ".join(SUFFIXES))
-        name = output_format or _implied_format(output) or FormatName.table
         studies = studies_for_screening(criteria, no_bundled, trial)
         run = RunInfo(studies, screened_at(), as_of_date(as_of), within_km=within)
         writer = _writer(
             name, run, paper, detail, to_terminal=output is None and sys.stdout.isatty()
         )
         dirs = _criteria_dirs(criteria, no_bundled)
-        extra = _prepare_options(mapping, lenient, run.as_of, codes)
-        tally = _screen(paths, studies, run, writer, name, dirs, output, workers, extra)
+        if name is FormatName.parquet:
+            tally = _screen_parquet(paths, studies, run, output, workers, dirs)
+        elif engine is EngineName.duckdb:
+            tally = _screen_duckdb(paths, studies, run, writer, output, workers, dirs)
+        else:
+            extra = _prepare_options(mapping, lenient, run.as_of, codes)
+            tally = _screen(paths, studies, run, writer, name, dirs, output, workers, extra)
     if tally.problems and (name is not FormatName.table or output is not None):
         say(
             f"{_count(tally.problems, 'invalid input')} not screened; "
@@ -226,6 +252,86 @@ def _screen_found(
         ) from None
     finally:
         reporter.close()
+
+
+def _screen_duckdb(
+    paths: list[str],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    writer: ReportWriter,
+    output: Path | None,
+    workers: int,
+    dirs: list[Path],
+) -> Tally:
+    from pml_trials.batch.output import report_stream
+    from pml_trials.batch.progress import Reporter
+    from pml_trials.batch.run import write_report
+    from pml_trials.sql.duck_batch import DuckScreener
+
+    found = _sql_inputs(paths, output, dirs)
+    piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
+    screener = DuckScreener(studies, run.as_of, writer, threads=workers or None)
+    reporter = Reporter(sys.stderr, None, bar=False)
+    try:
+        with report_stream(str(output) if output else None) as out:
+            results = screener.results(found, piped)
+            return write_report(results, writer, [s.id for s in studies], out, reporter)
+    except BrokenPipeError:  # the reader went away (`| head`): say so, not "done"
+        from pml_trials.cli.common import silence_stdout
+        from pml_trials.errors import EnvironmentFailure
+
+        silence_stdout()
+        raise EnvironmentFailure(
+            "the output was closed before the report was complete (broken pipe); "
+            "use -o FILE to keep the whole report"
+        ) from None
+    finally:
+        reporter.close()
+
+
+def _sql_inputs(
+    paths: list[str], output: Path | None, dirs: list[Path]
+) -> list[Input | InputProblem]:
+    """The inputs of the DuckDB engine, checked as the Python engine's are: the report
+    being written and the run's own files are never read."""
+    from pml_trials.batch.inputs import Input, find_inputs
+    from pml_trials.cli.common import refuse_run_files
+
+    found = find_inputs(paths)
+    if output is not None:
+        found = _without_previous_report(found, output, paths)
+        read = [item.path for item in found if isinstance(item, Input)]
+        refuse_run_files(output, read, *_criteria_args(dirs))
+    if sys.stdin is None and "-" in paths:
+        from pml_trials.errors import EnvironmentFailure
+
+        raise EnvironmentFailure("standard input is closed: '-' cannot be read")
+    return found
+
+
+def _screen_parquet(
+    paths: list[str],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    output: Path | None,
+    workers: int,
+    dirs: list[Path],
+) -> Tally:
+    """Parquet results, written by DuckDB (whatever --engine says: the rules run as SQL)."""
+    from pml_trials.render.formats import writer_class
+    from pml_trials.sql.duck_batch import DuckScreener
+    from pml_trials.sql.duck_parquet import write_parquet
+
+    if output is None:
+        raise UsageError("parquet is binary: give the file to write with -o FILE.parquet")
+    found = _sql_inputs(paths, output, dirs)
+    piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
+    screener = DuckScreener(studies, run.as_of, writer_class("parquet")(run), workers or None)
+
+    def problem(item: InputProblem) -> None:
+        sys.stderr.write(item.line() + "\n")
+
+    return write_parquet(screener, found, piped, output, run, problem)
 
 
 def _prepare_options(

@@ -15,6 +15,7 @@ from pathlib import Path, PurePath
 
 from pml_trials.errors import UsageError
 
+# (.parquet: screen --format parquet writes it itself and does not ask this guard.)
 # Suffixes of formats this tool cannot write: plain text in a file named like this would
 # be opened by the wrong program, or look like a spreadsheet that is not one.
 UNSUPPORTED = frozenset(

@@ -26,6 +26,7 @@ class FormatName(StrEnum):
     csv = "csv"
     markdown = "markdown"
     html = "html"
+    parquet = "parquet"
 
 
 # name -> "module:class"
@@ -36,6 +37,7 @@ WRITERS: dict[FormatName, str] = {
     FormatName.csv: "pml_trials.render.csv_writer:CsvWriter",
     FormatName.markdown: "pml_trials.render.report.markdown_writer:MarkdownWriter",
     FormatName.html: "pml_trials.render.report.html_writer:HtmlWriter",
+    FormatName.parquet: "pml_trials.render.parquet_writer:ParquetWriter",
 }
 
 # The format an --output file's name implies when --format is not given.
@@ -49,6 +51,7 @@ SUFFIXES: dict[str, FormatName] = {
     ".markdown": FormatName.markdown,
     ".html": FormatName.html,
     ".htm": FormatName.html,
+    ".parquet": FormatName.parquet,
 }
 
 

@@ -1,0 +1,170 @@
+"""Python engine vs DuckDB vs local Spark on the same profiles, side by side in one run.
+
+Usage: ``python bench/sql_engines.py [--n 1000000] [--n 10000] [--spark]``
+
+For each N: fully filled synthetic profiles (``bench/synthetic.py``) as JSON Lines and as
+Parquet (written by DuckDB from the same lines). Each case is one ``pml-trials``
+command, timed end to end (wall time minus the same command on one profile: start-up,
+loading the studies, a Spark session), with peak RSS from ``os.wait4`` (the largest
+process; for Spark that is the JVM):
+
+- ``python -w1`` / ``python -w2``: ``screen x.jsonl -f csv`` on the Python engine;
+- ``duckdb jsonl -> csv``: ``--engine duckdb`` on the same JSON Lines;
+- ``duckdb parquet -> csv``: ``--engine duckdb`` on the Parquet file (same CSV bytes);
+- ``duckdb parquet -> parquet``: ``-o results.parquet``, all in DuckDB;
+- ``spark parquet -> parquet`` (``--spark``, local[2]): ``pml-trials spark``.
+
+Target (issue 15): DuckDB on Parquet at least 5x the Python engine's single-worker
+throughput, memory flat (peak RSS at the largest N within 1.25x of the smallest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from batch_scale import write_profiles
+
+TARGET = 5.0  # DuckDB on Parquet / Python single worker
+MEMORY_CEILING = 1.25
+AS_OF = ["--as-of", "2026-11-25"]
+
+
+def timed(command: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 3):
+        error = process.stderr.read().decode() if process.stderr else ""
+        sys.exit(f"failed ({code}): {' '.join(command)}\n{error[-2000:]}")
+    return seconds, usage.ru_maxrss
+
+
+CONVERT = (
+    "import sys, duckdb\n"
+    "from pml_trials.sql.dialects import Dialect\n"
+    "from pml_trials.sql.table import column_types\n"
+    "cols = ', '.join(f\"'{k}': '{t.replace('TEXT', 'VARCHAR')}'\" "
+    "for k, t in column_types(Dialect.duckdb))\n"
+    "duckdb.connect().execute(f\"COPY (SELECT * FROM read_json('{sys.argv[1]}', "
+    "format = 'newline_delimited', columns = {{{cols}}})) TO '{sys.argv[2]}' (FORMAT parquet)\")\n"
+)
+
+
+def to_parquet(jsonl: Path) -> Path:
+    """The same profiles as Parquet, written by DuckDB in a process of its own (so this
+    one stays small: a child's peak RSS counts the parent's memory it was forked from)."""
+    target = jsonl.with_suffix(".parquet")
+    subprocess.run([sys.executable, "-c", CONVERT, str(jsonl), str(target)], check=True)
+    return target
+
+
+def cases(jsonl: Path, parquet: Path, out: Path, spark: bool) -> dict[str, list[str]]:
+    tool = [sys.executable, "-m", "pml_trials"]
+    csv = ["-f", "csv", "-o", str(out.with_suffix(".csv")), *AS_OF]
+    found = {
+        "python -w1 jsonl -> csv": [*tool, "screen", str(jsonl), *csv, "-w", "1"],
+        "python -w2 jsonl -> csv": [*tool, "screen", str(jsonl), *csv, "-w", "2"],
+        "duckdb jsonl -> csv": [*tool, "screen", str(jsonl), *csv, "--engine", "duckdb"],
+        "duckdb parquet -> csv": [*tool, "screen", str(parquet), *csv, "--engine", "duckdb"],
+        "duckdb parquet -> parquet": [
+            *tool,
+            "screen",
+            str(parquet),
+            "-o",
+            str(out.with_suffix(".parquet")),
+            *AS_OF,
+        ],
+    }
+    if spark:
+        target = out.parent / f"spark-{jsonl.stem}"
+        found["spark local[2] parquet -> parquet"] = [
+            *tool,
+            "spark",
+            "--from-parquet",
+            str(parquet),
+            "--to-parquet",
+            str(target),
+            "--mode",
+            "overwrite",
+            "--master",
+            "local[2]",
+            *AS_OF,
+        ]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, action="append", help="profiles (repeatable)")
+    parser.add_argument("--spark", action="store_true", help="also local Spark (slow start)")
+    parser.add_argument("--dir", default="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
+    args = parser.parse_args()
+    sizes = sorted(args.n or [10_000, 1_000_000])
+    with tempfile.TemporaryDirectory(prefix="pml-sql-bench-", dir=args.dir) as folder:
+        base = Path(folder)
+        one = base / "one.jsonl"
+        write_profiles(one, 1, 1)
+        fixed = {
+            name: timed(command)[0]
+            for name, command in cases(one, to_parquet(one), base / "out-one", args.spark).items()
+        }
+        table: dict[int, dict[str, tuple[float, int]]] = {}
+        for n in sizes:
+            jsonl = base / f"profiles-{n}.jsonl"
+            write_profiles(jsonl, n, 1)
+            parquet = to_parquet(jsonl)
+            print(
+                f"N={n:,}: {jsonl.stat().st_size / 2**20:,.0f} MiB of JSONL, "
+                f"{parquet.stat().st_size / 2**20:,.0f} MiB of Parquet; measuring",
+                flush=True,
+            )
+            table[n] = {
+                name: timed(command)
+                for name, command in cases(jsonl, parquet, base / f"out-{n}", args.spark).items()
+            }
+            jsonl.unlink()
+        report(sizes, table, fixed)
+
+
+def report(
+    sizes: list[int], table: dict[int, dict[str, tuple[float, int]]], fixed: dict[str, float]
+) -> None:
+    print("\nstart-up (one profile): " + ", ".join(f"{k} {v:.2f} s" for k, v in fixed.items()))
+    print("\nprofiles/s steady (N / (wall - start-up)), N / wall, wall time, peak RSS")
+    for n in sizes:
+        print(f"\nN = {n:,}")
+        python = None
+        for name, (seconds, rss) in table[n].items():
+            steady = n / max(seconds - fixed[name], 1e-6)
+            python = steady if name.startswith("python -w1") else python
+            ratio = f"  {steady / python:5.2f}x python -w1" if python else ""
+            print(
+                f"  {name:36} {steady:>10,.0f}/s {n / seconds:>10,.0f}/s {seconds:7.2f} s "
+                f"{rss / 1024:6.0f} MiB{ratio}"
+            )
+        duck = n / max(
+            table[n]["duckdb parquet -> parquet"][0] - fixed["duckdb parquet -> parquet"], 1e-6
+        )
+        if python:
+            mark = "met" if duck / python >= TARGET else "NOT met"
+            print(
+                f"  target: duckdb parquet -> parquet >= {TARGET}x python -w1: {duck / python:.1f}x ({mark})"
+            )
+    if len(sizes) > 1:
+        small, large = sizes[0], sizes[-1]
+        print(f"\npeak RSS N={large:,} / N={small:,} (ceiling {MEMORY_CEILING}):")
+        for name in table[large]:
+            grew = table[large][name][1] / table[small][name][1]
+            print(f"  {name:36} {grew:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""``screen --format parquet``: results as a Parquet file, written by DuckDB in one pass.
+
+One row per patient and trial: ``patient_id, source, screening_date, trial_id, verdict,
+reasons, missing_fields, criterion_values, disclaimer``, the columns of the CSV contract
+(RESULTS.md) with lists as lists, plus ``criterion_values``: each criterion's value in the
+study's order (true, false, NULL = unknown). The criterion ids and kinds of each study,
+in that order, are in the file's key-value metadata (``criteria``, JSON), with the tool,
+version, screened_at, the disclaimer and each study's sha256 (``studies``). A list of
+``{id, value}`` structs per row was measured 4-10x slower to write (bench/README.md).
+
+Here ``missing_fields`` is computed in SQL (tested equal to the Python engine's). When
+every input is a Parquet or CSV file the query streams from the inputs into the file;
+JSON inputs are validated in Python as for the other formats, and their results are
+collected in DuckDB first. The file is written beside the target with mode 0600 and
+renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pml_trials import __version__
+from pml_trials.batch.inputs import Input
+from pml_trials.batch.read import BLOCK, Source, units
+from pml_trials.engine.run import InputProblem, RunInfo, Tally
+from pml_trials.errors import UsageError
+from pml_trials.profile.fields import FIELDS
+from pml_trials.sql.compile import render, screening_query
+from pml_trials.sql.dialects import Dialect
+from pml_trials.sql.duck_batch import (
+    BLOCK_ROWS,
+    TABLE_SUFFIXES,
+    DuckScreener,
+    _cross_field_problems,
+    _quote,
+    _row_problems,
+    table_source,
+)
+from pml_trials.verdict import Verdict
+
+
+def _long_query(screener: DuckScreener, run: RunInfo) -> str:
+    """The wide query's rows as one row per patient and trial (from a CTE ``src``)."""
+    wide, parts = screening_query(
+        screener.studies,
+        Dialect.duckdb,
+        screener.as_of,
+        "src",
+        keep=("_pos", "_source", "patient_id", "screening_day"),
+        missing=True,
+    )
+    trials = []
+    for study, part in zip(screener.studies, parts, strict=True):
+        values = []
+        reasons = []
+        for criterion, name in zip(study.criteria, part.names, strict=True):
+            value = f'"{name}"'
+            values.append(value)
+            decisive = value if criterion.kind == "exclusion" else f"NOT {value}"
+            reasons.append(f"CASE WHEN COALESCE({decisive}, FALSE) THEN {_quote(criterion.id)} END")
+        trials.append(
+            f'struct_pack(trial_id := {_quote(study.id)}, verdict := "{part.verdict_name}", '
+            f"reasons := list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL), "
+            f'missing_fields := "{part.missing_name}", '
+            f"criterion_values := [{', '.join(values)}])"
+        )
+    body = render(wide, Dialect.duckdb, pretty=False).removeprefix("WITH ")
+    # the wide query is "profile AS (...), criteria AS (...), verdicts AS (...) SELECT ...":
+    # its SELECT becomes the CTE "wide". Each patient's trials are a list unnested in place,
+    # so the rows come out in input order without a sort (which would hold them all).
+    head, _, select = body.rpartition(") SELECT ")
+    per_trial = (
+        "SELECT patient_id, _source AS source, screening_day AS screening_date, "
+        f"UNNEST([{', '.join(trials)}], recursive := true), "
+        f"{_quote(run.disclaimer)} AS disclaimer FROM wide"
+    )
+    return f"{head}), wide AS (SELECT {select}) {per_trial}"
+
+
+OUTPUT = (
+    "patient_id, source, screening_date, trial_id, verdict, reasons, missing_fields, "
+    "criterion_values, disclaimer"
+)
+RESULT_COLUMNS = (
+    "patient_id VARCHAR, source VARCHAR, screening_date DATE, trial_id VARCHAR, verdict "
+    "VARCHAR, reasons VARCHAR[], missing_fields VARCHAR[], criterion_values BOOLEAN[], "
+    "disclaimer VARCHAR"
+)
+
+
+def write_parquet(
+    screener: DuckScreener,
+    found: Sequence[Input | InputProblem],
+    stdin: Source,
+    target: Path,
+    run: RunInfo,
+    problem: Any,
+) -> Tally:
+    """Screen every input into the Parquet file ``target``; ``problem(p)`` reports each
+    invalid input (stderr)."""
+    con = screener.con
+    long = _long_query(screener, run)
+    parts: list[str] = []  # one SELECT per input, in input order
+    tally = Tally()
+    # one Parquet or CSV file streams straight into the output; anything else is collected
+    # in DuckDB first, input by input (inserts keep their order, so nothing is sorted)
+    inputs = [i for i in found if isinstance(i, Input)]
+    tables = len(inputs) == 1 and inputs[0].path.lower().endswith(TABLE_SUFFIXES)
+    if not tables:
+        con.execute(f"CREATE TEMP TABLE results ({RESULT_COLUMNS})")
+    for item in found:
+        if isinstance(item, InputProblem):
+            tally.problems += 1
+            problem(item)
+            continue
+        if item.path.lower().endswith(TABLE_SUFFIXES):
+            source, problems = table_source(con, item)
+            for found_problem in problems:
+                tally.problems += 1
+                problem(found_problem)
+            if problems:
+                continue
+            shift = 1 if item.path.lower().endswith(".csv") else 0
+            label = _quote(item.label + ":")
+            checked = (
+                f"SELECT *, {label} || CAST(_pos + {shift} AS VARCHAR) AS _source FROM ({source})"
+            )
+            for row in con.execute(
+                f"SELECT * FROM ({checked}) WHERE NOT _valid ORDER BY _pos"
+            ).fetchall():
+                raw = {
+                    s.key: v
+                    for s, v in zip(FIELDS, row[3 : 3 + len(FIELDS)], strict=True)
+                    if v is not None
+                }
+                for found_problem in _row_problems(raw, row[-1], row[2]):
+                    tally.problems += 1
+                    problem(found_problem)
+            # the validator's checks across fields, in Python on every row SQL found valid
+            refused = []
+            cursor = con.execute(f"SELECT * FROM ({checked}) WHERE _valid")
+            while batch := cursor.fetchmany(4096):
+                for row in batch:
+                    values = row[3 : 3 + len(FIELDS)]
+                    raw = {s.key: v for s, v in zip(FIELDS, values, strict=True) if v is not None}
+                    for place in _cross_field_problems(raw, row[-1], screener.as_of):
+                        tally.problems += 1
+                        problem(place)
+                        refused.append(row[0])
+            keep = f"NOT list_contains({sorted(set(refused))}, _pos)" if refused else "TRUE"
+            usable = f"SELECT * FROM ({checked}) WHERE _valid AND {keep}"
+            query = f"WITH src AS ({usable}), {long}"
+            if tables:
+                parts.append(query)
+            else:
+                con.execute(f"INSERT INTO results {query}")
+        else:
+            _json_input(screener, item, stdin, long, tally, problem)
+    if tables and parts:
+        rows = " UNION ALL ".join(parts)
+    else:
+        if tables:
+            con.execute(f"CREATE TEMP TABLE results ({RESULT_COLUMNS})")
+        rows = "SELECT * FROM results"
+    select = f"SELECT {OUTPUT} FROM ({rows})"
+    _copy(con, select, target, run, screener)
+    counts = con.execute(
+        f"SELECT trial_id, verdict, count(*) FROM read_parquet({_quote(str(target))}) GROUP BY ALL"
+    ).fetchall()
+    for trial_id, verdict, count in counts:
+        tally.verdicts.setdefault(trial_id, Counter())[Verdict(verdict)] += count
+    if counts and screener.studies:
+        first = screener.studies[0].id
+        tally.patients = sum(c for t, _, c in counts if t == first)
+    return tally
+
+
+def _json_input(
+    screener: DuckScreener,
+    item: Input,
+    stdin: Source,
+    long: str,
+    tally: Tally,
+    problem: Any,
+) -> None:
+    texts: list[str] = []
+    sources: list[str] = []
+
+    def flush() -> None:
+        if texts:
+            query = f"WITH src AS ({screener.json_source}), {long}"
+            insert = f"INSERT INTO results SELECT {OUTPUT} FROM ({query})"
+            screener.con.execute(insert, [texts, sources])
+            texts.clear()
+            sources.clear()
+
+    for unit in units([item], stdin, BLOCK, spans=False):
+        for entry in screener._validated(unit):
+            if isinstance(entry, InputProblem):
+                tally.problems += 1
+                problem(entry)
+                continue
+            texts.append(entry[2])
+            sources.append(entry[1])
+            if len(texts) >= BLOCK_ROWS:
+                flush()
+    flush()
+
+
+def _copy(con: Any, select: str, target: Path, run: RunInfo, screener: DuckScreener) -> None:
+    metadata = {
+        "tool": "pml-trials",
+        "version": __version__,
+        "screened_at": run.screened_at,
+        "disclaimer": run.disclaimer,
+        "studies": json.dumps({s.id: s.sha256 for s in screener.studies}),
+        "criteria": json.dumps(
+            {s.id: [[c.id, c.kind] for c in s.criteria] for s in screener.studies}
+        ),
+    }
+    pairs = ", ".join(f"{_quote(k)}: {_quote(v)}" for k, v in metadata.items())
+    target = target.absolute()
+    if target.is_dir():
+        raise UsageError("is a folder; give a file name for the report", source=str(target))
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    os.close(fd)  # created 0600; DuckDB writes into it
+    temporary = Path(name)
+    try:
+        con.execute(f"COPY ({select}) TO {_quote(name)} (FORMAT parquet, KV_METADATA {{{pairs}}})")
+        temporary.chmod(0o600)
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
