@@ -221,3 +221,51 @@ def test_save_option_writes_without_asking(studies: tuple[Study, ...], tmp_path:
     assert code == 0
     assert "Save the profile as JSON?" not in screen
     assert validate_json(target.read_bytes())["patient_id"] == "q-15"
+
+
+def test_a_lab_value_in_u_per_l_asks_the_upper_limit(studies: tuple[Study, ...]) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import handle
+    from pml_trials.questionnaire.session import Session
+
+    con, out = console()
+    session = Session(studies, AS_OF, {"patient_id": "q-9"})
+    read = reader(con, ["zero", "0", "40"])
+    assert handle(con, session, BY_KEY["alt_x_uln"], "84 U/L", read)
+    assert session.profile["alt_x_uln"] == pytest.approx(2.1)
+    screen = out.getvalue()
+    assert "Upper limit of normal at this laboratory, in U/L?" in screen
+    assert "'zero' is not a number" in screen
+    assert "is not an upper limit" in screen
+    assert "= 2.1 × ULN" in screen
+
+
+def test_a_censored_value_is_unknown_with_a_note(studies: tuple[Study, ...]) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import handle
+    from pml_trials.questionnaire.session import Session
+
+    con, out = console()
+    session = Session(studies, AS_OF, {"patient_id": "q-9"})
+    assert handle(con, session, BY_KEY["egfr_ml_min_1_73m2"], ">90")
+    assert session.profile["egfr_ml_min_1_73m2"] is None
+    assert "egfr_ml_min_1_73m2" in session.skip
+    assert "recorded as unknown" in out.getvalue()
+
+
+def test_question_mark_and_na_say_which_trials_need_the_field(
+    studies: tuple[Study, ...],
+) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import handle
+    from pml_trials.questionnaire.session import Session
+
+    con, out = console()
+    session = Session(studies, AS_OF, {"patient_id": "q-9"})
+    spec = BY_KEY["prednisone_equivalent_mg_per_day"]
+    assert not handle(con, session, spec, "?")
+    assert not handle(con, session, spec, "n/a")
+    screen = " ".join(out.getvalue().split())
+    assert "tcell-transfer excludes (high-dose-steroids," in screen
+    assert "when prednisone_equivalent_mg_per_day / weight_kg > 0.5" in screen
+    assert "Not applicable? This question is only asked when it can matter" in screen

@@ -35,6 +35,16 @@ class FieldSpec(Record):
     multiple_of: int | None = None
     vocabulary: str = ""  # a long list of choices, described instead of listed
     past: bool = False  # a date of something that has happened: not after the screening date
+    # Natural answers (pml_trials/questionnaire/answers.py), declared here once:
+    synonyms: tuple[tuple[str, str], ...] = ()  # (word, value): "m" for male, "+" for detected
+    unit_aliases: tuple[str, ...] = ()  # other spellings of ``unit`` ("y" for years)
+    conversions: tuple[tuple[str, float], ...] = ()  # (unit, factor to ``unit``): lb -> kg
+    lab_units: tuple[str, ...] = ()  # units of the raw value that a × ULN field divides
+    censored: bool = False  # ">90" / "<20" is understood (and recorded as unknown)
+    # A checklist item: the statement whose tick means ``ticked`` (the answer that could
+    # rule a patient out), so that a favourable patient answers "none".
+    checklist: str = ""
+    ticked: bool = True
 
     @property
     def type_name(self) -> str:
@@ -109,16 +119,49 @@ def _countries() -> tuple[str, ...]:
     return CODES
 
 
-def _bool(key: str, section: str, question: str, help: str) -> FieldSpec:
-    return FieldSpec(key, "boolean", section, question, help)
+def _bool(
+    key: str, section: str, question: str, help: str, checklist: str = "", ticked: bool = True
+) -> FieldSpec:
+    return FieldSpec(key, "boolean", section, question, help, checklist=checklist, ticked=ticked)
+
+
+_PER_UL = ("/µL", "/uL", "cells/uL", "/mm3", "cells/mm3")
+_PER_LITRE = (("x10^9/L", 1000.0), ("×10^9/L", 1000.0), ("G/L", 1000.0), ("10^9/L", 1000.0))
 
 
 def _count(key: str, question: str, help: str, maximum: float, section: str = IMMUNE) -> FieldSpec:
-    return FieldSpec(key, "number", section, question, help, "cells/µL", 0, maximum)
+    return FieldSpec(
+        key,
+        "number",
+        section,
+        question,
+        help,
+        "cells/µL",
+        0,
+        maximum,
+        unit_aliases=_PER_UL,
+        conversions=_PER_LITRE,
+        censored=True,
+    )
 
 
-def _uln(key: str, question: str, help: str) -> FieldSpec:
-    return FieldSpec(key, "number", LABS, question, help, "× ULN", 0, 100)
+def _uln(key: str, question: str, help: str, lab_units: tuple[str, ...]) -> FieldSpec:
+    return FieldSpec(
+        key,
+        "number",
+        LABS,
+        question,
+        help,
+        "× ULN",
+        0,
+        100,
+        unit_aliases=("x ULN", "xULN", "ULN", "x"),
+        lab_units=lab_units,
+        censored=True,
+    )
+
+
+_COPIES = ("copies/ml", "cp/mL", "c/mL")
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -146,6 +189,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "years",
         0,
         120,
+        unit_aliases=("y", "yr", "yrs", "year", "years old", "y/o"),
     ),
     FieldSpec(
         "sex",
@@ -154,6 +198,13 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Sex assigned at birth?",
         "Used for pregnancy and dosing rules.",
         choices=("female", "male"),
+        synonyms=(
+            ("f", "female"),
+            ("m", "male"),
+            ("w", "female"),
+            ("woman", "female"),
+            ("man", "male"),
+        ),
     ),
     FieldSpec(
         "weight_kg",
@@ -164,18 +215,23 @@ FIELDS: tuple[FieldSpec, ...] = (
         "kg",
         1,
         400,
+        unit_aliases=("kgs", "kilograms", "kilogram"),
+        conversions=(("lb", 0.45359237), ("lbs", 0.45359237), ("pounds", 0.45359237)),
     ),
     _bool(
         "pregnant_or_breastfeeding",
         DEMOGRAPHICS,
         "Is the patient pregnant or breastfeeding?",
         "Answer no for patients who cannot be pregnant.",
+        checklist="pregnant or breastfeeding",
     ),
     _bool(
         "agrees_to_contraception",
         DEMOGRAPHICS,
         "Is the patient willing to use effective contraception during and after the study?",
         "Willingness to use effective contraception for the study's duration and after.",
+        checklist="not willing to use effective contraception during and after the study",
+        ticked=False,
     ),
     # PML diagnosis
     FieldSpec(
@@ -185,6 +241,15 @@ FIELDS: tuple[FieldSpec, ...] = (
         "JC virus DNA by PCR in the cerebrospinal fluid?",
         "Result of the CSF JC virus PCR; not_done if no lumbar puncture was tested.",
         choices=("detected", "not_detected", "not_done"),
+        synonyms=(
+            ("positive", "detected"),
+            ("pos", "detected"),
+            ("+", "detected"),
+            ("negative", "not_detected"),
+            ("neg", "not_detected"),
+            ("-", "not_detected"),
+            ("nd", "not_done"),
+        ),
     ),
     FieldSpec(
         "csf_jcv_copies_per_ml",
@@ -195,6 +260,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e10,
+        unit_aliases=_COPIES,
+        censored=True,
     ),
     FieldSpec(
         "brain_biopsy_jcv",
@@ -203,6 +270,13 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Brain biopsy evidence of JC virus infection?",
         "Histology, immunohistochemistry or PCR of brain tissue; not_done if no biopsy.",
         choices=("positive", "negative", "not_done"),
+        synonyms=(
+            ("pos", "positive"),
+            ("+", "positive"),
+            ("neg", "negative"),
+            ("-", "negative"),
+            ("nd", "not_done"),
+        ),
     ),
     _bool(
         "mri_compatible_with_pml",
@@ -253,12 +327,20 @@ FIELDS: tuple[FieldSpec, ...] = (
         "The underlying causes of immune suppression; none_identified if none.",
         choices=PREDISPOSING,
     ),
-    _bool("hiv_positive", IMMUNE, "Is the patient HIV positive?", "Known HIV infection."),
+    _bool(
+        "hiv_positive",
+        IMMUNE,
+        "Is the patient HIV positive?",
+        "Known HIV infection.",
+        checklist="HIV positive",
+    ),
     _bool(
         "on_antiretroviral_therapy",
         IMMUNE,
         "Is the patient on antiretroviral therapy?",
         "Current combination ART.",
+        checklist="not on antiretroviral therapy now",
+        ticked=False,
     ),
     FieldSpec(
         "hiv_rna_copies_per_ml",
@@ -269,6 +351,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e9,
+        unit_aliases=_COPIES,
+        censored=True,
     ),
     _count("cd4_cells_per_ul", "CD4 T-cell count?", "Most recent absolute CD4 count.", 5000),
     _count("cd8_cells_per_ul", "CD8 T-cell count?", "Most recent absolute CD8 count.", 10000),
@@ -283,6 +367,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Has the patient ever received natalizumab?",
         "Any past or current natalizumab.",
+        checklist="has ever received natalizumab",
     ),
     FieldSpec(
         "last_natalizumab_dose_date",
@@ -297,6 +382,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Is the patient on any immunosuppressant other than corticosteroids now?",
         "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids.",
+        checklist="on an immunosuppressant other than corticosteroids now",
     ),
     FieldSpec(
         "prednisone_equivalent_mg_per_day",
@@ -307,6 +393,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mg/day",
         0,
         2000,
+        unit_aliases=("mg", "mg/d", "mg daily"),
     ),
     FieldSpec(
         "gvhd_grade",
@@ -323,12 +410,14 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Active autoimmune disease needing systemic treatment in the last 2 years?",
         "Replacement therapy (thyroxine, insulin) does not count as systemic treatment.",
+        checklist="active autoimmune disease needing systemic treatment in the last 2 years",
     ),
     _bool(
         "autoimmune_cns_disease",
         IMMUNE,
         "Autoimmune disease of the central nervous system?",
         "E.g. multiple sclerosis, neuromyelitis optica.",
+        checklist="autoimmune disease of the central nervous system",
     ),
     # Prior PML treatment
     _bool(
@@ -336,18 +425,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior checkpoint inhibitor (anti-PD-1, anti-PD-L1 or anti-CTLA-4)?",
         "E.g. pembrolizumab, nivolumab, atezolizumab, ipilimumab.",
+        checklist="has had a checkpoint inhibitor (anti-PD-1, anti-PD-L1, anti-CTLA-4)",
     ),
     _bool(
         "prior_virus_specific_t_cells",
         PRIOR,
         "Any prior virus-specific T-cell therapy?",
         "Autologous or donor-derived virus-specific T cells.",
+        checklist="has had virus-specific T-cell therapy",
     ),
     _bool(
         "prior_cidofovir_or_brincidofovir",
         PRIOR,
         "Any prior cidofovir or brincidofovir (CMX001)?",
         "Any dose, any indication.",
+        checklist="has had cidofovir or brincidofovir (CMX001)",
     ),
     FieldSpec(
         "last_investigational_agent_date",
@@ -368,6 +460,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         0,
         100,
         multiple_of=10,
+        unit_aliases=("%",),
     ),
     FieldSpec(
         "modified_rankin_scale",
@@ -394,42 +487,51 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Another active opportunistic infection needing systemic treatment?",
         "E.g. CMV disease, pneumocystis, cryptococcosis.",
+        checklist="another active opportunistic infection needing systemic treatment",
     ),
     _bool(
         "other_cns_infection",
         STATUS,
         "Another infection of the central nervous system?",
         "E.g. toxoplasmosis, cryptococcal meningitis, CMV encephalitis.",
+        checklist="another infection of the central nervous system",
     ),
     _bool(
         "active_malignancy_on_treatment",
         STATUS,
         "An active malignancy currently under treatment?",
         "Cancer receiving chemotherapy, targeted therapy or radiotherapy now.",
+        checklist="an active malignancy under treatment now",
     ),
     _bool(
         "severe_psychiatric_illness",
         STATUS,
         "An active severe psychiatric illness?",
         "E.g. psychosis, severe depression, that would interfere with the study.",
+        checklist="an active severe psychiatric illness",
     ),
     _bool(
         "able_to_consent",
         STATUS,
         "Can the patient or a legally authorised representative give informed consent?",
         "The patient, or a legal representative if the patient lacks capacity.",
+        checklist="neither the patient nor a legal representative can give informed consent",
+        ticked=False,
     ),
     _bool(
         "able_to_travel_to_site",
         STATUS,
         "Can the patient travel to the study site?",
         "Including inpatient stays if needed.",
+        checklist="cannot travel to the study site",
+        ticked=False,
     ),
     _bool(
         "alternative_therapy_available",
         STATUS,
         "Is a comparable approved therapy available for this patient?",
         "An approved or standard therapy that is comparable and satisfactory.",
+        checklist="a comparable approved therapy is available",
     ),
     # Laboratory
     FieldSpec(
@@ -441,21 +543,26 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mL/min/1.73 m²",
         0,
         200,
+        unit_aliases=("mL/min/1.73m2", "mL/min/1.73 m2", "mL/min"),
+        censored=True,
     ),
     _uln(
         "alt_x_uln",
         "ALT, as a multiple of the upper limit of normal?",
         "Alanine aminotransferase divided by the laboratory's upper limit of normal.",
+        ("U/L", "IU/L"),
     ),
     _uln(
         "ast_x_uln",
         "AST, as a multiple of the upper limit of normal?",
         "Aspartate aminotransferase divided by the laboratory's upper limit of normal.",
+        ("U/L", "IU/L"),
     ),
     _uln(
         "total_bilirubin_x_uln",
         "Total bilirubin, as a multiple of the upper limit of normal?",
         "Total bilirubin divided by the laboratory's upper limit of normal.",
+        ("µmol/L", "umol/L", "mg/dL"),
     ),
     _count(
         "neutrophils_per_ul",
@@ -473,12 +580,16 @@ FIELDS: tuple[FieldSpec, ...] = (
         CELL,
         "Is the patient's HLA typing available?",
         "High-resolution HLA typing on record.",
+        checklist="no HLA typing on record",
+        ticked=False,
     ),
     _bool(
         "matched_donor_available",
         CELL,
         "Is a suitably HLA-matched donor or banked T-cell product identified?",
         "A donor or third-party product matched as the study requires.",
+        checklist="no suitably HLA-matched donor or banked T-cell product identified",
+        ticked=False,
     ),
     # Residence: where the patient lives, for the distance to the study sites. Not an
     # address: a country and a town (resolved offline, pml_trials/geo/gazetteer.py).

@@ -19,7 +19,14 @@ from rich.text import Text
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.profile.validate import InvalidProfileError, validate_python
 from pml_trials.questionnaire import view
-from pml_trials.questionnaire.answers import AnswerError, command, parse
+from pml_trials.questionnaire.answers import (
+    AnswerError,
+    Censored,
+    PerUpperLimit,
+    command,
+    number,
+    parse,
+)
 from pml_trials.questionnaire.session import Session
 from pml_trials.record import Record
 from pml_trials.studies.model import Study
@@ -122,15 +129,21 @@ def ask(console: Console, read: Reader, session: Session, spec: FieldSpec) -> No
     left = len(session.candidates())
     console.print()
     console.print(view.question(spec, session.asked + 1, left))
-    while not handle(console, session, spec, read(PROMPT)):
+    while not handle(console, session, spec, read(PROMPT), read):
         pass
 
 
-def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bool:
+def handle(
+    console: Console, session: Session, spec: FieldSpec, text: str, read: Reader | None = None
+) -> bool:
     """Act on one line; ``True`` when the answers changed."""
     word = command(text)
     if word == "help":
         console.print(view.help_text(spec))
+        console.print(view.why(spec, session.studies))
+        return False
+    if word == "why":
+        console.print(view.why(spec, session.studies, not_applicable=True))
         return False
     if word == "unknown":
         session.answer(spec.key, None)
@@ -143,7 +156,16 @@ def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bo
         console.print(Text(f"  back to: {BY_KEY[undone].question}", style="dim"))
         return True
     try:
-        session.answer(spec.key, parse(spec, text))
+        value = parse(spec, text)
+        if isinstance(value, Censored):
+            session.answer(spec.key, None)
+            console.print(Text(safe_line(f"  {value.note}"), style="yellow"))
+            return True
+        if isinstance(value, PerUpperLimit):
+            value = per_upper_limit(console, read, spec, value)
+            if value is None:
+                return False
+        session.answer(spec.key, value)
     except AnswerError as error:
         problem(console, error.reason)
         return False
@@ -151,6 +173,37 @@ def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bo
         problem(console, error.problems[0].message)
         return False
     return True
+
+
+def per_upper_limit(
+    console: Console, read: Reader | None, spec: FieldSpec, raw: PerUpperLimit
+) -> float | None:
+    """Ask the laboratory's upper limit of normal for a raw value; ``None`` to go back
+    to the question (``<`` or ``u``, or no way to ask)."""
+    if read is None:
+        problem(console, f"type the value as a multiple of the upper limit ({spec.unit})")
+        return None
+    console.print(Text(f"  Upper limit of normal at this laboratory, in {raw.unit}?"))
+    while True:
+        text = read(PROMPT).strip()
+        if command(text) in ("back", "unknown"):
+            console.print(Text(f"  then type the value in {spec.unit}", style="dim"))
+            return None
+        try:
+            limit = _positive(text)
+        except AnswerError as error:
+            problem(console, error.reason)
+            continue
+        value = raw.value / limit
+        console.print(Text(f"  = {value:.3g} {spec.unit}", style="dim"))
+        return value
+
+
+def _positive(text: str) -> float:
+    limit = number(text)
+    if limit <= 0:
+        raise AnswerError(f"{text!r} is not an upper limit: type a number above 0")
+    return limit
 
 
 def problem(console: Console, reason: str) -> None:

@@ -6,7 +6,7 @@ written by sites, and a JSON key such as ``[cd4_cells_per_ul]`` would read as a 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -17,6 +17,7 @@ from pml_trials import DISCLAIMER
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.questionnaire.answers import hint
+from pml_trials.studies.model import Study
 from pml_trials.verdict import MARKS, STYLES, WORDS, Verdict
 
 USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
@@ -47,6 +48,24 @@ def question(spec: FieldSpec, number: int, left: int) -> RenderableType:
 def help_text(spec: FieldSpec) -> Text:
     text = Text(f"  {spec.help}\n", style="italic")
     text.append(f"  Allowed: {spec.allowed()}. {USAGE}.", style="dim")
+    return text
+
+
+def why(spec: FieldSpec, studies: Sequence[Study], not_applicable: bool = False) -> Text:
+    """Which trials and criteria need the field, and the test (from the rule trees)."""
+    from pml_trials.questionnaire.why import reasons
+
+    lines = reasons(spec.key, studies)
+    head = "  Asked because " if lines else "  No selected trial reads this field"
+    if not_applicable:
+        head = "  Not applicable? This question is only asked when it can matter: asked because "
+    text = Text(head if lines else head + "; type u to go on", style="dim")
+    for line in lines:
+        text.append(f"\n    · {line}", style="dim")
+    if not_applicable and lines:
+        text.append(
+            "\n  Answer it as it stands for this patient, or u if it is unknown.", style="dim"
+        )
     return text
 
 
