@@ -73,7 +73,7 @@ SCRIPTED = [
     "yes",
     "y",
     "maybe",
-    "n",  # no consent: every study is ruled out
+    "1",  # ticked on the checklist: no consent, so every study is ruled out
 ]
 
 
@@ -82,22 +82,30 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     assert outcome.finished and outcome.session is not None
     session = outcome.session
     assert session.patient_id == "q-7"
-    assert session.asked == 4
+    assert session.asked == 5  # the checklist answered two fields
     assert session.profile["able_to_consent"] is False
+    assert session.profile["alternative_therapy_available"] is False
     assert set(session.result.verdicts) == {Verdict.INELIGIBLE}
     assert "[csf_jcv_pcr]" in screen
     assert "Result of the CSF JC virus PCR" in screen  # the help text
     assert "'x' is not one of the listed values" in screen
     assert "there is no earlier answer in this session" in screen
-    assert "'maybe' is not yes or no" in screen
+    assert "'maybe' is not an item number" in screen
+    assert "Does any of these apply now?" in screen
     golden("ask/scripted-session.txt", tidy(screen))
 
 
 @pytest.mark.parametrize(
     ("key_answers", "problem"),
     [
-        (["csf_jcv_pcr:1", "mri:y", "clinical:y", "consent:y", "age:130"], "above the maximum 120"),
-        (["csf_jcv_pcr:1", "mri:y", "clinical:y", "consent:y", "age:44.5"], "not a whole number"),
+        (
+            ["csf_jcv_pcr:1", "mri:y", "clinical:y", "checklist:none", "age:130"],
+            "above the maximum 120",
+        ),
+        (
+            ["csf_jcv_pcr:1", "mri:y", "clinical:y", "checklist:none", "age:44.5"],
+            "not a whole number",
+        ),
     ],
 )
 def test_out_of_range_numbers_are_asked_again(

@@ -93,6 +93,43 @@ def parse(spec: FieldSpec, text: str) -> Any:
         raise AnswerError(f"{_quote(text)} is not understood here ({hint(spec)})") from None
 
 
+CHECKLIST_HINT = "numbers of those that apply (1 3), none, or u after a number if unknown (2u)"
+_TICK = re.compile(r"(?:u\s*)?([0-9]{1,3})(?:\s*u)?|u")
+
+
+def checklist(count: int, text: str) -> dict[int, bool | None]:
+    """A checklist answer: item number (from 1) -> ticked (``True``), not ticked
+    (``False``) or unknown (``None``), for every item. ``none`` ticks nothing; ``u``
+    alone makes every item unknown; ``2u`` (or ``u2``) one. Anything else is an
+    :class:`AnswerError` to re-ask with."""
+    text = text.strip().lower()
+    if not text:
+        raise AnswerError(f"please type {CHECKLIST_HINT}")
+    if len(text) > MAX_ANSWER:
+        raise AnswerError(f"the answer is longer than {MAX_ANSWER} characters")
+    if text in ("none", "0", "no", "n", "nothing", "none apply"):
+        return dict.fromkeys(range(1, count + 1), False)
+    if text in ("u", "unknown"):
+        return dict.fromkeys(range(1, count + 1), None)
+    if text in _YES:
+        raise AnswerError(f"which of them? type {CHECKLIST_HINT}")
+    answer: dict[int, bool | None] = dict.fromkeys(range(1, count + 1), False)
+    given: dict[int, bool | None] = {}
+    for token in (t for t in re.split(r"[\s,;]+", text) if t):
+        match = _TICK.fullmatch(token)
+        if match is None or match[1] is None:
+            raise AnswerError(f"{_quote(token)} is not an item number ({CHECKLIST_HINT})")
+        number = int(match[1])
+        if not 1 <= number <= count:
+            raise AnswerError(f"there is no item {number} (1-{count})")
+        value = None if "u" in token else True
+        if given.get(number, value) != value:
+            raise AnswerError(f"item {number} is given both as ticked and as unknown")
+        given[number] = value
+    answer.update(given)
+    return answer
+
+
 def hint(spec: FieldSpec) -> str:
     """How to answer, shown under the question."""
     if spec.kind == "boolean":

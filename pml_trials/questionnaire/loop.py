@@ -23,16 +23,22 @@ from pml_trials.questionnaire.answers import (
     AnswerError,
     Censored,
     PerUpperLimit,
+    checklist,
     command,
     number,
     parse,
 )
+from pml_trials.questionnaire.screens import next_screen
 from pml_trials.questionnaire.session import Session
 from pml_trials.record import Record
 from pml_trials.studies.model import Study
 from pml_trials.terminal import safe_line
 
 Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardInterrupt on ^C
+# Told before each answer is read: the screen's kind ("question", "checklist", "form")
+# with its fields, then "item" with the one field of a form asked next (the bench and the
+# replay check and answer from these).
+Watcher = Callable[[str, tuple[str, ...], "Session"], None]
 PROMPT = "> "
 
 
@@ -77,6 +83,7 @@ def run(
     as_of: date,
     start: Mapping[str, Any] | None = None,
     skip: Collection[str] = (),
+    watch: Watcher | None = None,
 ) -> Outcome:
     """Ask the patient id (unless ``start`` has it), then every useful question."""
     session: Session | None = None
@@ -84,9 +91,7 @@ def run(
         profile = dict(start) if start else {"patient_id": ask_patient_id(console, read)}
         session = Session(studies, as_of, profile, skip)
         console.print(view.verdict_line(session.result))
-        while (key := session.next_field()) is not None:
-            ask(console, read, session, BY_KEY[key])
-            console.print(view.verdict_line(session.result))
+        ask_screens(console, read, session, watch)
     except KeyboardInterrupt as exc:
         return interrupted(session, exc)
     except EOFError:
@@ -94,6 +99,86 @@ def run(
     except Exception as exc:  # a bug or the machine: keep the answers, then report it
         return Outcome(session, False, "an unexpected error", 1, exc)
     return Outcome(session, True)
+
+
+def ask_screens(
+    console: Console, read: Reader, session: Session, watch: Watcher | None = None
+) -> None:
+    """Every useful screen until none is left (the review asks again after an edit)."""
+    while (screen := next_screen(session.candidates())) is not None:
+        session.screens += 1
+        if watch is not None:
+            watch(screen.kind, screen.keys, session)
+        if screen.kind == "checklist":
+            ask_checklist(console, read, session, screen.keys)
+        elif screen.kind == "form":
+            ask_form(console, read, session, screen.keys, watch)
+        else:
+            ask(console, read, session, BY_KEY[screen.keys[0]])
+        console.print(view.verdict_line(session.result))
+
+
+def ask_form(
+    console: Console,
+    read: Reader,
+    session: Session,
+    keys: tuple[str, ...],
+    watch: Watcher | None = None,
+) -> None:
+    """A section's numbers and choices on one screen, each validated and re-asked on its
+    own; a field that an earlier answer made useless is not asked (nor shown)."""
+    console.print()
+    console.print(view.form_head(BY_KEY[keys[0]].section, session.screens))
+    for key in keys:
+        if key not in session.candidates():
+            continue
+        if watch is not None:
+            watch("item", (key,), session)
+        before = session.asked
+        spec = BY_KEY[key]
+        console.print(view.question(spec, 0, 0, compact=True))
+        while not handle(console, session, spec, read(PROMPT), read):
+            pass
+        if session.asked < before:  # went back: the chooser decides what comes next
+            return
+
+
+def ask_checklist(console: Console, read: Reader, session: Session, keys: tuple[str, ...]) -> None:
+    """A section's yes/no questions as one checklist, each item phrased so that the
+    answer that could rule the patient out is the one ticked."""
+    specs = [BY_KEY[key] for key in keys]
+    console.print()
+    console.print(view.checklist(specs, session.screens))
+    while True:
+        text = read(PROMPT)
+        word = command(text)
+        if word in ("help", "why"):
+            for number, spec in enumerate(specs, 1):
+                console.print(Text(f"  {number} [{spec.key}]", style="dim"))
+                console.print(view.why(spec, session.studies, not_applicable=word == "why"))
+            continue
+        if word == "back":
+            undone = session.back()
+            if undone is None:
+                problem(console, "there is no earlier answer in this session to go back to")
+                continue
+            console.print(Text(f"  back to: {BY_KEY[undone].question}", style="dim"))
+            return
+        try:
+            ticks = checklist(len(specs), text)
+            values = {
+                spec.key: None if tick is None else (spec.ticked if tick else not spec.ticked)
+                for spec, tick in zip(specs, ticks.values(), strict=True)
+            }
+            session.answer_all(values)
+        except AnswerError as error:
+            problem(console, error.reason)
+            continue
+        except InvalidProfileError as error:
+            problem(console, error.problems[0].message)
+            continue
+        console.print(view.checklist_echo(specs, values))
+        return
 
 
 def interrupted(session: Session | None, exc: KeyboardInterrupt) -> Outcome:
@@ -128,7 +213,7 @@ def ask(console: Console, read: Reader, session: Session, spec: FieldSpec) -> No
     """Ask one question until something changes: an answer, "unknown", or going back."""
     left = len(session.candidates())
     console.print()
-    console.print(view.question(spec, session.asked + 1, left))
+    console.print(view.question(spec, session.screens, left))
     while not handle(console, session, spec, read(PROMPT), read):
         pass
 

@@ -16,22 +16,24 @@ from rich.text import Text
 from pml_trials import DISCLAIMER
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.profile.fields import BY_KEY, FieldSpec
-from pml_trials.questionnaire.answers import hint
+from pml_trials.questionnaire.answers import CHECKLIST_HINT, hint
 from pml_trials.studies.model import Study
 from pml_trials.verdict import MARKS, STYLES, WORDS, Verdict
 
 USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
 
 
-def question(spec: FieldSpec, number: int, left: int) -> RenderableType:
-    """Section and progress, the question with its JSON key, and how to answer."""
+def question(spec: FieldSpec, number: int, left: int, compact: bool = False) -> RenderableType:
+    """Section and progress, the question with its JSON key, and how to answer
+    (``compact``: without the section line, for a form's item)."""
     head = Text(spec.section, style="bold")
     if number:
-        after = f"at most {left - 1} more after it" if left > 1 else "the last that can matter"
-        head.append(f"  question {number}, {after}", style="dim")
+        more = f"{left - 1} more question" + ("s" if left > 2 else "")
+        after = f"at most {more}" if left > 1 else "the last that can matter"
+        head.append(f"  screen {number}, {after}", style="dim")
     body = Text(spec.question)
     body.append(f" [{spec.key}]", style="dim")
-    lines: list[RenderableType] = [head, body]
+    lines: list[RenderableType] = [body] if compact else [head, body]
     if spec.kind in ("enum", "enum_list") and not spec.vocabulary:
         choices = Text("  ")
         for index, choice in enumerate(spec.choices, 1):
@@ -43,6 +45,34 @@ def question(spec: FieldSpec, number: int, left: int) -> RenderableType:
         answer.append(f" ({spec.unit})", style="dim")
     lines.append(answer)
     return Group(*lines)
+
+
+def form_head(section: str, number: int) -> Text:
+    head = Text(section, style="bold")
+    head.append(f"  screen {number}: each value on its own line", style="dim")
+    return head
+
+
+def checklist(specs: Sequence[FieldSpec], number: int) -> RenderableType:
+    """Numbered items, each with its JSON key and help, and how to answer."""
+    head = Text(specs[0].section, style="bold")
+    head.append(f"  screen {number}", style="dim")
+    lines: list[RenderableType] = [head, Text("Does any of these apply now?")]
+    for index, spec in enumerate(specs, 1):
+        item = Text(f"  {index} ", style="bold")
+        item.append(spec.checklist[:1].upper() + spec.checklist[1:])
+        item.append(f" [{spec.key}]", style="dim")
+        lines.append(item)
+        lines.append(Text(f"      {spec.help}", style="dim"))
+    lines.append(Text(f"  answer: {CHECKLIST_HINT}", style="dim"))
+    return Group(*lines)
+
+
+def checklist_echo(specs: Sequence[FieldSpec], values: dict[str, bool | None]) -> Text:
+    """What a checklist answer recorded, field by field."""
+    words = {True: "yes", False: "no", None: "unknown"}
+    parts = [f"{spec.key} {words[values[spec.key]]}" for spec in specs]
+    return Text("  recorded: " + ", ".join(parts), style="dim")
 
 
 def help_text(spec: FieldSpec) -> Text:
