@@ -145,7 +145,9 @@ def test_unwritable_folder_and_home_fall_back_to_a_private_temporary_file(
     assert stat.S_IMODE(found[0].parent.stat().st_mode) == 0o700
 
 
-@pytest.mark.parametrize(("typed", "saved"), [(["yse", "y", ""], True), (["nope", "n"], False)])
+@pytest.mark.parametrize(
+    ("typed", "saved"), [(["", "yse", "y", ""], True), (["", "nope", "n"], False)]
+)
 def test_the_save_prompt_asks_again_and_says_what_it_did(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: list[str], saved: bool
 ) -> None:

@@ -38,7 +38,7 @@ def typed_answers(path: Path, studies: tuple[Study, ...]) -> list[str]:
     """What a person reading the file would type, question by question."""
     profile = validate_json(path.read_bytes())
     run = replay(profile, studies, AS_OF)
-    return [profile["patient_id"], *run.lines]
+    return [profile["patient_id"], *run.lines, ""]  # Enter at the review
 
 
 @pytest.fixture
@@ -187,10 +187,27 @@ def test_save_into_a_missing_folder_is_refused_before_asking(in_tmp: Path) -> No
 
 def test_an_invalid_from_file_is_invalid_input(in_tmp: Path) -> None:
     bad = in_tmp / "bad.json"
-    bad.write_text('{"patient_id": "c-8", "age_years": 300}', encoding="utf-8")
+    bad.write_text('{"patient_id": "Jane Doe", "age_years": 44}', encoding="utf-8")
     code, output = ask(["--from", str(bad)], [])
     assert code == 3
-    assert "age_years" in output and "above the maximum 120" in output
+    assert "patient_id" in output
+
+
+def test_a_from_file_keeps_its_valid_fields_and_asks_the_invalid_again(in_tmp: Path) -> None:
+    bad = in_tmp / "bad.json"
+    bad.write_text(
+        '{"patient_id": "c-8", "age_years": 300, "frobnicate": 1, "csf_jcv_pcr": "not_detected"}',
+        encoding="utf-8",
+    )
+    code, output = ask(["--from", str(bad), "--save", "c-8.json"], ["44", "neg", "n", "n", ""])
+    assert code == 0, output
+    flat = " ".join(output.split())
+    assert "Not loaded from" in flat and "(asked again):" in flat
+    assert "age_years: 300 is above the maximum 120" in flat
+    assert "frobnicate: unknown key" in flat and "not a profile field: not asked" in flat
+    assert flat.index("[age_years]") < flat.index("[brain_biopsy_jcv]")  # asked first
+    saved = validate_json((in_tmp / "c-8.json").read_bytes())
+    assert saved["age_years"] == 44 and saved["csf_jcv_pcr"] == "not_detected"
 
 
 def test_an_unknown_trial_is_a_usage_error(in_tmp: Path) -> None:
@@ -221,7 +238,7 @@ def test_a_save_that_fails_keeps_the_answers_and_exits_3(
     monkeypatch.setattr(finish, "write_profile", full)
     target = in_tmp / "p.json"
     result = runner.invoke(
-        app, ["ask", "--save", str(target)], input="c-10\n2\n2\n", catch_exceptions=False
+        app, ["ask", "--save", str(target)], input="c-10\n2\n2\n\n", catch_exceptions=False
     )
     assert result.exit_code == 3
     assert f"error: {target}: cannot write the profile" in result.stderr

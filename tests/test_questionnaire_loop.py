@@ -167,7 +167,7 @@ def test_the_closing_summary(
     start = validate_json(example.read_bytes())
     start.update(patient_id="q-11", prior_checkpoint_inhibitor=True)
     del start["matched_donor_available"], start["age_years"]
-    code, screen = session_of(studies, ["58", "u", "n"], start=start)
+    code, screen = session_of(studies, ["58", "u", "", "n"], start=start)
     assert code == 0
     assert list(tmp_path.iterdir()) == []  # declined: nothing written
     assert "ineligible" in screen and "needs information" in screen and "✓ eligible" in screen
@@ -200,7 +200,7 @@ def test_end_of_input_at_the_save_offer_still_keeps_everything(
     studies: tuple[Study, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, screen = session_of(studies, ["q-13", "2", "2"])
+    code, screen = session_of(studies, ["q-13", "2", "2", ""])
     assert code == 0
     assert "Save the profile as JSON?" in screen
     saved = validate_json((tmp_path / "q-13.recovered.json").read_bytes())
@@ -212,7 +212,7 @@ def test_saving_when_offered(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "taken.json").write_text("{}", encoding="utf-8")
-    lines = ["q-14", "2", "2", "y", "taken.json", "n", ""]
+    lines = ["q-14", "2", "2", "", "y", "taken.json", "n", ""]
     code, screen = session_of(studies, lines)
     assert code == 0
     assert "taken.json exists. Replace it?" in screen
@@ -225,7 +225,7 @@ def test_saving_when_offered(
 
 def test_save_option_writes_without_asking(studies: tuple[Study, ...], tmp_path: Path) -> None:
     target = tmp_path / "out.json"
-    code, screen = session_of(studies, ["q-15", "2", "2"], save=target)
+    code, screen = session_of(studies, ["q-15", "2", "2", ""], save=target)
     assert code == 0
     assert "Save the profile as JSON?" not in screen
     assert validate_json(target.read_bytes())["patient_id"] == "q-15"

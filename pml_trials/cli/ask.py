@@ -80,32 +80,77 @@ def command(
 
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)
-        start, skip = _start(from_file, ask_unknown, as_of_date(as_of))
+        start, skip, dropped = _start(from_file, ask_unknown, as_of_date(as_of))
         _check_save(save)
         console = stdout()
         code = questionnaire(
-            console, _reader(console), studies, as_of_date(as_of), start, skip, save
+            console,
+            _reader(console),
+            studies,
+            as_of_date(as_of),
+            start,
+            skip,
+            save,
+            resumed=from_file,
+            dropped=dropped,
         )
     raise typer.Exit(code)
 
 
 def _start(
     path: Path | None, ask_unknown: bool, as_of: date
-) -> tuple[dict[str, Any] | None, set[str]]:
-    """The profile to resume from, and the fields it records as unknown (null)."""
+) -> tuple[dict[str, Any] | None, set[str], dict[str, str]]:
+    """The profile to resume from, the fields it records as unknown (null), and its
+    invalid fields (dropped, with the reason, to be asked again)."""
     if path is None:
-        return None, set()
+        return None, set(), {}
     from pml_trials.errors import ProfileError
     from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
-    from pml_trials.profile.validate import validate_json
 
     try:
         data = read_limited(path, MAX_DOCUMENT, pipes=True)
     except NotReadableError as exc:
         raise ProfileError(str(exc), source=str(path)) from None
-    profile = validate_json(data, source=str(path), as_of=as_of)
+    profile, dropped = _salvage(data, str(path), as_of)
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
-    return profile, skip
+    return profile, skip - set(dropped), dropped
+
+
+def _salvage(data: bytes, source: str, as_of: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate the file; when only some fields are invalid (an age of 300, a key the
+    profile does not have), keep the others and name the dropped ones with the reason.
+    A file that is not a JSON object, or whose patient_id is invalid, stays an error."""
+    import json
+
+    from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_python
+
+    try:
+        return validate_json(data, source=source, as_of=as_of), {}
+    except InvalidProfileError as error:
+        first = error
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        raise first from None
+    if not isinstance(raw, dict):
+        raise first
+    dropped: dict[str, str] = {}
+    problems = first.problems
+    for _ in range(len(raw) + 1):
+        keys = {(p.field or "").split(".")[0].split("[")[0] for p in problems}
+        if "" in keys or "patient_id" in keys or not keys <= set(raw):
+            raise first
+        for problem in problems:
+            key = (problem.field or "").split(".")[0].split("[")[0]
+            dropped.setdefault(key, problem.message)
+            raw.pop(key, None)
+        try:
+            profile = validate_python(raw, source=source, as_of=as_of)
+        except InvalidProfileError as again:
+            problems = again.problems
+            continue
+        return profile, dropped
+    raise first
 
 
 def _check_save(path: Path | None) -> None:

@@ -84,13 +84,17 @@ def run(
     start: Mapping[str, Any] | None = None,
     skip: Collection[str] = (),
     watch: Watcher | None = None,
+    first: tuple[str, ...] = (),
 ) -> Outcome:
-    """Ask the patient id (unless ``start`` has it), then every useful question."""
+    """Ask the patient id (unless ``start`` has it), the fields in ``first`` (dropped
+    from a ``--from`` file), then every useful question."""
     session: Session | None = None
     try:
         profile = dict(start) if start else {"patient_id": ask_patient_id(console, read)}
         session = Session(studies, as_of, profile, skip)
         console.print(view.verdict_line(session.result))
+        for key in first:
+            ask(console, read, session, BY_KEY[key])
         ask_screens(console, read, session, watch)
     except KeyboardInterrupt as exc:
         return interrupted(session, exc)

@@ -7,6 +7,7 @@ written by sites, and a JSON key such as ``[cd4_cells_per_ul]`` would read as a 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -18,6 +19,9 @@ from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.questionnaire.answers import CHECKLIST_HINT, hint
 from pml_trials.studies.model import Study
+
+if TYPE_CHECKING:
+    from pml_trials.questionnaire.session import Session
 from pml_trials.verdict import MARKS, STYLES, WORDS, Verdict
 
 USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
@@ -73,6 +77,28 @@ def checklist_echo(specs: Sequence[FieldSpec], values: dict[str, bool | None]) -
     words = {True: "yes", False: "no", None: "unknown"}
     parts = [f"{spec.key} {words[values[spec.key]]}" for spec in specs]
     return Text("  recorded: " + ", ".join(parts), style="dim")
+
+
+def review(session: Session, keys: Sequence[str]) -> RenderableType:
+    """Every answer with its number, two to a line when they fit in 80 columns."""
+    from pml_trials.questionnaire.answers import format_value
+
+    lines: list[RenderableType] = [Text("Review: every answer", style="bold")]
+    row = ""
+    for number, key in enumerate(keys, 1):
+        value = format_value(BY_KEY[key], session.profile.get(key))
+        cell = f"{number:>2} {key} = {value}"
+        if row and len(row) <= 38 and len(cell) <= 38:
+            lines.append(Text(f"{row:<40}{cell}"))
+            row = ""
+            continue
+        if row:
+            lines.append(Text(row))
+        row = cell
+    if row:
+        lines.append(Text(row))
+    lines.append(Text("  a number to change it, + to add any field, Enter to go on", style="dim"))
+    return Group(*lines)
 
 
 def help_text(spec: FieldSpec) -> Text:
