@@ -277,3 +277,45 @@ def test_question_mark_and_na_say_which_trials_need_the_field(
     assert "tcell-transfer excludes (high-dose-steroids," in screen
     assert "when prednisone_equivalent_mg_per_day / weight_kg > 0.5" in screen
     assert "Not applicable? This question is only asked when it can matter" in screen
+
+
+NOT_PML = {"patient_id": "q-20", "csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": "negative"}
+
+
+def test_the_review_edits_by_number_and_records_any_field(
+    studies: tuple[Study, ...], tmp_path: Path
+) -> None:
+    target = tmp_path / "q-20.json"
+    lines = ["7", "+cd4", "0,18 G/L", "2", "neg", ""]
+    code, screen = session_of(studies, lines, start=dict(NOT_PML), save=target)
+    assert code == 0, screen
+    assert "Review: every answer" in screen
+    assert " 1 csf_jcv_pcr = not_detected" in screen
+    assert "✗ type a number 1-2, + to add a field, or Enter" in screen  # 7 is not listed
+    assert "CD4 T-cell count? [cd4_cells_per_ul]" in screen
+    assert " 3 cd4_cells_per_ul = 180" in screen  # recorded though no trial needs it
+    assert screen.count("Brain biopsy evidence of JC virus infection?") == 1  # edited
+    saved = validate_json(target.read_bytes())
+    assert saved["cd4_cells_per_ul"] == 180
+    assert saved["brain_biopsy_jcv"] == "negative"
+
+
+def test_a_saved_session_removes_the_recovery_file_it_resumed_from(
+    studies: tuple[Study, ...], tmp_path: Path
+) -> None:
+    recovery = tmp_path / "q-20.recovered.json"
+    recovery.write_text('{"patient_id": "q-20"}', encoding="utf-8")
+    target = tmp_path / "q-20.json"
+    con, out = console()
+    read = reader(con, [""])
+    code = questionnaire(con, read, studies, AS_OF, dict(NOT_PML), (), target, resumed=recovery)
+    assert code == 0
+    assert target.exists() and not recovery.exists()
+    assert f"Removed the recovery file {recovery}." in " ".join(out.getvalue().split())
+    # A file that is not a recovery file is never removed.
+    other = tmp_path / "chart.json"
+    other.write_text('{"patient_id": "q-20"}', encoding="utf-8")
+    con, out = console()
+    assert questionnaire(con, reader(con, [""]), studies, AS_OF, dict(NOT_PML), (), target,
+                         resumed=other) == 0  # fmt: skip
+    assert other.exists()
