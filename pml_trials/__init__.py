@@ -23,6 +23,7 @@ base (top-level modules)  this module (version, disclaimer), ``record`` (frozen 
 ``questionnaire``         the interactive questionnaire (rich)
 ``render``                one writer per output format; ``terminal/`` (rich), ``report/``
 ``batch``                 finding inputs, streaming, parallel workers, per-input problems
+``importers``             FHIR R4, spreadsheets, REDCap to profiles, with provenance
 ``cli``                   typer commands: options in, one call, render, exit codes
 ========================  =====================================================================
 
@@ -46,6 +47,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "questionnaire": ("geo", "files", "profile", "rules", "studies", "engine"),
     "render": ("geo", "profile", "rules", "studies", "engine"),
     "batch": ("geo", "files", "profile", "rules", "studies", "engine", "render"),
+    "importers": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
     "cli": (
         "geo",
         "files",
@@ -56,5 +58,6 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "questionnaire",
         "render",
         "batch",
+        "importers",
     ),
 }

@@ -62,7 +62,7 @@ def partial_profiles() -> st.SearchStrategy[dict[str, Any]]:
     for spec in ASKABLE:
         known = values(spec)
         optional[spec.key] = st.one_of(st.none(), known, known, known)  # null 1 in 4
-    return st.fixed_dictionaries({"patient_id": st.just("p-1")}, optional=optional)
+    return st.fixed_dictionaries({"patient_id": st.just("p-1")}, optional=optional).map(consistent)
 
 
 @functools.cache
@@ -71,7 +71,29 @@ def full_profiles() -> st.SearchStrategy[dict[str, Any]]:
     known = {spec.key: values(spec) for spec in ASKABLE}
     return st.fixed_dictionaries(
         {"patient_id": st.just("p-1"), "screening_date": st.dates(FIRST_DAY, LAST_DAY), **known}
+    ).map(consistent)
+
+
+def consistent(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile with what validation refuses across fields put right (issue 11): a
+    non-empty list, ``none_identified`` alone, HIV listed only if not HIV negative, an
+    allogeneic transplant listed, GVHD only after one."""
+    fixed = dict(profile)
+    gvhd = (fixed.get("gvhd_grade") or 0) > 0 or any(
+        fixed.get(key) is True for key in ("chronic_gvhd_active", "gvhd_systemic_treatment")
     )
+    if gvhd and fixed.get("allogeneic_hct") is False:
+        fixed["allogeneic_hct"] = True
+    conditions = fixed.get("predisposing_conditions")
+    if conditions is not None:
+        listed = [c for c in conditions if c != "none_identified"] or list(conditions[:1])
+        if fixed.get("allogeneic_hct") is True and "hematopoietic_cell_transplant" not in listed:
+            listed = [c for c in listed if c != "none_identified"]
+            listed.append("hematopoietic_cell_transplant")
+        if "hiv" in listed and fixed.get("hiv_positive") is False:
+            fixed["hiv_positive"] = True
+        fixed["predisposing_conditions"] = listed or ["other"]
+    return fixed
 
 
 def unknown_fields(profile: dict[str, Any]) -> list[str]:

@@ -98,7 +98,7 @@ def test_an_unexpected_error_still_writes_the_recovery_file(
 
     monkeypatch.setattr(session_module.Session, "answer", broken)
     result = runner.invoke(
-        app, ["ask", "--as-of", "2026-11-25"], input="err-1\n1\ny\ny\n", catch_exceptions=True
+        app, ["ask", "--as-of", "2026-11-25"], input="err-1\n1\n3\ny\n", catch_exceptions=True
     )
     assert isinstance(result.exception, RuntimeError)
     saved = validate_json((tmp_path / "err-1.recovered.json").read_bytes())
@@ -195,7 +195,7 @@ def test_sigterm_and_sighup_keep_the_answers(tmp_path: Path, signum: int, code: 
         child.expect(r"csf_jcv_pcr\]")
         child.expect("> ")
         child.sendline("1")
-        child.expect(r"mri_compatible_with_pml\]")
+        child.expect(r"brain_biopsy_jcv\]")  # AAN 2013: the biopsy alone can decide
         child.expect("> ")
         child.kill(signum)
         child.expect(pexpect.EOF)

@@ -87,22 +87,20 @@ def test_the_saved_answers_screen_like_the_file_in_pml_trials_screen(
 
 def test_resume_from_a_file_asks_only_what_is_still_useful(in_tmp: Path) -> None:
     start = in_tmp / "start.json"
-    start.write_text(
-        json.dumps({"patient_id": "c-1", "csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": None}),
-        encoding="utf-8",
-    )
+    profile = {"patient_id": "c-1", "csf_jcv_pcr": "detected", "brain_biopsy_jcv": "not_done"}
+    start.write_text(json.dumps({**profile, "mri_compatible_with_pml": None}), encoding="utf-8")
     code, output = ask(["--from", str(start)], ["n", "n"])
     assert code == 0
     assert "Pseudonymous patient id" not in output
-    assert "[brain_biopsy_jcv]" not in output  # null in the file: already "unknown"
-    assert "[mri_compatible_with_pml]" in output
+    assert "[mri_compatible_with_pml]" not in output  # null in the file: already "unknown"
+    assert "[clinical_features_compatible_with_pml]" in output
     assert "✗ ineligible" in output
-    code, output = ask(["--from", str(start), "--ask-unknown"], ["2"])
-    assert "[brain_biopsy_jcv]" in output
+    code, output = ask(["--from", str(start), "--ask-unknown"], ["y", "n"])
+    assert "[mri_compatible_with_pml]" in output
 
 
 def test_trial_option_restricts_the_questions(in_tmp: Path) -> None:
-    code, output = ask(["--trial", "cmx001"], ["c-2", "1", "y", "y", "y", "u"])
+    code, output = ask(["--trial", "cmx001"], ["c-2", "1", "3", "y", "y", "u"])
     assert code == 0
     assert "cmx001" in output and "tcell-transfer" not in output
     assert "[age_years]" not in output  # only the T-cell and checkpoint studies ask the age
@@ -110,7 +108,7 @@ def test_trial_option_restricts_the_questions(in_tmp: Path) -> None:
 
 
 def test_end_of_input_saves_a_recovery_file(in_tmp: Path) -> None:
-    code, output = ask(["--as-of", "2026-11-25"], ["c-3", "1", "u"])
+    code, output = ask(["--as-of", "2026-11-25"], ["c-3", "1", "3", "u"])
     assert code == 0
     assert "Stopped (end of input)." in output
     recovered = in_tmp / "c-3.recovered.json"
@@ -120,6 +118,7 @@ def test_end_of_input_saves_a_recovery_file(in_tmp: Path) -> None:
         "patient_id": "c-3",
         "screening_date": AS_OF,
         "csf_jcv_pcr": "detected",
+        "brain_biopsy_jcv": "not_done",
         "mri_compatible_with_pml": None,
     }
     # Resuming goes on from there, and a second stop never overwrites the first file.
@@ -170,10 +169,10 @@ def test_ctrl_c_before_any_answer_writes_nothing(
 
 
 def test_invalid_answers_never_crash(in_tmp: Path) -> None:
-    lines = ["", "../x", "c-6", "", "9", "detected;", "0x1", "1", "é", "y", "y", "y", "-1", "1e400"]
-    code, output = ask([], [*lines, "200", "35"])
+    lines = ["", "../x", "c-6", "", "9", "detected;", "0x1", "1", "é", "3", "y", "y", "-1", "1e400"]
+    code, output = ask([], [*lines, "200", "y", "35"])
     assert code == 0
-    assert output.count("  ✗ ") == 12
+    assert output.count("  ✗ ") == 11
     assert "which of them? type numbers of those that apply" in output  # 'y' at a checklist
     assert "Stopped (end of input)." in output
 

@@ -61,6 +61,10 @@ def test_questions_show_section_key_and_choices_and_ctrl_c_saves(
     assert "1 detected   2 not_detected   3 not_done" in seen(child)
     child.sendline("1")
     child.expect("now: ")
+    child.expect(r"brain_biopsy_jcv\]")
+    child.expect("> ")
+    child.sendline("3")
+    child.expect("now: ")
     child.expect(r"mri_compatible_with_pml\]")
     child.expect("> ")
     child.sendline("?")
@@ -135,6 +139,7 @@ def test_checklists_prefixes_units_review_and_save(tmp_path: Path) -> None:
         start.pop(key)
     start.pop("alternative_therapy_available")
     start["patient_id"] = "pty-4"
+    start["prednisone_equivalent_mg_per_day"] = 20  # so that the weight matters
     (tmp_path / "pty-4.recovered.json").write_text(json.dumps(start), encoding="utf-8")
     child = spawn(tmp_path, "--from", "pty-4.recovered.json")
     try:

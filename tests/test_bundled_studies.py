@@ -32,7 +32,7 @@ def test_each_study_is_complete(studies: tuple[Study, ...], study_id: str) -> No
     study = next(s for s in studies if s.id == study_id)
     assert len(study.criteria) >= 8
     assert study.path.stem == study.id
-    assert study.last_reviewed == date(2026, 11, 25)
+    assert study.last_reviewed == date(2026, 12, 2)
     assert "\n\n" not in study.summary, "the summary is one paragraph"
     for criterion in study.criteria:
         assert criterion.text and study.source(criterion.source) is not None

@@ -100,7 +100,7 @@ def test_trials_json_lists_what_scripts_need() -> None:
     assert rows["tcell-transfer"]["registry_ids"] == ["NCT06990087"]
     assert rows["cmx001"]["category"] == "antiviral"
     for row in rows.values():
-        assert row["criteria"] >= 8 and row["last_reviewed"] == "2026-11-25"
+        assert row["criteria"] >= 8 and row["last_reviewed"] == "2026-12-02"
         assert len(row["sha256"]) == 64
 
 

@@ -31,8 +31,8 @@ def test_text_explains_every_trial_with_the_disclaimer() -> None:
     code, out, _ = explain(EXAMPLE)
     assert code == 0
     for heading in (
-        "checkpoint-inhibitor: ELIGIBLE",
-        "cmx001: NEEDS INFORMATION",
+        "checkpoint-inhibitor: NEEDS INFORMATION · study status: unknown",
+        "cmx001: NEEDS INFORMATION · study status: completed",
         "tcell-transfer: NEEDS",
     ):
         assert heading in out

@@ -294,7 +294,8 @@ def test_unknown_keys_at_every_level(
 def test_unknown_key_without_a_near_miss_lists_the_allowed_keys(tmp_path: Path) -> None:
     found = errors(write(tmp_path, {20: 'zzz = "x"'}))
     assert (
-        found[0].message == "inclusion[0].zzz: unknown key (allowed: id, text, source, rule, note)"
+        found[0].message
+        == "inclusion[0].zzz: unknown key (allowed: id, text, source, rule, note, wording, next_step)"
     )
 
 

@@ -70,8 +70,10 @@ SCRIPTED = [
     "<",  # back to the csf question
     "<",  # nothing earlier to go back to
     "1",  # detected
+    "3",  # biopsy not done: the clinical pathway decides
     "yes",
     "y",
+    "20",  # life expectancy, weeks
     "maybe",
     "1",  # ticked on the checklist: no consent, so every study is ruled out
 ]
@@ -82,12 +84,12 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     assert outcome.finished and outcome.session is not None
     session = outcome.session
     assert session.patient_id == "q-7"
-    assert session.asked == 5  # the checklist answered two fields
+    assert session.asked == 10  # the checklist answered five fields
     assert session.profile["able_to_consent"] is False
     assert session.profile["alternative_therapy_available"] is False
     assert set(session.result.verdicts) == {Verdict.INELIGIBLE}
     assert "[csf_jcv_pcr]" in screen
-    assert "Result of the CSF JC virus PCR" in screen  # the help text
+    assert "if any CSF sample was positive" in screen  # the help text
     assert "'x' is not one of the listed values" in screen
     assert "there is no earlier answer in this session" in screen
     assert "'maybe' is not an item number" in screen
@@ -99,11 +101,27 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     ("key_answers", "problem"),
     [
         (
-            ["csf_jcv_pcr:1", "mri:y", "clinical:y", "checklist:none", "age:130"],
+            [
+                "csf_jcv_pcr:1",
+                "biopsy:3",
+                "mri:y",
+                "clinical:y",
+                "life:20",
+                "checklist:none",
+                "age:130",
+            ],
             "above the maximum 120",
         ),
         (
-            ["csf_jcv_pcr:1", "mri:y", "clinical:y", "checklist:none", "age:44.5"],
+            [
+                "csf_jcv_pcr:1",
+                "biopsy:3",
+                "mri:y",
+                "clinical:y",
+                "life:20",
+                "checklist:none",
+                "age:44.5",
+            ],
             "not a whole number",
         ),
     ],
@@ -120,7 +138,7 @@ def test_out_of_range_numbers_are_asked_again(
 
 
 def test_end_of_input_keeps_the_answers(studies: tuple[Study, ...]) -> None:
-    outcome, _ = ask(studies, ["q-9", "1", "y"])
+    outcome, _ = ask(studies, ["q-9", "1", "3", "y"])
     assert not outcome.finished and outcome.stop == "end of input"
     assert outcome.session is not None
     assert outcome.session.profile["mri_compatible_with_pml"] is True
@@ -139,11 +157,12 @@ def test_ctrl_c_at_the_id_has_nothing_to_keep(studies: tuple[Study, ...]) -> Non
 
 
 def test_a_start_profile_is_not_asked_again(studies: tuple[Study, ...]) -> None:
-    start = {"patient_id": "q-10", "csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": None}
-    outcome, screen = ask(studies, ["n"], start=start, skip={"brain_biopsy_jcv"})
+    start: dict[str, Any] = {"patient_id": "q-10", "csf_jcv_pcr": "detected"}
+    start.update(brain_biopsy_jcv="not_done", mri_compatible_with_pml=None)
+    outcome, screen = ask(studies, ["n"], start=start, skip={"mri_compatible_with_pml"})
     assert "Pseudonymous patient id" not in screen
-    assert "[brain_biopsy_jcv]" not in screen
-    assert "[mri_compatible_with_pml]" in screen
+    assert "[mri_compatible_with_pml]" not in screen
+    assert "[clinical_features_compatible_with_pml]" in screen
     assert outcome.finished
 
 
@@ -191,7 +210,7 @@ def test_ctrl_c_writes_a_private_recovery_file(
         "patient_id": "q-12",
         "screening_date": AS_OF,
         "csf_jcv_pcr": "detected",
-        "mri_compatible_with_pml": None,
+        "brain_biopsy_jcv": None,
     }
     assert (tmp_path / "q-12.recovered.json").read_text(encoding="utf-8") == "{}"
 
@@ -275,7 +294,7 @@ def test_question_mark_and_na_say_which_trials_need_the_field(
     assert not handle(con, session, spec, "n/a")
     screen = " ".join(out.getvalue().split())
     assert "tcell-transfer excludes (high-dose-steroids," in screen
-    assert "when prednisone_equivalent_mg_per_day / weight_kg > 0.5" in screen
+    assert "prednisone_equivalent_mg_per_day / weight_kg > 0.5" in screen
     assert "Not applicable? This question is only asked when it can matter" in screen
 
 
@@ -294,7 +313,7 @@ def test_the_review_edits_by_number_and_records_any_field(
     assert "✗ type a number 1-2, + to add a field, or Enter" in screen  # 7 is not listed
     assert "CD4 T-cell count? [cd4_cells_per_ul]" in screen
     assert " 3 cd4_cells_per_ul = 180" in screen  # recorded though no trial needs it
-    assert screen.count("Brain biopsy evidence of JC virus infection?") == 1  # edited
+    assert screen.count("[brain_biopsy_jcv]") == 1  # asked again by number
     saved = validate_json(target.read_bytes())
     assert saved["cd4_cells_per_ul"] == 180
     assert saved["brain_biopsy_jcv"] == "negative"

@@ -25,7 +25,7 @@ def test_every_referenced_field_names_each_study_and_criterion(
     ("key", "expected"),
     [
         ("gvhd_grade", "tcell-transfer excludes (acute-gvhd, "),
-        ("gvhd_grade", "when gvhd_grade >= 2"),
+        ("gvhd_grade", "gvhd_grade >= 2"),
         ("alt_x_uln", "cmx001 excludes (liver-enzymes, "),
         ("alt_x_uln", "when alt_x_uln >= 2.6 or ast_x_uln >= 2.6"),
         ("csf_jcv_pcr", "csf_jcv_pcr == 'detected'"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
+from pml_trials.importers import reference as imports
 from pml_trials.profile.reference import END, START, field_reference
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,9 +22,16 @@ def test_field_reference_in_readme_is_current() -> None:
     )
 
 
+def test_import_reference_in_readme_is_current() -> None:
+    start, end = README.index(imports.START), README.index(imports.END) + len(imports.END) + 1
+    assert README[start:end] == imports.import_reference(), (
+        "README import reference is stale: replace it with the output of `pml-trials fields`"
+    )
+
+
 def test_fields_command_prints_the_reference() -> None:
     result = CliRunner().invoke(app, ["fields"], catch_exceptions=False)
-    assert result.output == field_reference()
+    assert result.output == field_reference() + "\n" + imports.import_reference()
 
 
 def _command_after(marker: str) -> str:

@@ -157,8 +157,11 @@ def test_markdown_criteria_table_keeps_four_columns(hostile: tuple[Path, Path]) 
             widths.append(0)
         elif token.type in ("td_open", "th_open"):
             widths[-1] += 1
-    assert widths.count(4) == 6  # the summary (header, one study), the criteria (header, three)
-    assert set(widths) <= {3, 4}
+    assert (
+        widths.count(5) == 2
+    )  # the summary (header, one study): study, status, verdict, why, site
+    assert widths.count(4) == 4  # the criteria (header, three)
+    assert set(widths) <= {4, 5}
 
 
 def test_text_explanation_prints_no_escape_sequences(hostile: tuple[Path, Path]) -> None:

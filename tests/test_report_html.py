@@ -86,7 +86,7 @@ def test_unknown_criteria_are_marked(studies: tuple[Study, ...]) -> None:
     document = report(studies, NEEDS_INFORMATION)
     result = screen_example(NEEDS_INFORMATION, studies)
     unknown = sum(c.value is None for trial in result for c in trial.criteria)
-    assert document.count('<tr class="unknown">') == unknown == 3
+    assert document.count('<tr class="unknown">') == unknown == 5
 
 
 def test_batch_is_one_document_with_a_page_per_patient(studies: tuple[Study, ...]) -> None:

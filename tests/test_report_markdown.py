@@ -51,7 +51,8 @@ def test_report_has_what_the_chart_needs(studies: tuple[Study, ...]) -> None:
         assert study.sha256 in text
         assert f"- Last reviewed: {study.last_reviewed.isoformat()}" in text
     assert "To decide this trial, find out (in this order):" in text
-    assert "1. Is a suitably HLA-matched donor" in text
+    assert "1. Investigator's estimate of life expectancy?" in text
+    assert "2. Is a suitably HLA-matched donor" in text
 
 
 def test_every_table_row_keeps_its_columns(studies: tuple[Study, ...]) -> None:
@@ -66,7 +67,7 @@ def test_every_table_row_keeps_its_columns(studies: tuple[Study, ...]) -> None:
             cells += 1
         elif kind == "tr_close":
             rows.append(cells)
-    assert rows and set(rows) <= {3, 4}  # summary tables 3, criteria tables 4
+    assert rows and set(rows) <= {4, 5}  # summary tables 5 (with study status), criteria tables 4
     assert not [t for t in tokens if getattr(t, "type", "") in ("html_block",)]
 
 

@@ -133,6 +133,9 @@ def test_csv_has_one_row_per_patient_and_trial_with_reasons_or_missing_fields() 
         "nearest_site_country",
         "nearest_site_status",
         "distance_km",
+        "study_status",
+        "next_step",
+        "diagnosis",
         "disclaimer",
     ]
     for row in rows:

@@ -23,6 +23,7 @@ from pml_trials.render.json_writer import JsonlWriter, JsonWriter, ResultEncoder
 from pml_trials.render.terminal.table_writer import ELIGIBLE_SHOWN, MATRIX_LIMIT, TableWriter
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
+from tests.strategies import consistent
 
 AS_OF = date(2026, 11, 25)
 
@@ -47,7 +48,7 @@ def value(spec: FieldSpec) -> st.SearchStrategy[Any]:
 PROFILES = st.fixed_dictionaries(
     {"patient_id": st.from_regex(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,20}", fullmatch=True)},
     optional={s.key: st.none() | value(s) for s in FIELDS if s.kind not in ("id", "text")},
-)
+).map(consistent)
 
 
 def screened(studies: tuple[Study, ...], profile: dict[str, Any], source: str) -> ScreeningResult:
@@ -123,7 +124,7 @@ def test_the_table_holds_at_most_the_matrix_limit_of_rows(studies: tuple[Study, 
     cells = tuple((Verdict.ELIGIBLE, "eligible") for _ in studies)
     tally = Tally()
     for number in range(1000):
-        assert writer.emit((f"p{number}", cells)) == ""
+        assert writer.emit((f"p{number}", "definite", cells)) == ""
         tally.add_verdicts([s.id for s in studies], [Verdict.ELIGIBLE] * len(studies))
     assert writer._rows is None
     assert all(len(shown) == ELIGIBLE_SHOWN for shown in writer._eligible)

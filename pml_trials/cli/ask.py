@@ -23,7 +23,8 @@ FromFile = Annotated[
     typer.Option(
         "--from",
         metavar="FILE",
-        help="Start from this profile (JSON) and ask only what is still useful; also "
+        help="Start from this profile (JSON), or a FHIR Bundle of one patient (imported, "
+        "with each value's provenance shown), and ask only what is still useful; also "
         "resumes from a recovery file. Fields the file records as null count as answered "
         "'unknown' and are not asked again (see --ask-unknown).",
         exists=True,
@@ -101,17 +102,33 @@ def _start(
     path: Path | None, ask_unknown: bool, as_of: date
 ) -> tuple[dict[str, Any] | None, set[str], dict[str, str]]:
     """The profile to resume from, the fields it records as unknown (null), and its
-    invalid fields (dropped, with the reason, to be asked again)."""
+    invalid fields (dropped, with the reason, to be asked again). A FHIR Bundle of one
+    patient is imported first; what an import filled (from the bundle, or from the
+    provenance file beside an imported profile) is shown with its provenance before the
+    first question."""
     if path is None:
         return None, set(), {}
     from pml_trials.errors import ProfileError
-    from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
+    from pml_trials.files.read import NotReadableError
+    from pml_trials.importers.explain import (
+        profile_from_fhir,
+        provenance_text,
+        read_profile_or_bundle,
+        sidecar_record,
+    )
+    from pml_trials.importers.fhir.run import looks_like_fhir
 
     try:
-        data = read_limited(path, MAX_DOCUMENT, pipes=True)
+        data = read_profile_or_bundle(path)
     except NotReadableError as exc:
         raise ProfileError(str(exc), source=str(path)) from None
+    record = None
+    if looks_like_fhir(data):
+        data, record = profile_from_fhir(data, str(path), as_of)
     profile, dropped = _salvage(data, str(path), as_of)
+    record = record or sidecar_record(str(path), profile["patient_id"], None)
+    if record is not None:  # imported: say where each value came from before asking
+        sys.stdout.write(provenance_text(record))
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
     return profile, skip - set(dropped), dropped
 

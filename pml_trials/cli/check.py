@@ -23,16 +23,21 @@ def command(
     """Check criteria files: contract, rules, examples. Exit 0 only if all hold.
 
     Every file is loaded and checked; a broken file is reported with file, line,
-    criterion and a caret under the problem, and the others still load. Then each
-    study's [[example]] cases are screened and compared with their expected verdict.
+    criterion and a caret under the problem, and the others still load. A criterion
+    whose note says its text is borrowed or not stated by its source must be marked
+    wording = "file". Then each study's [[example]] cases are screened and compared
+    with their expected verdict.
     """
     from pml_trials import DISCLAIMER
     from pml_trials.cli.common import as_of_date, load, report_error, stdout
-    from pml_trials.engine.examples import run_examples
+    from pml_trials.engine.examples import provenance_problems, run_examples
     from pml_trials.render.terminal.checks import examples_table
 
     report = load(criteria, no_bundled)
     for error in report.errors:
+        report_error(error)
+    unmarked = [p for study in report.studies for p in provenance_problems(study)]
+    for error in unmarked:
         report_error(error)
     outcomes = [(study, run_examples(study, as_of_date(as_of))) for study in report.studies]
     failures = 0
@@ -44,11 +49,12 @@ def command(
     table = examples_table(outcomes, report.broken)
     console = stdout()
     console.print(table)
-    bad = failures + len(report.errors)
+    bad = failures + len(report.errors) + len(unmarked)
     total = sum(len(s.examples) for s in report.studies)
     console.print(
         f"{len(report.studies)} studies loaded, {len(report.broken)} files with errors; "
-        f"{total - failures}/{total} examples pass."
+        f"{total - failures}/{total} examples pass"
+        + (f"; {len(unmarked)} criteria not marked as the file's wording." if unmarked else ".")
     )
     console.print(DISCLAIMER, style="italic")
     if bad:

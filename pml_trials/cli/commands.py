@@ -18,7 +18,19 @@ from pml_trials import DISCLAIMER
 
 # Each is a module pml_trials.cli.<name> with a function ``command``; --help lists them
 # in this order.
-COMMANDS = ("screen", "ask", "explain", "check", "trials", "show", "schema", "fields")
+COMMANDS = (
+    "screen",
+    "ask",
+    "explain",
+    "check",
+    "trials",
+    "show",
+    "schema",
+    "fields",
+    "import",
+    "redcap",
+)
+MODULES = {"import": "imports"}  # command names that are Python keywords
 HELP = (
     "Pre-screen patients with progressive multifocal leukoencephalopathy (PML) against "
     f"clinical trials. {DISCLAIMER}\n\n"
@@ -44,7 +56,11 @@ def build(names: Iterable[str] = COMMANDS) -> typer.Typer:
         pretty_exceptions_show_locals=False,  # locals hold patient data
     )
     for name in names:
-        app.command(name)(importlib.import_module(f"pml_trials.cli.{name}").command)
+        command = importlib.import_module(f"pml_trials.cli.{MODULES.get(name, name)}").command
+        if isinstance(command, typer.Typer):  # a group of subcommands (import, redcap)
+            app.add_typer(command, name=name)
+        else:
+            app.command(name)(command)
     return app
 
 

@@ -53,10 +53,25 @@ def command(
     as_of: options.AsOf = None,
     criteria: options.Criteria = None,
     no_bundled: options.NoBundled = False,
+    provenance: Annotated[
+        Path | None,
+        typer.Option(
+            "--provenance",
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            help="The provenance file of `pml-trials import` (default: PROFILE's "
+            "*.provenance.jsonl beside it, if there is one).",
+        ),
+    ] = None,
 ) -> None:
     """Explain a patient's verdicts: for each trial, every criterion with its text, its
     status, the patient's values it read and its rule; for a trial that needs information,
     the questions that would decide it, in the order to ask them.
+
+    PROFILE may also be a FHIR Bundle of one patient (detected by resourceType): it is
+    imported as `pml-trials import fhir` does, and the explanation ends with every
+    imported value and the record it came from, and the questions left to ask.
 
     An invalid profile is reported one problem per line on stderr (exit 3).
     """
@@ -69,7 +84,7 @@ def command(
 
             refuse_unsupported(output, "--output", "text, Markdown (.md) or HTML (.html)")
         day = as_of_date(as_of)
-        validated = _read_profile(profile, day)
+        validated, record = _read_profile(profile, day, provenance)
         studies = studies_for_screening(criteria, no_bundled, trial)
         if output is not None:
             from pml_trials.cli.common import refuse_run_files
@@ -77,6 +92,7 @@ def command(
             refuse_run_files(output, [profile], criteria, no_bundled)
         result = screen(validated, studies, day, profile)
         text = _render(result, studies, day, output_format, to_file=output is not None)
+        text = _with_provenance(text, record, result, output_format)
         if text is None:
             return
         if output is None or str(output) == "-":
@@ -95,11 +111,49 @@ def _wrote(output_format: ExplainFormat, output: Path) -> None:
     say(f"wrote the {output_format.value} explanation to {output}")
 
 
-def _read_profile(source: str, as_of: date) -> dict[str, Any]:
-    """The validated profile; each problem of an invalid one on its own stderr line."""
+def _with_provenance(
+    text: str | None, record: dict[str, Any] | None, result: ScreeningResult, fmt: ExplainFormat
+) -> str | None:
+    """The provenance block after the explanation (in HTML, before the footer)."""
+    if record is None:
+        return text
+    from pml_trials.importers.explain import provenance_text
+
+    deciding = [k for trial in result for k in trial.missing_fields]
+    block = provenance_text(record, deciding)
+    if fmt is ExplainFormat.html and text is not None:
+        import html
+
+        section = (
+            '<section class="provenance"><h2>Provenance of imported values</h2>\n<pre>'
+            + html.escape(block.strip("\n"))
+            + "</pre></section>\n"
+        )
+        cut = text.rfind("<footer>")
+        return text[:cut] + section + text[cut:] if cut >= 0 else text + section
+    if fmt is ExplainFormat.markdown:
+        block = "\n## Provenance of imported values\n\n```text" + block + "```\n"
+    if text is None:  # the text format was printed to the terminal
+        sys.stdout.write(block)
+        return None
+    return text + block
+
+
+def _read_profile(
+    source: str, as_of: date, provenance: Path | None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The validated profile and its provenance record, if any (a FHIR bundle imported, or
+    the sidecar of an imported profile); each problem on its own stderr line."""
     from pml_trials.cli.common import report_error
     from pml_trials.errors import ExitCode, ProfileError
-    from pml_trials.files.read import MAX_DOCUMENT, NotReadableError, read_limited
+    from pml_trials.files.read import MAX_DOCUMENT, NotReadableError
+    from pml_trials.importers.explain import (
+        FhirInputError,
+        profile_from_fhir,
+        read_profile_or_bundle,
+        sidecar_record,
+    )
+    from pml_trials.importers.fhir.run import looks_like_fhir
     from pml_trials.profile.validate import InvalidProfileError, validate_json
 
     try:
@@ -108,16 +162,22 @@ def _read_profile(source: str, as_of: date) -> dict[str, Any]:
             if len(data) > MAX_DOCUMENT:
                 raise NotReadableError(f"more than {MAX_DOCUMENT:,} bytes; at most that is read")
         else:
-            data = read_limited(Path(source), MAX_DOCUMENT, pipes=True)
+            data = read_profile_or_bundle(Path(source))
     except NotReadableError as exc:
         raise ProfileError(str(exc), source=source) from None
     except OSError as exc:
         from pml_trials.files.failure import environment_failure
 
         raise environment_failure(exc, "reading standard input", source) from None
+    record = None
     try:
-        return validate_json(data, source=source, as_of=as_of)
-    except InvalidProfileError as exc:
+        if looks_like_fhir(data):
+            data, record = profile_from_fhir(data, source, as_of)
+        profile = validate_json(data, source=source, as_of=as_of)
+        if record is None:
+            record = sidecar_record(source, profile["patient_id"], provenance)
+        return profile, record
+    except (InvalidProfileError, FhirInputError) as exc:
         for problem in exc.problems:
             report_error(problem)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None

@@ -48,3 +48,35 @@ AsOf = Annotated[
         "screening_date. Default: today.",
     ),
 ]
+MappingFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--mapping",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        help="A mapping file (TOML: [columns], [values.FIELD], [units], ignore) for CSV, TSV "
+        "and XLSX inputs. Without it a table's columns must be the profile keys (as in a "
+        "REDCap export of `pml-trials redcap dictionary`).",
+    ),
+]
+Lenient = Annotated[
+    bool,
+    typer.Option(
+        "--lenient",
+        help="Apply the obvious normalisations (case, 'yes'/'true' as text, numbers in text, "
+        "a unit after a number that is the field's own, JSON arrays of profiles) and report "
+        "each change on stderr. Without it input is read strictly.",
+    ),
+]
+Codes = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--codes",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        help="A site code list (CSV: concept,system,code,meaning,source) added to the bundled "
+        "one; repeatable. `pml-trials import codes` lists them.",
+    ),
+]

@@ -6,7 +6,7 @@ import io
 import os
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pml_trials.batch.parallel import WorkerSetup
     from pml_trials.batch.read import Source
     from pml_trials.engine.run import InputProblem, RunInfo, Tally
+    from pml_trials.importers.inputs import Prepare
     from pml_trials.render.base import ReportWriter
     from pml_trials.studies.model import Study
 
@@ -80,6 +81,9 @@ def command(
     output_format: Format = None,
     output: Output = None,
     workers: Workers = 0,
+    mapping: options.MappingFile = None,
+    lenient: options.Lenient = False,
+    codes: options.Codes = None,
     within: options.Within = None,
 ) -> None:
     """Screen patient profiles against the studies and report every verdict.
@@ -90,6 +94,12 @@ def command(
     (path[:line]: field: what is wrong) and every valid profile is still screened;
     the exit code is then 3. Two inputs with the same patient_id get a warning, and
     both are screened.
+
+    Also read: FHIR R4 Bundles and NDJSON (imported as `pml-trials import fhir` does,
+    screening date --as-of), CSV/TSV/XLSX tables (with --mapping, or with columns named
+    as the profile keys, as a REDCap export of `pml-trials redcap dictionary` is), and
+    with --lenient JSON arrays of profiles and loosely written values (each change is
+    reported).
 
     Formats: table (a patient x trial matrix; one row per trial past 50 patients),
     json and jsonl (the result contract, RESULTS.md), csv (one row per patient and
@@ -111,7 +121,8 @@ def command(
         run = RunInfo(studies, screened_at(), as_of_date(as_of), within_km=within)
         writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
         dirs = _criteria_dirs(criteria, no_bundled)
-        tally = _screen(paths, studies, run, writer, name, dirs, output, workers)
+        extra = _prepare_options(mapping, lenient, run.as_of, codes)
+        tally = _screen(paths, studies, run, writer, name, dirs, output, workers, extra)
     if tally.problems and (name is not FormatName.table or output is not None):
         say(
             f"{_count(tally.problems, 'invalid input')} not screened; "
@@ -149,13 +160,12 @@ def _screen(
     dirs: list[Path],
     output: Path | None,
     workers: int,
+    extra: Prepare,
 ) -> Tally:
     from pml_trials.batch.inputs import Input, find_inputs
-    from pml_trials.batch.output import report_stream
-    from pml_trials.batch.progress import Reporter
-    from pml_trials.batch.run import Batch, choose_workers, run_batch
     from pml_trials.batch.spool import sweep_stale
     from pml_trials.cli.common import refuse_run_files
+    from pml_trials.importers.inputs import prepared
 
     found = find_inputs(paths)
     if output is not None:
@@ -167,6 +177,26 @@ def _screen(
         from pml_trials.errors import EnvironmentFailure
 
         raise EnvironmentFailure("standard input is closed: '-' cannot be read")
+    # FHIR, tables and (with --lenient) loose JSON become JSON Lines first.
+    with prepared(found, extra, _stderr_line) as converted:
+        return _screen_found(converted, studies, run, writer, name, dirs, output, workers)
+
+
+def _screen_found(
+    found: list[Input | InputProblem],
+    studies: tuple[Study, ...],
+    run: RunInfo,
+    writer: ReportWriter,
+    name: FormatName,
+    dirs: list[Path],
+    output: Path | None,
+    workers: int,
+) -> Tally:
+    from pml_trials.batch.inputs import Input
+    from pml_trials.batch.output import report_stream
+    from pml_trials.batch.progress import Reporter
+    from pml_trials.batch.run import Batch, choose_workers, run_batch
+
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     count, stdin = choose_workers(workers, found, piped)
     setup = _worker_setup(dirs, studies, run, name) if count > 1 else None
@@ -190,6 +220,25 @@ def _screen(
         ) from None
     finally:
         reporter.close()
+
+
+def _prepare_options(
+    mapping: Path | None, lenient: bool, as_of: date, codes: list[Path] | None
+) -> Prepare:
+    from pml_trials.importers.inputs import Prepare
+
+    if mapping is None:
+        return Prepare(as_of, lenient, None, tuple(codes or ()))
+    from pml_trials.importers.tabular.mapping import load_mapping
+
+    return Prepare(as_of, lenient, load_mapping(mapping), tuple(codes or ()))
+
+
+def _stderr_line(line: str) -> None:
+    """An import warning or lenient change: one line, made safe for the terminal."""
+    from pml_trials.terminal import safe_line
+
+    sys.stderr.write(safe_line(line) + "\n")
 
 
 def _without_previous_report(

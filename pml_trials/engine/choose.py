@@ -11,8 +11,9 @@ known), and the questionnaire stops. Candidates are ranked by
    starts with definite PML), so the diagnosis is settled before anything else and a
    patient whose PML is not confirmed is done within the four diagnosis questions.
    Within the gate, fields go in the profile's declaration order, which puts the
-   deciding test first: CSF PCR, then biopsy, then MRI and signs, which are nearly
-   always compatible in a patient screened for PML and so seldom end anything;
+   deciding test first: CSF PCR, then biopsy (which alone makes PML definite by the
+   AAN 2013 histopathological pathway), then MRI and signs, which are nearly always
+   compatible in a patient screened for PML and so seldom end anything;
 2. after the gate, how many undecided trials **one answer to this field could rule out
    on its own**, found by trying the field's possible values (booleans, enum values, the
    ends of a number's range) against each trial's rules. An answer that can end a trial
@@ -24,10 +25,12 @@ known), and the questionnaire stops. Candidates are ranked by
 4. the profile's declaration order, so that ties are stable.
 
 Measured on the example patients (``bench/questionnaire.py``), the order matters less
-than one might hope: which exclusion will end a trial is not knowable before asking. The
-patients with PML need 78.5% of the paper form on average; no order could do better than
-65.3% even knowing every answer in advance (67.4% when the diagnosis is settled first),
-because a patient eligible for all three bundled studies must answer 21 of its 24 fields.
+than one might hope: which exclusion will end a trial is not knowable before asking. Before
+issue 11 the patients with PML needed 78.5% of a 24-field paper form on average, and no
+order could do better than 65.3% even knowing every answer in advance (67.4% when the
+diagnosis is settled first), because a patient eligible for all three bundled studies must
+answer 21 of its 24 fields. Issue 11 added criteria that every eligible verdict must
+decide: 70.5% of a 33-field form. A patient without PML is done within 2 questions.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from pml_trials.profile.fields import FIELDS
+from pml_trials.engine.diagnosis import FIELDS, Diagnosis, diagnose, unconfirmed
+from pml_trials.profile.fields import FIELDS as PROFILE_FIELDS
 from pml_trials.record import Record
 from pml_trials.rules.interpret import evaluate
 from pml_trials.rules.nodes import SCREENING_DATE, Node
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
     from pml_trials.geo.travel import Travel
 
 Outcome = tuple[Verdict, tuple[bool | None, ...]]
-_ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
+_ORDER = {spec.key: index for index, spec in enumerate(PROFILE_FIELDS)}
+DIAGNOSIS_FIELDS = frozenset(FIELDS)
 
 
 class CriterionResult(Record):
@@ -80,6 +82,11 @@ class TrialResult(Record):
         return travel(self.study.sites, home, self.profile.get("max_travel_km"))
 
     @property
+    def next_step(self) -> str | None:
+        """What would decide the first decisive criterion that says (its ``next_step``)."""
+        return next_step_of(self.study, self.values)
+
+    @property
     def reasons(self) -> tuple[CriterionResult, ...]:
         """The criteria that make the trial ineligible (empty otherwise)."""
         return tuple(c for c in self.criteria if c.decisive)
@@ -95,6 +102,30 @@ class TrialResult(Record):
             if value is None:
                 found.update(missing_of(criterion, get, today))
         return tuple(sorted(found, key=_ORDER.__getitem__))
+
+
+def not_confirmed(trial: TrialResult, unconfirmed: bool) -> bool:
+    """An ineligible verdict that comes from PML not yet being confirmed in a patient who
+    may have it (``unconfirmed``: :attr:`ScreeningResult.pml_unconfirmed`; a decisive
+    criterion tests the diagnosis): it must never read as a bare "ineligible"."""
+    return (
+        unconfirmed
+        and trial.verdict is Verdict.INELIGIBLE
+        and any(reads_diagnosis(c.criterion) for c in trial.reasons)
+    )
+
+
+def reads_diagnosis(criterion: Criterion) -> bool:
+    """Whether a criterion tests the PML diagnosis (reads one of its four fields)."""
+    return not DIAGNOSIS_FIELDS.isdisjoint(criterion.fields)
+
+
+def next_step_of(study: Study, values: tuple[bool | None, ...]) -> str | None:
+    """The ``next_step`` of the first criterion that rules the trial out and has one."""
+    for criterion, value in zip(study.criteria, values, strict=True):
+        if criterion.next_step and decisive(criterion.kind, value):
+            return criterion.next_step
+    return None
 
 
 # Missing fields of an undecided criterion depend only on its rule, the values of the
@@ -158,6 +189,17 @@ class ScreeningResult(Record):
 
     def trial(self, study_id: str) -> TrialResult:
         return next(t for t in self if t.study.id == study_id)
+
+    @property
+    def diagnosis(self) -> Diagnosis:
+        """The AAN 2013 diagnostic category of the patient's PML."""
+        return diagnose(self.profile.get)
+
+    @property
+    def pml_unconfirmed(self) -> bool:
+        """Possible or probable PML, or not known yet but definite ruled out and one of
+        them possible: PML may be there and is not confirmed."""
+        return unconfirmed(self.profile.get)
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:

@@ -229,7 +229,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "agrees_to_contraception",
         DEMOGRAPHICS,
         "Is the patient willing to use effective contraception during and after the study?",
-        "Willingness to use effective contraception for the study's duration and after.",
+        "Willingness to use effective contraception for the study's duration and after;"
+        " answer yes if the patient cannot conceive or father a child.",
         checklist="not willing to use effective contraception during and after the study",
         ticked=False,
     ),
@@ -239,7 +240,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "enum",
         DIAGNOSIS,
         "JC virus DNA by PCR in the cerebrospinal fluid?",
-        "Result of the CSF JC virus PCR; not_done if no lumbar puncture was tested.",
+        "detected if any CSF sample was positive; not_detected if tested and never positive;"
+        " not_done if CSF was never tested.",
         choices=("detected", "not_detected", "not_done"),
         synonyms=(
             ("positive", "detected"),
@@ -267,8 +269,10 @@ FIELDS: tuple[FieldSpec, ...] = (
         "brain_biopsy_jcv",
         "enum",
         DIAGNOSIS,
-        "Brain biopsy evidence of JC virus infection?",
-        "Histology, immunohistochemistry or PCR of brain tissue; not_done if no biopsy.",
+        "Brain biopsy with the histopathology of PML and JC virus shown in the tissue?",
+        "Positive: the typical triad (demyelination, bizarre astrocytes, enlarged"
+        " oligodendroglial nuclei) with JC virus shown by immunohistochemistry, in situ"
+        " hybridisation or PCR; not_done if no biopsy.",
         choices=("positive", "negative", "not_done"),
         synonyms=(
             ("pos", "positive"),
@@ -282,13 +286,15 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mri_compatible_with_pml",
         DIAGNOSIS,
         "Does brain MRI show lesions typical of PML?",
-        "Asymmetric white-matter lesions without mass effect, per the radiologist.",
+        "Asymmetric white-matter lesions without mass effect, per the radiologist; with or"
+        " without symptoms.",
     ),
     _bool(
         "clinical_features_compatible_with_pml",
         DIAGNOSIS,
         "Are there neurological signs typical of PML?",
-        "Subacute focal deficits: weakness, visual field loss, ataxia, cognitive change.",
+        "Subacute focal deficits (weakness, visual field loss, ataxia, speech or cognitive"
+        " change) not better explained by another disorder; no if there are no symptoms.",
     ),
     FieldSpec(
         "pml_symptom_onset_date",
@@ -309,14 +315,16 @@ FIELDS: tuple[FieldSpec, ...] = (
     _bool(
         "pml_progressing",
         DIAGNOSIS,
-        "Is PML progressing (neurological deterioration despite immune restoration)?",
-        "Answer no if the disease is stable.",
+        "Is PML worsening now, clinically or on MRI?",
+        "Yes whatever has been done to restore immunity so far (ART just started, natalizumab"
+        " just stopped); no if stable or improving. IRIS is asked separately.",
     ),
     _bool(
         "pml_iris",
         DIAGNOSIS,
         "Is there immune reconstitution inflammatory syndrome (IRIS) now?",
-        "PML-IRIS: inflammatory worsening, often with contrast enhancement on MRI.",
+        "PML-IRIS: inflammatory worsening as immunity recovers (e.g. after starting ART or"
+        " stopping natalizumab), often with contrast enhancement on MRI.",
     ),
     # Underlying immune suppression
     FieldSpec(
@@ -324,7 +332,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "enum_list",
         IMMUNE,
         "Which conditions predispose this patient to PML (all that apply)?",
-        "The underlying causes of immune suppression; none_identified if none.",
+        "The underlying causes of immune suppression, at least one; none_identified only"
+        " alone, when none is known.",
         choices=PREDISPOSING,
     ),
     _bool(
@@ -381,7 +390,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "current_immunosuppressive_therapy",
         IMMUNE,
         "Is the patient on any immunosuppressant other than corticosteroids now?",
-        "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids.",
+        "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids, not"
+        " antiretroviral therapy.",
         checklist="on an immunosuppressant other than corticosteroids now",
     ),
     FieldSpec(
@@ -399,8 +409,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "gvhd_grade",
         "integer",
         IMMUNE,
-        "Acute graft-versus-host disease grade (0 = none)?",
-        "Acute GVHD grade 0-4 after haematopoietic cell transplant; 0 if none.",
+        "Acute graft-versus-host disease grade now (0 = none)?",
+        "Acute GVHD grade 0-4 now, after an allogeneic haematopoietic cell transplant; 0 if none.",
         "grade",
         0,
         4,
@@ -418,6 +428,32 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Autoimmune disease of the central nervous system?",
         "E.g. multiple sclerosis, neuromyelitis optica.",
         checklist="autoimmune disease of the central nervous system",
+    ),
+    # Underlying immune suppression, added for issue 11 (GVHD after allogeneic HCT, biologics)
+    _bool(
+        "allogeneic_hct",
+        IMMUNE,
+        "Has the patient ever had an allogeneic (donor) haematopoietic cell transplant?",
+        "Stem cells or marrow from a donor, not the patient's own (autologous) cells.",
+    ),
+    _bool(
+        "chronic_gvhd_active",
+        IMMUNE,
+        "Is there active chronic graft-versus-host disease now?",
+        "Only after an allogeneic haematopoietic cell transplant; no if none or resolved.",
+    ),
+    _bool(
+        "gvhd_systemic_treatment",
+        IMMUNE,
+        "Is the patient on systemic treatment for graft-versus-host disease now?",
+        "Steroids or other systemic immunosuppression given for acute or chronic GVHD.",
+    ),
+    _bool(
+        "current_biologic_therapy",
+        IMMUNE,
+        "Is the patient receiving a biologic medicine now?",
+        "A monoclonal antibody or fusion protein given as ongoing treatment (e.g. rituximab,"
+        " ocrelizumab, natalizumab, a TNF blocker), including between courses.",
     ),
     # Prior PML treatment
     _bool(
@@ -448,6 +484,19 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Date of the last dose of any investigational drug?",
         "Leave unknown if none was ever given.",
         past=True,
+    ),
+    # Prior PML treatment, added for issue 11 (current medicines some protocols exclude)
+    _bool(
+        "current_cidofovir",
+        PRIOR,
+        "Is the patient receiving cidofovir now?",
+        "Any current course of cidofovir, for any indication.",
+    ),
+    _bool(
+        "current_leflunomide",
+        PRIOR,
+        "Is the patient receiving leflunomide now?",
+        "Any current leflunomide, for any indication.",
     ),
     # Clinical status
     FieldSpec(
@@ -485,9 +534,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     _bool(
         "other_active_opportunistic_infection",
         STATUS,
-        "Another active opportunistic infection needing systemic treatment?",
-        "E.g. CMV disease, pneumocystis, cryptococcosis.",
-        checklist="another active opportunistic infection needing systemic treatment",
+        "Another active opportunistic infection needing systemic treatment now?",
+        "E.g. CMV disease, pneumocystis, cryptococcosis; prophylaxis alone does not count.",
+        checklist="another active opportunistic infection needing systemic treatment now",
     ),
     _bool(
         "other_cns_infection",
@@ -529,9 +578,19 @@ FIELDS: tuple[FieldSpec, ...] = (
     _bool(
         "alternative_therapy_available",
         STATUS,
-        "Is a comparable approved therapy available for this patient?",
-        "An approved or standard therapy that is comparable and satisfactory.",
-        checklist="a comparable approved therapy is available",
+        "Is there a comparable or satisfactory standard treatment for this patient's PML now?",
+        "E.g. starting ART in HIV, or stopping natalizumab with plasma exchange; no if"
+        " nothing of the kind is left to do.",
+        checklist="a comparable or satisfactory standard treatment for the PML is available now",
+    ),
+    # Clinical status, added for issue 11 (oral medicines)
+    _bool(
+        "oral_absorption_impaired",
+        STATUS,
+        "Is there a gastrointestinal problem that might stop an oral medicine being absorbed?",
+        "A gastrointestinal abnormality (e.g. malabsorption, severe diarrhoea) that might"
+        " preclude absorbing an oral medicine.",
+        checklist="a gastrointestinal problem that might stop an oral medicine being absorbed",
     ),
     # Laboratory
     FieldSpec(

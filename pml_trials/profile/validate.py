@@ -109,11 +109,78 @@ def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
         raise InvalidProfileError(
             [_error(source, line, "patient_id", "an id of only dots could be read as a path")]
         )
+    found = consistency(profile)
+    if found:
+        raise InvalidProfileError([_error(source, line, key, text) for key, text in found])
     if "residence_town" in profile:
-        found = residence_problems(profile, source, line)
-        if found:
-            raise InvalidProfileError(found)
+        found_places = residence_problems(profile, source, line)
+        if found_places:
+            raise InvalidProfileError(found_places)
     return profile
+
+
+def consistency(profile: Profile) -> list[tuple[str, str]]:
+    """What contradicts itself across fields, as ``(field, message)`` pairs.
+
+    ``predisposing_conditions`` is never empty (``[]`` would read as "immunocompetent"
+    while saying nothing), ``none_identified`` stands alone, and ``hiv`` cannot be listed
+    for a patient recorded as HIV negative; an allogeneic transplant is one of the
+    listed transplants, and GVHD is not recorded for a patient without one. Each would
+    let a rule decide on a contradiction.
+    """
+    found: list[tuple[str, str]] = []
+    conditions = profile.get("predisposing_conditions")
+    if conditions is not None:
+        key = "predisposing_conditions"
+        if not conditions:
+            found.append(
+                (
+                    key,
+                    "is empty (list every condition that applies, or ['none_identified'] if none"
+                    " is known; leave the key out if unknown)",
+                )
+            )
+        elif "none_identified" in conditions and len(set(conditions)) > 1:
+            found.append(
+                (
+                    key,
+                    "lists 'none_identified' with other conditions (give the conditions, or"
+                    " 'none_identified' alone)",
+                )
+            )
+        if "hiv" in conditions and profile.get("hiv_positive") is False:
+            found.append(
+                (
+                    "hiv_positive",
+                    "is false but 'hiv' is listed in predisposing_conditions (correct one of the"
+                    " two)",
+                )
+            )
+        if (
+            profile.get("allogeneic_hct") is True
+            and "hematopoietic_cell_transplant" not in conditions
+        ):
+            found.append(
+                (
+                    "allogeneic_hct",
+                    "is true but 'hematopoietic_cell_transplant' is not in predisposing_conditions"
+                    " (add it there, or correct allogeneic_hct)",
+                )
+            )
+    if profile.get("allogeneic_hct") is False:
+        gvhd = [
+            key
+            for key in ("chronic_gvhd_active", "gvhd_systemic_treatment")
+            if profile.get(key) is True
+        ]
+        if (profile.get("gvhd_grade") or 0) > 0:
+            gvhd.insert(0, "gvhd_grade")
+        message = (
+            "records graft-versus-host disease but allogeneic_hct is false (GVHD follows only"
+            " an allogeneic transplant: correct one of the two)"
+        )
+        found.extend((key, message) for key in gvhd)
+    return found
 
 
 def _duplicate(data: bytes | str, source: str, line: int | None) -> ProfileError:

@@ -14,8 +14,9 @@ from typing import Any
 
 from pml_trials.engine import ScreeningResult, screen
 from pml_trials.engine.choose import rank_questions
+from pml_trials.errors import ProfileError
 from pml_trials.profile.fields import FIELDS
-from pml_trials.profile.validate import Profile, validate_python
+from pml_trials.profile.validate import InvalidProfileError, Profile, consistency, validate_python
 from pml_trials.record import Record
 from pml_trials.studies.model import Study
 
@@ -83,6 +84,14 @@ class Session:
         if value is not None:  # the validated value: 70 for a number field becomes 70.0
             limit = self.profile.get("screening_date") or self.as_of
             value = validate_python({"patient_id": self.patient_id, key: value}, as_of=limit)[key]
+            contradictions = consistency({**self.profile, key: value})
+            if contradictions:
+                raise InvalidProfileError(
+                    [
+                        ProfileError(f"{at} {text}", source="questionnaire", field=at)
+                        for at, text in contradictions
+                    ]
+                )
         if not self._grouping:
             self._group += 1
         previous = self.profile.get(key, _ABSENT)
@@ -102,10 +111,15 @@ class Session:
             if value is not None:
                 validate_python({"patient_id": self.patient_id, key: value}, as_of=limit)
         self._group += 1
+        group = self._group
         self._grouping = True
         try:
             for key, value in values.items():
                 self.answer(key, value)
+        except InvalidProfileError:  # a contradiction: the whole screen is not recorded
+            while self.history and self.history[-1].group == group:
+                self._undo()
+            raise
         finally:
             self._grouping = False
 

@@ -16,6 +16,8 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine import ScreeningResult, TrialResult
+from pml_trials.engine.diagnosis import LABELS, what_would_decide
+from pml_trials.engine.result import not_confirmed
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.questionnaire.answers import CHECKLIST_HINT, hint
 from pml_trials.studies.model import Study
@@ -145,30 +147,49 @@ def verdict_line(result: ScreeningResult) -> Text:
 
 
 def summary(result: ScreeningResult, asked: int, skip: Collection[str]) -> RenderableType:
-    """The closing screen: the verdict table, why each trial stands where it does, and
-    the disclaimer."""
+    """The closing screen: the diagnosis, the verdict table with each study's status, why
+    each trial stands where it does, and the disclaimer."""
     title = f"Pre-screening of {result.patient_id} as of {result.screening_date.isoformat()}"
     table = Table(title=Text(title), title_justify="left")
     table.add_column("trial", no_wrap=True)
-    table.add_column("verdict", no_wrap=True)
+    table.add_column("verdict")
+    table.add_column("study status")
     table.add_column("study", ratio=1)
+    diagnosis = result.diagnosis
     for trial in result:
-        verdict = Text(f"{MARKS[trial.verdict]} {WORDS[trial.verdict]}", STYLES[trial.verdict])
-        table.add_row(Text(trial.study.id), verdict, Text(trial.study.title))
-    parts: list[RenderableType] = [table, *(_explain(trial, skip) for trial in result)]
+        words = WORDS[trial.verdict]
+        if not_confirmed(trial, result.pml_unconfirmed):
+            words = "ineligible until PML is confirmed"
+        verdict = Text(f"{MARKS[trial.verdict]} {words}", STYLES[trial.verdict])
+        status = Text(trial.study.status or "unknown")
+        table.add_row(Text(trial.study.id), verdict, status, Text(trial.study.title))
+    head = Text(f"Diagnosis (AAN 2013 consensus): {LABELS[diagnosis]}", style="bold")
+    advice = what_would_decide(diagnosis, result.profile.get)
+    if advice:
+        head.append(f"\n{advice}.", style="yellow")
+    parts: list[RenderableType] = [
+        head,
+        table,
+        *(_explain(t, skip, result.pml_unconfirmed) for t in result),
+    ]
     parts.append(Text(f"{asked} questions answered in this session.", style="dim"))
     parts.append(Text(DISCLAIMER, style="bold"))
     return Group(*parts)
 
 
-def _explain(trial: TrialResult, skip: Collection[str]) -> RenderableType:
+def _explain(trial: TrialResult, skip: Collection[str], unconfirmed: bool) -> RenderableType:
     head = Text(f"{trial.study.id}: ", style="bold")
-    head.append(WORDS[trial.verdict], style=STYLES[trial.verdict])
+    words = "ineligible until PML is confirmed" if not_confirmed(trial, unconfirmed) else None
+    head.append(words or WORDS[trial.verdict], style=STYLES[trial.verdict])
+    status = trial.study.status if trial.study.status not in (None, "unknown") else None
+    head.append(f" ({status or 'status unknown'})", style="dim")
     lines: list[Text] = []
     if trial.verdict is Verdict.INELIGIBLE:
         for reason in trial.reasons:
             line = Text(f"✗ {reason.criterion.kind} {reason.criterion.id} {reason.status}: ")
             lines.append(line.append(reason.criterion.text, style="italic"))
+        if trial.next_step:
+            lines.append(Text(f"next step: {trial.next_step}", style="yellow"))
     elif trial.verdict is Verdict.ELIGIBLE:
         ids = ", ".join(c.criterion.id for c in trial.criteria)
         lines.append(Text(f"✓ every criterion is met or does not apply: {ids}"))

@@ -55,7 +55,7 @@ def _test(node: Node, text: str, key: str, definitions: dict[str, str]) -> str:
         return text
     test, source = found
     if source is None:
-        return text if len(text) <= 70 else text[test.start : test.end]
+        return text if len(text) <= 100 else text[test.start : test.end]
     body = definitions.get(source, "")
     if not body:
         return source

@@ -2,8 +2,11 @@
 
 Columns: ``patient_id, source, trial_id, verdict, reasons, missing_fields``, the trial's
 nearest site (``nearest_site, nearest_site_city, nearest_site_country,
-nearest_site_status, distance_km``), and ``disclaimer``. The first six are the contract
-of RESULTS.md. The site columns name the site nearest the patient's town, with its
+nearest_site_status, distance_km``), ``study_status, next_step, diagnosis`` and
+``disclaimer``. The first six are the contract of RESULTS.md. ``study_status`` is the
+study's recruitment status as last read, ``next_step`` what would decide the criterion
+that rules the trial out (where the file says), ``diagnosis`` the patient's AAN 2013
+category (issue 11). The site columns name the site nearest the patient's town, with its
 great-circle distance in km; without a town, a study's only site (it is the nearest
 wherever the patient lives) with an empty distance, or nothing when it has several; a
 study without known sites leaves them empty. ``reasons`` holds the ids of the criteria
@@ -30,7 +33,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pml_trials.engine import ScreeningResult, TrialResult
-from pml_trials.engine.result import Outcome
+from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
 from pml_trials.render.base import ReportWriter
@@ -49,6 +53,7 @@ SITE_COLUMNS = (
     "nearest_site_status",
     "distance_km",
 )
+EXTRA = ("study_status", "next_step", "diagnosis")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
@@ -74,14 +79,15 @@ class CsvWriter(ReportWriter):
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
-        return ",".join((*COLUMNS, *SITE_COLUMNS, "disclaimer")) + "\n"
+        return ",".join((*COLUMNS, *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
 
     def rejected(self, problems: Sequence[InputProblem]) -> str:
         """A row for an input that was not screened: no patient id (an invalid one is
         never repeated), its source, no trial, verdict ``not_screened``, and in
         ``reasons`` what is wrong (``field: message``, several separated by `` | ``)."""
         what = " | ".join(": ".join(p for p in (x.field, x.message) if p) for x in problems)
-        cells = ("", problems[0].source, "", NOT_SCREENED, what, "", *("" for _ in SITE_COLUMNS))
+        empty = ("" for _ in (*SITE_COLUMNS, *EXTRA))
+        cells = ("", problems[0].source, "", NOT_SCREENED, what, "", *empty)
         return ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
 
     def render(self, result: ScreeningResult) -> str:
@@ -89,6 +95,7 @@ class CsvWriter(ReportWriter):
         prefix = (
             f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(result.source)},"
         )
+        suffix = f",{diagnose(result.profile.get).value},{self._disclaimer}\n"
         parts = []
         home = home_of(result.profile) if "residence_town" in result.profile else None
         within = self.run.within_km
@@ -101,14 +108,15 @@ class CsvWriter(ReportWriter):
             parts.append(prefix)
             if home is not None and study.sites:
                 parts.append(self._end(index, outcome, result, home))
-                continue
-            end = self._ends[index].get(outcome)
-            parts.append(end if end is not None else self._end(index, outcome, result, None))
+            else:
+                end = self._ends[index].get(outcome)
+                parts.append(end if end is not None else self._end(index, outcome, result, None))
+            parts.append(suffix)
         return "".join(parts)
 
     def _end(self, index: int, outcome: Outcome, result: ScreeningResult, home: Town | None) -> str:
-        """``trial_id,verdict,reasons,missing_fields``, the site columns, the disclaimer
-        and the line end."""
+        """``trial_id,verdict,reasons,missing_fields``, the site columns, ``study_status``
+        and ``next_step`` (the diagnosis, disclaimer and line end follow per patient)."""
         study = self.run.studies[index]
         verdict, values = outcome
         reasons = missing = ""
@@ -118,8 +126,10 @@ class CsvWriter(ReportWriter):
         elif verdict is Verdict.NEEDS_INFORMATION:
             trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
             missing = " ".join(trial.missing_fields)
-        cells = (study.id, verdict.value, reasons, missing, *_site_cells(study, home, result))
-        end = ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
+        step = next_step_of(study, values) or ""
+        sites = _site_cells(study, home, result)
+        cells = (study.id, verdict.value, reasons, missing, *sites, study.status or "", step)
+        end = ",".join(map(cell, cells))
         if home is None and not missing and len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
         return end

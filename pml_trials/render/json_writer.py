@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.result import Outcome
+from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
@@ -42,6 +43,7 @@ def result_object(result: ScreeningResult) -> dict[str, Any]:
         "patient_id": result.patient_id,
         "source": result.source,
         "screening_date": result.screening_date.isoformat(),
+        "diagnosis": result.diagnosis.value,
         "trials": [trial_object(trial) for trial in result],
         "residence": residence_object(home_of(result.profile)),
     }
@@ -51,6 +53,8 @@ def trial_object(trial: TrialResult) -> dict[str, Any]:
     return {
         "trial_id": trial.study.id,
         "verdict": trial.verdict.value,
+        "study_status": trial.study.status,
+        "next_step": trial.next_step,
         "criteria": [criterion_object(c) for c in trial.criteria],
         "missing_fields": list(trial.missing_fields),
         "sites": sites_objects(trial.travel),
@@ -146,9 +150,19 @@ def study_object(study: Study) -> dict[str, Any]:
         "file": display_path(study.path),
         "sha256": study.sha256,
         "last_reviewed": study.last_reviewed.isoformat(),
+        "status": study.status,
         "definitions": dict(study.definitions),
         "criteria": [
-            {"id": c.id, "kind": c.kind, "text": c.text, "source": c.source, "rule": c.rule}
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "text": c.text,
+                "wording": c.wording,
+                "source": c.source,
+                "rule": c.rule,
+                "note": c.note,
+                "next_step": c.next_step,
+            }
             for c in study.criteria
         ],
         "sites_note": study.sites_note,
@@ -173,7 +187,8 @@ def display_path(path: Path) -> str:
 # -- the same objects as text, fast --------------------------------------------------------
 
 _SEP = "\x1f"  # separates the values of one C-level encode; JSON escapes it inside strings
-_VERDICT = -1  # marker, in a study's text pieces, for the verdict (criteria are 0, 1, ...)
+_VERDICT = -1  # marker, in a study's text pieces, for the verdict and what follows from it
+# (its next step); criteria are 0, 1, ...
 _CACHE_LIMIT = 512  # outcomes whose text is remembered, per study (~2 KB each)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -237,13 +252,13 @@ class ResultEncoder:
         self.list_keys = tuple(k for k in ordered if BY_KEY[k].kind == "enum_list")
         self.choices = {k: {c: json.dumps(c) for c in BY_KEY[k].choices} for k in self.list_keys}
         self.scalars = _scalar_encoder()
-        # The slots encode() fills, in order: patient id, source, screening date; the
-        # field values; each study's missing fields; each study's sites; the residence.
-        # Then come the constant pieces.
+        # The slots encode() fills, in order: patient id, source, screening date,
+        # diagnosis; the field values; each study's missing fields; each study's sites;
+        # the residence. Then come the constant pieces.
         keys = (*self.scalar_keys, *self.list_keys)
-        self._field_slot = {k: 3 + i for i, k in enumerate(keys)}
+        self._field_slot = {k: 4 + i for i, k in enumerate(keys)}
         self._field_slot[SCREENING_DATE] = 2
-        self._missing_slot = 3 + len(keys)
+        self._missing_slot = 4 + len(keys)
         self._sites_slot = self._missing_slot + len(self.studies)
         self._variables = self._sites_slot + len(self.studies) + 1
         # A study without sites has none for anybody; with sites and no town, the same
@@ -276,6 +291,8 @@ class ResultEncoder:
         program.slot(1)
         program.text(None, ',"screening_date":')
         program.slot(2)
+        program.text(None, ',"diagnosis":')
+        program.slot(3)
         program.text(None, ',"trials":[')
         for number, study in enumerate(self.studies):
             head = f'{"," if number else ""}{{"trial_id":{json.dumps(study.id)},"verdict":'
@@ -303,6 +320,7 @@ class ResultEncoder:
             encode_basestring(result.patient_id),
             encode_basestring(result.source),
             f'"{result.screening_date.isoformat()}"',
+            f'"{diagnose(get).value}"',
         ]
         if self.scalar_keys:
             slots += self.scalars([*map(get, self.scalar_keys)])[1:-1].split(_SEP)
@@ -350,7 +368,13 @@ class ResultEncoder:
         """A study's constant text for one outcome: its verdict and criterion values."""
         verdict, values = outcome
         criteria = self.studies[number].criteria
-        texts: dict[int, str] = {_VERDICT: json.dumps(verdict.value)}
+        study = self.studies[number]
+        step = next_step_of(study, values)
+        texts: dict[int, str] = {
+            _VERDICT: f'{json.dumps(verdict.value)},"study_status":'
+            f"{json.dumps(study.status, ensure_ascii=False)},"
+            f'"next_step":{json.dumps(step, ensure_ascii=False)}'
+        }
         for index, (criterion, value) in enumerate(zip(criteria, values, strict=True)):
             shown = json.dumps(status(criterion.kind, value))
             texts[index] = f'"value":{json.dumps(value)},"status":{shown}'

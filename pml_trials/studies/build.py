@@ -273,6 +273,8 @@ class _Builder:
                             fields=fields_read(node),
                             note=(raw.get("note") or "").strip() or None,
                             line=self.lines.line((kind, index)),
+                            wording=raw.get("wording", "source"),
+                            next_step=(raw.get("next_step") or "").strip() or None,
                         )
                     )
         return tuple(criteria)

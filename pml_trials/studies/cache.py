@@ -201,7 +201,10 @@ def dump(study: Study) -> dict[str, Any]:
         "definitions": study.definitions,
         "trees": [[name, stored.dump(d.body)] for name, d in used.items()],
         "criteria": [
-            [c.id, c.kind, c.text, c.source, c.rule, stored.dump(c.node), c.note, c.line]
+            [
+                *(c.id, c.kind, c.text, c.source, c.rule, stored.dump(c.node), c.note, c.line),
+                *(c.wording, c.next_step),
+            ]
             for c in study.criteria
         ],
         "examples": [
@@ -274,11 +277,16 @@ def _site(row: list[Any]) -> Site:
 
 
 def _criterion(row: list[Any], bodies: dict[str, Node]) -> Criterion:
-    criterion_id, kind, text, source, rule, tree, note, line = row
+    criterion_id, kind, text, source, rule, tree, note, line, wording, next_step = row
     if kind not in ("inclusion", "exclusion"):
         raise ValueError(f"not a criterion kind: {kind!r}")
+    if wording not in ("source", "file"):
+        raise ValueError(f"not a wording: {wording!r}")
     node = stored.load(tree, bodies)
-    return Criterion(criterion_id, kind, text, source, rule, node, fields_read(node), note, line)
+    read = fields_read(node)
+    return Criterion(
+        criterion_id, kind, text, source, rule, node, read, note, line, wording, next_step
+    )
 
 
 def _dates_out(profile: dict[str, Any]) -> dict[str, Any]:

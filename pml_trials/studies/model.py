@@ -13,6 +13,7 @@ from pml_trials.rules.nodes import Node
 from pml_trials.verdict import Verdict
 
 Kind = Literal["inclusion", "exclusion"]
+Wording = Literal["source", "file"]
 
 
 class Source(Record):
@@ -50,6 +51,8 @@ class Criterion(Record):
     fields: tuple[str, ...]  # every profile field the rule can read, definitions included
     note: str | None = None
     line: int | None = None
+    wording: Wording = "source"  # "file": the text is the file's words, not a quote
+    next_step: str | None = None  # what would decide it for a patient it rules out
 
 
 class Example(Record):

@@ -18,6 +18,7 @@ CRITERION_ID_PATTERN = r"^[a-z0-9]+([-_][a-z0-9]+)*$"
 DEFINITION_PATTERN = r"^[a-z_][a-z0-9_]*$"
 CATEGORIES = ("t-cell-transfer", "checkpoint-inhibitor", "antiviral", "other")
 EXPECTS = tuple(v.value for v in Verdict)  # the one set of verdicts
+WORDINGS = ("source", "file")
 # A site's recruitment status: ClinicalTrials.gov's vocabulary, in lower case.
 SITE_STATUSES = (
     "not yet recruiting",
@@ -56,10 +57,21 @@ SOURCE_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
 }
 CRITERION_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
     "id": (_text(64, CRITERION_ID_PATTERN), True, "unique within the file"),
-    "text": (_text(), True, "the source's own words"),
+    "text": (_text(), True, "the source's own words (or the file's, with wording = 'file')"),
     "source": (_text(64), True, "a [[source]] key"),
     "rule": (_text(4000), True, "the rule, in the rule language"),
     "note": (_text(), False, "where the file interprets, maps or borrows"),
+    "wording": (
+        cs.literal_schema(list(WORDINGS)),
+        False,
+        "'source' (default): text quotes the source verbatim; 'file': the file's own words,"
+        " and source names what supports them",
+    ),
+    "next_step": (
+        _text(1000),
+        False,
+        "what would decide the criterion for a patient it rules out; shown, never decisive",
+    ),
 }
 EXAMPLE_KEYS: dict[str, tuple[CoreSchema, bool, str]] = {
     "name": (_text(200), True, "what the case shows"),

@@ -2,7 +2,10 @@
 
 One document for one patient or a whole batch: ``header()`` opens it, each patient is a
 ``<section class="patient">`` (a new page when printed), problems and the studies'
-provenance (sources, last review, checksums) close it in ``footer()``. Inline CSS only; no
+provenance (sources, last review, checksums) close it in ``footer()``. Each patient shows
+the AAN 2013 diagnostic category (and, for possible or probable PML, what would confirm
+it); each study its recruitment status beside the verdict and the next step where the file
+gives one; each criterion its wording mark and the file's note. Inline CSS only; no
 scripts, fonts, images or other files, and a Content-Security-Policy that would block
 them anyway. All text from profiles and criteria files is escaped by
 :mod:`~pml_trials.render.report.markup`.
@@ -11,6 +14,8 @@ them anyway. All text from profiles and criteria files is escaped by
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.diagnosis import LABELS
+from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
@@ -26,6 +31,7 @@ from pml_trials.render.report.style import CSS
 from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
+    diagnosis_advice,
     labelled,
     left_out_words,
     nearest_words,
@@ -33,12 +39,15 @@ from pml_trials.render.report.values import (
     residence_words,
     site_lines,
     source_words,
+    status_words,
     to_decide,
     values_read,
+    verdict_words,
     within_split,
+    wording_words,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import WORDS, Verdict
+from pml_trials.verdict import Verdict
 
 TITLE = "PML trial pre-screening report"
 # Defence in depth: even if some text escaped escaping, nothing could load or run.
@@ -90,11 +99,13 @@ class HtmlWriter(ReportWriter):
             facts(
                 ("Screening date", result.screening_date.isoformat()),
                 ("Profile", source_words(result.source)),
+                ("Diagnosis (AAN 2013 consensus)", LABELS[result.diagnosis]),
                 ("Lives in", home or "not given (distances unknown)"),
             ),
-            _summary(trials, ranked),
+            _advice(result),
+            _summary(trials, ranked, result.pml_unconfirmed),
             left_out,
-            *(_trial(trial, ranked) for trial in trials),
+            *(_trial(trial, ranked, result.pml_unconfirmed) for trial in trials),
             el("p", self.run.disclaimer, class_="disclaimer"),
             class_="patient",
         )
@@ -128,21 +139,29 @@ def _as_of_words(run: RunInfo) -> str:
     return f"each profile's screening date, or else {run.as_of.isoformat()}"
 
 
-def _verdict(verdict: Verdict) -> Markup:
-    return el("span", WORDS[verdict], class_=f"verdict v-{verdict.value}")
+def _advice(result: ScreeningResult) -> Markup | None:
+    advice = diagnosis_advice(result)
+    return el("p", el("strong", f"{advice}."), class_="advice") if advice else None
 
 
-def _summary(trials: list[TrialResult], ranked: list[str]) -> Markup:
+def _verdict(trial: TrialResult, unconfirmed: bool) -> Markup:
+    words = verdict_words(trial, unconfirmed)
+    return el("span", words, class_=f"verdict v-{trial.verdict.value}")
+
+
+def _summary(trials: list[TrialResult], ranked: list[str], unconfirmed: bool) -> Markup:
+    columns = ("Study", "Study status", "Verdict", "Why", "Nearest site")
     head = el(
         "thead",
-        el("tr", el("th", "Study"), el("th", "Verdict"), el("th", "Why"), el("th", "Nearest site")),
+        el("tr", *(el("th", name) for name in columns)),
     )
     rows = [
         el(
             "tr",
             el("td", t.study.title, " ", el("code", t.study.id)),
-            el("td", _verdict(t.verdict)),
-            el("td", _why(t, ranked)),
+            el("td", t.study.status or "unknown"),
+            el("td", _verdict(t, unconfirmed)),
+            el("td", _why(t, ranked, unconfirmed)),
             el("td", nearest_words(t)),
         )
         for t in trials
@@ -150,8 +169,10 @@ def _summary(trials: list[TrialResult], ranked: list[str]) -> Markup:
     return block("table", el("caption", "Verdicts"), head, block("tbody", *rows), class_="summary")
 
 
-def _why(trial: TrialResult, ranked: list[str]) -> Markup:
+def _why(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> Markup:
     if trial.verdict is Verdict.INELIGIBLE:
+        if not_confirmed(trial, unconfirmed) and trial.next_step:
+            return join([trial.next_step])
         reasons = [f"{c.criterion.kind} {c.criterion.id} {c.status}" for c in trial.reasons]
         return join(reasons, "; ")
     if trial.verdict is Verdict.NEEDS_INFORMATION:
@@ -160,13 +181,15 @@ def _why(trial: TrialResult, ranked: list[str]) -> Markup:
     return join(["every inclusion criterion met, no exclusion applies"])
 
 
-def _trial(trial: TrialResult, ranked: list[str]) -> Markup:
+def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> Markup:
     study = trial.study
     parts: list[str | None] = [
         el("h3", study.title, " ", el("code", study.id)),
-        el("p", "Verdict: ", _verdict(trial.verdict)),
+        el("p", "Verdict: ", _verdict(trial, unconfirmed), f" ({status_words(study)})"),
         el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
     ]
+    if trial.next_step:
+        parts.append(el("p", el("strong", "Next step: "), trial.next_step, class_="next-step"))
     sites = site_lines(trial)
     if sites:
         parts.append(block("ul", *(el("li", line) for line in sites), class_="sites"))
@@ -212,13 +235,15 @@ def _criteria_table(trial: TrialResult) -> Markup:
 def _criterion_row(label: str, c: CriterionResult, study: Study) -> Markup:
     criterion = c.criterion
     rule = [
-        el("div", f"{criterion.id} · source {criterion.source}", class_="rule"),
+        el("div", f"{criterion.id} · {wording_words(criterion)}", class_="rule"),
         el("div", "rule: ", el("code", criterion.rule), class_="rule"),
     ]
     rule += [
         el("div", f"{name} = ", el("code", text), class_="rule")
         for name, text in definitions_used(study, criterion.rule)
     ]
+    if criterion.note:
+        rule.append(el("div", "note: ", criterion.note, class_="note"))
     values = [el("li", el("code", key), f": {shown}") for key, shown in values_read(c)]
     row_class = "decisive" if c.decisive else "unknown" if c.value is None else None
     return el(

@@ -1,6 +1,9 @@
 """The clinic report as Markdown (GitHub-flavoured: tables), for one patient or a batch.
 
-The same content as the HTML report. Every string from a profile or criteria file goes
+The same content as the HTML report: the patient's AAN 2013 diagnostic category (and,
+for possible or probable PML, what would confirm it), each study's verdict beside its
+recruitment status, the next step where the file gives one, and every criterion with its
+wording mark and the file's note. Every string from a profile or criteria file goes
 through :func:`~pml_trials.render.report.escape.md` or ``md_code``, so a criterion cannot
 open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown.
 """
@@ -8,6 +11,7 @@ open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown
 from __future__ import annotations
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
@@ -21,6 +25,8 @@ from pml_trials.render.report.markdown_footer import (
 from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
+    diagnosis_advice,
+    diagnosis_words,
     labelled,
     left_out_words,
     nearest_words,
@@ -28,12 +34,15 @@ from pml_trials.render.report.values import (
     residence_words,
     site_lines,
     source_words,
+    status_words,
     to_decide,
     values_read,
+    verdict_words,
     within_split,
+    wording_words,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import WORDS, Verdict
+from pml_trials.verdict import Verdict
 
 TITLE = "PML trial pre-screening report"
 
@@ -70,18 +79,20 @@ class MarkdownWriter(ReportWriter):
                 "",
                 f"- Screening date: {result.screening_date.isoformat()}",
                 f"- Profile: {md_code(source_words(result.source))}",
+                f"- {md(diagnosis_words(result))}",
+                *_advice(result),
                 f"- Lives in: {md(home) if home else 'not given (distances unknown)'}",
                 "",
-                "| Study | Verdict | Why | Nearest site |",
-                "|---|---|---|---|",
-                *(_summary_row(t, ranked) for t in trials),
+                "| Study | Study status | Verdict | Why | Nearest site |",
+                "|---|---|---|---|---|",
+                *(_summary_row(t, ranked, result.pml_unconfirmed) for t in trials),
                 "",
             )
         ]
         if left and within is not None:
             shown = "; ".join(md(left_out_words(t, within)) for t in left)
             parts.append(_lines(f"Left out by `--within {within:g}` km: {shown}.", ""))
-        parts += [_trial(t, ranked) for t in trials]
+        parts += [_trial(t, ranked, result.pml_unconfirmed) for t in trials]
         parts.append(_lines(f"**{md(self.run.disclaimer)}**", ""))
         return "".join(parts)
 
@@ -114,18 +125,27 @@ def _lines(*lines: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _verdict(verdict: Verdict) -> str:
-    return f"**{WORDS[verdict]}**"
+def _advice(result: ScreeningResult) -> list[str]:
+    advice = diagnosis_advice(result)
+    return [f"- **{md(advice)}.**"] if advice else []
 
 
-def _summary_row(trial: TrialResult, ranked: list[str]) -> str:
+def _verdict(trial: TrialResult, unconfirmed: bool) -> str:
+    return f"**{verdict_words(trial, unconfirmed)}**"
+
+
+def _summary_row(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
+    status = md(trial.study.status or "unknown")
+    why = _why(trial, ranked, unconfirmed)
     where = md(nearest_words(trial))
-    return f"| {study} | {_verdict(trial.verdict)} | {_why(trial, ranked)} | {where} |"
+    return f"| {study} | {status} | {_verdict(trial, unconfirmed)} | {why} | {where} |"
 
 
-def _why(trial: TrialResult, ranked: list[str]) -> str:
+def _why(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
     if trial.verdict is Verdict.INELIGIBLE:
+        if not_confirmed(trial, unconfirmed) and trial.next_step:
+            return md(trial.next_step)
         return "; ".join(
             f"{c.criterion.kind} {md_code(c.criterion.id, in_table=True)} {c.status}"
             for c in trial.reasons
@@ -136,16 +156,18 @@ def _why(trial: TrialResult, ranked: list[str]) -> str:
     return "every inclusion criterion met, no exclusion applies"
 
 
-def _trial(trial: TrialResult, ranked: list[str]) -> str:
+def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
     study = trial.study
     lines = [
         f"### {md(study.title)} ({md_code(study.id)})",
         "",
-        f"Verdict: {_verdict(trial.verdict)}",
+        f"Verdict: {_verdict(trial, unconfirmed)} ({md(status_words(study))})",
         "",
         f"Where: {md(distance_note(trial.travel, study.sites_note))}",
         "",
     ]
+    if trial.next_step:
+        lines += [f"Next step: {md(trial.next_step)}", ""]
     sites = site_lines(trial)
     if sites:
         lines += [f"- {md(line)}" for line in sites] + [""]
@@ -175,8 +197,10 @@ def _criterion_row(label: str, c: CriterionResult, study: Study) -> str:
         f"{md_code(name, in_table=True)} = {md_code(text, in_table=True)}"
         for name, text in definitions_used(study, criterion.rule)
     ]
-    where = f"({md_code(criterion.id, in_table=True)}, source {md(criterion.source)})"
+    where = f"({md_code(criterion.id, in_table=True)}, {md(wording_words(criterion))})"
     text = f"{md(criterion.text)} {where}; {'; '.join(code)}"
+    if criterion.note:
+        text += f"; note: {md(criterion.note)}"
     values = "; ".join(f"{md_code(k, in_table=True)}: {md(v)}" for k, v in values_read(c))
     return f"| {label} | {text} | {_status(c)} | {values} |"
 

@@ -38,6 +38,8 @@ tr.unknown td { background: #fff6dc; }
 .criteria td:nth-child(3) { width: 7em; }
 .criteria td:nth-child(4) { width: 34%; }
 .rule { color: #555; margin-top: .2em; }
+.note { color: #333; font-style: italic; margin-top: .2em; font-weight: 400; }
+.advice, .next-step { border-left: 4px solid #7a4a00; padding-left: .5em; }
 .values { margin: 0; padding-left: 1.1em; }
 .to-decide li { margin-bottom: .15em; }
 .hint { color: #444; }

@@ -15,9 +15,11 @@ from typing import Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.choose import rank_questions
+from pml_trials.engine.diagnosis import LABELS, what_would_decide
+from pml_trials.engine.result import not_confirmed
 from pml_trials.geo.travel import format_km, home_of, left_out_by
 from pml_trials.profile.fields import BY_KEY, FieldSpec
-from pml_trials.studies.model import Study
+from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import WORDS
 
 _UNIT_FIRST = frozenset({"grade"})  # "grade 2" reads as a grade; "2 grade" does not
@@ -114,6 +116,39 @@ def labelled(trial: TrialResult) -> list[tuple[str, CriterionResult]]:
 def reason_line(criterion: CriterionResult) -> str:
     """``inclusion confirmed-pml not met`` / ``exclusion hiv-infection applies``."""
     return f"{criterion.criterion.kind} {criterion.criterion.id} {criterion.status}"
+
+
+# -- the diagnosis and the study's status (issue 11), worded once ---------------------------
+
+
+def diagnosis_words(result: ScreeningResult) -> str:
+    """``Diagnosis (AAN 2013): possible PML``."""
+    return f"Diagnosis (AAN 2013 consensus): {LABELS[result.diagnosis]}"
+
+
+def diagnosis_advice(result: ScreeningResult) -> str | None:
+    """For possible or probable PML: that it is not confirmed and what would decide."""
+    return what_would_decide(result.diagnosis, result.profile.get)
+
+
+def verdict_words(trial: TrialResult, unconfirmed: bool) -> str:
+    """``eligible``, ``needs information``, ``ineligible``, or ``ineligible until PML is
+    confirmed`` for a possible or probable PML."""
+    if not_confirmed(trial, unconfirmed):
+        return "ineligible until PML is confirmed"
+    return WORDS[trial.verdict]
+
+
+def status_words(study: Study) -> str:
+    """``study status: completed`` (as last read in the source)."""
+    return f"study status: {study.status or 'unknown'}"
+
+
+def wording_words(criterion: Criterion) -> str:
+    """How the text relates to its source: a quote, or the file's own words."""
+    if criterion.wording == "file":
+        return f"the criteria file's own wording, supported by [{criterion.source}]"
+    return f"quoted from [{criterion.source}]"
 
 
 # -- where the trials run (issue 18) --------------------------------------------------------

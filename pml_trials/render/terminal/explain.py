@@ -1,7 +1,11 @@
 """``pml-trials explain`` in the terminal: every criterion of every trial, and why.
 
-For each trial: its verdict, then each criterion in file order with its kind, the
-source's words, its status, the patient's values the rule read (with units) and the rule
+First the patient's AAN 2013 diagnostic category (and, for possible or probable PML,
+what would confirm it). For each trial: its verdict beside the study's recruitment
+status (a possible or probable PML reads "ineligible until PML is confirmed", never a
+bare "ineligible"), what would decide it where the file says, then each criterion in file
+order with its kind, the source's words (or the file's own, marked), the file's note,
+its status, the patient's values the rule read (with units) and the rule
 itself in dim text. Decisive criteria are marked ``✗ … decisive`` (and red in colour), so
 the marks survive a terminal without colour. A trial that needs information ends with the
 questions that would decide it, in the questionnaire's order. Under each trial's title:
@@ -26,14 +30,18 @@ from pml_trials.render.report.escape import clean
 from pml_trials.render.report.values import (
     answer_hint,
     definitions_used,
+    diagnosis_advice,
+    diagnosis_words,
     labelled,
     ranked_fields,
     source_words,
+    status_words,
     to_decide,
     values_read,
+    verdict_words,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import WORDS, Verdict
+from pml_trials.verdict import Verdict
 
 VERDICT_STYLE = {
     Verdict.ELIGIBLE: "bold green",
@@ -46,9 +54,9 @@ INDENT = 7  # the criterion's details line up under its text
 def render_explanation(result: ScreeningResult) -> RenderableType:
     """The whole explanation of one patient's screening, ready for ``Console.print``."""
     ranked = ranked_fields(result)
-    parts: list[RenderableType] = [_patient(result)]
+    parts: list[RenderableType] = [_patient(result), _diagnosis(result)]
     for trial in result:
-        parts += [Text(""), *_trial(trial, ranked)]
+        parts += [Text(""), *_trial(trial, ranked, result.pml_unconfirmed)]
     parts += [Text(""), Text(DISCLAIMER, style="italic")]
     return Group(*parts)
 
@@ -63,11 +71,20 @@ def _patient(result: ScreeningResult) -> Text:
     return out.append(f" · {source}", style="dim")
 
 
-def _trial(trial: TrialResult, ranked: list[str]) -> list[RenderableType]:
+def _diagnosis(result: ScreeningResult) -> Text:
+    out = Text(diagnosis_words(result), style="bold")
+    advice = diagnosis_advice(result)
+    if advice:
+        out.append(f"\n{advice}.", style="yellow")
+    return out
+
+
+def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> list[RenderableType]:
     study = trial.study
-    verdict = WORDS[trial.verdict]
+    verdict = verdict_words(trial, unconfirmed)
     head = Text(clean(study.id), style="bold").append(": ")
     head.append(verdict.upper(), style=VERDICT_STYLE[trial.verdict])
+    head.append(f" · {clean(status_words(study))}", style="bold")
     facts = f"last reviewed {study.last_reviewed.isoformat()} · {clean(study.path.name)} "
     facts += f"sha256 {study.sha256[:12]}…"
     where = Text("Where: ", style="bold").append(
@@ -79,6 +96,8 @@ def _trial(trial: TrialResult, ranked: list[str]) -> list[RenderableType]:
         Text(facts, style="dim"),
         where,
     ]
+    if trial.next_step:
+        parts.append(Text(f"Next step: {clean(trial.next_step)}", style="yellow"))
     kind = ""
     for label, criterion in labelled(trial):
         if criterion.criterion.kind != kind:
@@ -105,6 +124,8 @@ def _criterion(label: str, c: CriterionResult, study: Study) -> RenderableType:
         head.append(" (decisive)", style="bold red reverse")
     head.append(f"  [{clean(criterion.source)}]", style="cyan")
     details = Text(clean(criterion.text))
+    if criterion.wording == "file":
+        details.append("  (the file's own wording, not a quote)", style="cyan")
     values = values_read(c)
     if values:
         details.append("\n")
@@ -116,6 +137,8 @@ def _criterion(label: str, c: CriterionResult, study: Study) -> RenderableType:
     details.append(f"\nrule: {clean(criterion.rule)}", style="dim")
     for name, text in definitions_used(study, criterion.rule):
         details.append(f"\n{name} = {clean(text)}", style="dim")
+    if criterion.note:
+        details.append(f"\nnote: {clean(criterion.note)}", style="italic")
     return Group(head, Padding(details, (0, 0, 0, INDENT), expand=False))
 
 

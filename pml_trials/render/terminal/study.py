@@ -8,7 +8,7 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.render.report.escape import clean
-from pml_trials.studies.model import Study
+from pml_trials.studies.model import Criterion, Study
 
 
 def render_study(study: Study) -> RenderableType:
@@ -33,16 +33,7 @@ def render_study(study: Study) -> RenderableType:
         criteria = [c for c in study.criteria if c.kind == kind]
         parts += [Text(""), Text(f"{kind.capitalize()} criteria", style="bold")]
         for number, criterion in enumerate(criteria, start=1):
-            parts.append(
-                _criterion(
-                    number,
-                    criterion.id,
-                    criterion.text,
-                    criterion.source,
-                    criterion.rule,
-                    criterion.note,
-                )
-            )
+            parts.append(_criterion(number, criterion))
     parts += [Text(""), *_sites(study), Text(""), Text(DISCLAIMER, style="italic")]
     return Group(*parts)
 
@@ -78,10 +69,15 @@ def _facts(study: Study) -> str:
     return " · ".join(facts) + f"\n{study.path} (sha256 {study.sha256[:12]}…)"
 
 
-def _criterion(number: int, cid: str, text: str, source: str, rule: str, note: str | None) -> Text:
-    out = Text(f"  {number}. ").append(cid, style="bold").append(f"  [{source}]\n", style="cyan")
-    out.append(f"     {clean(text)}\n")
-    out.append(f"     rule: {clean(rule)}", style="dim")
-    if note:
-        out.append(f"\n     note: {clean(note)}", style="italic")
+def _criterion(number: int, criterion: Criterion) -> Text:
+    out = Text(f"  {number}. ").append(clean(criterion.id), style="bold")
+    out.append(f"  [{clean(criterion.source)}]", style="cyan")
+    if criterion.wording == "file":
+        out.append("  (the file's own wording, not a quote)", style="cyan")
+    out.append(f"\n     {clean(criterion.text)}\n")
+    out.append(f"     rule: {clean(criterion.rule)}", style="dim")
+    if criterion.note:
+        out.append(f"\n     note: {clean(criterion.note)}", style="italic")
+    if criterion.next_step:
+        out.append(f"\n     next step: {clean(criterion.next_step)}", style="yellow")
     return out

@@ -18,6 +18,7 @@ def trials_list(studies: Sequence[Study]) -> list[Text]:
             s.category,
             f"phase {s.phase or '?'}",
             ", ".join(s.registry_ids) or "no registry id",
+            f"status {s.status or 'unknown'}",
             f"{len(s.criteria)} criteria",
             f"last reviewed {s.last_reviewed.isoformat()}",
         ]

@@ -1,0 +1,3 @@
+"""Registry spreadsheets (CSV, TSV, XLSX) and REDCap exports to patient profiles."""
+
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx")
