@@ -130,7 +130,7 @@ def rule_breaks(run: Replay) -> list[str]:
         f"screen {n}: {key} could not change an undecided trial"
         for n, shown in enumerate(run.screens, 1)
         for key in shown.keys
-        if shown.kind != "form" and key not in shown.useful
+        if key not in shown.useful
     ]
     problems += [
         f"{step.key} could not change an undecided trial when asked"

@@ -435,18 +435,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Has the patient ever had an allogeneic (donor) haematopoietic cell transplant?",
         "Stem cells or marrow from a donor, not the patient's own (autologous) cells.",
+        checklist="has ever had an allogeneic (donor) haematopoietic cell transplant",
     ),
     _bool(
         "chronic_gvhd_active",
         IMMUNE,
         "Is there active chronic graft-versus-host disease now?",
         "Only after an allogeneic haematopoietic cell transplant; no if none or resolved.",
+        checklist="active chronic graft-versus-host disease now",
     ),
     _bool(
         "gvhd_systemic_treatment",
         IMMUNE,
         "Is the patient on systemic treatment for graft-versus-host disease now?",
         "Steroids or other systemic immunosuppression given for acute or chronic GVHD.",
+        checklist="on systemic treatment for graft-versus-host disease now",
     ),
     _bool(
         "current_biologic_therapy",
@@ -454,6 +457,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is the patient receiving a biologic medicine now?",
         "A monoclonal antibody or fusion protein given as ongoing treatment (e.g. rituximab,"
         " ocrelizumab, natalizumab, a TNF blocker), including between courses.",
+        checklist="receiving a biologic medicine now",
     ),
     # Prior PML treatment
     _bool(
@@ -491,12 +495,14 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Is the patient receiving cidofovir now?",
         "Any current course of cidofovir, for any indication.",
+        checklist="receiving cidofovir now",
     ),
     _bool(
         "current_leflunomide",
         PRIOR,
         "Is the patient receiving leflunomide now?",
         "Any current leflunomide, for any indication.",
+        checklist="receiving leflunomide now",
     ),
     # Clinical status
     FieldSpec(

@@ -93,7 +93,7 @@ def parse(spec: FieldSpec, text: str) -> Any:
         raise AnswerError(f"{_quote(text)} is not understood here ({hint(spec)})") from None
 
 
-CHECKLIST_HINT = "numbers of those that apply (1 3), none, or u after a number if unknown (2u)"
+CHECKLIST_HINT = "numbers of those that apply (1 3), n if none, u after a number if unknown (2u)"
 _TICK = re.compile(r"(?:u\s*)?([0-9]{1,3})(?:\s*u)?|u")
 
 

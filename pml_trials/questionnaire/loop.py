@@ -35,9 +35,10 @@ from pml_trials.studies.model import Study
 from pml_trials.terminal import safe_line
 
 Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardInterrupt on ^C
-# Told before each answer is read: the screen's kind ("question", "checklist", "form")
-# with its fields, then "item" with the one field of a form asked next (the bench and the
-# replay check and answer from these).
+# Told before each answer is read: the screen's kind ("question", "checklist", "form",
+# "section") with its fields, then, on a form or section, "item" with the one field asked
+# next and "items" with the checklist that follows (the bench and the replay check and
+# answer from these).
 Watcher = Callable[[str, tuple[str, ...], "Session"], None]
 PROMPT = "> "
 
@@ -115,7 +116,7 @@ def ask_screens(
             watch(screen.kind, screen.keys, session)
         if screen.kind == "checklist":
             ask_checklist(console, read, session, screen.keys)
-        elif screen.kind == "form":
+        elif screen.kind in ("form", "section"):
             ask_form(console, read, session, screen.keys, watch)
         else:
             ask(console, read, session, BY_KEY[screen.keys[0]])
@@ -133,7 +134,8 @@ def ask_form(
     own; a field that an earlier answer made useless is not asked (nor shown)."""
     console.print()
     console.print(view.form_head(BY_KEY[keys[0]].section, session.screens))
-    for key in keys:
+    values = [k for k in keys if BY_KEY[k].kind != "boolean"]
+    for key in values:
         if key not in session.candidates():
             continue
         if watch is not None:
@@ -145,14 +147,31 @@ def ask_form(
             pass
         if session.asked < before:  # went back: the chooser decides what comes next
             return
+    useful = session.candidates()
+    ticks = tuple(k for k in keys if BY_KEY[k].kind == "boolean" and k in useful)
+    if len(ticks) == 1:
+        if watch is not None:
+            watch("item", ticks, session)
+        spec = BY_KEY[ticks[0]]
+        console.print(view.question(spec, 0, 0, compact=True))
+        while not handle(console, session, spec, read(PROMPT), read):
+            pass
+    elif ticks:
+        if watch is not None:
+            watch("items", ticks, session)
+        ask_checklist(console, read, session, ticks, head=False)
 
 
-def ask_checklist(console: Console, read: Reader, session: Session, keys: tuple[str, ...]) -> None:
+def ask_checklist(
+    console: Console, read: Reader, session: Session, keys: tuple[str, ...], head: bool = True
+) -> None:
     """A section's yes/no questions as one checklist, each item phrased so that the
-    answer that could rule the patient out is the one ticked."""
+    answer that could rule the patient out is the one ticked (``head``: on a screen of
+    its own, with the section's name)."""
     specs = [BY_KEY[key] for key in keys]
-    console.print()
-    console.print(view.checklist(specs, session.screens))
+    if head:
+        console.print()
+    console.print(view.checklist(specs, session.screens if head else 0))
     while True:
         text = read(PROMPT)
         word = command(text)

@@ -1,7 +1,7 @@
 """Answer the questionnaire from a profile that is already known (tests and the bench).
 
 The real prompt loop (:func:`~pml_trials.questionnaire.loop.run`) is driven with the
-lines a person reading the file would type: a checklist's ticked numbers (``none`` when
+lines a person reading the file would type: a checklist's ticked numbers (``n`` when
 nothing applies, ``2u`` for an unknown item), a form's values one by one, ``u`` for a
 field the file lacks. The record of every screen and field lets a caller check the rules
 the questionnaire promises: each item shown could change an undecided trial when it was
@@ -75,7 +75,7 @@ def checklist_line(keys: Sequence[str], profile: Mapping[str, Any]) -> str:
             tokens.append(str(number))
     if len(tokens) == len(keys) and all(t.endswith("u") for t in tokens):
         return "u"
-    return " ".join(tokens) or "none"
+    return " ".join(tokens) or "n"
 
 
 def replay(
@@ -100,11 +100,11 @@ def replay(
 
     def watch(event: str, keys: tuple[str, ...], session: Session) -> None:
         useful = useful_fields(session.result, session.skip)
-        if event != "item":
+        if event not in ("item", "items"):
             screens.append(Shown(event, keys, useful))
-        if event == "form":
+        if event in ("form", "section"):
             return
-        if event == "checklist":
+        if event in ("checklist", "items"):
             pending.append(checklist_line(keys, profile))
         else:
             pending.append(format_value(BY_KEY[keys[0]], profile.get(keys[0])))

@@ -1,5 +1,6 @@
-"""Which questions share a screen: a section's yes/no exclusions as one checklist, its
-numbers and choices as one form; the diagnosis, dates and lists one per screen.
+"""Which questions share a screen: one screen per section, its numbers, choices and dates
+first (a form, each value on its own line), then its yes/no exclusions as one checklist;
+the diagnosis stays one question per screen.
 
 The grouping is a pure function of the field declarations (:func:`group_of`), so the
 questionnaire and the bench's screen oracle (``bench/questionnaire.py``) cannot disagree
@@ -14,7 +15,7 @@ from typing import Literal
 from pml_trials.profile.fields import BY_KEY, DIAGNOSIS, RECORD, RESIDENCE
 from pml_trials.record import Record
 
-ScreenKind = Literal["question", "checklist", "form"]
+ScreenKind = Literal["question", "checklist", "form", "section"]
 _ALONE = {DIAGNOSIS, RECORD, RESIDENCE}
 
 
@@ -24,15 +25,15 @@ class Screen(Record):
 
 
 def group_of(key: str) -> str:
-    """The screen a field shares with others: ``checklist:<section>``, ``form:<section>``,
-    or the field's own key when it is asked alone."""
+    """The screen a field shares with others, ``section:<section>``, or the field's own
+    key when it is asked alone (the diagnosis, the record, the residence)."""
     spec = BY_KEY[key]
     if spec.section in _ALONE or spec.vocabulary:
         return key
     if spec.kind == "boolean" and spec.checklist:
-        return f"checklist:{spec.section}"
-    if spec.kind in ("integer", "number", "enum"):
-        return f"form:{spec.section}"
+        return f"section:{spec.section}"
+    if spec.kind in ("integer", "number", "enum", "enum_list", "date"):
+        return f"section:{spec.section}"
     return key
 
 
@@ -46,4 +47,10 @@ def next_screen(ranked: list[str]) -> Screen | None:
     items = tuple(k for k in ranked if group_of(k) == group)
     if len(items) == 1:
         return Screen("question", items)
-    return Screen("checklist" if group.startswith("checklist:") else "form", items)
+    values = tuple(k for k in items if BY_KEY[k].kind != "boolean")
+    ticks = tuple(k for k in items if BY_KEY[k].kind == "boolean")
+    if not values:
+        return Screen("checklist", ticks)
+    if not ticks:
+        return Screen("form", values)
+    return Screen("section", values + ticks)

@@ -63,7 +63,8 @@ def checklist(specs: Sequence[FieldSpec], number: int) -> RenderableType:
     """Numbered items, each with its JSON key and help, and how to answer."""
     head = Text(specs[0].section, style="bold")
     head.append(f"  screen {number}", style="dim")
-    lines: list[RenderableType] = [head, Text("Does any of these apply now?")]
+    ask = Text("Does any of these apply now?")
+    lines: list[RenderableType] = [head, ask] if number else [ask]
     for index, spec in enumerate(specs, 1):
         item = Text(f"  {index} ", style="bold")
         item.append(spec.checklist[:1].upper() + spec.checklist[1:])
