@@ -10,7 +10,8 @@ layer                     holds
 ========================  =====================================================================
 base (top-level modules)  this module (version, disclaimer), ``record`` (frozen records),
                           ``verdict`` (the verdicts and their words), ``errors`` (exceptions,
-                          exit codes), ``terminal`` (control characters made safe to print)
+                          exit codes), ``terminal`` (control characters made safe to print),
+                          ``stopping`` (SIGTERM/SIGHUP raised where it is safe)
 ``geo``                   places: country codes, the offline gazetteer (GeoNames), distance,
                           a study's sites as seen from the patient's town
 ``files``                 the one file writer (atomic, 0600, devices written through),
@@ -20,6 +21,8 @@ base (top-level modules)  this module (version, disclaimer), ``record`` (frozen 
                           function table, interpreter, code generator, stored form
 ``studies``               criteria-file models, TOML loading and checking, the cache
 ``engine``                ``screen()``, results, question ranking, examples, run types
+``maintain``              tools for criteria-file maintainers: a skeleton from a registry
+                          record, the differences between two versions, review age
 ``questionnaire``         the interactive questionnaire (rich)
 ``render``                one writer per output format; ``terminal/`` (rich), ``report/``
 ``batch``                 finding inputs, streaming, parallel workers, per-input problems
@@ -34,7 +37,7 @@ __version__ = "0.1.0"
 DISCLAIMER = "Pre-screening only. The study team decides eligibility."
 
 # The shared base: top-level modules every layer may import.
-BASE: tuple[str, ...] = ("record", "verdict", "errors", "terminal")
+BASE: tuple[str, ...] = ("record", "verdict", "errors", "terminal", "stopping")
 
 # layer -> the lower layers it may import (lowest first; see the docstring).
 LAYERS: dict[str, tuple[str, ...]] = {
@@ -44,8 +47,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "rules": ("geo", "profile"),
     "studies": ("geo", "files", "profile", "rules"),
     "engine": ("geo", "profile", "rules", "studies"),
+    "maintain": ("geo", "profile", "rules", "studies", "engine"),
     "questionnaire": ("geo", "files", "profile", "rules", "studies", "engine"),
-    "render": ("geo", "profile", "rules", "studies", "engine"),
+    "render": ("geo", "profile", "rules", "studies", "engine", "maintain"),
     "batch": ("geo", "files", "profile", "rules", "studies", "engine", "render"),
     "importers": ("geo", "files", "profile", "rules", "studies", "engine", "render", "batch"),
     "cli": (
@@ -55,6 +59,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "rules",
         "studies",
         "engine",
+        "maintain",
         "questionnaire",
         "render",
         "batch",

@@ -7,7 +7,7 @@ Exit codes (README "Exit codes", kept equal by tests/test_readme.py): 0 done, 1 
 error (a bug), 2 usage, 3 invalid input, 4 environment failure (:class:`EnvironmentFailure`:
 disk full, EFBIG, read-only file system, refused rename, closed or broken standard
 streams, a worker killed by the system), and 128+N after signal N (130 Ctrl-C, 129
-SIGHUP, 143 SIGTERM; see :mod:`pml_trials.cli.signals`).
+SIGHUP, 143 SIGTERM; see :mod:`pml_trials.stopping`).
 """
 
 from __future__ import annotations

@@ -298,3 +298,18 @@ def test_reports_list_a_bounded_number_of_problems(tmp_path: Path) -> None:
         code, out, _ = invoke("screen", "bad.jsonl", "-f", fmt)
         assert code == 3 and more in out
         assert out.count("below the minimum 0") == 200
+
+
+def test_an_empty_list_of_predisposing_conditions_is_never_screened(tmp_path: Path) -> None:
+    """Issue 12 (critical): `[]` made a patient eligible for the checkpoint study. The
+    validation is issue 11's; this keeps it refused through every entry point."""
+    (tmp_path / "e.json").write_text(
+        json.dumps({**json.loads(EXAMPLE.read_text("utf-8")), "predisposing_conditions": []}),
+        encoding="utf-8",
+    )
+    code, out, err = invoke("screen", "e.json", "-f", "csv")
+    assert code == 3 and ",eligible," not in out and "predisposing_conditions: is empty" in err
+    code, out, err = invoke("explain", "e.json")
+    assert code == 3 and "eligible" not in out
+    code, _, err = invoke("ask", "--from", "e.json")
+    assert code == 3 and "predisposing_conditions: is empty" in err

@@ -29,6 +29,7 @@ from pml_trials.batch.spool import Spooler, spool_folder
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.errors import CriteriaError, EnvironmentFailure, PmlTrialsError
 from pml_trials.record import Record
+from pml_trials.stopping import critical
 from pml_trials.studies.model import Study
 
 if TYPE_CHECKING:
@@ -168,15 +169,20 @@ def _ordered(pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int) -
             if isinstance(unit, InputProblem):  # nothing to screen: it keeps its place
                 pending.append(Done(items=[unit]))
             else:
-                pending.append(pool.submit(_work, unit))
+                with critical():  # a signal here would leave the pool's lock held
+                    pending.append(pool.submit(_work, unit))
             while len(pending) >= in_flight:
                 yield _result(pending.popleft())
         while pending:
             yield _result(pending.popleft())
     finally:
         # After an error or Ctrl-C, drop what has not started; what runs ends in ms.
-        pool.shutdown(wait=True, cancel_futures=True)
+        with critical():
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _result(pending: Future[Done] | Done) -> Done:
-    return pending if isinstance(pending, Done) else pending.result()
+    if isinstance(pending, Done):
+        return pending
+    with critical():  # SIGTERM while waiting: raised once the unit is back (ms)
+        return pending.result()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, TextIO
 
+from pml_trials.stopping import critical
 from pml_trials.terminal import safe_line
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class Reporter:
         """One line; control characters from data are shown as escapes."""
         line = safe_line(line)
         if self._progress is not None:
-            self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
+            with critical():  # the bar's lock must not be left held
+                self._progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:
             self.stream.write(line + "\n")
 
@@ -51,11 +53,13 @@ class Reporter:
             self._start()
         assert self._progress is not None
         assert self._task is not None
-        self._progress.update(self._task, completed=self.done, patients=self.patients)
+        with critical():
+            self._progress.update(self._task, completed=self.done, patients=self.patients)
 
     def close(self) -> None:
         if self._progress is not None:
-            self._progress.stop()
+            with critical():
+                self._progress.stop()
             self._progress = None
 
     def _start(self) -> None:

@@ -88,7 +88,14 @@ def run_batch(
 
         assert batch.setup is not None, "a batch in workers needs their setup"
         results = screen_in_workers(work, batch.setup, workers, in_flight=2 * workers + 2)
-    return write_report(results, batch.writer, [s.id for s in batch.studies], out, reporter)
+    try:
+        return write_report(results, batch.writer, [s.id for s in batch.studies], out, reporter)
+    finally:
+        # Stop the workers and remove their spool folder now, whatever ended the batch
+        # (an error, Ctrl-C, SIGTERM), not whenever the generator is collected.
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
 
 
 def write_report(

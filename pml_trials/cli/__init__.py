@@ -17,7 +17,7 @@ def main() -> None:
     """Run ``pml-trials``."""
     _standard_streams()
     from pml_trials.cli.commands import application
-    from pml_trials.cli.signals import exit_code, unwind_on_signals
+    from pml_trials.stopping import exit_code, unwind_on_signals
 
     unwind_on_signals()
     try:
@@ -25,7 +25,7 @@ def main() -> None:
     except SystemExit:
         raise
     except KeyboardInterrupt as exc:
-        from pml_trials.cli.signals import Stopped
+        from pml_trials.stopping import Stopped
 
         _say(
             f"pml-trials: stopped by {exc.name}\n"

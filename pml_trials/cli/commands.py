@@ -25,6 +25,8 @@ COMMANDS = (
     "check",
     "trials",
     "show",
+    "new",
+    "diff",
     "schema",
     "fields",
     "import",

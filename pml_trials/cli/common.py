@@ -112,7 +112,7 @@ def user_errors() -> Iterator[None]:
         report_error(error)
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP: after every cleanup ran
-        from pml_trials.cli.signals import Stopped, exit_code
+        from pml_trials.stopping import Stopped, exit_code
 
         what = stop.name if isinstance(stop, Stopped) else "interrupt (Ctrl-C)"
         with contextlib.suppress(OSError, ValueError):

@@ -80,3 +80,12 @@ Codes = Annotated[
         "one; repeatable. `pml-trials import codes` lists them.",
     ),
 ]
+MaxReviewAge = Annotated[
+    int | None,
+    typer.Option(
+        "--max-review-age",
+        metavar="DAYS",
+        help="Flag a study whose last_reviewed is more than DAYS days before --as-of "
+        "(default today): a warning, never an error. Default 180, or $PML_TRIALS_MAX_REVIEW_AGE.",
+    ),
+]

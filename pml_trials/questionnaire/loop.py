@@ -205,7 +205,7 @@ def ask_checklist(
 
 
 def interrupted(session: Session | None, exc: KeyboardInterrupt) -> Outcome:
-    """Ctrl-C, or SIGTERM/SIGHUP (raised as :class:`~pml_trials.cli.signals.Stopped`)."""
+    """Ctrl-C, or SIGTERM/SIGHUP (raised as :class:`~pml_trials.stopping.Stopped`)."""
     signum = getattr(exc, "signum", 2)
     name = getattr(exc, "name", "interrupt")
     return Outcome(session, False, name, 128 + signum)

@@ -31,15 +31,19 @@ from pml_trials.verdict import Verdict
 
 # C0/C1 controls except tab and newline, DEL, and the bidirectional overrides/isolates
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# What `pml-trials new` writes for a criterion a person has still to translate into a rule.
+TODO_RULE = "TODO"
 MAX_DEFINITION_DEPTH = 12  # definitions using definitions: at most 2**12 expansions anywhere
 _LONG_NUMBER = re.compile(r"[0-9_]{4300,}")
 _DEEP = re.compile(r"(?:[\[{]\s*){50}")
 _TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 
 
-def build(path: Path, raw: bytes, digest: str) -> tuple[Study, bool]:
+def build(path: Path, raw: bytes, digest: str, *, named: bool = True) -> tuple[Study, bool]:
     """The study in a criteria file's bytes, and whether it may be cached (it may not
-    when an example is read from another file); or :class:`CriteriaFileError`."""
+    when an example is read from another file); or :class:`CriteriaFileError`.
+    ``named=False``: the bytes are not read from the study's own file (standard input,
+    an older version from git), so the file name is not checked against the id."""
     source = str(path)
     try:
         text = raw.decode("utf-8-sig")
@@ -59,7 +63,7 @@ def build(path: Path, raw: bytes, digest: str) -> tuple[Study, bool]:
         line = _line_of(text, _DEEP)
         message = "invalid TOML: arrays or tables nested too deeply"
         raise CriteriaFileError([CriteriaError(message, source=source, line=line)]) from None
-    builder = _Builder(path, text, digest)
+    builder = _Builder(path, text, digest, named=named)
     study = builder.build(data)
     return study, not builder.external
 
@@ -84,8 +88,9 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str, source: str) -> Criteri
 class _Builder:
     """Collects every problem of one file while turning its data into a :class:`Study`."""
 
-    def __init__(self, path: Path, text: str, digest: str) -> None:
+    def __init__(self, path: Path, text: str, digest: str, *, named: bool = True) -> None:
         self.path = path
+        self.named = named
         self.lines = TomlLines(text)
         self.digest = digest
         self.errors: list[CriteriaError] = []
@@ -110,7 +115,7 @@ class _Builder:
             for err in exc.errors(include_url=False):
                 self._schema_error(err, _context(data, tuple(err["loc"])))
             raise CriteriaFileError(self.errors) from None
-        if data["id"] != self.path.stem:
+        if self.named and data["id"] != self.path.stem:
             self.error(f"the file of study '{data['id']}' must be named {data['id']}.toml", ("id",))
         self._check_text(data, data, ())
         sources = tuple(Source(s["key"], s["citation"], s.get("url")) for s in data["source"])
@@ -280,6 +285,15 @@ class _Builder:
         return tuple(criteria)
 
     def _rule(self, text: str, at: tuple[str | int, ...], context: str) -> Node | None:
+        if text.strip() == TODO_RULE:
+            self.error(
+                'rule = "TODO": this criterion has no rule yet; write it from the criterion\'s '
+                "text in the rule language (see `pml-trials fields` for the names), or remove "
+                "the criterion",
+                at,
+                context,
+            )
+            return None
         try:
             return parse_boolean_rule(text, self._resolvers())
         except RuleError as exc:

@@ -115,6 +115,26 @@ def load_file(path: Path) -> Study:
     return study
 
 
+def load_version(raw: bytes, label: str) -> Study:
+    """A study from bytes that are not its own file: standard input, or an older version
+    (``git show REV:criteria/x.toml``). Checked exactly as a file is, but for the file
+    name (``label`` names it in messages; ``file =`` examples are read relative to its
+    folder); never cached."""
+    from pml_trials.studies.build import build
+
+    if len(raw) > MAX_FILE_BYTES:
+        raise CriteriaFileError(
+            [
+                CriteriaError(
+                    f"the file is {len(raw)} bytes; criteria files may be at most {MAX_FILE_BYTES}",
+                    source=label,
+                )
+            ]
+        )
+    study, _ = build(Path(label), raw, cache.checksum(raw), named=False)
+    return study
+
+
 def _read(path: Path) -> bytes:
     """The file's bytes; a device, FIFO or a file over MAX_FILE_BYTES is refused unread."""
     from pml_trials.files.read import NotReadableError, read_limited

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 
 from pml_trials import DISCLAIMER
+from pml_trials.maintain.review import Review
 from pml_trials.studies.model import Study
 
 
-def trials_list(studies: Sequence[Study]) -> list[Text]:
-    """The lines to print, in order: two per study, then the closing reminder."""
+def trials_list(
+    studies: Sequence[Study], reviews: Mapping[str, Review] | None = None
+) -> list[Text]:
+    """The lines to print, in order: two per study, then the closing reminder. With
+    ``reviews`` (by study id), each review's age, and ``STALE`` past its threshold."""
     lines = []
     for s in studies:
         facts = [
@@ -22,7 +26,13 @@ def trials_list(studies: Sequence[Study]) -> list[Text]:
             f"{len(s.criteria)} criteria",
             f"last reviewed {s.last_reviewed.isoformat()}",
         ]
-        lines.append(Text(s.id, style="bold").append("  " + " · ".join(facts), style="dim"))
+        review = reviews.get(s.id) if reviews else None
+        if review is not None:
+            facts[-1] += f" ({review.describe()})"
+        line = Text(s.id, style="bold").append("  " + " · ".join(facts), style="dim")
+        if review is not None and review.stale:
+            line.append(f"  STALE: not reviewed for more than {review.max_days} days", style="bold")
+        lines.append(line)
         lines.append(Text(f"  {s.title}"))
     lines.append(
         Text(

@@ -10,7 +10,9 @@ cannot cut the recovery file short.
 
 from __future__ import annotations
 
+import contextlib
 import signal
+from collections.abc import Iterator
 from types import FrameType
 
 NAMES: dict[int, str] = {
@@ -32,10 +34,36 @@ class Stopped(KeyboardInterrupt):
         return NAMES.get(self.signum, f"signal {self.signum}")
 
 
+_held: list[int] = []  # signals received inside a critical section, raised at its end
+_depth = 0  # how many critical sections the main thread is in
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
     for other in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(other, signal.SIG_IGN)  # the cleanup must not be cut short
+    if _depth:
+        _held.append(signum)  # raised where it is safe: see critical()
+        return
     raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def critical() -> Iterator[None]:
+    """Code that a signal must not interrupt halfway: a process pool's submit, result
+    and shutdown hold locks that an exception raised inside them would leave held (the
+    cleanup would then wait forever), and a progress bar holds its own. A SIGTERM or
+    SIGHUP arriving inside is held, and raised as :class:`Stopped` when the outermost
+    critical section ends (in place of any other exception it ends with)."""
+    global _depth
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if not _depth and _held:
+            signum = _held.pop()
+            _held.clear()
+            raise Stopped(signum)
 
 
 def unwind_on_signals() -> None:
