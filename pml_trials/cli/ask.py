@@ -62,7 +62,13 @@ def command(
     one. Each question shows its section, unit, allowed values and the profile's JSON key.
     Answers: y/n for yes/no; a value or its number for a list of choices (several
     separated by commas where more than one applies); numbers within the range shown;
-    dates as YYYY-MM-DD. Type ? for help, u for unknown, < to go back one question.
+    dates as YYYY-MM-DD. Type ? for help (and which trials need the field), u for unknown,
+    < to go back one question, n/a to hear why a question is asked. After the diagnosis,
+    each section is one screen: its values, then a checklist of its yes/no exclusions
+    (type the numbers that apply, n if none, 2u for an unknown item). Units after a
+    number (70 kg, 154 lb, 84 U/L), decimal commas and >90 (recorded as unknown) are
+    understood. Before the end, a review lists every answer: a number edits it, + adds
+    any field, Enter goes on.
 
     At the end: the verdict table with each trial's reasons or what is still missing,
     where each trial runs (nearest site and great-circle distance when the profile has a

@@ -107,7 +107,11 @@ def review(console: Console, read: Reader, session: Session) -> None:
         keys = [k for k in session.saved_profile() if k not in ("patient_id", "screening_date")]
         console.print()
         console.print(view.review(session, keys))
-        text = read(PROMPT).strip()
+        try:
+            text = read(PROMPT).strip()
+        except EOFError:  # the end of input goes on to the summary (and the save offer)
+            console.print()
+            return
         if not text:
             return
         if text.startswith("+"):
