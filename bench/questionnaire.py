@@ -8,7 +8,7 @@ file lacks). It counts
 
 - **screens**: questions, checklists and forms shown (the paper form: one per field);
 - **keystrokes**: every character typed, each Enter included (the paper form: each
-  field's value as typed, and Enter);
+  field's value typed the same way, a listed value by its number, and Enter);
 - **items shown**: fields put in front of the clinician (the paper form: all of them).
 
 The paper form is every field the selected studies reference. The **screen oracle** is
@@ -39,10 +39,8 @@ from datetime import date
 from pathlib import Path
 
 from pml_trials.engine import TrialResult
-from pml_trials.profile.fields import BY_KEY
 from pml_trials.profile.validate import Profile, validate_json
-from pml_trials.questionnaire.answers import format_value
-from pml_trials.questionnaire.replay import Replay, replay
+from pml_trials.questionnaire.replay import Replay, replay, typed
 from pml_trials.questionnaire.screens import group_of
 from pml_trials.studies.load import bundled_dir, load_dirs
 from pml_trials.studies.model import Study
@@ -64,7 +62,7 @@ def paper_form(studies: Sequence[Study]) -> list[str]:
 
 
 def paper_keystrokes(form: Sequence[str], profile: Profile) -> int:
-    return sum(len(format_value(BY_KEY[key], profile.get(key))) + 1 for key in form)
+    return sum(len(typed(key, profile.get(key))) + 1 for key in form)
 
 
 def trial_of(study: Study, profile: Profile, today: date) -> TrialResult:

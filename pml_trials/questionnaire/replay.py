@@ -64,6 +64,17 @@ def useful_fields(result: ScreeningResult, skip: set[str]) -> frozenset[str]:
     )
 
 
+def typed(key: str, value: Any) -> str:
+    """The shortest answer one would type for a value: a listed value by its number
+    (``1`` for detected, ``1,6`` for a list), anything else as written."""
+    spec = BY_KEY[key]
+    if value is not None and spec.kind == "enum" and not spec.vocabulary:
+        return str(spec.choices.index(value) + 1)
+    if value is not None and spec.kind == "enum_list":
+        return ",".join(str(spec.choices.index(v) + 1) for v in value)
+    return format_value(spec, value)
+
+
 def checklist_line(keys: Sequence[str], profile: Mapping[str, Any]) -> str:
     """What one would type at a checklist for these answers."""
     tokens: list[str] = []
@@ -107,7 +118,7 @@ def replay(
         if event in ("checklist", "items"):
             pending.append(checklist_line(keys, profile))
         else:
-            pending.append(format_value(BY_KEY[keys[0]], profile.get(keys[0])))
+            pending.append(typed(keys[0], profile.get(keys[0])))
         steps.extend(Step(key, profile.get(key), useful) for key in keys)
 
     def read(prompt: str) -> str:
