@@ -85,3 +85,38 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert text == path.read_text(encoding="utf-8"), f"differs from {path}"
 
     return check
+
+
+AS_NOBODY = ("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups")
+
+
+@pytest.fixture(scope="session")
+def as_nobody() -> tuple[str, ...]:
+    """The command prefix that runs a program as the unprivileged user nobody.
+
+    Skipped where that cannot work here (not root, no setpriv, or a checkout that nobody
+    cannot read, such as one inside a 0700 temporary folder); under CI it fails instead,
+    because `.ci/run` makes its checkout reachable so these attacks always run there.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    why = ""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        why = "needs root and setpriv"
+    else:
+        probe = subprocess.run(
+            [*AS_NOBODY, sys.executable, "-c", "import pml_trials.cli, typer"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+            cwd="/",
+        )
+        if probe.returncode != 0:
+            why = "user nobody cannot import pml_trials from this checkout (is a folder above it 0700?)"
+    if why:
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    return AS_NOBODY

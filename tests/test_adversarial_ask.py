@@ -120,7 +120,7 @@ def test_nowhere_to_write_prints_the_answers(
 
 
 def test_unwritable_folder_and_home_fall_back_to_a_private_temporary_file(
-    tmp_path: Path, request: pytest.FixtureRequest
+    tmp_path: Path, request: pytest.FixtureRequest, as_nobody: tuple[str, ...]
 ) -> None:
     """As an unprivileged user: the current folder and home cannot be written."""
     locked = tmp_path / "locked"
@@ -130,7 +130,7 @@ def test_unwritable_folder_and_home_fall_back_to_a_private_temporary_file(
     request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
     env = environment(HOME=str(locked), TMPDIR=str(tmp), PML_TRIALS_NO_CACHE="1")
     command = [
-        "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+        *as_nobody,
         sys.executable, "-c", "from pml_trials.cli import main; main()", "ask", "--as-of", "2026-11-25",
     ]  # fmt: skip
     result = subprocess.run(

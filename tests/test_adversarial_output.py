@@ -174,12 +174,13 @@ def test_an_output_name_of_250_bytes_is_written(tmp_path: Path) -> None:
     assert (tmp_path / name).read_text("utf-8").startswith("patient_id,")
 
 
-def test_an_unwritable_folder_is_a_usage_error_for_an_unprivileged_user(tmp_path: Path) -> None:
+def test_an_unwritable_folder_is_a_usage_error_for_an_unprivileged_user(
+    tmp_path: Path, as_nobody: tuple[str, ...]
+) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o555)
-    command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
     result = subprocess.run(
-        [*command, *COMMAND, "screen", str(EXAMPLE), "-o", str(locked / "r.csv")],
+        [*as_nobody, *COMMAND, "screen", str(EXAMPLE), "-o", str(locked / "r.csv")],
         capture_output=True, env=environment(PML_TRIALS_NO_CACHE="1"), timeout=60,
         check=False, cwd="/",
     )  # fmt: skip

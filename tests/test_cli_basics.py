@@ -19,7 +19,7 @@ COMMANDS = sorted(c.name or "" for c in app.registered_commands)
 
 
 def test_the_expected_commands_are_registered() -> None:
-    expected = {"screen", "ask", "explain", "check", "trials", "show", "new", "diff"}
+    expected = {"screen", "ask", "explain", "form", "check", "trials", "show", "new", "diff"}
     expected |= {"schema", "fields"}
     assert set(COMMANDS) == expected
 

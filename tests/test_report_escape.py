@@ -157,11 +157,9 @@ def test_markdown_criteria_table_keeps_four_columns(hostile: tuple[Path, Path]) 
             widths.append(0)
         elif token.type in ("td_open", "th_open"):
             widths[-1] += 1
-    assert (
-        widths.count(5) == 2
-    )  # the summary (header, one study): study, status, verdict, why, site
-    assert widths.count(4) == 4  # the criteria (header, three)
-    assert set(widths) <= {4, 5}
+    # verdicts and reviewer (header, one row each), criteria (header, three)
+    assert widths.count(4) == 2 + 2 + 4
+    assert set(widths) <= {3, 4}
 
 
 def test_text_explanation_prints_no_escape_sequences(hostile: tuple[Path, Path]) -> None:

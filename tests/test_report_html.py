@@ -1,7 +1,10 @@
-"""Issue 7: the HTML report: golden files, structure, self-containment, print layout."""
+"""Issues 7 and 16: the HTML report: golden files, structure, self-containment, print
+layout; the chart copy's first page (verdicts, reasons in clinical words, next steps, a
+reviewer block) and a batch's overview with --detail."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -9,6 +12,8 @@ import pytest
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine.run import InputProblem
+from pml_trials.profile.fields import FIELDS
+from pml_trials.render.report.chart import Detail, Paper, ReportOptions
 from pml_trials.render.report.html_writer import HtmlWriter
 from pml_trials.studies.model import Study
 from tests.test_report_support import (
@@ -22,12 +27,23 @@ from tests.test_report_support import (
     write_report,
 )
 
+CHART = ReportOptions(overview=False)  # explain's chart copy of one patient
+
 
 def report(
-    studies: tuple[Study, ...], *patients: str, problems: tuple[InputProblem, ...] = ()
+    studies: tuple[Study, ...],
+    *patients: str,
+    problems: tuple[InputProblem, ...] = (),
+    options: ReportOptions = CHART,
 ) -> str:
     results = [screen_example(p, studies) for p in patients]
-    return write_report(HtmlWriter(run_info(studies)), results, problems)
+    return write_report(HtmlWriter(run_info(studies), options), results, problems)
+
+
+def batch(studies: tuple[Study, ...], *patients: str, **kwargs: object) -> str:
+    problems = kwargs.pop("problems", ())
+    options = ReportOptions(**kwargs)  # type: ignore[arg-type]
+    return report(studies, *patients, problems=problems, options=options)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("patient", PATIENTS)
@@ -40,7 +56,8 @@ def test_report_matches_golden(
 @pytest.mark.parametrize("patient", PATIENTS)
 def test_report_is_well_formed(patient: str, studies: tuple[Study, ...]) -> None:
     checker = check_html(report(studies, patient))
-    assert checker.tags.count("section") == 1 + 3 + 1 + 3  # patient, trials, studies, each study
+    # patient, next steps, reviewer, trials; studies, each study
+    assert checker.tags.count("section") == 1 + 1 + 1 + 3 + 1 + 3
 
 
 def test_report_is_self_contained(studies: tuple[Study, ...]) -> None:
@@ -61,15 +78,58 @@ def test_report_has_what_the_chart_needs(studies: tuple[Study, ...]) -> None:
     assert f"Patient {NEEDS_INFORMATION}" in text
     assert "Screening date" in text and "2026-11-25" in text
     assert "pml-trials 0.0.0-test" in text
-    assert text.count(DISCLAIMER) == 3  # top, under the patient, bottom
+    assert text.count(DISCLAIMER) == 3  # top, on the first page, bottom
     for study in studies:
         assert study.sha256 in text
         assert study.path.name in text
         for source in study.sources:
             assert source.citation in text
     assert "Last reviewed" in text
-    assert "To decide this trial, find out (in this order):" in text
+    assert "To decide, find out:" in text
     assert "needs information" in text and "eligible" in text
+    assert "Diagnosis (AAN 2013)" in text
+    assert "Next steps" in text and "HLA typing / donor search: could decide tcell-transfer" in text
+    for box in ("Reviewed by (name)", "Signature", "Date", "Site"):
+        assert box in text
+    assert "examples/patients" not in document  # the file's name only, never its folders
+    assert f"{NEEDS_INFORMATION}.json" in text
+
+
+@pytest.mark.parametrize("patient", PATIENTS)
+def test_the_first_page_speaks_in_clinical_words_not_json_keys(
+    patient: str, studies: tuple[Study, ...]
+) -> None:
+    document = report(studies, patient)
+    first = document[
+        document.index('<div class="summary-page">') : document.index('<div class="detail">')
+    ]
+    words = html.unescape(re.sub(r"<[^>]+>", " ", first))
+    keys = [spec.key for spec in FIELDS if spec.key in words]
+    assert keys == []
+    assert "Signature" in words
+
+
+def test_an_ineligible_verdict_gives_the_answers_that_decided_it(
+    studies: tuple[Study, ...],
+) -> None:
+    document = report(studies, INELIGIBLE)
+    assert "Inclusion not met (confirmed-pml)" in document
+    assert "CSF JC virus PCR: not detected" in document
+
+
+def test_every_printed_page_names_the_patient_date_and_page(studies: tuple[Study, ...]) -> None:
+    document = report(studies, ELIGIBLE)
+    css = "".join(re.findall(r"<style>(.*?)</style>", document, flags=re.S))
+    assert "size: A4" in css
+    assert 'counter(page) " of " counter(pages)' in css
+    assert (
+        f'@page {{ @top-left {{ content: "Patient {ELIGIBLE} - screening date " "2026-11-25"' in css
+    )
+    letter = write_report(
+        HtmlWriter(run_info(studies), ReportOptions(paper=Paper.letter, overview=False)),
+        [screen_example(ELIGIBLE, studies)],
+    )
+    assert "size: letter" in letter and "size: A4" not in letter
 
 
 def test_decisive_criteria_are_marked_in_words_and_class(studies: tuple[Study, ...]) -> None:
@@ -90,20 +150,41 @@ def test_unknown_criteria_are_marked(studies: tuple[Study, ...]) -> None:
 
 
 def test_batch_is_one_document_with_a_page_per_patient(studies: tuple[Study, ...]) -> None:
-    problem = InputProblem("in/<b>bad</b>.json", None, "invalid JSON: expected value")
-    document = report(studies, *PATIENTS, problems=(problem,))
+    problem = InputProblem("ward-7/<b>bad.json", None, "invalid JSON: expected value")
+    document = batch(studies, *PATIENTS, problems=(problem,), detail=Detail.all)
     checker = check_html(document)
-    assert document.count('<section class="patient">') == 3
+    assert document.count('<section class="patient"') == 3
     assert document.count("<!DOCTYPE html>") == 1
     css = document[document.index("<style>") : document.index("</style>")]
-    assert re.search(r"@media print \{[^@]*\.patient \+ \.patient[^}]*break-before: page", css)
+    assert re.search(r"@media print \{[^@]*\.patient \{ break-before: page", css)
+    for patient in PATIENTS:  # each patient's pages are a named page with its own header
+        assert f'style="page: p-{patient.replace("-", "_2d_")}"' in document
     text = "".join(checker.text)
     assert "Inputs that could not be screened" in text
-    assert "in/<b>bad</b>.json: invalid JSON: expected value" in text
+    assert "<b>bad.json: invalid JSON: expected value" in text  # the name, not the folder
+    assert "ward-7" not in document
     assert "3 patients screened; 1 input not screened." in text
     order = [text.index(f"Patient {p}") for p in PATIENTS]
     assert order == sorted(order)  # in input order
     assert text.index(f"Patient {PATIENTS[-1]}") < text.index("Inputs that could not")
+    assert text.index("Overview: every patient, every trial") < order[0]
+
+
+@pytest.mark.parametrize(
+    ("detail", "pages"),
+    [(Detail.all, PATIENTS), (Detail.actionable, (ELIGIBLE, NEEDS_INFORMATION)), (Detail.none, ())],
+)
+def test_batch_detail_is_for_the_patients_asked_for(
+    detail: Detail, pages: tuple[str, ...], studies: tuple[Study, ...]
+) -> None:
+    document = batch(studies, *PATIENTS, detail=detail)
+    overview = document[document.index('<table class="overview">') : document.index("</table>")]
+    for patient in PATIENTS:  # every patient is in the overview
+        assert f'<span class="pid">{patient}</span>' in overview
+    assert document.count('<section class="patient"') == len(pages)
+    for patient in pages:
+        assert f"Criterion by criterion: patient {patient}" in "".join(check_html(document).text)
+    assert f": {len(pages)} patient(s)." in document
 
 
 def test_problems_are_held_back_until_the_footer(studies: tuple[Study, ...]) -> None:
@@ -111,9 +192,10 @@ def test_problems_are_held_back_until_the_footer(studies: tuple[Study, ...]) -> 
     assert writer.problem(InputProblem("a.json", "age_years", "too old")) == ""
 
 
-def test_render_returns_a_picklable_string(studies: tuple[Study, ...]) -> None:
+def test_render_returns_picklable_plain_text(studies: tuple[Study, ...]) -> None:
     import pickle
 
-    chunk = HtmlWriter(run_info(studies)).render(screen_example(ELIGIBLE, studies))
-    assert type(chunk) is str  # plain text, whatever the builder used inside
+    row, actionable, pages = HtmlWriter(run_info(studies)).render(screen_example(ELIGIBLE, studies))
+    assert type(row) is str and type(pages) is str and actionable is True  # not Markup
+    chunk = (row, actionable, pages)
     assert pickle.loads(pickle.dumps(chunk)) == chunk

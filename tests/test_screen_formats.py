@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from pml_trials import DISCLAIMER
 from pml_trials.cli.app import app
+from pml_trials.profile.fields import BY_KEY
 from pml_trials.render.base import ReportWriter
 from pml_trials.render.formats import WRITERS, FormatName, writer_class
 
@@ -128,6 +129,7 @@ def test_csv_has_one_row_per_patient_and_trial_with_reasons_or_missing_fields() 
         "verdict",
         "reasons",
         "missing_fields",
+        "next_steps",
         "nearest_site",
         "nearest_site_city",
         "nearest_site_country",
@@ -142,6 +144,9 @@ def test_csv_has_one_row_per_patient_and_trial_with_reasons_or_missing_fields() 
         assert row["disclaimer"] == DISCLAIMER
         assert bool(row["reasons"]) == (row["verdict"] == "ineligible"), row
         assert bool(row["missing_fields"]) == (row["verdict"] == "needs-information"), row
+        # each missing field is answered by exactly one of the row's next steps
+        actions = [BY_KEY[key].action for key in row["missing_fields"].split()]
+        assert sorted(row["next_steps"].split()) == sorted(set(actions)), row
     first = rows[0]
     assert first["source"] == "examples/patients/ex-01-hiv-art.json"
 

@@ -22,6 +22,7 @@ COMMANDS = (
     "screen",
     "ask",
     "explain",
+    "form",
     "check",
     "trials",
     "show",

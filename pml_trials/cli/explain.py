@@ -50,6 +50,7 @@ def command(
             "standard output.",
         ),
     ] = None,
+    paper: options.Paper = options.PaperSize.a4,
     as_of: options.AsOf = None,
     criteria: options.Criteria = None,
     no_bundled: options.NoBundled = False,
@@ -67,7 +68,12 @@ def command(
 ) -> None:
     """Explain a patient's verdicts: for each trial, every criterion with its text, its
     status, the patient's values it read and its rule; for a trial that needs information,
-    the questions that would decide it, in the order to ask them.
+    the questions that would decide it, in the order to ask them. First, the next steps
+    across trials: what to order or ask, and which trials each could decide.
+
+    html is the chart copy to print from a browser (A4 unless --paper letter): a first
+    page with the verdicts, reasons, next steps and a reviewer block to sign, then the
+    detail; every printed page carries the patient id, screening date and page x of y.
 
     PROFILE may also be a FHIR Bundle of one patient (detected by resourceType): it is
     imported as `pml-trials import fhir` does, and the explanation ends with every
@@ -91,7 +97,7 @@ def command(
 
             refuse_run_files(output, [profile], criteria, no_bundled)
         result = screen(validated, studies, day, profile)
-        text = _render(result, studies, day, output_format, to_file=output is not None)
+        text = _render(result, studies, day, output_format, paper, to_file=output is not None)
         text = _with_provenance(text, record, result, output_format)
         if text is None:
             return
@@ -188,6 +194,7 @@ def _render(
     studies: tuple[Study, ...],
     as_of: date,
     output_format: ExplainFormat,
+    paper: options.PaperSize,
     *,
     to_file: bool,
 ) -> str | None:
@@ -197,13 +204,14 @@ def _render(
     from datetime import UTC, datetime
 
     from pml_trials.engine.run import RunInfo, Tally
+    from pml_trials.render.report.chart import Paper, ReportOptions
     from pml_trials.render.report.html_writer import HtmlWriter
     from pml_trials.render.report.markdown_writer import MarkdownWriter
 
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     run = RunInfo(studies=studies, screened_at=now, as_of=as_of)
     kind = HtmlWriter if output_format is ExplainFormat.html else MarkdownWriter
-    writer = kind(run)
+    writer = kind(run, ReportOptions(paper=Paper(paper.value), overview=False))
     tally = Tally()
     tally.add(result)
     return writer.header() + writer.emit(writer.render(result)) + writer.footer(tally)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +47,40 @@ AsOf = Annotated[
         metavar="YYYY-MM-DD",
         help="Count date windows to this date (YYYY-MM-DD) when a profile has no "
         "screening_date. Default: today.",
+    ),
+]
+
+
+class PaperSize(StrEnum):
+    """``--paper`` (mirrors ``pml_trials.render.report.chart.Paper``, imported lazily)."""
+
+    a4 = "a4"
+    letter = "letter"
+
+
+class DetailLevel(StrEnum):
+    """``--detail`` (mirrors ``pml_trials.render.report.chart.Detail``)."""
+
+    all = "all"
+    actionable = "actionable"
+    none = "none"
+
+
+Paper = Annotated[
+    PaperSize,
+    typer.Option(
+        "--paper",
+        help="Paper size of the printed html report (margin boxes carry the patient id, "
+        "screening date and page x of y).",
+    ),
+]
+Detail = Annotated[
+    DetailLevel,
+    typer.Option(
+        "--detail",
+        help="markdown/html reports of a batch: after the patient x trial overview, the "
+        "pages of all patients, of those eligible or needing information for some trial "
+        "(actionable), or of none.",
     ),
 ]
 MappingFile = Annotated[

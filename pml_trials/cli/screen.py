@@ -85,6 +85,8 @@ def command(
     lenient: options.Lenient = False,
     codes: options.Codes = None,
     within: options.Within = None,
+    paper: options.Paper = options.PaperSize.a4,
+    detail: options.Detail = options.DetailLevel.actionable,
 ) -> None:
     """Screen patient profiles against the studies and report every verdict.
 
@@ -103,7 +105,9 @@ def command(
 
     Formats: table (a patient x trial matrix; one row per trial past 50 patients),
     json and jsonl (the result contract, RESULTS.md), csv (one row per patient and
-    trial), markdown and html (the clinic report).
+    trial), markdown and html (the clinic report: a patient x trial overview first,
+    then, per --detail, each patient's pages: verdicts, reasons, next steps, a reviewer
+    block, and the criterion-by-criterion detail).
     """
     from pml_trials.cli.common import as_of_date, say, studies_for_screening, user_errors
     from pml_trials.engine.run import RunInfo
@@ -119,7 +123,9 @@ def command(
         name = output_format or _implied_format(output) or FormatName.table
         studies = studies_for_screening(criteria, no_bundled, trial)
         run = RunInfo(studies, screened_at(), as_of_date(as_of), within_km=within)
-        writer = _writer(name, run, to_terminal=output is None and sys.stdout.isatty())
+        writer = _writer(
+            name, run, paper, detail, to_terminal=output is None and sys.stdout.isatty()
+        )
         dirs = _criteria_dirs(criteria, no_bundled)
         extra = _prepare_options(mapping, lenient, run.as_of, codes)
         tally = _screen(paths, studies, run, writer, name, dirs, output, workers, extra)
@@ -281,9 +287,22 @@ def _implied_format(output: Path | None) -> FormatName | None:
     return format_for(output) if output else None
 
 
-def _writer(name: FormatName, run: RunInfo, to_terminal: bool) -> ReportWriter:
+def _writer(
+    name: FormatName,
+    run: RunInfo,
+    paper: options.PaperSize,
+    detail: options.DetailLevel,
+    to_terminal: bool,
+) -> ReportWriter:
     from pml_trials.render.formats import writer_class
 
+    if name in (FormatName.html, FormatName.markdown):
+        from pml_trials.render.report.chart import Detail, Paper, ReportOptions
+        from pml_trials.render.report.html_writer import HtmlWriter
+        from pml_trials.render.report.markdown_writer import MarkdownWriter
+
+        report = HtmlWriter if name is FormatName.html else MarkdownWriter
+        return report(run, ReportOptions(Paper(paper.value), Detail(detail.value)))
     if name is not FormatName.table:
         return writer_class(name)(run)
     from pml_trials.render.terminal.table_writer import TableWriter

@@ -4,6 +4,11 @@ Each field of ``../shared/PROFILE.md`` is one :class:`FieldSpec` here: key, type
 range, section, the question a clinician would ask, and a one-line help text. The
 validator, the JSON Schema, the questionnaire, the rule checker and the README's field
 reference are all generated from this tuple; nothing else lists the fields.
+
+Each field also names its ``action``: how a coordinator finds the answer out, a key of
+:data:`ACTIONS` (several fields share one: a lymphocyte-subset panel gives CD4 and CD8
+alike). The engine's next steps (``pml_trials.engine.next_steps``) group the missing
+fields of a patient by it, and the blank pre-screen form shows it beside each question.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class FieldSpec(Record):
     multiple_of: int | None = None
     vocabulary: str = ""  # a long list of choices, described instead of listed
     past: bool = False  # a date of something that has happened: not after the screening date
+    label: str = ""  # a short clinical label for reports ("CD4 count"); "" = the question
+    action: str = ""  # a key of ACTIONS: how to find the answer out ("" = ask the question)
     # Natural answers (pml_trials/questionnaire/answers.py), declared here once:
     synonyms: tuple[tuple[str, str], ...] = ()  # (word, value): "m" for male, "+" for detected
     unit_aliases: tuple[str, ...] = ()  # other spellings of ``unit`` ("y" for years)
@@ -45,6 +52,11 @@ class FieldSpec(Record):
     # rule a patient out), so that a favourable patient answers "none".
     checklist: str = ""
     ticked: bool = True
+
+    @property
+    def short(self) -> str:
+        """The label a report prints beside a value (the question if none is declared)."""
+        return self.label or self.question
 
     @property
     def type_name(self) -> str:
@@ -119,49 +131,111 @@ def _countries() -> tuple[str, ...]:
     return CODES
 
 
+# How to find each answer out, in clinical words, in the order a work-up would go (the
+# diagnosis first): this order breaks ties between next steps that decide as many trials.
+ACTIONS: dict[str, str] = {
+    "jcv": "repeat CSF JC virus PCR (ultrasensitive, quantitative) or brain biopsy",
+    "mri": "brain MRI with contrast, read by a neuroradiologist (PML lesions, IRIS)",
+    "neuro": "neurological examination (PML signs, course, Karnofsky and modified Rankin)",
+    "pml-dates": "dates of first PML symptoms and of the diagnosis, from the chart",
+    "conditions": "review the underlying conditions (haematology, transplant, rheumatology notes)",
+    "hiv": "HIV serology; if positive, plasma HIV RNA and antiretroviral history",
+    "cd4": "lymphocyte subsets (CD4 and CD8 counts)",
+    "blood-count": "full blood count with differential (lymphocytes, neutrophils, platelets)",
+    "chemistry": "renal and liver panel (eGFR, ALT, AST, total bilirubin)",
+    "medications": "current and past medication review (natalizumab, immunosuppressants, steroids)",
+    "prior-treatment": "prior PML and investigational treatments, from the chart",
+    "infections": "work-up for other opportunistic and CNS infections",
+    "hla": "HLA typing / donor search",
+    "life-expectancy": "investigator's life-expectancy estimate",
+    "alternatives": "investigator's judgement: is a comparable approved therapy available",
+    "psychiatry": "psychiatric history",
+    "pregnancy": "pregnancy test and breastfeeding status",
+    "weight": "body weight",
+    "chart": "age and sex, from the chart",
+    "discussion": "discuss with the patient or representative (consent, contraception, travel)",
+    "oral": "ask about swallowing and absorption (gastrointestinal history)",
+    "residence": "ask where the patient lives (country, town) and how far they could travel",
+    "record": "the screening record",
+}
+
+
 def _bool(
-    key: str, section: str, question: str, help: str, checklist: str = "", ticked: bool = True
+    key: str,
+    section: str,
+    question: str,
+    help: str,
+    *,
+    label: str,
+    action: str,
+    checklist: str = "",
+    ticked: bool = True,
 ) -> FieldSpec:
-    return FieldSpec(key, "boolean", section, question, help, checklist=checklist, ticked=ticked)
+    return FieldSpec(
+        key,
+        "boolean",
+        section,
+        question,
+        help,
+        label=label,
+        action=action,
+        checklist=checklist,
+        ticked=ticked,
+    )
 
 
 _PER_UL = ("/µL", "/uL", "cells/uL", "/mm3", "cells/mm3")
 _PER_LITRE = (("x10^9/L", 1000.0), ("×10^9/L", 1000.0), ("G/L", 1000.0), ("10^9/L", 1000.0))
+_COPIES = ("copies/ml", "cp/mL", "c/mL")
 
 
-def _count(key: str, question: str, help: str, maximum: float, section: str = IMMUNE) -> FieldSpec:
+def _count(
+    key: str,
+    question: str,
+    help: str,
+    maximum: float,
+    section: str = IMMUNE,
+    *,
+    label: str,
+    action: str,
+) -> FieldSpec:
+    unit = "cells/µL"
     return FieldSpec(
         key,
         "number",
         section,
         question,
         help,
-        "cells/µL",
+        unit,
         0,
         maximum,
+        label=label,
+        action=action,
         unit_aliases=_PER_UL,
         conversions=_PER_LITRE,
         censored=True,
     )
 
 
-def _uln(key: str, question: str, help: str, lab_units: tuple[str, ...]) -> FieldSpec:
+def _uln(
+    key: str, question: str, help: str, *, label: str, action: str, lab_units: tuple[str, ...]
+) -> FieldSpec:
+    unit = "× ULN"
     return FieldSpec(
         key,
         "number",
         LABS,
         question,
         help,
-        "× ULN",
+        unit,
         0,
         100,
+        label=label,
+        action=action,
         unit_aliases=("x ULN", "xULN", "ULN", "x"),
         lab_units=lab_units,
         censored=True,
     )
-
-
-_COPIES = ("copies/ml", "cp/mL", "c/mL")
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -171,6 +245,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         RECORD,
         "Pseudonymous patient id?",
         "Never a name: letters, digits, '-', '_' and '.' only.",
+        label="Patient id",
+        action="record",
     ),
     FieldSpec(
         "screening_date",
@@ -178,6 +254,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         RECORD,
         "Screening date (as of which date windows are counted)?",
         "Defaults to the run's --as-of date, else today.",
+        label="Screening date",
+        action="record",
     ),
     # Demographics
     FieldSpec(
@@ -189,6 +267,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "years",
         0,
         120,
+        label="Age",
+        action="chart",
         unit_aliases=("y", "yr", "yrs", "year", "years old", "y/o"),
     ),
     FieldSpec(
@@ -198,6 +278,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Sex assigned at birth?",
         "Used for pregnancy and dosing rules.",
         choices=("female", "male"),
+        label="Sex",
+        action="chart",
         synonyms=(
             ("f", "female"),
             ("m", "male"),
@@ -215,6 +297,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "kg",
         1,
         400,
+        label="Weight",
+        action="weight",
         unit_aliases=("kgs", "kilograms", "kilogram"),
         conversions=(("lb", 0.45359237), ("lbs", 0.45359237), ("pounds", 0.45359237)),
     ),
@@ -223,6 +307,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         DEMOGRAPHICS,
         "Is the patient pregnant or breastfeeding?",
         "Answer no for patients who cannot be pregnant.",
+        label="Pregnant or breastfeeding",
+        action="pregnancy",
         checklist="pregnant or breastfeeding",
     ),
     _bool(
@@ -231,6 +317,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is the patient willing to use effective contraception during and after the study?",
         "Willingness to use effective contraception for the study's duration and after;"
         " answer yes if the patient cannot conceive or father a child.",
+        label="Agrees to contraception",
+        action="discussion",
         checklist="not willing to use effective contraception during and after the study",
         ticked=False,
     ),
@@ -243,6 +331,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "detected if any CSF sample was positive; not_detected if tested and never positive;"
         " not_done if CSF was never tested.",
         choices=("detected", "not_detected", "not_done"),
+        label="CSF JC virus PCR",
+        action="jcv",
         synonyms=(
             ("positive", "detected"),
             ("pos", "detected"),
@@ -262,6 +352,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e10,
+        label="CSF JC virus load",
+        action="jcv",
         unit_aliases=_COPIES,
         censored=True,
     ),
@@ -274,6 +366,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         " oligodendroglial nuclei) with JC virus shown by immunohistochemistry, in situ"
         " hybridisation or PCR; not_done if no biopsy.",
         choices=("positive", "negative", "not_done"),
+        label="Brain biopsy for JC virus",
+        action="jcv",
         synonyms=(
             ("pos", "positive"),
             ("+", "positive"),
@@ -288,6 +382,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Does brain MRI show lesions typical of PML?",
         "Asymmetric white-matter lesions without mass effect, per the radiologist; with or"
         " without symptoms.",
+        label="MRI typical of PML",
+        action="mri",
     ),
     _bool(
         "clinical_features_compatible_with_pml",
@@ -295,6 +391,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Are there neurological signs typical of PML?",
         "Subacute focal deficits (weakness, visual field loss, ataxia, speech or cognitive"
         " change) not better explained by another disorder; no if there are no symptoms.",
+        label="Neurological signs typical of PML",
+        action="neuro",
     ),
     FieldSpec(
         "pml_symptom_onset_date",
@@ -303,6 +401,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "When did the first PML symptoms start?",
         "Best estimate of symptom onset.",
         past=True,
+        label="PML symptom onset",
+        action="pml-dates",
     ),
     FieldSpec(
         "pml_diagnosis_date",
@@ -311,6 +411,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "When was PML diagnosed?",
         "Date of the diagnostic CSF PCR or biopsy.",
         past=True,
+        label="PML diagnosis date",
+        action="pml-dates",
     ),
     _bool(
         "pml_progressing",
@@ -318,6 +420,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is PML worsening now, clinically or on MRI?",
         "Yes whatever has been done to restore immunity so far (ART just started, natalizumab"
         " just stopped); no if stable or improving. IRIS is asked separately.",
+        label="PML progressing",
+        action="neuro",
     ),
     _bool(
         "pml_iris",
@@ -325,6 +429,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is there immune reconstitution inflammatory syndrome (IRIS) now?",
         "PML-IRIS: inflammatory worsening as immunity recovers (e.g. after starting ART or"
         " stopping natalizumab), often with contrast enhancement on MRI.",
+        label="PML-IRIS now",
+        action="mri",
     ),
     # Underlying immune suppression
     FieldSpec(
@@ -335,12 +441,16 @@ FIELDS: tuple[FieldSpec, ...] = (
         "The underlying causes of immune suppression, at least one; none_identified only"
         " alone, when none is known.",
         choices=PREDISPOSING,
+        label="Predisposing conditions",
+        action="conditions",
     ),
     _bool(
         "hiv_positive",
         IMMUNE,
         "Is the patient HIV positive?",
         "Known HIV infection.",
+        label="HIV positive",
+        action="hiv",
         checklist="HIV positive",
     ),
     _bool(
@@ -348,6 +458,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Is the patient on antiretroviral therapy?",
         "Current combination ART.",
+        label="On antiretroviral therapy",
+        action="hiv",
         checklist="not on antiretroviral therapy now",
         ticked=False,
     ),
@@ -360,22 +472,42 @@ FIELDS: tuple[FieldSpec, ...] = (
         "copies/mL",
         0,
         1e9,
+        label="Plasma HIV RNA",
+        action="hiv",
         unit_aliases=_COPIES,
         censored=True,
     ),
-    _count("cd4_cells_per_ul", "CD4 T-cell count?", "Most recent absolute CD4 count.", 5000),
-    _count("cd8_cells_per_ul", "CD8 T-cell count?", "Most recent absolute CD8 count.", 10000),
+    _count(
+        "cd4_cells_per_ul",
+        "CD4 T-cell count?",
+        "Most recent absolute CD4 count.",
+        5000,
+        label="CD4 count",
+        action="cd4",
+    ),
+    _count(
+        "cd8_cells_per_ul",
+        "CD8 T-cell count?",
+        "Most recent absolute CD8 count.",
+        10000,
+        label="CD8 count",
+        action="cd4",
+    ),
     _count(
         "lymphocytes_per_ul",
         "Absolute lymphocyte count?",
         "Most recent absolute lymphocyte count.",
         100000,
+        label="Lymphocyte count",
+        action="blood-count",
     ),
     _bool(
         "natalizumab_ever",
         IMMUNE,
         "Has the patient ever received natalizumab?",
         "Any past or current natalizumab.",
+        label="Natalizumab ever",
+        action="medications",
         checklist="has ever received natalizumab",
     ),
     FieldSpec(
@@ -385,6 +517,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Date of the last natalizumab dose?",
         "Leave unknown if never given.",
         past=True,
+        label="Last natalizumab dose",
+        action="medications",
     ),
     _bool(
         "current_immunosuppressive_therapy",
@@ -392,6 +526,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is the patient on any immunosuppressant other than corticosteroids now?",
         "E.g. tacrolimus, mycophenolate, rituximab, chemotherapy; not steroids, not"
         " antiretroviral therapy.",
+        label="Other immunosuppressant now",
+        action="medications",
         checklist="on an immunosuppressant other than corticosteroids now",
     ),
     FieldSpec(
@@ -403,6 +539,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mg/day",
         0,
         2000,
+        label="Corticosteroid dose (prednisone eq.)",
+        action="medications",
         unit_aliases=("mg", "mg/d", "mg daily"),
     ),
     FieldSpec(
@@ -414,12 +552,16 @@ FIELDS: tuple[FieldSpec, ...] = (
         "grade",
         0,
         4,
+        label="Acute GVHD grade",
+        action="conditions",
     ),
     _bool(
         "active_autoimmune_disease",
         IMMUNE,
         "Active autoimmune disease needing systemic treatment in the last 2 years?",
         "Replacement therapy (thyroxine, insulin) does not count as systemic treatment.",
+        label="Active autoimmune disease (2 years)",
+        action="conditions",
         checklist="active autoimmune disease needing systemic treatment in the last 2 years",
     ),
     _bool(
@@ -427,6 +569,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Autoimmune disease of the central nervous system?",
         "E.g. multiple sclerosis, neuromyelitis optica.",
+        label="Autoimmune CNS disease",
+        action="conditions",
         checklist="autoimmune disease of the central nervous system",
     ),
     # Underlying immune suppression, added for issue 11 (GVHD after allogeneic HCT, biologics)
@@ -435,6 +579,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Has the patient ever had an allogeneic (donor) haematopoietic cell transplant?",
         "Stem cells or marrow from a donor, not the patient's own (autologous) cells.",
+        label="Allogeneic HCT ever",
+        action="conditions",
         checklist="has ever had an allogeneic (donor) haematopoietic cell transplant",
     ),
     _bool(
@@ -442,6 +588,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Is there active chronic graft-versus-host disease now?",
         "Only after an allogeneic haematopoietic cell transplant; no if none or resolved.",
+        label="Active chronic GVHD",
+        action="conditions",
         checklist="active chronic graft-versus-host disease now",
     ),
     _bool(
@@ -449,6 +597,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         IMMUNE,
         "Is the patient on systemic treatment for graft-versus-host disease now?",
         "Steroids or other systemic immunosuppression given for acute or chronic GVHD.",
+        label="Systemic GVHD treatment now",
+        action="medications",
         checklist="on systemic treatment for graft-versus-host disease now",
     ),
     _bool(
@@ -457,6 +607,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is the patient receiving a biologic medicine now?",
         "A monoclonal antibody or fusion protein given as ongoing treatment (e.g. rituximab,"
         " ocrelizumab, natalizumab, a TNF blocker), including between courses.",
+        label="Biologic medicine now",
+        action="medications",
         checklist="receiving a biologic medicine now",
     ),
     # Prior PML treatment
@@ -465,6 +617,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior checkpoint inhibitor (anti-PD-1, anti-PD-L1 or anti-CTLA-4)?",
         "E.g. pembrolizumab, nivolumab, atezolizumab, ipilimumab.",
+        label="Prior checkpoint inhibitor",
+        action="prior-treatment",
         checklist="has had a checkpoint inhibitor (anti-PD-1, anti-PD-L1, anti-CTLA-4)",
     ),
     _bool(
@@ -472,6 +626,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior virus-specific T-cell therapy?",
         "Autologous or donor-derived virus-specific T cells.",
+        label="Prior virus-specific T cells",
+        action="prior-treatment",
         checklist="has had virus-specific T-cell therapy",
     ),
     _bool(
@@ -479,6 +635,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Any prior cidofovir or brincidofovir (CMX001)?",
         "Any dose, any indication.",
+        label="Prior cidofovir or brincidofovir",
+        action="prior-treatment",
         checklist="has had cidofovir or brincidofovir (CMX001)",
     ),
     FieldSpec(
@@ -488,6 +646,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Date of the last dose of any investigational drug?",
         "Leave unknown if none was ever given.",
         past=True,
+        label="Last investigational drug",
+        action="prior-treatment",
     ),
     # Prior PML treatment, added for issue 11 (current medicines some protocols exclude)
     _bool(
@@ -495,6 +655,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Is the patient receiving cidofovir now?",
         "Any current course of cidofovir, for any indication.",
+        label="Cidofovir now",
+        action="medications",
         checklist="receiving cidofovir now",
     ),
     _bool(
@@ -502,6 +664,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         PRIOR,
         "Is the patient receiving leflunomide now?",
         "Any current leflunomide, for any indication.",
+        label="Leflunomide now",
+        action="medications",
         checklist="receiving leflunomide now",
     ),
     # Clinical status
@@ -515,6 +679,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         0,
         100,
         multiple_of=10,
+        label="Karnofsky score",
+        action="neuro",
         unit_aliases=("%",),
     ),
     FieldSpec(
@@ -526,6 +692,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "points",
         0,
         6,
+        label="Modified Rankin Scale",
+        action="neuro",
     ),
     FieldSpec(
         "life_expectancy_weeks",
@@ -536,12 +704,16 @@ FIELDS: tuple[FieldSpec, ...] = (
         "weeks",
         0,
         5200,
+        label="Life expectancy (investigator)",
+        action="life-expectancy",
     ),
     _bool(
         "other_active_opportunistic_infection",
         STATUS,
         "Another active opportunistic infection needing systemic treatment now?",
         "E.g. CMV disease, pneumocystis, cryptococcosis; prophylaxis alone does not count.",
+        label="Other opportunistic infection",
+        action="infections",
         checklist="another active opportunistic infection needing systemic treatment now",
     ),
     _bool(
@@ -549,6 +721,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Another infection of the central nervous system?",
         "E.g. toxoplasmosis, cryptococcal meningitis, CMV encephalitis.",
+        label="Other CNS infection",
+        action="infections",
         checklist="another infection of the central nervous system",
     ),
     _bool(
@@ -556,6 +730,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "An active malignancy currently under treatment?",
         "Cancer receiving chemotherapy, targeted therapy or radiotherapy now.",
+        label="Malignancy under treatment",
+        action="conditions",
         checklist="an active malignancy under treatment now",
     ),
     _bool(
@@ -563,6 +739,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "An active severe psychiatric illness?",
         "E.g. psychosis, severe depression, that would interfere with the study.",
+        label="Severe psychiatric illness",
+        action="psychiatry",
         checklist="an active severe psychiatric illness",
     ),
     _bool(
@@ -570,6 +748,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Can the patient or a legally authorised representative give informed consent?",
         "The patient, or a legal representative if the patient lacks capacity.",
+        label="Consent possible (patient or representative)",
+        action="discussion",
         checklist="neither the patient nor a legal representative can give informed consent",
         ticked=False,
     ),
@@ -578,6 +758,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         STATUS,
         "Can the patient travel to the study site?",
         "Including inpatient stays if needed.",
+        label="Able to travel to the site",
+        action="discussion",
         checklist="cannot travel to the study site",
         ticked=False,
     ),
@@ -587,6 +769,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is there a comparable or satisfactory standard treatment for this patient's PML now?",
         "E.g. starting ART in HIV, or stopping natalizumab with plasma exchange; no if"
         " nothing of the kind is left to do.",
+        label="Comparable approved therapy available",
+        action="alternatives",
         checklist="a comparable or satisfactory standard treatment for the PML is available now",
     ),
     # Clinical status, added for issue 11 (oral medicines)
@@ -596,6 +780,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Is there a gastrointestinal problem that might stop an oral medicine being absorbed?",
         "A gastrointestinal abnormality (e.g. malabsorption, severe diarrhoea) that might"
         " preclude absorbing an oral medicine.",
+        label="Oral absorption impaired",
+        action="oral",
         checklist="a gastrointestinal problem that might stop an oral medicine being absorbed",
     ),
     # Laboratory
@@ -608,6 +794,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "mL/min/1.73 m²",
         0,
         200,
+        label="eGFR",
+        action="chemistry",
         unit_aliases=("mL/min/1.73m2", "mL/min/1.73 m2", "mL/min"),
         censored=True,
     ),
@@ -615,19 +803,25 @@ FIELDS: tuple[FieldSpec, ...] = (
         "alt_x_uln",
         "ALT, as a multiple of the upper limit of normal?",
         "Alanine aminotransferase divided by the laboratory's upper limit of normal.",
-        ("U/L", "IU/L"),
+        label="ALT",
+        action="chemistry",
+        lab_units=("U/L", "IU/L"),
     ),
     _uln(
         "ast_x_uln",
         "AST, as a multiple of the upper limit of normal?",
         "Aspartate aminotransferase divided by the laboratory's upper limit of normal.",
-        ("U/L", "IU/L"),
+        label="AST",
+        action="chemistry",
+        lab_units=("U/L", "IU/L"),
     ),
     _uln(
         "total_bilirubin_x_uln",
         "Total bilirubin, as a multiple of the upper limit of normal?",
         "Total bilirubin divided by the laboratory's upper limit of normal.",
-        ("µmol/L", "umol/L", "mg/dL"),
+        label="Total bilirubin",
+        action="chemistry",
+        lab_units=("µmol/L", "umol/L", "mg/dL"),
     ),
     _count(
         "neutrophils_per_ul",
@@ -635,9 +829,17 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Most recent absolute neutrophil count.",
         100000,
         section=LABS,
+        label="Neutrophil count",
+        action="blood-count",
     ),
     _count(
-        "platelets_per_ul", "Platelet count?", "Most recent platelet count.", 2000000, section=LABS
+        "platelets_per_ul",
+        "Platelet count?",
+        "Most recent platelet count.",
+        2000000,
+        section=LABS,
+        label="Platelet count",
+        action="blood-count",
     ),
     # Cell therapy
     _bool(
@@ -645,6 +847,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         CELL,
         "Is the patient's HLA typing available?",
         "High-resolution HLA typing on record.",
+        label="HLA typing available",
+        action="hla",
         checklist="no HLA typing on record",
         ticked=False,
     ),
@@ -653,6 +857,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         CELL,
         "Is a suitably HLA-matched donor or banked T-cell product identified?",
         "A donor or third-party product matched as the study requires.",
+        label="Matched donor or T-cell product",
+        action="hla",
         checklist="no suitably HLA-matched donor or banked T-cell product identified",
         ticked=False,
     ),
@@ -666,6 +872,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "ISO 3166-1 alpha-2 code (DE, FR, US), as on the chart's address; needed with a town.",
         choices=_countries(),
         vocabulary="an ISO 3166-1 alpha-2 country code such as DE, FR or US",
+        label="Country of residence",
+        action="residence",
     ),
     FieldSpec(
         "residence_town",
@@ -676,6 +884,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "else the nearest larger town); add the region for a name that several places "
         "share: 'Springfield, Illinois'. Needs residence_country.",
         maximum=100,
+        label="Town of residence",
+        action="residence",
     ),
     FieldSpec(
         "max_travel_km",
@@ -687,8 +897,18 @@ FIELDS: tuple[FieldSpec, ...] = (
         "km",
         0,
         20000,
+        label="Farthest travel to a site",
+        action="residence",
     ),
 )
 
 BY_KEY: dict[str, FieldSpec] = {spec.key: spec for spec in FIELDS}
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(spec.section for spec in FIELDS))
+
+
+def action_of(spec: FieldSpec) -> tuple[str, str]:
+    """``(key, words)`` of how to find ``spec`` out; a field that names no declared
+    action is its own: ``ask: <question>`` (a site's field is never dropped)."""
+    if spec.action in ACTIONS:
+        return spec.action, ACTIONS[spec.action]
+    return f"ask:{spec.key}", f"ask: {spec.question}"

@@ -17,6 +17,7 @@ from rich.text import Text
 from pml_trials import DISCLAIMER
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import LABELS, what_would_decide
+from pml_trials.engine.next_steps import next_steps, which_trials
 from pml_trials.engine.result import not_confirmed
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.questionnaire.answers import CHECKLIST_HINT, hint
@@ -173,6 +174,7 @@ def summary(result: ScreeningResult, asked: int, skip: Collection[str]) -> Rende
         table,
         *(_explain(t, skip, result.pml_unconfirmed) for t in result),
     ]
+    parts.append(next_steps_view(result))
     parts.append(Text(f"{asked} questions answered in this session.", style="dim"))
     parts.append(Text(DISCLAIMER, style="bold"))
     return Group(*parts)
@@ -201,3 +203,18 @@ def _explain(trial: TrialResult, skip: Collection[str], unconfirmed: bool) -> Re
             lines.append(line.append(BY_KEY[key].question, style="italic"))
     # Padding keeps the indent on wrapped lines, so each reason reads as one block.
     return Group(head, *(Padding(line, (0, 0, 0, 2), expand=False) for line in lines))
+
+
+def next_steps_view(result: ScreeningResult) -> RenderableType:
+    """The next steps across trials: what to order or ask, and which trials it could
+    decide (``pml_trials.engine.next_steps``), most trials first."""
+    steps = next_steps(result)
+    if not steps:
+        return Text("Next steps: none; every trial is decided with what is known.")
+    lines: list[RenderableType] = [Text("Next steps (most trials first):", style="bold")]
+    for number, step in enumerate(steps, start=1):
+        line = Text(f"{number}. ").append(step.text, style="bold")
+        line.append(f": could decide {which_trials(step, len(result.studies))}")
+        line.append(f" ({', '.join(step.fields)})", style="dim")
+        lines.append(Padding(line, (0, 0, 0, 2), expand=False))
+    return Group(*lines)

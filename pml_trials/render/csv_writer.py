@@ -24,6 +24,10 @@ UTF-8 without a byte-order mark, ``\\n`` line ends, quoted where needed (RFC 418
 cell that a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a
 carriage return) gets a leading apostrophe, as OWASP advises against CSV injection;
 ``-`` and ``-:12``, the sources of standard input, are left as they are.
+
+``next_steps`` (after ``missing_fields``): the keys of the patient's next steps across
+trials (``pml_trials.engine.next_steps``) that answer this trial's missing fields, best
+first; their words are in the JSON and ``pml-trials form``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from pml_trials.engine import ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.next_steps import next_steps
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -79,7 +84,7 @@ class CsvWriter(ReportWriter):
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
-        return ",".join((*COLUMNS, *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
+        return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
 
     def rejected(self, problems: Sequence[InputProblem]) -> str:
         """A row for an input that was not screened: no patient id (an invalid one is
@@ -87,7 +92,7 @@ class CsvWriter(ReportWriter):
         ``reasons`` what is wrong (``field: message``, several separated by `` | ``)."""
         what = " | ".join(": ".join(p for p in (x.field, x.message) if p) for x in problems)
         empty = ("" for _ in (*SITE_COLUMNS, *EXTRA))
-        cells = ("", problems[0].source, "", NOT_SCREENED, what, "", *empty)
+        cells = ("", problems[0].source, "", NOT_SCREENED, what, "", "", *empty)
         return ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
 
     def render(self, result: ScreeningResult) -> str:
@@ -119,16 +124,18 @@ class CsvWriter(ReportWriter):
         and ``next_step`` (the diagnosis, disclaimer and line end follow per patient)."""
         study = self.run.studies[index]
         verdict, values = outcome
-        reasons = missing = ""
+        reasons = missing = actions = ""
         if verdict is Verdict.INELIGIBLE:
             criteria = zip(study.criteria, values, strict=True)
             reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
         elif verdict is Verdict.NEEDS_INFORMATION:
             trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
             missing = " ".join(trial.missing_fields)
+            actions = " ".join(s.action for s in next_steps(result) if study.id in s.trials)
         step = next_step_of(study, values) or ""
         sites = _site_cells(study, home, result)
-        cells = (study.id, verdict.value, reasons, missing, *sites, study.status or "", step)
+        cells = (study.id, verdict.value, reasons, missing, actions, *sites)
+        cells += (study.status or "", step)
         end = ",".join(map(cell, cells))
         if home is None and not missing and len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end

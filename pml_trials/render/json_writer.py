@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.next_steps import NextStep, next_steps
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
@@ -46,7 +47,22 @@ def result_object(result: ScreeningResult) -> dict[str, Any]:
         "diagnosis": result.diagnosis.value,
         "trials": [trial_object(trial) for trial in result],
         "residence": residence_object(home_of(result.profile)),
+        "next_steps": result_steps(result),
     }
+
+
+def step_object(step: NextStep) -> dict[str, Any]:
+    """One of a patient's ``next_steps``: the action, its words, its fields and trials."""
+    return {
+        "action": step.action,
+        "text": step.text,
+        "fields": list(step.fields),
+        "trials": list(step.trials),
+    }
+
+
+def result_steps(result: ScreeningResult) -> list[dict[str, Any]]:
+    return [step_object(step) for step in next_steps(result)]
 
 
 def trial_object(trial: TrialResult) -> dict[str, Any]:
@@ -254,13 +270,13 @@ class ResultEncoder:
         self.scalars = _scalar_encoder()
         # The slots encode() fills, in order: patient id, source, screening date,
         # diagnosis; the field values; each study's missing fields; each study's sites;
-        # the residence. Then come the constant pieces.
+        # the residence; the next steps. Then come the constant pieces.
         keys = (*self.scalar_keys, *self.list_keys)
         self._field_slot = {k: 4 + i for i, k in enumerate(keys)}
         self._field_slot[SCREENING_DATE] = 2
         self._missing_slot = 4 + len(keys)
         self._sites_slot = self._missing_slot + len(self.studies)
-        self._variables = self._sites_slot + len(self.studies) + 1
+        self._variables = self._sites_slot + len(self.studies) + 2
         # A study without sites has none for anybody; with sites and no town, the same
         # list for everybody: only a patient with a town makes them vary.
         self._site_texts: dict[tuple[int, int, float | None], str] = {}
@@ -310,6 +326,8 @@ class ResultEncoder:
             program.slot(self._sites_slot + number)
             program.text(number, "}")
         program.text(None, '],"residence":')
+        program.slot(self._variables - 2)
+        program.text(None, ',"next_steps":')
         program.slot(self._variables - 1)
         program.text(None, end)
         return program
@@ -340,6 +358,8 @@ class ResultEncoder:
             for number, (study, known) in enumerate(pairs):
                 slots.append(self._sites(number, study, home, limit) if study.sites else known)
             slots.append(self._residence(home))
+        undecided = Verdict.NEEDS_INFORMATION in result.verdicts
+        slots.append(_compact(result_steps(result)) if undecided else "[]")
         slots += self._constants
         for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
             pieces = cache.get(outcome)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pml_trials.engine.run import InputProblem, Tally, counted
+from pml_trials.render.report.chart import on_paper
 from pml_trials.render.report.markup import Markup, block, el, join, link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
@@ -23,7 +24,8 @@ SHOWN_PROBLEMS = 200  # a report lists at most this many problems (memory stays 
 
 def problems_section(problems: Sequence[InputProblem], more: int = 0) -> Markup:
     items = [
-        el("li", el("code", p.source), ": ", join([p.field, p.message], ": ")) for p in problems
+        el("li", el("code", p.source), ": ", join([p.field, p.message], ": "))
+        for p in map(on_paper, problems)
     ]
     if more:
         items.append(
@@ -94,7 +96,7 @@ def _study(study: Study) -> Markup:
             ("Criteria file", study.path.name),
         ),
         el("p", "sha256 ", el("span", study.sha256, class_="sha")),
-        el("p", study.summary),
+        el("p", study.summary, class_="study-summary"),
         el("h4", "Sources"),
         block("ul", *sources, class_="sources"),
         class_="study",

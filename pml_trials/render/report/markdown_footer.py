@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pml_trials.engine.run import InputProblem, Tally, counted
+from pml_trials.render.report.chart import on_paper
 from pml_trials.render.report.escape import md, md_code, md_link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
@@ -17,7 +18,7 @@ def problems_section(problems: Sequence[InputProblem], more: int = 0) -> str:
     lines = ["## Inputs that could not be screened", ""]
     lines += [
         f"- {md_code(p.source)}: " + ": ".join(md(part) for part in (p.field, p.message) if part)
-        for p in problems
+        for p in map(on_paper, problems)
     ]
     if more:
         lines.append(f"- … and {more:,} more problems, not listed here (`--format json` lists all)")

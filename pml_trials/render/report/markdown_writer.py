@@ -1,21 +1,42 @@
 """The clinic report as Markdown (GitHub-flavoured: tables), for one patient or a batch.
 
-The same content as the HTML report: the patient's AAN 2013 diagnostic category (and,
-for possible or probable PML, what would confirm it), each study's verdict beside its
-recruitment status, the next step where the file gives one, and every criterion with its
-wording mark and the file's note. Every string from a profile or criteria file goes
+The same content as the HTML report: for one patient (``explain``) the chart copy (who,
+the verdicts with each study's recruitment status and why in the questionnaire's words,
+the next steps across trials, a reviewer block, then the criterion-by-criterion detail);
+for a batch (``screen``) a patient x trial overview first, then (``--detail``) the pages
+of the patients eligible or needing information for some trial, held back in a spooled
+file until the overview is complete. Every string from a profile or criteria file goes
 through :func:`~pml_trials.render.report.escape.md` or ``md_code``, so a criterion cannot
 open a table cell, emphasis, a link or raw HTML in whatever renders the Markdown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import Any
+
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.result import not_confirmed
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import distance_note
 from pml_trials.render.base import ReportWriter
+from pml_trials.render.report.chart import (
+    ReportOptions,
+    actionable,
+    deciding_questions,
+    detail_words,
+    diagnosis,
+    file_name,
+    keeps,
+    label,
+    reason_instead,
+    reasons,
+    shown,
+    steps,
+    verdict_text,
+    which_trials,
+)
 from pml_trials.render.report.escape import md, md_code
+from pml_trials.render.report.held import Held
 from pml_trials.render.report.markdown_footer import (
     SHOWN_PROBLEMS,
     problems_section,
@@ -23,26 +44,19 @@ from pml_trials.render.report.markdown_footer import (
     tally_section,
 )
 from pml_trials.render.report.values import (
-    answer_hint,
     definitions_used,
-    diagnosis_advice,
-    diagnosis_words,
     labelled,
     left_out_words,
     nearest_words,
     ranked_fields,
     residence_words,
     site_lines,
-    source_words,
     status_words,
-    to_decide,
-    values_read,
-    verdict_words,
     within_split,
     wording_words,
 )
 from pml_trials.studies.model import Study
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import MARKS, WORDS, Verdict
 
 TITLE = "PML trial pre-screening report"
 
@@ -50,14 +64,16 @@ TITLE = "PML trial pre-screening report"
 class MarkdownWriter(ReportWriter):
     """``--format markdown``: see the module docstring."""
 
-    def __init__(self, run: RunInfo) -> None:
+    def __init__(self, run: RunInfo, options: ReportOptions | None = None) -> None:
         super().__init__(run)
+        self.options = options or ReportOptions()
         self._problems: list[InputProblem] = []
         self._more_problems = 0  # past SHOWN_PROBLEMS: counted, not kept
+        self._held = Held()
 
     def header(self) -> str:
         run = self.run
-        return _lines(
+        text = _lines(
             f"# {TITLE}",
             "",
             f"> **{md(run.disclaimer)}**",
@@ -67,34 +83,39 @@ class MarkdownWriter(ReportWriter):
             f"- Studies: {', '.join(md_code(s.id) for s in run.studies)}",
             "",
         )
+        if self.options.overview:
+            ids = [md_code(s.id, in_table=True) for s in run.studies]
+            text += _lines(
+                "## Overview: every patient, every trial",
+                "",
+                "| Patient | Screening | " + " | ".join(ids) + " | First next step |",
+                "|---|---|" + "---|" * len(ids) + "---|",
+            )
+        return text
 
-    def render(self, result: ScreeningResult) -> str:
+    def render(self, result: ScreeningResult) -> tuple[str, bool, str]:
+        """The overview row, whether the patient is actionable, and the patient's pages."""
         ranked = ranked_fields(result)
         within = self.run.within_km
         trials, left = within_split(result, within)
-        home = residence_words(result)
-        parts = [
-            _lines(
-                f"## Patient {md(result.patient_id)}",
-                "",
-                f"- Screening date: {result.screening_date.isoformat()}",
-                f"- Profile: {md_code(source_words(result.source))}",
-                f"- {md(diagnosis_words(result))}",
-                *_advice(result),
-                f"- Lives in: {md(home) if home else 'not given (distances unknown)'}",
-                "",
-                "| Study | Study status | Verdict | Why | Nearest site |",
-                "|---|---|---|---|---|",
-                *(_summary_row(t, ranked, result.pml_unconfirmed) for t in trials),
-                "",
-            )
-        ]
+        parts = [_summary(result, trials, ranked, self.run.disclaimer)]
         if left and within is not None:
-            shown = "; ".join(md(left_out_words(t, within)) for t in left)
-            parts.append(_lines(f"Left out by `--within {within:g}` km: {shown}.", ""))
-        parts += [_trial(t, ranked, result.pml_unconfirmed) for t in trials]
-        parts.append(_lines(f"**{md(self.run.disclaimer)}**", ""))
-        return "".join(parts)
+            shown_left = "; ".join(md(left_out_words(t, within)) for t in left)
+            parts.append(_lines(f"Left out by `--within {within:g}` km: {shown_left}.", ""))
+        parts.append(_lines(f"### Criterion by criterion: patient {md(result.patient_id)}", ""))
+        parts += [_trial(t, verdict_text(t, result)) for t in trials]
+        row = _overview_row(result) if self.options.overview else ""
+        return row, actionable(result), "".join(parts)
+
+    def emit(self, chunk: Any) -> str:
+        if isinstance(chunk, str):
+            return chunk
+        row, is_actionable, section = chunk
+        if not self.options.overview:
+            return str(section)
+        if keeps(self.options, bool(is_actionable)):
+            self._held.add(section)
+        return str(row)
 
     def problem(self, problem: InputProblem) -> str:
         if len(self._problems) < SHOWN_PROBLEMS:  # listed together at the end, bounded
@@ -104,6 +125,12 @@ class MarkdownWriter(ReportWriter):
         return ""
 
     def footer(self, tally: Tally) -> str:
+        return "".join(self.closing(tally))
+
+    def closing(self, tally: Tally) -> Iterator[str]:
+        if self.options.overview:
+            yield _lines("", detail_words(self.options, self._held.count), "")
+        yield from self._held.drain()
         parts: list[str] = []
         if self._problems:
             parts.append(problems_section(self._problems, self._more_problems))
@@ -118,79 +145,112 @@ class MarkdownWriter(ReportWriter):
                 f"**{md(self.run.disclaimer)}**",
             )
         )
-        return "".join(parts)
+        yield "".join(parts)
 
 
 def _lines(*lines: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _advice(result: ScreeningResult) -> list[str]:
-    advice = diagnosis_advice(result)
-    return [f"- **{md(advice)}.**"] if advice else []
+def _verdict(verdict: Verdict, words: str | None = None) -> str:
+    return f"**{MARKS[verdict]} {words or WORDS[verdict]}**"
 
 
-def _verdict(trial: TrialResult, unconfirmed: bool) -> str:
-    return f"**{verdict_words(trial, unconfirmed)}**"
+def _overview_row(result: ScreeningResult) -> str:
+    found = steps(result)
+    first = f"{found[0].text} ({which_trials(found[0], len(result.studies))})" if found else ""
+    cells = [md(result.patient_id), result.screening_date.isoformat()]
+    cells += [_verdict(v) for v in result.verdicts] + [md(first)]
+    return "| " + " | ".join(cells) + " |\n"
 
 
-def _summary_row(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
+def _summary(
+    result: ScreeningResult, trials: list[TrialResult], ranked: Sequence[str], disclaimer: str
+) -> str:
+    category = diagnosis(result)
+    home = residence_words(result)
+    lines = [
+        f"## Patient {md(result.patient_id)}",
+        "",
+        f"- Screening date: {result.screening_date.isoformat()}",
+        f"- Profile: {md(file_name(result.source))}",
+        f"- Lives in: {md(home) if home else 'not given (distances unknown)'}",
+        "- Diagnosis (AAN 2013): "
+        + (
+            md(category)
+            if category
+            else "not assessed by this version: see the diagnosis criteria in the detail"
+        ),
+        "",
+        "| Study | Recruitment; nearest site | Verdict | Why |",
+        "|---|---|---|---|",
+        *(_summary_row(t, ranked, result) for t in trials),
+        "",
+        "### Next steps (what to order or ask, most trials first)",
+        "",
+    ]
+    found = steps(result)
+    if not found:
+        lines.append("None: every trial is decided with what is known.")
+    for number, step in enumerate(found, start=1):
+        answers = "; ".join(md(label(k)) for k in step.fields)
+        which = md(which_trials(step, len(result.studies)))
+        lines.append(f"{number}. **{md(step.text)}**: could decide {which}. Answers: {answers}")
+    lines += [
+        "",
+        "### Reviewed by",
+        "",
+        "| Reviewed by (name) | Signature | Date | Site |",
+        "|---|---|---|---|",
+        "| | | | |",
+        "",
+        f"**{md(disclaimer)}**",
+        "",
+    ]
+    return _lines(*lines)
+
+
+def _summary_row(trial: TrialResult, ranked: Sequence[str], result: ScreeningResult) -> str:
     study = f"{md(trial.study.title)} ({md_code(trial.study.id, in_table=True)})"
-    status = md(trial.study.status or "unknown")
-    why = _why(trial, ranked, unconfirmed)
-    where = md(nearest_words(trial))
-    return f"| {study} | {status} | {_verdict(trial, unconfirmed)} | {why} | {where} |"
+    status = md(f"{trial.study.status or 'not recorded'}; {nearest_words(trial)}")
+    verdict = _verdict(trial.verdict, verdict_text(trial, result))
+    instead = reason_instead(trial, result)
+    why = md(instead) if instead else _why(trial, ranked)
+    return f"| {study} | {status} | {verdict} | {why} |"
 
 
-def _why(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
+def _why(trial: TrialResult, ranked: Sequence[str]) -> str:
     if trial.verdict is Verdict.INELIGIBLE:
-        if not_confirmed(trial, unconfirmed) and trial.next_step:
-            return md(trial.next_step)
-        return "; ".join(
-            f"{c.criterion.kind} {md_code(c.criterion.id, in_table=True)} {c.status}"
-            for c in trial.reasons
+        return " · ".join(
+            md(text) + (f" ({'; '.join(md(v) for v in values)})" if values else "")
+            for text, values in reasons(trial)
         )
     if trial.verdict is Verdict.NEEDS_INFORMATION:
-        keys = [md_code(spec.key, in_table=True) for spec in to_decide(trial, ranked)]
-        return "to decide: " + ", ".join(keys)
-    return "every inclusion criterion met, no exclusion applies"
+        return "To decide, find out: " + "; ".join(md(q) for q in deciding_questions(trial, ranked))
+    return "Every inclusion criterion met; no exclusion applies."
 
 
-def _trial(trial: TrialResult, ranked: list[str], unconfirmed: bool) -> str:
+def _trial(trial: TrialResult, words: str) -> str:
     study = trial.study
     lines = [
-        f"### {md(study.title)} ({md_code(study.id)})",
-        "",
-        f"Verdict: {_verdict(trial, unconfirmed)} ({md(status_words(study))})",
+        f"#### {md(study.title)} ({md_code(study.id)}): {_verdict(trial.verdict, words)} "
+        f"({md(status_words(study))})",
         "",
         f"Where: {md(distance_note(trial.travel, study.sites_note))}",
         "",
+        "| # | Criterion (source's words) | Status | Patient's answers |",
+        "|---|---|---|---|",
     ]
-    if trial.next_step:
-        lines += [f"Next step: {md(trial.next_step)}", ""]
     sites = site_lines(trial)
     if sites:
-        lines += [f"- {md(line)}" for line in sites] + [""]
-    if trial.reasons:
-        lines += ["Not eligible because:", ""]
-        lines += [_reason(c) for c in trial.reasons] + [""]
-    if trial.verdict is Verdict.NEEDS_INFORMATION:
-        lines += ["To decide this trial, find out (in this order):", ""]
-        lines += [
-            f"{n}. {md(spec.question)} ({md_code(spec.key)}; {md(answer_hint(spec))})"
-            for n, spec in enumerate(to_decide(trial, ranked), start=1)
-        ] + [""]
-    lines += ["| # | Criterion | Status | Patient's values |", "|---|---|---|---|"]
-    lines += [_criterion_row(label, c, study) for label, c in labelled(trial)]
+        lines[4:4] = [f"- {md(line)}" for line in sites] + [""]
+    if trial.next_step:
+        lines[2:2] = [f"Next step: {md(trial.next_step)}", ""]
+    lines += [_criterion_row(tag, c, study) for tag, c in labelled(trial)]
     return _lines(*lines, "")
 
 
-def _reason(c: CriterionResult) -> str:
-    head = f"{c.criterion.kind.capitalize()} {md_code(c.criterion.id)} {c.status}"
-    return f"- **{head}:** {md(c.criterion.text)}"
-
-
-def _criterion_row(label: str, c: CriterionResult, study: Study) -> str:
+def _criterion_row(tag: str, c: CriterionResult, study: Study) -> str:
     criterion = c.criterion
     code = [f"rule: {md_code(criterion.rule, in_table=True)}"]
     code += [
@@ -200,9 +260,9 @@ def _criterion_row(label: str, c: CriterionResult, study: Study) -> str:
     where = f"({md_code(criterion.id, in_table=True)}, {md(wording_words(criterion))})"
     text = f"{md(criterion.text)} {where}; {'; '.join(code)}"
     if criterion.note:
-        text += f"; note: {md(criterion.note)}"
-    values = "; ".join(f"{md_code(k, in_table=True)}: {md(v)}" for k, v in values_read(c))
-    return f"| {label} | {text} | {_status(c)} | {values} |"
+        text += f"; the file's note: {md(criterion.note)}"
+    values = "; ".join(f"{md(label(k))}: **{md(shown(k, v))}**" for k, v in c.fields.items())
+    return f"| {tag} | {text} | {_status(c)} | {values} |"
 
 
 def _status(c: CriterionResult) -> str:

@@ -7,6 +7,12 @@ and headings are not split across pages.
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pml_trials.engine.run import RunInfo
+
 CSS = """
 :root { color-scheme: light; }
 body { font: 11pt/1.4 system-ui, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -46,11 +52,96 @@ tr.unknown td { background: #fff6dc; }
 .url { overflow-wrap: anywhere; color: #444; }
 .trial { margin-left: .2em; }
 footer { margin-top: 2em; color: #333; font-size: .92em; }
-@page { margin: 14mm; }
+.slot { color: #555; font-style: italic; }
+.why { margin: 0; padding-left: 1.1em; }
+.summary td:nth-child(1) { width: 24%; }
+.summary td:nth-child(2) { width: 10%; }
+.summary td:nth-child(3) { width: 13%; }
+.answers { color: #333; font-size: .92em; }
+.next-steps ol { margin: .2em 0; padding-left: 1.4em; }
+.next-steps li { margin-bottom: .2em; }
+.reviewer th { width: 25%; font-weight: 600; }
+.reviewer tr.sign td { height: 11mm; }
+.overview td, .overview th { padding: .15em .35em; }
+.overview td:nth-child(-n+2) { white-space: nowrap; }
+.first-step { font-size: .9em; }
+.detail h2 { font-size: 1.05em; }
+.criteria .rule { font-size: .85em; font-family: inherit; color: #555; }
+.criteria .note { font-size: .85em; color: #333; }
 @media print {
-  body { max-width: none; margin: 0; padding: 0 2px; font-size: 9.5pt; }
-  .patient + .patient, .studies { break-before: page; page-break-before: always; }
+  body { max-width: none; margin: 0; padding: 0 2px; font-size: 9pt; line-height: 1.3; }
+  .patient { break-before: page; page-break-before: always; }
+  header.chart + main > .patient { break-before: auto; page-break-before: auto; }
+  header.chart .facts, header.chart .disclaimer { display: none; }
+  header.chart h1 { font-size: 1.1em; }
+  .detail { break-before: page; page-break-before: always; font-size: 7.2pt; line-height: 1.18; }
+  .detail h3 { margin: .6em 0 .2em; font-size: 1.15em; }
+  .detail th, .detail td { padding: .1em .3em; }
+  .detail .values { padding-left: 0; list-style: none; }
+  .detail .values li { display: inline; }
+  .detail .values li + li::before { content: "; "; }
+  .detail .definition { display: none; }
+  .detail .sites, .detail .where { font-size: .9em; color: #333; }
+  .detail .note { font-size: 6.3pt; line-height: 1.15; }
+  .detail .sites { margin: .1em 0; padding-left: 1em; }
+  .detail p { margin: .15em 0; }
+  .criteria td:nth-child(2) { width: 46%; }
+  .criteria td:nth-child(3) { width: 5.5em; }
+  .summary-page h2 { margin-top: 0; }
+  .overview { font-size: .9em; }
+  .studies { font-size: 6.5pt; line-height: 1.18; margin-top: .8em; }
+  .studies h2 { font-size: 1.2em; margin: .4em 0 .2em; }
+  .studies h3 { font-size: 1.1em; margin: .5em 0 .1em; }
+  .studies h4, .studies .study-summary { display: none; }
+  .studies .facts { display: block; margin: 0; }
+  .studies .facts dt, .studies .facts dd { display: inline; margin: 0; }
+  .studies .facts dd::after { content: " · "; }
+  .studies p { margin: .1em 0; }
+  .studies .sources { margin: 0; padding: 0; list-style: none; }
+  .studies .sources li { display: inline; }
+  .studies .sources li::after { content: " · "; }
+  .studies .sources br { display: none; }
+  footer { font-size: 7.5pt; margin-top: .5em; }
   a { color: inherit; }
   th, tr.decisive td, tr.unknown td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+
+# Paper sizes as CSS names them.
+_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+def paper_css(paper: str, run: RunInfo) -> str:
+    """The page box: size, margins, and the margin boxes every printed page carries (the
+    title and the pre-screen warning at the top, the run and "page x of y" at the foot).
+    A patient's pages add the patient id and screening date at top left
+    (:func:`~pml_trials.render.report.html_chart.page_rule`). Margin boxes are CSS paged
+    media, printed by Chromium 131 and later; other browsers print without them."""
+    return page_css(
+        paper,
+        "PML trial pre-screening report",
+        f"pml-trials {run.tool_version} - {run.screened_at}",
+    )
+
+
+def paper_css_plain(paper: str) -> str:
+    """The page box of the blank form: a line for the patient id on every page."""
+    return page_css(paper, "Patient id ____________________", "PML trial pre-screen form")
+
+
+def page_css(paper: str, top: str, bottom: str) -> str:
+    box = "font: 8pt system-ui, Arial, sans-serif; color: #333;"
+    foot = css_text(bottom)
+    return f"""
+@page {{ size: {_SIZES[paper]}; margin: 13mm 10mm 13mm 10mm;
+  @top-left {{ content: {css_text(top)}; {box} }}
+  @top-right {{ content: "Pre-screening only: the study team decides"; {box} }}
+  @bottom-left {{ content: {foot}; {box} }}
+  @bottom-right {{ content: "page " counter(page) " of " counter(pages); {box} }}
+}}
+"""
+
+
+def css_text(text: str) -> str:
+    """A CSS string literal holding only characters that need no escape (else ``?``)."""
+    return '"' + re.sub(r"[^A-Za-z0-9 ._:+\-]", "?", text) + '"'

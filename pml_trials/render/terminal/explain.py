@@ -6,7 +6,8 @@ status (a possible or probable PML reads "ineligible until PML is confirmed", ne
 bare "ineligible"), what would decide it where the file says, then each criterion in file
 order with its kind, the source's words (or the file's own, marked), the file's note,
 its status, the patient's values the rule read (with units) and the rule
-itself in dim text. Decisive criteria are marked ``✗ … decisive`` (and red in colour), so
+itself in dim text. After the diagnosis, the next steps across trials (what to order or ask, which
+trials each could decide). Decisive criteria are marked ``✗ … decisive`` (and red in colour), so
 the marks survive a terminal without colour. A trial that needs information ends with the
 questions that would decide it, in the questionnaire's order. Under each trial's title:
 where it runs, the nearest site and its great-circle distance from the patient's town
@@ -25,7 +26,9 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.next_steps import next_steps, which_trials
 from pml_trials.geo.travel import distance_note, home_of
+from pml_trials.render.report.chart import file_name
 from pml_trials.render.report.escape import clean
 from pml_trials.render.report.values import (
     answer_hint,
@@ -34,7 +37,6 @@ from pml_trials.render.report.values import (
     diagnosis_words,
     labelled,
     ranked_fields,
-    source_words,
     status_words,
     to_decide,
     values_read,
@@ -54,7 +56,7 @@ INDENT = 7  # the criterion's details line up under its text
 def render_explanation(result: ScreeningResult) -> RenderableType:
     """The whole explanation of one patient's screening, ready for ``Console.print``."""
     ranked = ranked_fields(result)
-    parts: list[RenderableType] = [_patient(result), _diagnosis(result)]
+    parts: list[RenderableType] = [_patient(result), _diagnosis(result), _next_steps(result)]
     for trial in result:
         parts += [Text(""), *_trial(trial, ranked, result.pml_unconfirmed)]
     parts += [Text(""), Text(DISCLAIMER, style="italic")]
@@ -62,13 +64,31 @@ def render_explanation(result: ScreeningResult) -> RenderableType:
 
 
 def _patient(result: ScreeningResult) -> Text:
-    source = clean(source_words(result.source))
+    source = clean(file_name(result.source))
     out = Text().append(f"Patient {clean(result.patient_id)}", style="bold")
     out.append(f" · screening date {result.screening_date.isoformat()}")
     home = home_of(result.profile)
     if home is not None:
         out.append(f" · lives in {clean(home.name)} ({home.country})")
     return out.append(f" · {source}", style="dim")
+
+
+def _next_steps(result: ScreeningResult) -> RenderableType:
+    """What to order or ask next, across trials, before the detail of each."""
+    steps = next_steps(result)
+    if not steps:
+        none = Text("Next steps: none; every trial is decided with what is known.")
+        return Padding(none, (1, 0, 0, 0))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column()
+    for number, step in enumerate(steps, start=1):
+        words = Text(clean(step.text), style="bold")
+        words.append(f": could decide {which_trials(step, len(result.studies))}")
+        words.append(f"\n{', '.join(step.fields)}", style="dim")
+        grid.add_row(f"{number}.", words)
+    title = Text("Next steps across trials (most trials first):", style="bold")
+    return Padding(Group(title, Padding(grid, (0, 0, 0, 2), expand=False)), (1, 0, 0, 0))
 
 
 def _diagnosis(result: ScreeningResult) -> Text:

@@ -1,0 +1,80 @@
+"""What to do next for one patient, across every trial: one deduplicated list of actions.
+
+Each still-missing field of a still-undecided trial (a trial's ``missing_fields``) is
+answered by an action that its declaration names (``FieldSpec.action``, worded in
+``ACTIONS`` next to the questions): a repeat CSF JC virus PCR answers the PCR result and
+the viral load, an HLA typing / donor search answers both cell-therapy questions. The
+fields are grouped by that action, and each action lists the fields it answers and the
+trials it could decide (those that miss one of its fields).
+
+Order: the action that could decide the most undecided trials first; ties go in the
+order ``ACTIONS`` declares (a clinical work-up order, the diagnosis first), and an
+undeclared field's own action after every declared one, in field declaration order. So
+the list is a pure, stable function of the result: no ranking by probes, no clock.
+
+"Could decide": answering the action's fields may still leave a trial undecided when
+other fields are missing too, or when the answer keeps its criterion unknown; the list
+says which trials need it, never that it will make one eligible.
+"""
+
+from __future__ import annotations
+
+from pml_trials.engine.result import ScreeningResult
+from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, action_of
+from pml_trials.record import Record
+from pml_trials.verdict import Verdict
+
+_ACTION_ORDER = {key: index for index, key in enumerate(ACTIONS)}
+_FIELD_ORDER = {spec.key: index for index, spec in enumerate(FIELDS)}
+
+
+class NextStep(Record):
+    """One action: its key and clinical words, the fields it answers, the trials it
+    could decide (ids, in the order the trials were screened)."""
+
+    action: str
+    text: str
+    fields: tuple[str, ...]
+    trials: tuple[str, ...]
+
+
+def next_steps(result: ScreeningResult) -> tuple[NextStep, ...]:
+    """The patient's next steps, best first (empty when every trial is decided)."""
+    fields: dict[str, list[str]] = {}
+    trials: dict[str, list[str]] = {}
+    words: dict[str, str] = {}
+    for trial in result:
+        if trial.verdict is not Verdict.NEEDS_INFORMATION:
+            continue
+        for key in trial.missing_fields:
+            action, text = action_of(BY_KEY[key])
+            words[action] = text
+            found = fields.setdefault(action, [])
+            if key not in found:
+                found.append(key)
+            ids = trials.setdefault(action, [])
+            if trial.study.id not in ids:
+                ids.append(trial.study.id)
+    steps = [
+        NextStep(
+            action,
+            words[action],
+            tuple(sorted(fields[action], key=_FIELD_ORDER.__getitem__)),
+            tuple(trials[action]),
+        )
+        for action in fields
+    ]
+    return tuple(sorted(steps, key=_order))
+
+
+def _order(step: NextStep) -> tuple[int, int, int]:
+    declared = _ACTION_ORDER.get(step.action, len(_ACTION_ORDER))
+    return (-len(step.trials), declared, _FIELD_ORDER[step.fields[0]])
+
+
+def which_trials(step: NextStep, screened: int) -> str:
+    """The trials a step could decide, as every output words them: ``all 3 trials`` when
+    it is every one screened, else their ids."""
+    if len(step.trials) == screened and screened > 1:
+        return f"all {screened} trials"
+    return ", ".join(step.trials)

@@ -1,0 +1,290 @@
+"""The HTML chart copy of one patient: a first page to file and sign, then the detail.
+
+Page one holds the verdicts with each study's recruitment status, the diagnostic
+category, the decisive reasons in the questionnaire's words, the next steps across
+trials and a reviewer block (name, signature, date, site). The criterion-by-criterion
+detail starts on the next page. Every printed page carries the patient id, the screening
+date and "page x of y" in its margin boxes (CSS paged media, :func:`page_rule`).
+
+Also here: a batch overview's row (one patient, one verdict per trial).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
+from pml_trials.engine.run import RunInfo
+from pml_trials.geo.travel import distance_note
+from pml_trials.render.report.chart import (
+    deciding_questions,
+    diagnosis,
+    file_name,
+    label,
+    reason_instead,
+    reasons,
+    shown,
+    steps,
+    verdict_text,
+    which_trials,
+)
+from pml_trials.render.report.markup import Markup, block, el, join
+from pml_trials.render.report.style import css_text
+from pml_trials.render.report.values import (
+    definitions_used,
+    labelled,
+    left_out_words,
+    nearest_words,
+    residence_words,
+    site_lines,
+    status_words,
+    within_split,
+    wording_words,
+)
+from pml_trials.studies.model import Study
+from pml_trials.verdict import MARKS, WORDS, Verdict
+
+
+def page_name(patient_id: str) -> str:
+    """The CSS name of a patient's printed pages: one identifier, different for every
+    patient id (each character but a letter or digit written as ``_`` and its code)."""
+    return "p-" + "".join(c if c.isascii() and c.isalnum() else f"_{ord(c):x}_" for c in patient_id)
+
+
+def page_rule(name: str | None, result: ScreeningResult) -> str:
+    """The ``@page`` rule that puts the patient id and screening date at the top of each
+    of the patient's pages (``name`` for a named page of a batch, ``None`` for all)."""
+    head = css_text(f"Patient {result.patient_id} - screening date ")
+    date = css_text(result.screening_date.isoformat())
+    selector = f"@page {name}" if name else "@page"
+    return f"{selector} {{ @top-left {{ content: {head} {date}; }} }}"
+
+
+def verdict_mark(verdict: Verdict, words: str | None = None) -> Markup:
+    text = f"{MARKS[verdict]} {words or WORDS[verdict]}"
+    return el("span", text, class_=f"verdict v-{verdict.value}")
+
+
+def summary_page(result: ScreeningResult, ranked: Sequence[str], run: RunInfo) -> Markup:
+    """The first page: who, the verdicts and why, what next, and who reviewed it."""
+    within = run.within_km
+    trials, left = within_split(result, within)
+    category = diagnosis(result)
+    home = residence_words(result)
+    left_out = None
+    if left and within is not None:
+        shown_left = "; ".join(left_out_words(t, within) for t in left)
+        left_out = el("p", f"Left out by --within {within:g} km: {shown_left}.", class_="left-out")
+    return block(
+        "div",
+        el("h2", "Patient ", el("span", result.patient_id, class_="pid")),
+        el(
+            "dl",
+            el("dt", "Screening date"),
+            el("dd", result.screening_date.isoformat()),
+            el("dt", "Profile"),
+            el("dd", file_name(result.source)),
+            el("dt", "Lives in"),
+            el("dd", home or "not given (distances unknown)"),
+            el("dt", "Diagnosis (AAN 2013)"),
+            el("dd", category)
+            if category
+            else el(
+                "dd",
+                "not assessed by this version: see the diagnosis criteria in the detail",
+                class_="slot",
+            ),
+            class_="facts",
+        ),
+        _verdicts(result, trials, ranked),
+        left_out,
+        _next_steps(result, len(result.studies)),
+        _reviewer(),
+        el("p", run.disclaimer, class_="disclaimer"),
+        class_="summary-page",
+    )
+
+
+def _verdicts(result: ScreeningResult, trials: list[TrialResult], ranked: Sequence[str]) -> Markup:
+    head = el(
+        "thead",
+        el(
+            "tr",
+            el("th", "Study"),
+            el("th", "Recruitment; nearest site"),
+            el("th", "Verdict"),
+            el("th", "Why"),
+        ),
+    )
+    rows = [
+        el(
+            "tr",
+            el("td", t.study.title, el("br"), el("code", t.study.id)),
+            el(
+                "td",
+                t.study.status or "not recorded",
+                el("div", nearest_words(t), class_="answers"),
+            ),
+            el("td", verdict_mark(t.verdict, verdict_text(t, result))),
+            el("td", _why(t, ranked, reason_instead(t, result))),
+        )
+        for t in trials
+    ]
+    return block("table", el("caption", "Verdicts"), head, block("tbody", *rows), class_="summary")
+
+
+def _why(trial: TrialResult, ranked: Sequence[str], instead: str | None) -> Markup:
+    if instead:
+        return el("div", instead)
+    if trial.verdict is Verdict.INELIGIBLE:
+        items = [
+            el("li", text, el("div", "; ".join(values), class_="answers") if values else None)
+            for text, values in reasons(trial)
+        ]
+        return el("ul", *items, class_="why")
+    if trial.verdict is Verdict.NEEDS_INFORMATION:
+        asks = [el("li", q) for q in deciding_questions(trial, ranked)]
+        return join([el("div", "To decide, find out:"), el("ul", *asks, class_="why")])
+    return Markup("Every inclusion criterion met; no exclusion applies.")
+
+
+def _next_steps(result: ScreeningResult, trial_count: int) -> Markup:
+    found = steps(result)
+    if not found:
+        return el(
+            "section",
+            el("h3", "Next steps"),
+            el("p", "None: every trial is decided with what is known."),
+            class_="next-steps",
+        )
+    items = [
+        el(
+            "li",
+            el("strong", step.text),
+            f": could decide {which_trials(step, trial_count)}",
+            el("div", "Answers: ", "; ".join(label(k) for k in step.fields), class_="answers"),
+        )
+        for step in found
+    ]
+    return el(
+        "section",
+        el("h3", "Next steps (what to order or ask, most trials first)"),
+        el("ol", *items),
+        class_="next-steps",
+    )
+
+
+def _reviewer() -> Markup:
+    cells = ("Reviewed by (name)", "Signature", "Date", "Site")
+    return el(
+        "section",
+        el("h3", "Reviewed by"),
+        el(
+            "table",
+            el("tr", *(el("th", c) for c in cells)),
+            el("tr", *(el("td", "") for _ in cells), class_="sign"),
+            class_="reviewer",
+        ),
+        class_="review",
+    )
+
+
+def detail(result: ScreeningResult, within_km: float | None = None) -> Markup:
+    """The criterion-by-criterion detail of every trial shown (starts a new printed
+    page), each with where it runs."""
+    trials, _ = within_split(result, within_km)
+    return block(
+        "div",
+        el("h2", "Criterion by criterion: patient ", el("span", result.patient_id, class_="pid")),
+        *(_trial(t, verdict_text(t, result)) for t in trials),
+        class_="detail",
+    )
+
+
+def _trial(trial: TrialResult, words: str) -> Markup:
+    study = trial.study
+    head = el(
+        "thead",
+        el(
+            "tr",
+            el("th", "#"),
+            el("th", "Criterion (source's words)"),
+            el("th", "Status"),
+            el("th", "Patient's answers"),
+        ),
+    )
+    rows = [_criterion_row(tag, c, study) for tag, c in labelled(trial)]
+    sites = site_lines(trial)
+    return block(
+        "section",
+        el(
+            "h3",
+            study.title,
+            " ",
+            el("code", study.id),
+            " ",
+            verdict_mark(trial.verdict, words),
+            el("span", f" ({status_words(study)})", class_="hint"),
+        ),
+        el("p", "Next step: ", trial.next_step) if trial.next_step else None,
+        el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
+        block("ul", *(el("li", line) for line in sites), class_="sites") if sites else None,
+        block("table", head, block("tbody", *rows), class_="criteria"),
+        class_="trial",
+    )
+
+
+def _criterion_row(tag: str, c: CriterionResult, study: Study) -> Markup:
+    criterion = c.criterion
+    where = f"{criterion.id} · {wording_words(criterion)} · rule: "
+    rule = [el("div", where, el("code", criterion.rule))]
+    rule += [
+        el("div", f"{name} = ", el("code", text), class_="definition")
+        for name, text in definitions_used(study, criterion.rule)
+    ]
+    values = [el("li", f"{label(k)}: ", el("strong", shown(k, v))) for k, v in c.fields.items()]
+    row_class = "decisive" if c.decisive else "unknown" if c.value is None else None
+    mark = "✗" if c.decisive else "?" if c.value is None else "✓"
+    status = f"{mark} {c.status}" + (" (decisive)" if c.decisive else "")
+    return el(
+        "tr",
+        el("td", tag),
+        el(
+            "td",
+            criterion.text,
+            el("div", *rule, class_="rule"),
+            el("div", f"The file's note: {criterion.note}", class_="note")
+            if criterion.note
+            else None,
+        ),
+        el("td", status),
+        el("td", el("ul", *values, class_="values") if values else None),
+        class_=row_class,
+    )
+
+
+def overview_row(result: ScreeningResult) -> Markup:
+    """One patient of a batch overview: id, screening date, one verdict per trial, and
+    the first next step."""
+    found = steps(result)
+    first = f"{found[0].text} ({which_trials(found[0], len(result.studies))})" if found else ""
+    return el(
+        "tr",
+        el("td", el("span", result.patient_id, class_="pid")),
+        el("td", result.screening_date.isoformat()),
+        *(el("td", verdict_mark(t.verdict)) for t in result),
+        el("td", first, class_="first-step"),
+    )
+
+
+def overview_head(studies: Sequence[Study]) -> Markup:
+    return el(
+        "thead",
+        el(
+            "tr",
+            el("th", "Patient"),
+            el("th", "Screening"),
+            *(el("th", el("code", s.id)) for s in studies),
+            el("th", "First next step"),
+        ),
+    )
