@@ -44,8 +44,16 @@ TYPICAL: dict[str, Any] = {
 }
 
 
+# Where patients live (residence_country, residence_town): towns the offline gazetteer
+# finds in their country, so that every profile is valid and the sites' distances count.
+HOMES = (("DE", "Berlin"), ("FR", "Paris"), ("FR", "Lyon"), ("DE", "Hamburg"), ("CH", "Basel"))
+
+
 def random_value(spec: FieldSpec, rng: random.Random) -> Any:
-    """A valid JSON value for one field, drawn from its declared type and range."""
+    """A valid JSON value for one field, drawn from its declared type and range (a
+    town: see HOMES)."""
+    if spec.kind == "text":
+        return rng.choice(HOMES)[1]
     if spec.kind == "boolean":
         return rng.random() < 0.5
     if spec.kind == "enum":
@@ -73,4 +81,38 @@ def synthetic_profile(index: int, rng: random.Random) -> dict[str, Any]:
             profile[spec.key] = TYPICAL[spec.key]
         else:
             profile[spec.key] = random_value(spec, rng)
-    return profile
+    if "residence_town" in profile:  # a town of its country
+        profile["residence_country"], profile["residence_town"] = rng.choice(HOMES)
+    return consistent(profile)
+
+
+def consistent(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile without the fields that the cross-field checks (issue 11: GVHD without
+    an allogeneic transplant, ...) refuse in it: values drawn field by field disagree."""
+    import json
+
+    from pml_trials.profile.validate import InvalidProfileError, validate_json
+
+    for _ in range(8):
+        try:
+            validate_json(json.dumps(profile), as_of=AS_OF)
+        except InvalidProfileError as exc:
+            for problem in exc.problems:
+                profile.pop((problem.field or "").split("[")[0], None)
+            continue
+        return profile
+    raise ValueError("no consistent profile")  # pragma: no cover - the checks converge
+
+
+# A registry export is incomplete: each field but the id is absent with this probability.
+ABSENT = 0.3
+
+
+def sparse_profile(index: int, rng: random.Random, absent: float = ABSENT) -> dict[str, Any]:
+    """A registry-like profile: :func:`synthetic_profile` with each field but the id left
+    out with probability ``absent``."""
+    full = synthetic_profile(index, rng)
+    kept = {k: v for k, v in full.items() if k == "patient_id" or rng.random() >= absent}
+    if "residence_country" not in kept:  # a town alone is not valid: it goes too
+        kept.pop("residence_town", None)
+    return consistent(kept)

@@ -133,6 +133,23 @@ def test_dev_null_stays_a_device() -> None:
     assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
 
 
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="no /dev/shm here")
+def test_a_regular_file_in_a_folder_under_dev_is_written_atomically() -> None:
+    """/dev/shm is an ordinary folder: a report there is a file (0600), not a refused device."""
+    folder = Path("/dev/shm") / f"pml-trials-test-{os.getpid()}"
+    folder.mkdir()
+    try:
+        code, _, err = invoke("screen", str(EXAMPLE), "-o", str(folder / "r.csv"))
+        assert code == 0, err
+        written = folder / "r.csv"
+        assert written.read_text("utf-8").startswith("patient_id,")
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    finally:
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+
+
 def test_a_fifo_gets_the_report_and_stays_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.csv"
     os.mkfifo(fifo)

@@ -124,7 +124,7 @@ class Screener:
             if len(line) > MAX_DOCUMENT:
                 items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
                 continue
-            try:
+            try:  # msgspec first, pydantic-core for a line it does not accept
                 profile = validate_json(line, source=label, line=number, as_of=as_of)
             except InvalidProfileError as exc:
                 items.extend(_problems(exc, line, label, number))

@@ -10,8 +10,9 @@ a recovery file, a cache entry.
   that writes in that folder (:func:`sweep_parts`).
 - **A character device, a FIFO or a socket** (``/dev/null``, ``/dev/stdout``, a named
   pipe a program reads) is written straight through, never replaced by a regular file.
-  So is every path under ``/dev/`` and ``/proc/`` (``/dev/stdout`` can stand for a file
-  the shell opened).
+  So is every name of a descriptor (``/dev/stdout``, ``/dev/stderr``, ``/dev/fd/N``,
+  anything under ``/proc/``): it can stand for a file the shell opened. A regular file in
+  a folder under ``/dev`` (``/dev/shm``) is a regular file.
 - **A symbolic link is followed**: the file it points to is replaced (atomically, in the
   link's target folder) and the link itself stays a link. It is never swapped for a file.
 - **A folder** is refused.
@@ -43,14 +44,15 @@ _NOCTTY = getattr(os, "O_NOCTTY", 0)  # writing to a terminal device must not ad
 _USER_ERRORS = (errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EISDIR)
 
 Kind = Literal["file", "stream"]
+_DESCRIPTORS = ("/dev/fd/", "/proc/")  # names of open descriptors: never replaced
 
 
 def target_kind(path: Path) -> Kind:
-    """``stream`` for what is written straight through (devices, FIFOs, sockets, paths
-    under /dev and /proc); ``file`` for what is replaced atomically. A folder is a
-    :class:`UsageError`."""
+    """``stream`` for what is written straight through (devices, FIFOs, sockets, names of
+    descriptors such as /dev/stdout and anything under /proc); ``file`` for what is
+    replaced atomically. A folder is a :class:`UsageError`."""
     text = str(path.absolute())
-    if text.startswith(("/dev/", "/proc/")):
+    if text.startswith(_DESCRIPTORS) or text in ("/dev/stdin", "/dev/stdout", "/dev/stderr"):
         return "stream"
     try:
         info = path.stat()  # follows a symbolic link: what it points to counts

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pml_trials.engine import ScreeningResult, TrialResult
+from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.missing import MissingFields
 from pml_trials.engine.next_steps import next_steps
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
@@ -64,11 +65,14 @@ _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a 
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
 
 
+_QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
+
+
 def cell(text: str) -> str:
     """One CSV cell: defused if a spreadsheet would run it, quoted if it must be."""
     if text.startswith(_FORMULA) and not _STDIN.fullmatch(text):
         text = "'" + text
-    if any(c in text for c in ',"\n\r'):
+    if _QUOTED(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -82,6 +86,11 @@ class CsvWriter(ReportWriter):
         # What follows patient_id and source in a row depends only on the study's outcome
         # unless it needs information (then the missing fields depend on the profile).
         self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
+        # The missing fields of a needs-information row, remembered (MissingFields).
+        self._missing = MissingFields(run.studies)
+        # With a home town the site columns depend on the study and the town alone (the
+        # nearest site and its distance): ends by (outcome, missing fields, town).
+        self._homes: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -125,19 +134,32 @@ class CsvWriter(ReportWriter):
         study = self.run.studies[index]
         verdict, values = outcome
         reasons = missing = actions = ""
+        needs = verdict is Verdict.NEEDS_INFORMATION
         if verdict is Verdict.INELIGIBLE:
             criteria = zip(study.criteria, values, strict=True)
             reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
-        elif verdict is Verdict.NEEDS_INFORMATION:
-            trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
-            missing = " ".join(trial.missing_fields)
+        elif needs:
+            fields = self._missing.missing(index, values, result.profile, result.screening_date)
+            missing = " ".join(fields)
             actions = " ".join(s.action for s in next_steps(result) if study.id in s.trials)
+        key = (outcome, home.geonameid) if home is not None else None
+        if key is not None and not needs:
+            known = self._homes[index].get(key)
+            if known is not None:
+                return known
         step = next_step_of(study, values) or ""
         sites = _site_cells(study, home, result)
         cells = (study.id, verdict.value, reasons, missing, actions, *sites)
         cells += (study.status or "", step)
         end = ",".join(map(cell, cells))
-        if home is None and not missing and len(self._ends[index]) < _CACHE_LIMIT:
+        if needs:  # its actions depend on the whole result: not remembered
+            return end
+        if key is not None:
+            homes = self._homes[index]
+            if len(homes) >= _CACHE_LIMIT:
+                homes.clear()
+            homes[key] = end
+        elif len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome] = end
         return end
 

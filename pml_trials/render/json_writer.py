@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.missing import MissingFields
 from pml_trials.engine.next_steps import NextStep, next_steps
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
@@ -205,7 +206,11 @@ def display_path(path: Path) -> str:
 _SEP = "\x1f"  # separates the values of one C-level encode; JSON escapes it inside strings
 _VERDICT = -1  # marker, in a study's text pieces, for the verdict and what follows from it
 # (its next step); criteria are 0, 1, ...
-_CACHE_LIMIT = 512  # outcomes whose text is remembered, per study (~2 KB each)
+# Outcomes whose text is remembered, per study (~2 KB each; emptied when full). One
+# study shows ~5,000 distinct outcomes on registry-like data: a miss costs one join per
+# piece, the criterion texts being built once per (criterion, value).
+_CACHE_LIMIT = 2048
+_SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 Piece = list[str | int]  # literal text, and markers for what a study's outcome decides
@@ -261,6 +266,7 @@ class ResultEncoder:
 
     def __init__(self, studies: Sequence[Study], end: str = "}") -> None:
         self.studies = tuple(studies)
+        self.end = end
         read = {key for study in studies for c in study.criteria for key in c.fields}
         read.discard(SCREENING_DATE)  # the date counted to, given or not: its own slot
         ordered = [spec.key for spec in FIELDS if spec.key in read]
@@ -287,6 +293,19 @@ class ResultEncoder:
         self._constants: list[str] = ["".join(map(str, piece)) for piece in program.pieces[-1]]
         self._study_pieces = program.pieces[:-1]
         self._cache: list[dict[Any, tuple[str, ...]]] = [{} for _ in self.studies]
+        self._missing_fields = MissingFields(self.studies)
+        self._missing_text: list[dict[tuple[str, ...], str]] = [{} for _ in self.studies]
+        self._criterion_text = [
+            [
+                {
+                    value: f'"value":{json.dumps(value)},'
+                    f'"status":{json.dumps(status(criterion.kind, value))}'
+                    for value in (True, False, None)
+                }
+                for criterion in study.criteria
+            ]
+            for study in self.studies
+        ]
         offsets = [self._variables + len(self._constants)]
         for pieces in self._study_pieces:
             offsets.append(offsets[-1] + len(pieces))
@@ -345,9 +364,9 @@ class ResultEncoder:
         for key in self.list_keys:
             slots.append(self._list(key, get(key)))
         outcomes = result.outcomes
-        for study, (verdict, values) in zip(self.studies, outcomes, strict=True):
+        for number, (verdict, values) in enumerate(outcomes):
             needs = verdict is Verdict.NEEDS_INFORMATION
-            slots.append(self._missing(result, study, verdict, values) if needs else "[]")
+            slots.append(self._missing(number, values, result) if needs else "[]")
         home = home_of(result.profile) if get("residence_town") is not None else None
         if home is None:
             slots += self._no_town_sites
@@ -372,7 +391,7 @@ class ResultEncoder:
         text = self._site_texts.get(key)
         if text is None:
             text = _compact(sites_objects(travel(study.sites, home, limit)))
-            if len(self._site_texts) < _CACHE_LIMIT * 8:
+            if len(self._site_texts) < _SITE_TEXT_LIMIT:
                 self._site_texts[key] = text
         return text
 
@@ -380,14 +399,13 @@ class ResultEncoder:
         text = self._site_texts.get((-1, home.geonameid, None))
         if text is None:
             text = _compact(residence_object(home))
-            if len(self._site_texts) < _CACHE_LIMIT * 8:
+            if len(self._site_texts) < _SITE_TEXT_LIMIT:
                 self._site_texts[(-1, home.geonameid, None)] = text
         return text
 
     def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
         """A study's constant text for one outcome: its verdict and criterion values."""
         verdict, values = outcome
-        criteria = self.studies[number].criteria
         study = self.studies[number]
         step = next_step_of(study, values)
         texts: dict[int, str] = {
@@ -395,15 +413,18 @@ class ResultEncoder:
             f"{json.dumps(study.status, ensure_ascii=False)},"
             f'"next_step":{json.dumps(step, ensure_ascii=False)}'
         }
-        for index, (criterion, value) in enumerate(zip(criteria, values, strict=True)):
-            shown = json.dumps(status(criterion.kind, value))
-            texts[index] = f'"value":{json.dumps(value)},"status":{shown}'
+        for index, (text, value) in enumerate(
+            zip(self._criterion_text[number], values, strict=True)
+        ):
+            texts[index] = text[value]
         pieces = tuple(
             "".join(p if isinstance(p, str) else texts[p] for p in piece)
             for piece in self._study_pieces[number]
         )
-        if len(self._cache[number]) < _CACHE_LIMIT:
-            self._cache[number][outcome] = pieces
+        cache = self._cache[number]
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[outcome] = pieces
         return pieces
 
     def _list(self, key: str, value: list[str] | None) -> str:
@@ -411,12 +432,20 @@ class ResultEncoder:
             return "null"
         return "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
 
-    @staticmethod
     def _missing(
-        result: ScreeningResult, study: Study, verdict: Verdict, values: tuple[bool | None, ...]
+        self, number: int, values: tuple[bool | None, ...], result: ScreeningResult
     ) -> str:
-        trial = TrialResult(study, verdict, values, result.profile, result.screening_date)
-        return _compact(list(trial.missing_fields))
+        missing = self._missing_fields.missing(
+            number, values, result.profile, result.screening_date
+        )
+        texts = self._missing_text[number]
+        text = texts.get(missing)
+        if text is None:
+            text = _compact(list(missing))
+            if len(texts) >= _CACHE_LIMIT:
+                texts.clear()
+            texts[missing] = text
+        return text
 
 
 # -- the writers ------------------------------------------------------------------------------

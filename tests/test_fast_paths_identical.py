@@ -1,0 +1,213 @@
+"""Issue 20: every speed-up leaves every output byte as it was.
+
+Each report format is produced twice from the same inputs: by the fast path (msgspec
+validation, the missing-fields memo, the renderers' caches, workers) and by the
+straightforward one (pydantic-core validation alone, each trial's ``missing_fields``
+computed afresh, CSV rows built from the engine's views, JSON from the contract's
+objects through ``json.dumps``). Inputs: the example patients, and seeded generated
+complete and sparse (registry-like) profiles with some invalid lines among them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from typer.testing import CliRunner
+
+from pml_trials.cli.app import app
+from pml_trials.engine import ScreeningResult, TrialResult, screen
+from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.missing import MissingFields
+from pml_trials.engine.next_steps import next_steps
+from pml_trials.engine.result import next_step_of
+from pml_trials.geo.travel import home_of
+from pml_trials.profile import validate
+from pml_trials.profile.fields import FIELDS, FieldSpec
+from pml_trials.render import csv_writer as csv_out
+from pml_trials.render import json_writer as json_out
+from pml_trials.studies.model import Study
+from pml_trials.verdict import Verdict
+from tests import strategies
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "patients"
+FORMATS = ["table", "json", "jsonl", "csv", "markdown", "html"]
+AS_OF = date(2026, 11, 25)
+runner = CliRunner()
+# (country, town) of generated profiles with a town: found, or ambiguous (Springfield);
+# an unknown town now and then (the gazetteer's suggestions cost ~50 ms each).
+TOWNS = [
+    ("DE", "Berlin"),
+    ("FR", "Paris"),
+    ("FR", "Lyon"),
+    ("US", "Springfield"),
+    ("DE", "Hamburg"),
+]
+
+
+def _value(spec: FieldSpec, rng: random.Random) -> Any:
+    if spec.kind == "boolean":
+        return rng.random() < 0.5
+    if spec.kind == "enum":
+        return rng.choice(spec.choices)
+    if spec.kind == "enum_list":
+        return rng.sample(spec.choices, rng.randint(0, 3))
+    if spec.kind == "date":
+        return (AS_OF - timedelta(days=rng.randint(0, 3000))).isoformat()
+    if spec.kind == "text":  # a town: found, ambiguous or unknown in the country drawn
+        return rng.choice(["Berlin", "Paris", "Springfield", "Lyon", "Zzyzx Nowhere"])
+    low, high = spec.minimum or 0.0, spec.maximum or 0.0
+    if spec.kind == "integer":
+        step = spec.multiple_of or 1
+        return rng.randint(int(low) // step, int(high) // step) * step
+    return rng.choice([low, high, round(rng.uniform(low, min(high, low + 200)), 2), 0.0])
+
+
+def generated(count: int, absent: float, seed: int) -> list[str]:
+    """JSON lines of valid profiles, each field but the id absent with ``absent``
+    probability (and null now and then); every 37th and 53rd line invalid, every 41st
+    with a byte-order mark."""
+    rng = random.Random(seed)
+    lines = []
+    for index in range(count):
+        profile: dict[str, Any] = {}
+        for spec in FIELDS:
+            if spec.kind == "id":
+                profile[spec.key] = f"g-{seed}-{index}"
+            elif rng.random() >= absent:
+                profile[spec.key] = None if rng.random() < 0.05 else _value(spec, rng)
+        if profile.get("residence_town") is not None:  # a town of its country, mostly
+            town = rng.choice(TOWNS) if index % 29 else ("US", "Zzyzx Nowhere")
+            profile["residence_country"], profile["residence_town"] = town
+        if index % 37 == 36:
+            profile["age_years"] = rng.choice([4.0, True, "55", 121])
+        if index % 53 == 52:
+            profile["patient_id"] = "..."  # valid JSON, the pattern's one exception
+        line = json.dumps(profile)
+        lines.append("\ufeff" + line if index % 41 == 40 else line)  # a byte-order mark
+    return lines
+
+
+def _straight_missing(
+    self: MissingFields, number: int, values: Any, profile: Any, today: date
+) -> tuple[str, ...]:
+    study = self.studies[number]
+    return TrialResult(study, Verdict.NEEDS_INFORMATION, values, profile, today).missing_fields
+
+
+def _straight_csv(self: csv_out.CsvWriter, result: ScreeningResult) -> str:
+    rows = []
+    home = home_of(result.profile) if "residence_town" in result.profile else None
+    for trial in result:
+        reasons = " ".join(c.criterion.id for c in trial.reasons)
+        cells = [result.patient_id, result.source, trial.study.id, trial.verdict.value]
+        actions = ""
+        if trial.verdict is Verdict.NEEDS_INFORMATION:
+            steps = next_steps(result)
+            actions = " ".join(s.action for s in steps if trial.study.id in s.trials)
+        cells += [reasons, " ".join(trial.missing_fields), actions]
+        seen_from = home if trial.study.sites else None
+        cells += csv_out._site_cells(trial.study, seen_from, result)
+        cells += [trial.study.status or "", next_step_of(trial.study, trial.values) or ""]
+        cells += [diagnose(result.profile.get).value, self.run.disclaimer]
+        rows.append(",".join(map(csv_out.cell, cells)) + "\n")
+    return "".join(rows)
+
+
+def _straight_json(self: json_out.ResultEncoder, result: ScreeningResult) -> str:
+    text = json.dumps(json_out.result_object(result), separators=(",", ":"), ensure_ascii=False)
+    return text[:-1] + self.end
+
+
+@pytest.fixture
+def straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "decode", lambda data: None)
+    monkeypatch.setattr(MissingFields, "missing", _straight_missing)
+    monkeypatch.setattr(csv_out.CsvWriter, "render", _straight_csv)
+    monkeypatch.setattr(json_out.ResultEncoder, "encode", _straight_json)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("PML_TRIALS_NOW", "2026-11-25T19:20:00Z")
+    monkeypatch.delenv("PML_TRIALS_CRITERIA", raising=False)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("inputs")
+    examples = [
+        json.dumps(json.loads(p.read_text("utf-8"))) for p in sorted(EXAMPLES.glob("*.json"))
+    ]
+    files = {
+        "examples": examples * 3,
+        "complete": generated(200, 0.0, 1),
+        "sparse": generated(600, 0.3, 2),
+        "very sparse": generated(300, 0.8, 3),
+    }
+    paths = {}
+    for name, lines in files.items():
+        paths[name] = folder / f"{name.replace(' ', '-')}.jsonl"
+        paths[name].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return paths
+
+
+def report(path: Path | str, fmt: str, out: Path, *extra: str) -> bytes:
+    args = ["screen", str(path), "--as-of", "2026-11-25", "-f", fmt, "-o", str(out), *extra]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code in (0, 3), result.output
+    data = out.read_bytes()
+    out.unlink()
+    return data
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", ["examples", "complete", "sparse", "very sparse", "folder"])
+def test_every_format_is_byte_identical_to_the_straightforward_path(
+    fmt: str,
+    name: str,
+    inputs: dict[str, Path],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    if fmt in ("table", "markdown", "html") and name in ("sparse", "very sparse"):
+        pytest.skip("covered by the other inputs: these formats have no fast path of their own")
+    source: Path = EXAMPLES if name == "folder" else inputs[name]
+    fast = report(source, fmt, tmp_path / f"out.{fmt}", "-w", "1")
+    in_workers = report(source, fmt, tmp_path / f"out.{fmt}", "-w", "2")
+    request.getfixturevalue("straightforward")
+    straight = report(source, fmt, tmp_path / f"out.{fmt}", "-w", "1")
+    assert fast == straight
+    assert in_workers == straight
+
+
+@settings(max_examples=300, deadline=None)
+@given(profile=strategies.partial_profiles())
+def test_the_missing_fields_memo_gives_what_each_trial_gives(profile: dict[str, Any]) -> None:
+    studies = _studies()
+    result = screen(profile, studies, AS_OF)
+    for memo in (_MEMOS[0], _MEMOS[1]):  # the default, and one emptied at every entry
+        for number, trial in enumerate(result):
+            if trial.verdict is Verdict.NEEDS_INFORMATION:
+                got = memo.missing(number, trial.values, profile, result.screening_date)
+                assert got == trial.missing_fields
+
+
+_CACHE: list[tuple[Study, ...]] = []
+_MEMOS: list[MissingFields] = []
+
+
+def _studies() -> tuple[Study, ...]:
+    if not _CACHE:
+        from pml_trials.studies.load import load_dirs
+
+        _CACHE.append(tuple(load_dirs([ROOT / "criteria"]).studies))
+        _MEMOS.extend([MissingFields(_CACHE[0]), MissingFields(_CACHE[0], limit=1)])
+    return _CACHE[0]

@@ -1,0 +1,171 @@
+"""The msgspec fast path against the pydantic-core reference: the same inputs accepted,
+the same profiles (keys, order, values and their types), the same errors word for word.
+
+Documents are built as JSON *text*, so they can hold what a dict cannot: repeated keys,
+escaped keys, NaN and Infinity, integers beyond 64 bits, a byte-order mark, trailing
+bytes. Each document is judged by :func:`validate_json` (fast path first) and by the
+reference alone (what ``validate_json`` was before the fast path).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from pml_trials.profile import fast
+from pml_trials.profile.fields import FIELDS
+from pml_trials.profile.validate import (
+    BOM,
+    InvalidProfileError,
+    _check_dates,
+    reference_json,
+    validate_json,
+)
+from tests import strategies
+
+KEYS = [spec.key for spec in FIELDS]
+AS_OF = date(2026, 11, 25)  # past-event dates after it are refused
+# JSON tokens that probe every difference between the two validators.
+HOSTILE = [
+    "null", "true", "false", "0", "1", "-0", "4.0", "1.5", "1e2", "1E2", "-1", "120", "121",
+    "1e400", "-1e400", "NaN", "Infinity", "-Infinity", "9223372036854775807",
+    "9223372036854775808", "18446744073709551616", "-9223372036854775809", "0.1", "400",
+    "400.0001", "1e10", "10000000001", "5", "10", "7",
+    '""', '"x"', '"a\\n"', '"a\\u0000"', '"2026-11-25"', '"2026-02-30"', '"2024-02-29"',
+    '"2026-11-25T00:00:00"', '"20261125"', '"2026-11-25 "', '"0001-01-01"', '"9999-12-31"',
+    '"female"', '"Female"', '"detected"', '"not_done"', '"positive"', '"hiv"', '"other"',
+    '["hiv"]', '["hiv","hiv"]', '["HIV"]', '[]', '[null]', '"hiv"', '{}', '[1]',
+    '"..."', '"."', '"p-1"', '"é"', '"' + "a" * 64 + '"', '"' + "a" * 65 + '"', '"a:b"',
+    # free text (a town): length in characters, no ':', no control or bidi characters
+    '"Paris"', '"Paris\\n"', '"Par\\tis"', '"S\u00e3o Paulo"', '"\\u202eParis"', '" "',
+    '"' + "é" * 100 + '"', '"' + "é" * 101 + '"', '"' + "\U0001F600" * 100 + '"',
+    '"' + "\U0001F600" * 101 + '"', '"\\ud83d\\ude00"', '"\\ud83d"', '"a\\u0085"',
+    '"a\\u2028"', '"Springfield, Illinois"', '"DE"', '"de"', '"US"',
+]  # fmt: skip
+NEAR_KEYS = ["age", "agee_years", "Age_years", "patient", "sex ", "hiv", "x:y", "\u00e9"]
+
+
+def _json_value(value: Any) -> str:
+    return json.dumps(value.isoformat() if isinstance(value, date) else value)
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> bytes:
+    """A JSON object as text: mostly a valid profile, with some keys given hostile
+    values, repeated, escaped, unknown or left out, and odd bytes around it."""
+    base = draw(strategies.partial_profiles())
+    pairs = [(json.dumps(k), _json_value(v)) for k, v in base.items()]
+    if draw(st.booleans()):
+        draw(st.randoms()).shuffle(pairs)
+    for _ in range(draw(st.integers(0, 3))):
+        action = draw(st.sampled_from(["hostile", "repeat", "escape", "unknown", "drop"]))
+        if action == "hostile":
+            key = json.dumps(draw(st.sampled_from(KEYS)))
+            pairs.append((key, draw(st.sampled_from(HOSTILE))))
+        elif action == "repeat" and pairs:
+            pairs.append(draw(st.sampled_from(pairs)))
+        elif action == "escape" and pairs:
+            index = draw(st.integers(0, len(pairs) - 1))
+            key, value = pairs[index]
+            pairs[index] = ('"\\u00' + f"{ord(key[1]):02x}" + key[2:], value)
+        elif action == "unknown":
+            pairs.append((json.dumps(draw(st.sampled_from(NEAR_KEYS))), "1"))
+        elif action == "drop" and pairs:
+            pairs.pop(draw(st.integers(0, len(pairs) - 1)))
+    space = draw(st.sampled_from(["", " ", "\t", "\n"]))
+    text = "{" + ",".join(f"{k}:{space}{v}" for k, v in pairs) + "}"
+    text = draw(st.sampled_from(["", " ", "\ufeff"])) + text
+    text += draw(st.sampled_from(["", " ", "\n", "\r\n", "x", "}", "\x00"]))
+    if draw(st.integers(0, 20)) == 0:
+        text = draw(st.sampled_from(["[]", "null", "1", '"p"', "", "{", "{}"]))
+    return text.encode()
+
+
+def judged(judge: Any, data: bytes) -> tuple[str, Any]:
+    """("ok", profile with types) or ("error", [(field, message), ...])."""
+    try:
+        profile = judge(data)
+    except InvalidProfileError as exc:
+        return "error", [(p.field, p.message, p.line) for p in exc.problems]
+    return "ok", typed(profile)
+
+
+def typed(profile: dict[str, Any]) -> list[tuple[str, type, Any]]:
+    out = []
+    for key, value in profile.items():
+        if isinstance(value, list):
+            value = [(type(v), v) for v in value]
+        out.append((key, type(value), value))
+    return out
+
+
+def reference(data: bytes, line: int | None = None) -> Any:
+    """``validate_json`` as it was before the fast path: pydantic-core alone."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    return _check_dates(reference_json(data, source="s", line=line), AS_OF, "s", line)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents())
+@example(b'{"patient_id":"a\\n"}')  # Python's "$" matches before a final newline
+@example(b'{"patient_id":"p","age_years":4.0}')
+@example(b'{"patient_id":"p","age_years":true}')
+@example(b'{"patient_id":"p","weight_kg":5}')  # an integer for a number: 5.0, a float
+@example(b'{"patient_id":"p","weight_kg":NaN}')
+@example(b'{"patient_id":"p","weight_kg":1e400}')
+@example(b'{"patient_id":"p","age_years":18446744073709551616}')
+@example(b'{"patient_id":"p","sex":"male","sex":"female"}')
+@example(b'{"patient_id":"p","sex":null}')
+@example(b'{"patient_id":"p","agee_years":4}')
+@example(b'{"patient_id":"..."}')
+@example(b'\xef\xbb\xbf{"patient_id":"p"}')
+@example(b'{"patient_id":"p","screening_date":"2026-11-25T00:00:00"}')
+@example(b'{"patient_id":"a\xff"}')  # not UTF-8
+@example(b'{"patient_id":"p"}\x00')  # a NUL byte after the object
+@example(b'{"patient_id":"\\ud800"}')  # a lone surrogate, escaped
+def test_fast_path_judges_every_document_as_the_reference(data: bytes) -> None:
+    fast_verdict = judged(lambda d: validate_json(d, source="s", line=7, as_of=AS_OF), data)
+    assert fast_verdict == judged(lambda d: reference(d, 7), data)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents())
+def test_what_msgspec_accepts_the_reference_accepts_as_the_same_profile(data: bytes) -> None:
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    profile = fast.decode(data)
+    if profile is not None:  # the schema alone: validate_json's own checks come after both
+        assert judged(lambda d: reference_json(d, source="s"), data) == ("ok", typed(profile))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(strategies.partial_profiles(), strategies.full_profiles()))
+def test_msgspec_accepts_valid_profiles_on_its_own(profile: dict[str, Any]) -> None:
+    """The fast path is taken: a valid profile never needs the reference."""
+    data = json.dumps({k: _json_value(v) and v for k, v in profile.items()}, default=str)
+    assert fast.decode(data.encode()) == profile
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"patient_id":"a\\n"}',
+        b'{"patient_id":"p","age_years":4.0}',
+        b'{"patient_id":"p","weight_kg":NaN}',
+        b'{"patient_id":"p","sex":"male","sex":"female"}',
+        b'{"patient_id":"p","agee_years":4}',
+    ],
+)
+def test_msgspec_leaves_each_known_difference_to_the_reference(data: bytes) -> None:
+    assert fast.decode(data) is None
+    assert judged(reference, data)[0] == "error"
+
+
+def test_the_struct_carries_every_declared_field() -> None:
+    assert fast.profile_struct().__struct_fields__ == tuple(KEYS)

@@ -1,0 +1,44 @@
+"""Issue 20: a valid one-file screen imports only what it needs: not pydantic, not
+pydantic-core (msgspec validates it), not rich (the table is plain text)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PATIENT = ROOT / "examples" / "patients" / "ex-01-hiv-art.json"
+PROBE = (
+    "import sys\n"
+    "sys.argv = ['pml-trials', *sys.argv[1:]]\n"
+    "from pml_trials.cli import main\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "heavy = ('pydantic', 'pydantic_core', 'rich')\n"
+    "found = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+    "print(__import__('json').dumps(found), file=sys.stderr)\n"
+)
+
+
+def imported(*args: str) -> list[str]:
+    command = [sys.executable, "-c", PROBE, *args]
+    # The first call may fill the criteria cache, which validates with pydantic-core.
+    subprocess.run(command, capture_output=True, cwd=ROOT, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    found: list[str] = json.loads(done.stderr.strip().splitlines()[-1])
+    return found
+
+
+def test_a_valid_one_file_screen_imports_neither_pydantic_nor_rich() -> None:
+    assert imported("screen", str(PATIENT), "--as-of", "2026-11-25") == []
+    assert imported("screen", str(PATIENT), "-f", "json", "--as-of", "2026-11-25") == []
+
+
+def test_an_invalid_file_still_gets_the_reference_validator(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"patient_id": "p-1", "age_years": 4.0}', encoding="utf-8")
+    assert "pydantic_core" in imported("screen", str(bad), "--as-of", "2026-11-25")
