@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import stat
 import sys
 from collections.abc import Iterator
@@ -31,7 +32,14 @@ def spawn(tmp_path: Path, *args: str) -> pexpect.spawn[str]:
         encoding="utf-8",
         timeout=30,
         dimensions=(40, 100),
+        preexec_fn=_default_interrupt,
     )
+
+
+def _default_interrupt() -> None:
+    """A shell without job control starts background commands with SIGINT ignored, and
+    Python keeps an ignored SIGINT ignored: give the child the default, as a terminal has."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def seen(child: pexpect.spawn[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pml_trials.maintain.eligibility import _BULLET as BULLET
@@ -160,6 +160,7 @@ def test_the_line_of_each_item_is_where_it_starts() -> None:
         max_size=12,
     )
 )
+@example([("", "0"), ("- ", "\xa00")])  # found in CI: a no-break space after the marker
 def test_no_text_is_lost(lines: list[tuple[str, str]]) -> None:
     """Every non-blank line is in exactly one item, in order: without its list marker,
     and for a heading only the text after its colon."""

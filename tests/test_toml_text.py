@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from pml_trials.maintain import toml_text as t
@@ -32,6 +32,7 @@ def test_a_comment_stays_a_comment(text: str) -> None:
 
 
 @given(ANY_TEXT)
+@example("0\n")  # found in CI: a regex `$` matches before a final newline
 def test_a_key_reads_back_exactly(name: str) -> None:
     assert tomllib.loads(f"{t.key(name)} = 1\n") == {name: 1}
 

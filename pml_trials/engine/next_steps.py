@@ -19,6 +19,8 @@ says which trials need it, never that it will make one eligible.
 
 from __future__ import annotations
 
+import functools
+
 from pml_trials.engine.result import ScreeningResult
 from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, action_of
 from pml_trials.record import Record
@@ -40,21 +42,33 @@ class NextStep(Record):
 
 def next_steps(result: ScreeningResult) -> tuple[NextStep, ...]:
     """The patient's next steps, best first (empty when every trial is decided)."""
+    return steps_for(
+        tuple(
+            (trial.study.id, tuple(trial.missing_fields))
+            for trial in result
+            if trial.verdict is Verdict.NEEDS_INFORMATION
+        )
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def steps_for(undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[NextStep, ...]:
+    """The next steps from each undecided trial's id and missing fields, in the order the
+    trials were screened. A pure function of its argument, so it is remembered (bounded):
+    a registry repeats the same few gaps for thousands of patients."""
     fields: dict[str, list[str]] = {}
     trials: dict[str, list[str]] = {}
     words: dict[str, str] = {}
-    for trial in result:
-        if trial.verdict is not Verdict.NEEDS_INFORMATION:
-            continue
-        for key in trial.missing_fields:
+    for trial_id, missing in undecided:
+        for key in missing:
             action, text = action_of(BY_KEY[key])
             words[action] = text
             found = fields.setdefault(action, [])
             if key not in found:
                 found.append(key)
             ids = trials.setdefault(action, [])
-            if trial.study.id not in ids:
-                ids.append(trial.study.id)
+            if trial_id not in ids:
+                ids.append(trial_id)
     steps = [
         NextStep(
             action,

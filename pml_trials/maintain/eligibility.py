@@ -37,8 +37,9 @@ from pml_trials.record import Record
 
 Kind = Literal["inclusion", "exclusion"]
 
+# After the marker any white space but a line break (a no-break space is common in registry text).
 _BULLET = re.compile(
-    r"^(?P<indent>[ \t]*)(?P<marker>[*+\-•▪◦·]|\d{1,3}[.)]|\(\d{1,3}\)|[a-zA-Z][.)]|\([a-zA-Z]\)|[ivxIVX]{1,4}[.)])[ \t]+(?P<text>\S.*)$"
+    r"^(?P<indent>[ \t]*)(?P<marker>[*+\-•▪◦·]|\d{1,3}[.)]|\(\d{1,3}\)|[a-zA-Z][.)]|\([a-zA-Z]\)|[ivxIVX]{1,4}[.)])[^\S\r\n]+(?P<text>\S.*)$"
 )
 _HEADING = re.compile(
     r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*"

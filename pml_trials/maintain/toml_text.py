@@ -32,7 +32,7 @@ _ESCAPES = {
 }
 # Everything TOML does not allow raw in a basic string, and what terminals act on.
 _CONTROL = re.compile('[\\\\"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]')
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")  # fullmatch: "$" would pass "a\n"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -59,7 +59,7 @@ def text_value(text: str) -> str:
 
 def key(name: str) -> str:
     """A key, bare when TOML allows it, quoted otherwise."""
-    return name if _BARE_KEY.match(name) else string(name)
+    return name if _BARE_KEY.fullmatch(name) else string(name)
 
 
 def value(item: str | bool | int | float | date | list[str]) -> str:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
-from pml_trials.engine.next_steps import next_steps
+from pml_trials.engine.next_steps import NextStep, steps_for
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -111,6 +111,7 @@ class CsvWriter(ReportWriter):
         )
         suffix = f",{diagnose(result.profile.get).value},{self._disclaimer}\n"
         parts = []
+        steps = self._steps(result)
         home = home_of(result.profile) if "residence_town" in result.profile else None
         within = self.run.within_km
         for index, outcome in enumerate(result.outcomes):
@@ -121,14 +122,36 @@ class CsvWriter(ReportWriter):
                     continue  # said on stderr, and in every other format
             parts.append(prefix)
             if home is not None and study.sites:
-                parts.append(self._end(index, outcome, result, home))
+                parts.append(self._end(index, outcome, result, home, steps))
             else:
                 end = self._ends[index].get(outcome)
-                parts.append(end if end is not None else self._end(index, outcome, result, None))
+                parts.append(
+                    end if end is not None else self._end(index, outcome, result, None, steps)
+                )
             parts.append(suffix)
         return "".join(parts)
 
-    def _end(self, index: int, outcome: Outcome, result: ScreeningResult, home: Town | None) -> str:
+    def _steps(self, result: ScreeningResult) -> tuple[NextStep, ...]:
+        """The patient's next steps, from the remembered missing fields of its undecided
+        trials (the same as ``next_steps(result)``, without recomputing them)."""
+        undecided = tuple(
+            (
+                self.run.studies[index].id,
+                self._missing.missing(index, values, result.profile, result.screening_date),
+            )
+            for index, (verdict, values) in enumerate(result.outcomes)
+            if verdict is Verdict.NEEDS_INFORMATION
+        )
+        return steps_for(undecided) if undecided else ()
+
+    def _end(
+        self,
+        index: int,
+        outcome: Outcome,
+        result: ScreeningResult,
+        home: Town | None,
+        steps: tuple[NextStep, ...],
+    ) -> str:
         """``trial_id,verdict,reasons,missing_fields``, the site columns, ``study_status``
         and ``next_step`` (the diagnosis, disclaimer and line end follow per patient)."""
         study = self.run.studies[index]
@@ -141,7 +164,7 @@ class CsvWriter(ReportWriter):
         elif needs:
             fields = self._missing.missing(index, values, result.profile, result.screening_date)
             missing = " ".join(fields)
-            actions = " ".join(s.action for s in next_steps(result) if study.id in s.trials)
+            actions = " ".join(s.action for s in steps if study.id in s.trials)
         key = (outcome, home.geonameid) if home is not None else None
         if key is not None and not needs:
             known = self._homes[index].get(key)
