@@ -1,23 +1,32 @@
-"""Questionnaire length: questions asked, against a paper form that asks every field.
+"""Questionnaire length: screens, keystrokes and items shown, against the paper form and
+a screen oracle.
 
-For each example patient, the questionnaire is answered from the patient's file (a field
-the file lacks is answered "unknown"), and the number of questions is printed next to
-the paper form: every field the selected studies reference. At every step it checks that
-the question asked was among the missing fields of a still-undecided trial, and that the
-questionnaire stopped as soon as no such field remained.
+For each example patient the real prompt loop (``questionnaire.loop.run``) is driven with
+the lines a person reading the patient's file would type (``questionnaire.replay``: a
+checklist's ticked numbers or ``none``, a form's values one by one, ``u`` for a field the
+file lacks). It counts
 
-The floor is the fewest questions anyone could have asked this patient, even knowing the
-answers in advance: the smallest set of fields that decides every trial (or leaves only
-fields answered "unknown"), found exhaustively per study and then combined. "Floor, dx
-first" adds the constraint that the diagnosis (each study's first criterion) is settled,
-as the questionnaire always does. A patient has PML here when every study's first
+- **screens**: questions, checklists and forms shown (the paper form: one per field);
+- **keystrokes**: every character typed, each Enter included (the paper form: each
+  field's value typed the same way, a listed value by its number, and Enter);
+- **items shown**: fields put in front of the clinician (the paper form: all of them).
+
+The paper form is every field the selected studies reference. The **screen oracle** is
+the fewest screens anyone could have shown this patient with the same grouping
+(``questionnaire.screens.group_of``) knowing every answer in advance: the smallest set
+of screens whose fields decide every trial (or leave only fields answered "unknown"),
+found exhaustively per study over its screens and then combined.
+
+At every screen it checks that every item shown could change an undecided trial, and at
+the end that nothing useful was left. A patient has PML here when every study's first
 criterion (definite PML) is met on the full file.
 
-Targets (issue 6): both step rules hold everywhere; a patient whose PML is not confirmed
-is done in at most 4 questions; across the patients with PML, at most 60% of the paper
-form on average. The patient_id question is not a screening question and is not counted.
+Targets (issue 17), over the patients with PML: mean screens at most a third of the paper
+form, at most 1.15x the screen oracle, keystrokes at most 60% of the paper form's; guards:
+items shown at most 90% of the form, a patient without PML done in at most 2 screens and
+4 fields. The patient id is not a screening question and is not counted.
 
-    python bench/questionnaire.py [--no-floor] [--trial ID ...]
+    python bench/questionnaire.py [--trial ID ...]
 """
 
 from __future__ import annotations
@@ -28,11 +37,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from pml_trials.engine import TrialResult
 from pml_trials.profile.validate import Profile, validate_json
-from pml_trials.questionnaire.replay import Replay, replay
+from pml_trials.questionnaire.replay import Replay, replay, typed
+from pml_trials.questionnaire.screens import group_of
 from pml_trials.studies.load import bundled_dir, load_dirs
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
@@ -40,13 +49,20 @@ from pml_trials.verdict import Verdict
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "patients"
 AS_OF = date(2026, 11, 25)
-NOT_CONFIRMED_MAX = 4
-PML_SHARE_MAX = 0.60
+SCREENS_SHARE_MAX = 1 / 3
+ORACLE_MAX = 1.15
+KEYS_SHARE_MAX = 0.60
+ITEMS_SHARE_MAX = 0.90
+NOT_PML_SCREENS, NOT_PML_FIELDS = 2, 4
 RECORD = {"patient_id", "screening_date"}
 
 
 def paper_form(studies: Sequence[Study]) -> list[str]:
     return sorted({f for study in studies for f in study.fields} - RECORD)
+
+
+def paper_keystrokes(form: Sequence[str], profile: Profile) -> int:
+    return sum(len(typed(key, profile.get(key))) + 1 for key in form)
 
 
 def trial_of(study: Study, profile: Profile, today: date) -> TrialResult:
@@ -59,39 +75,37 @@ def has_pml(studies: Sequence[Study], profile: Profile) -> bool:
     return all(trial_of(s, profile, today).criteria[0].value is True for s in studies)
 
 
-def _subsets(fields: Sequence[str]) -> Iterator[frozenset[str]]:
-    for size in range(len(fields) + 1):
-        for combo in itertools.combinations(fields, size):
+def _subsets(items: Sequence[str]) -> Iterator[frozenset[str]]:
+    for size in range(len(items) + 1):
+        for combo in itertools.combinations(items, size):
             yield frozenset(combo)
 
 
-def minimal_sets(study: Study, profile: Profile, dx_first: bool) -> list[frozenset[str]]:
-    """Every minimal set of fields whose answers (from ``profile``) leave the study decided,
-    or undecided only by fields in the set answered "unknown"."""
+def minimal_screen_sets(study: Study, profile: Profile) -> list[frozenset[str]]:
+    """Every minimal set of screens (groups) whose fields, answered from ``profile``,
+    leave the study decided, or undecided only by fields answered "unknown"."""
     today = profile.get("screening_date") or AS_OF
     full = trial_of(study, profile, today)
+    fields = [f for f in study.fields if f not in RECORD]
+    groups: dict[str, list[str]] = {}
+    for key in fields:
+        groups.setdefault(group_of(key), []).append(key)
     found: list[frozenset[str]] = []
-    for subset in _subsets([f for f in study.fields if f not in RECORD]):
-        if any(m <= subset for m in found):
+    for chosen in _subsets(sorted(groups)):
+        if any(m <= chosen for m in found):
             continue
+        asked = frozenset(k for g in chosen for k in groups[g])
         known: Profile = {"patient_id": profile["patient_id"]}
-        known.update((f, profile.get(f)) for f in subset)
-        if _settled(study, known, today, subset, full, dx_first):
-            found.append(subset)
+        known.update((f, profile.get(f)) for f in asked)
+        if _settled(study, known, today, asked, full):
+            found.append(chosen)
     return found
 
 
 def _settled(
-    study: Study,
-    known: Profile,
-    today: date,
-    asked: frozenset[str],
-    full: TrialResult,
-    dx_first: bool,
+    study: Study, known: Profile, today: date, asked: frozenset[str], full: TrialResult
 ) -> bool:
     verdict, values = study.evaluate(known.get, today)
-    if dx_first and values[0] is None and full.values[0] is not None:
-        return False
     if verdict is not Verdict.NEEDS_INFORMATION:
         return True
     # A trial the whole file decides stays open while any unasked field could decide it;
@@ -99,22 +113,26 @@ def _settled(
     if full.verdict is not Verdict.NEEDS_INFORMATION:
         return False
     trial = TrialResult(study, verdict, values, known, today)
-    gate = trial.criteria[0]
-    gate_done = not dx_first or gate.value is not None or set(gate.missing) <= asked
-    return gate_done and set(trial.missing_fields) <= asked
+    return set(trial.missing_fields) <= asked
 
 
-def floor(studies: Sequence[Study], profile: Profile, dx_first: bool) -> int:
-    """The fewest questions that can end the questionnaire for this patient."""
-    per_study = [minimal_sets(s, profile, dx_first) for s in studies]
+def screen_oracle(studies: Sequence[Study], profile: Profile) -> int:
+    per_study = [minimal_screen_sets(s, profile) for s in studies]
     return min(len(frozenset().union(*choice)) for choice in itertools.product(*per_study))
 
 
 def rule_breaks(run: Replay) -> list[str]:
-    """Steps that asked a useless question, and a stop that left useful fields."""
+    """Screens that showed an item that could change nothing, and a stop that left
+    useful fields."""
     problems = [
-        f"step {n}: {step.key} was not a missing field of an undecided trial"
-        for n, step in enumerate(run.steps, 1)
+        f"screen {n}: {key} could not change an undecided trial"
+        for n, shown in enumerate(run.screens, 1)
+        for key in shown.keys
+        if key not in shown.useful
+    ]
+    problems += [
+        f"{step.key} could not change an undecided trial when asked"
+        for step in run.steps
         if step.key not in step.useful
     ]
     if run.left:
@@ -122,9 +140,16 @@ def rule_breaks(run: Replay) -> list[str]:
     return problems
 
 
+class Row:
+    def __init__(self, name: str, pml: bool, run: Replay, oracle: int, paper_keys: int) -> None:
+        self.name, self.pml, self.oracle, self.paper_keys = name, pml, oracle, paper_keys
+        self.screens = len(run.screens)
+        self.items = len(run.steps)
+        self.keys = run.keystrokes
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-floor", action="store_true", help="skip the (slower) floor")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--trial", action="append", help="only this study; repeatable")
     args = parser.parse_args()
     studies: Sequence[Study] = load_dirs([bundled_dir()]).studies
@@ -132,77 +157,77 @@ def main() -> int:
         studies = [s for s in studies if s.id in args.trial]
     form = paper_form(studies)
     print(f"studies: {', '.join(s.id for s in studies)}; paper form: {len(form)} fields")
-    print(f"{'patient':32} {'PML':>3} {'asked':>5} {'of form':>7} {'floor':>5} {'dx first':>8}")
-    rows: list[tuple[str, bool, int, int, int]] = []
+    print(
+        f"{'patient':32} {'PML':>3} {'screens':>7} {'oracle':>6} {'items':>5}"
+        f" {'keys':>5} {'paper keys':>10}"
+    )
+    rows: list[Row] = []
     broken: list[str] = []
     for path in sorted(EXAMPLES.glob("*.json")):
         profile = validate_json(path.read_bytes(), source=str(path))
         run = replay(profile, studies, AS_OF)
         broken += [f"{path.stem}: {p}" for p in rule_breaks(run)]
-        pml = has_pml(studies, profile)
-        low = -1 if args.no_floor else floor(studies, profile, False)
-        low_dx = -1 if args.no_floor else floor(studies, profile, True)
-        rows.append((path.stem, pml, len(run.steps), low, low_dx))
-        share = len(run.steps) / len(form)
+        row = Row(
+            path.stem,
+            has_pml(studies, profile),
+            run,
+            screen_oracle(studies, profile),
+            paper_keystrokes(form, profile),
+        )
+        rows.append(row)
         print(
-            f"{path.stem:32} {'yes' if pml else 'no':>3} {len(run.steps):5} {share:7.0%}"
-            f" {_num(low):>5} {_num(low_dx):>8}"
+            f"{row.name:32} {'yes' if row.pml else 'no':>3} {row.screens:7} {row.oracle:6}"
+            f" {row.items:5} {row.keys:5} {row.paper_keys:10}"
         )
     print()
-    _targets(rows, len(form), broken, not args.no_floor)
+    last = _targets(rows, len(form), broken)
     for problem in broken:
         print(f"RULE BROKEN: {problem}")
+    print(last)
     return 1 if broken else 0
 
 
-def _targets(
-    rows: list[tuple[str, bool, int, int, int]], form: int, broken: list[str], floors: bool
-) -> None:
-    steps = sum(r[2] for r in rows)
-    pml = [r for r in rows if r[1]]
-    other = [r for r in rows if not r[1]]
-    worst = max(other, key=lambda r: r[2], default=None)
-    share = sum(r[2] for r in pml) / len(pml) / form if pml else 0.0
+def _targets(rows: list[Row], form: int, broken: list[str]) -> str:
+    pml = [r for r in rows if r.pml]
+    other = [r for r in rows if not r.pml]
     lines: list[tuple[str, str, str, bool]] = [
-        ("each question useful when asked", "every step", f"{steps} steps checked", not broken),
-        (
-            "stopped once nothing useful was left",
-            "every patient",
-            f"{len(rows)} patients",
-            not broken,
-        ),
-    ]
-    if worst is not None:
-        reached = f"at most {worst[2]} ({worst[0]})"
+        ("every item shown could change a trial", "every screen", f"{len(rows)} patients",
+         not broken),
+        ("stopped once nothing useful was left", "every patient", f"{len(rows)} patients",
+         not broken),
+    ]  # fmt: skip
+    if other:
+        worst = max(other, key=lambda r: (r.screens, r.items))
         lines.append(
             (
-                "PML not confirmed: questions",
-                f"<= {NOT_CONFIRMED_MAX}",
-                reached,
-                worst[2] <= NOT_CONFIRMED_MAX,
+                "PML not confirmed: screens, fields",
+                f"<= {NOT_PML_SCREENS}, <= {NOT_PML_FIELDS}",
+                f"at most {worst.screens}, {max(r.items for r in other)} ({worst.name})",
+                all(r.screens <= NOT_PML_SCREENS and r.items <= NOT_PML_FIELDS for r in other),
             )
         )
-    if pml:
-        reached = f"{share:.1%} ({len(pml)} patients)"
-        if floors:
-            low = sum(r[3] for r in pml) / len(pml) / form
-            low_dx = sum(r[4] for r in pml) / len(pml) / form
-            reached += f"; floor {low:.1%}, dx first {low_dx:.1%}"
-        lines.append(
-            (
-                "PML: average share of the paper form",
-                f"<= {PML_SHARE_MAX:.0%}",
-                reached,
-                share <= PML_SHARE_MAX,
-            )
-        )
+    screens = sum(r.screens for r in pml) / len(pml) if pml else 0.0
+    oracle = sum(r.oracle for r in pml) / len(pml) if pml else 1.0
+    items = sum(r.items for r in pml) / len(pml) if pml else 0.0
+    keys = sum(r.keys for r in pml) / max(1, sum(r.paper_keys for r in pml))
+    share, ratio = screens / form, screens / oracle
+    lines += [
+        ("PML: mean screens, share of the form", f"<= {SCREENS_SHARE_MAX:.1%}",
+         f"{screens:.2f} of {form} = {share:.1%}", share <= SCREENS_SHARE_MAX),
+        ("PML: mean screens / screen oracle", f"<= {ORACLE_MAX:.2f}x",
+         f"{screens:.2f} / {oracle:.2f} = {ratio:.2f}x", ratio <= ORACLE_MAX),
+        ("PML: keystrokes, share of the form's", f"<= {KEYS_SHARE_MAX:.0%}", f"{keys:.1%}",
+         keys <= KEYS_SHARE_MAX),
+        ("PML: items shown, share of the form", f"<= {ITEMS_SHARE_MAX:.0%}",
+         f"{items:.2f} of {form} = {items / form:.1%}", items / form <= ITEMS_SHARE_MAX),
+    ]  # fmt: skip
     print(f"{'target':40} {'wanted':>14}  reached")
     for name, wanted, reached, met in lines:
         print(f"{name:40} {wanted:>14}  {reached}  {'met' if met else 'NOT MET'}")
-
-
-def _num(value: Any) -> str:
-    return "-" if value == -1 else str(value)
+    return (
+        f"screens {share:.0%} of the paper form, {ratio:.2f}x the screen oracle, "
+        f"keystrokes {keys:.0%} of the paper form's"
+    )
 
 
 if __name__ == "__main__":

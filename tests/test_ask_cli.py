@@ -15,10 +15,8 @@ from typer.testing import CliRunner
 from pml_trials.cli import ask as ask_module
 from pml_trials.cli.app import app
 from pml_trials.engine import screen
-from pml_trials.profile.fields import BY_KEY
 from pml_trials.profile.validate import validate_json
 from pml_trials.questionnaire import finish
-from pml_trials.questionnaire.answers import format_value
 from pml_trials.questionnaire.loop import Reader
 from pml_trials.questionnaire.replay import replay
 from pml_trials.questionnaire.save import SaveError
@@ -40,7 +38,7 @@ def typed_answers(path: Path, studies: tuple[Study, ...]) -> list[str]:
     """What a person reading the file would type, question by question."""
     profile = validate_json(path.read_bytes())
     run = replay(profile, studies, AS_OF)
-    return [profile["patient_id"]] + [format_value(BY_KEY[s.key], s.value) for s in run.steps]
+    return [profile["patient_id"], *run.lines, ""]  # Enter at the review
 
 
 @pytest.fixture
@@ -66,7 +64,8 @@ def test_answering_from_each_example_gives_its_verdicts(
     for key, value in answered.items():
         if key not in ("patient_id", "screening_date"):
             assert value == from_file.get(key), key
-    assert len(answered) == len(lines) + 1  # the id line, and screening_date added
+    steps = replay(from_file, studies, AS_OF).steps
+    assert set(answered) == {"patient_id", "screening_date"} | {s.key for s in steps}
 
 
 def screen_json(path: Path) -> dict[str, str]:
@@ -171,9 +170,10 @@ def test_ctrl_c_before_any_answer_writes_nothing(
 
 def test_invalid_answers_never_crash(in_tmp: Path) -> None:
     lines = ["", "../x", "c-6", "", "9", "detected;", "0x1", "1", "é", "3", "y", "y", "-1", "1e400"]
-    code, output = ask([], [*lines, "200", "35"])
+    code, output = ask([], [*lines, "200", "y", "35"])
     assert code == 0
-    assert output.count("  ✗ ") == 10
+    assert output.count("  ✗ ") == 11
+    assert "which of them? type numbers of those that apply" in output  # 'y' at a checklist
     assert "Stopped (end of input)." in output
 
 
@@ -186,10 +186,27 @@ def test_save_into_a_missing_folder_is_refused_before_asking(in_tmp: Path) -> No
 
 def test_an_invalid_from_file_is_invalid_input(in_tmp: Path) -> None:
     bad = in_tmp / "bad.json"
-    bad.write_text('{"patient_id": "c-8", "age_years": 300}', encoding="utf-8")
+    bad.write_text('{"patient_id": "Jane Doe", "age_years": 44}', encoding="utf-8")
     code, output = ask(["--from", str(bad)], [])
     assert code == 3
-    assert "age_years" in output and "above the maximum 120" in output
+    assert "patient_id" in output
+
+
+def test_a_from_file_keeps_its_valid_fields_and_asks_the_invalid_again(in_tmp: Path) -> None:
+    bad = in_tmp / "bad.json"
+    bad.write_text(
+        '{"patient_id": "c-8", "age_years": 300, "frobnicate": 1, "csf_jcv_pcr": "not_detected"}',
+        encoding="utf-8",
+    )
+    code, output = ask(["--from", str(bad), "--save", "c-8.json"], ["44", "neg", "n", "n", ""])
+    assert code == 0, output
+    flat = " ".join(output.split())
+    assert "Not loaded from" in flat and "(asked again):" in flat
+    assert "age_years: 300 is above the maximum 120" in flat
+    assert "frobnicate: unknown key" in flat and "not a profile field: not asked" in flat
+    assert flat.index("[age_years]") < flat.index("[brain_biopsy_jcv]")  # asked first
+    saved = validate_json((in_tmp / "c-8.json").read_bytes())
+    assert saved["age_years"] == 44 and saved["csf_jcv_pcr"] == "not_detected"
 
 
 def test_an_unknown_trial_is_a_usage_error(in_tmp: Path) -> None:
@@ -220,7 +237,7 @@ def test_a_save_that_fails_keeps_the_answers_and_exits_3(
     monkeypatch.setattr(finish, "write_profile", full)
     target = in_tmp / "p.json"
     result = runner.invoke(
-        app, ["ask", "--save", str(target)], input="c-10\n2\n2\n", catch_exceptions=False
+        app, ["ask", "--save", str(target)], input="c-10\n2\n2\n\n", catch_exceptions=False
     )
     assert result.exit_code == 3
     assert f"error: {target}: cannot write the profile" in result.stderr

@@ -3,6 +3,7 @@ line editing through input(), a real Ctrl-C and a real Ctrl-D."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -62,7 +63,7 @@ def test_questions_show_section_key_and_choices_and_ctrl_c_saves(
     child.expect(r"csf_jcv_pcr\]")
     screen = seen(child)
     assert "PML diagnosis" in screen
-    assert "question 1" in screen
+    assert "screen 1" in screen
     assert "JC virus DNA by PCR in the cerebrospinal fluid? [csf_jcv_pcr]" in screen
     child.expect("> ")
     assert "1 detected   2 not_detected   3 not_done" in seen(child)
@@ -116,6 +117,9 @@ def test_a_whole_session_ends_with_the_table_and_saves(
     for answer in ["pty-3", "2", "3"]:  # CSF negative, no biopsy: not confirmed
         child.expect("> ")
         child.sendline(answer)
+    child.expect("Review: every answer")
+    child.expect("> ")
+    child.sendline("")  # Enter: nothing to change
     child.expect("Pre-screening of pty-3")
     child.expect("Save the profile as JSON")
     child.expect("> ")
@@ -131,3 +135,81 @@ def test_a_whole_session_ends_with_the_table_and_saves(
     saved = tmp_path / "pty-3.json"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert validate_json(saved.read_bytes())["brain_biopsy_jcv"] == "not_done"
+
+
+def test_checklists_prefixes_units_review_and_save(tmp_path: Path) -> None:
+    """One real session: a synonym, a checklist (a wrong item, then none), units typed
+    after numbers (years, lb, U/L with the laboratory's upper limit), a review edit by
+    number, and a save prompt that asks again until it gets yes or no."""
+    example = Path(__file__).resolve().parent.parent / "examples" / "patients" / "ex-08-icl.json"
+    start = json.loads(example.read_text("utf-8"))
+    for key in ("age_years", "sex", "weight_kg", "able_to_consent", "alt_x_uln", "csf_jcv_pcr"):
+        start.pop(key)
+    start.pop("alternative_therapy_available")
+    start["patient_id"] = "pty-4"
+    start["prednisone_equivalent_mg_per_day"] = 20  # so that the weight matters
+    (tmp_path / "pty-4.recovered.json").write_text(json.dumps(start), encoding="utf-8")
+    child = spawn(tmp_path, "--from", "pty-4.recovered.json")
+    try:
+        child.expect(r"csf_jcv_pcr\]")
+        child.expect("> ")
+        child.sendline("pos")  # a synonym of detected
+        child.expect(r"Does any of these apply now\?")
+        child.expect("> ")
+        screen = " ".join(seen(child).split())
+        assert (
+            "1 Neither the patient nor a legal representative can give informed consent" in screen
+        )
+        assert "[able_to_consent]" in screen and "lacks capacity" in screen  # key and help
+        child.sendline("1u 3")
+        child.expect("there is no item 3")
+        child.expect("> ")
+        child.sendline("none")
+        child.expect("recorded: able_to_consent yes, alternative_therapy_available no")
+        child.expect(r"age_years\]")
+        child.expect("> ")
+        child.sendline("70 years")
+        child.expect(r"weight_kg\]")
+        child.expect("> ")
+        child.sendline("70 cm")
+        child.expect("'cm' is not a unit this field takes: type the value in kg")
+        child.expect("> ")
+        child.sendline("176 lb")
+        child.expect(r"alt_x_uln\]")
+        child.expect("> ")
+        child.sendline("84 U/L")
+        child.expect(r"Upper limit of normal at this laboratory, in U/L\?")
+        child.expect("> ")
+        child.sendline("40")
+        child.expect("= 2.1 × ULN")
+        child.expect("Review: every answer")
+        child.expect("> ")
+        assert " 2 weight_kg = 79.8" in seen(child)
+        child.sendline("2")  # edit the weight
+        child.expect(r"weight_kg\]")
+        child.expect("> ")
+        child.sendline("80 kg")
+        child.expect("Review: every answer")
+        child.expect("> ")
+        assert " 2 weight_kg = 80" in seen(child)
+        child.sendline("")
+        child.expect(r"Save the profile as JSON\? \[y/N\]")
+        child.expect("> ")
+        child.sendline("maybe")
+        child.expect(r"please answer y \(yes\) or n \(no\)")
+        child.expect("> ")
+        child.sendline("y")
+        child.expect("File name")
+        child.expect("> ")
+        child.sendline("")
+        child.expect("Profile saved to pty-4.json")
+        child.expect("Removed the recovery file")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    saved = validate_json((tmp_path / "pty-4.json").read_bytes())
+    assert saved["csf_jcv_pcr"] == "detected" and saved["age_years"] == 70
+    assert saved["weight_kg"] == 80 and saved["alt_x_uln"] == 2.1
+    assert saved["able_to_consent"] is True and saved["alternative_therapy_available"] is False
+    assert not (tmp_path / "pty-4.recovered.json").exists()

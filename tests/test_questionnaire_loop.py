@@ -75,7 +75,7 @@ SCRIPTED = [
     "y",
     "20",  # life expectancy, weeks
     "maybe",
-    "n",  # no consent: every study is ruled out
+    "1",  # ticked on the checklist: no consent, so every study is ruled out
 ]
 
 
@@ -84,14 +84,16 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     assert outcome.finished and outcome.session is not None
     session = outcome.session
     assert session.patient_id == "q-7"
-    assert session.asked == 6
+    assert session.asked == 10  # the checklist answered five fields
     assert session.profile["able_to_consent"] is False
+    assert session.profile["alternative_therapy_available"] is False
     assert set(session.result.verdicts) == {Verdict.INELIGIBLE}
     assert "[csf_jcv_pcr]" in screen
     assert "if any CSF sample was positive" in screen  # the help text
     assert "'x' is not one of the listed values" in screen
     assert "there is no earlier answer in this session" in screen
-    assert "'maybe' is not yes or no" in screen
+    assert "'maybe' is not an item number" in screen
+    assert "Does any of these apply now?" in screen
     golden("ask/scripted-session.txt", tidy(screen))
 
 
@@ -99,7 +101,15 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     ("key_answers", "problem"),
     [
         (
-            ["csf_jcv_pcr:1", "biopsy:3", "mri:y", "clinical:y", "life:20", "consent:y", "age:130"],
+            [
+                "csf_jcv_pcr:1",
+                "biopsy:3",
+                "mri:y",
+                "clinical:y",
+                "life:20",
+                "checklist:none",
+                "age:130",
+            ],
             "above the maximum 120",
         ),
         (
@@ -109,7 +119,7 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
                 "mri:y",
                 "clinical:y",
                 "life:20",
-                "consent:y",
+                "checklist:none",
                 "age:44.5",
             ],
             "not a whole number",
@@ -176,7 +186,7 @@ def test_the_closing_summary(
     start = validate_json(example.read_bytes())
     start.update(patient_id="q-11", prior_checkpoint_inhibitor=True)
     del start["matched_donor_available"], start["age_years"]
-    code, screen = session_of(studies, ["58", "u", "n"], start=start)
+    code, screen = session_of(studies, ["58", "u", "", "n"], start=start)
     assert code == 0
     assert list(tmp_path.iterdir()) == []  # declined: nothing written
     assert "ineligible" in screen and "needs information" in screen and "✓ eligible" in screen
@@ -209,7 +219,7 @@ def test_end_of_input_at_the_save_offer_still_keeps_everything(
     studies: tuple[Study, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code, screen = session_of(studies, ["q-13", "2", "2"])
+    code, screen = session_of(studies, ["q-13", "2", "2", ""])
     assert code == 0
     assert "Save the profile as JSON?" in screen
     saved = validate_json((tmp_path / "q-13.recovered.json").read_bytes())
@@ -221,7 +231,7 @@ def test_saving_when_offered(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "taken.json").write_text("{}", encoding="utf-8")
-    lines = ["q-14", "2", "2", "y", "taken.json", "n", ""]
+    lines = ["q-14", "2", "2", "", "y", "taken.json", "n", ""]
     code, screen = session_of(studies, lines)
     assert code == 0
     assert "taken.json exists. Replace it?" in screen
@@ -234,7 +244,97 @@ def test_saving_when_offered(
 
 def test_save_option_writes_without_asking(studies: tuple[Study, ...], tmp_path: Path) -> None:
     target = tmp_path / "out.json"
-    code, screen = session_of(studies, ["q-15", "2", "2"], save=target)
+    code, screen = session_of(studies, ["q-15", "2", "2", ""], save=target)
     assert code == 0
     assert "Save the profile as JSON?" not in screen
     assert validate_json(target.read_bytes())["patient_id"] == "q-15"
+
+
+def test_a_lab_value_in_u_per_l_asks_the_upper_limit(studies: tuple[Study, ...]) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import handle
+    from pml_trials.questionnaire.session import Session
+
+    con, out = console()
+    session = Session(studies, AS_OF, {"patient_id": "q-9"})
+    read = reader(con, ["zero", "0", "40"])
+    assert handle(con, session, BY_KEY["alt_x_uln"], "84 U/L", read)
+    assert session.profile["alt_x_uln"] == pytest.approx(2.1)
+    screen = out.getvalue()
+    assert "Upper limit of normal at this laboratory, in U/L?" in screen
+    assert "'zero' is not a number" in screen
+    assert "is not an upper limit" in screen
+    assert "= 2.1 × ULN" in screen
+
+
+def test_a_censored_value_is_unknown_with_a_note(studies: tuple[Study, ...]) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import handle
+    from pml_trials.questionnaire.session import Session
+
+    con, out = console()
+    session = Session(studies, AS_OF, {"patient_id": "q-9"})
+    assert handle(con, session, BY_KEY["egfr_ml_min_1_73m2"], ">90")
+    assert session.profile["egfr_ml_min_1_73m2"] is None
+    assert "egfr_ml_min_1_73m2" in session.skip
+    assert "recorded as unknown" in out.getvalue()
+
+
+def test_question_mark_and_na_say_which_trials_need_the_field(
+    studies: tuple[Study, ...],
+) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import handle
+    from pml_trials.questionnaire.session import Session
+
+    con, out = console()
+    session = Session(studies, AS_OF, {"patient_id": "q-9"})
+    spec = BY_KEY["prednisone_equivalent_mg_per_day"]
+    assert not handle(con, session, spec, "?")
+    assert not handle(con, session, spec, "n/a")
+    screen = " ".join(out.getvalue().split())
+    assert "tcell-transfer excludes (high-dose-steroids," in screen
+    assert "prednisone_equivalent_mg_per_day / weight_kg > 0.5" in screen
+    assert "Not applicable? This question is only asked when it can matter" in screen
+
+
+NOT_PML = {"patient_id": "q-20", "csf_jcv_pcr": "not_detected", "brain_biopsy_jcv": "negative"}
+
+
+def test_the_review_edits_by_number_and_records_any_field(
+    studies: tuple[Study, ...], tmp_path: Path
+) -> None:
+    target = tmp_path / "q-20.json"
+    lines = ["7", "+cd4", "0,18 G/L", "2", "neg", ""]
+    code, screen = session_of(studies, lines, start=dict(NOT_PML), save=target)
+    assert code == 0, screen
+    assert "Review: every answer" in screen
+    assert " 1 csf_jcv_pcr = not_detected" in screen
+    assert "✗ type a number 1-2, + to add a field, or Enter" in screen  # 7 is not listed
+    assert "CD4 T-cell count? [cd4_cells_per_ul]" in screen
+    assert " 3 cd4_cells_per_ul = 180" in screen  # recorded though no trial needs it
+    assert screen.count("[brain_biopsy_jcv]") == 1  # asked again by number
+    saved = validate_json(target.read_bytes())
+    assert saved["cd4_cells_per_ul"] == 180
+    assert saved["brain_biopsy_jcv"] == "negative"
+
+
+def test_a_saved_session_removes_the_recovery_file_it_resumed_from(
+    studies: tuple[Study, ...], tmp_path: Path
+) -> None:
+    recovery = tmp_path / "q-20.recovered.json"
+    recovery.write_text('{"patient_id": "q-20"}', encoding="utf-8")
+    target = tmp_path / "q-20.json"
+    con, out = console()
+    read = reader(con, [""])
+    code = questionnaire(con, read, studies, AS_OF, dict(NOT_PML), (), target, resumed=recovery)
+    assert code == 0
+    assert target.exists() and not recovery.exists()
+    assert f"Removed the recovery file {recovery}." in " ".join(out.getvalue().split())
+    # A file that is not a recovery file is never removed.
+    other = tmp_path / "chart.json"
+    other.write_text('{"patient_id": "q-20"}', encoding="utf-8")
+    con, out = console()
+    assert questionnaire(con, reader(con, [""]), studies, AS_OF, dict(NOT_PML), (), target,
+                         resumed=other) == 0  # fmt: skip
+    assert other.exists()

@@ -62,7 +62,13 @@ def command(
     one. Each question shows its section, unit, allowed values and the profile's JSON key.
     Answers: y/n for yes/no; a value or its number for a list of choices (several
     separated by commas where more than one applies); numbers within the range shown;
-    dates as YYYY-MM-DD. Type ? for help, u for unknown, < to go back one question.
+    dates as YYYY-MM-DD. Type ? for help (and which trials need the field), u for unknown,
+    < to go back one question, n/a to hear why a question is asked. After the diagnosis,
+    each section is one screen: its values, then a checklist of its yes/no exclusions
+    (type the numbers that apply, n if none, 2u for an unknown item). Units after a
+    number (70 kg, 154 lb, 84 U/L), decimal commas and >90 (recorded as unknown) are
+    understood. Before the end, a review lists every answer: a number edits it, + adds
+    any field, Enter goes on.
 
     At the end: the verdict table with each trial's reasons or what is still missing,
     where each trial runs (nearest site and great-circle distance when the profile has a
@@ -81,24 +87,33 @@ def command(
 
     with user_errors():
         studies = studies_for_screening(criteria, no_bundled, trial)
-        start, skip = _start(from_file, ask_unknown, as_of_date(as_of))
+        start, skip, dropped = _start(from_file, ask_unknown, as_of_date(as_of))
         _check_save(save)
         console = stdout()
         code = questionnaire(
-            console, _reader(console), studies, as_of_date(as_of), start, skip, save
+            console,
+            _reader(console),
+            studies,
+            as_of_date(as_of),
+            start,
+            skip,
+            save,
+            resumed=from_file,
+            dropped=dropped,
         )
     raise typer.Exit(code)
 
 
 def _start(
     path: Path | None, ask_unknown: bool, as_of: date
-) -> tuple[dict[str, Any] | None, set[str]]:
-    """The profile to resume from, and the fields it records as unknown (null). A FHIR
-    Bundle of one patient is imported first; what an import filled (from the bundle, or
-    from the provenance file beside an imported profile) is shown with its provenance
-    before the first question."""
+) -> tuple[dict[str, Any] | None, set[str], dict[str, str]]:
+    """The profile to resume from, the fields it records as unknown (null), and its
+    invalid fields (dropped, with the reason, to be asked again). A FHIR Bundle of one
+    patient is imported first; what an import filled (from the bundle, or from the
+    provenance file beside an imported profile) is shown with its provenance before the
+    first question."""
     if path is None:
-        return None, set()
+        return None, set(), {}
     from pml_trials.errors import ProfileError
     from pml_trials.files.read import NotReadableError
     from pml_trials.importers.explain import (
@@ -108,7 +123,6 @@ def _start(
         sidecar_record,
     )
     from pml_trials.importers.fhir.run import looks_like_fhir
-    from pml_trials.profile.validate import validate_json
 
     try:
         data = read_profile_or_bundle(path)
@@ -117,12 +131,49 @@ def _start(
     record = None
     if looks_like_fhir(data):
         data, record = profile_from_fhir(data, str(path), as_of)
-    profile = validate_json(data, source=str(path), as_of=as_of)
+    profile, dropped = _salvage(data, str(path), as_of)
     record = record or sidecar_record(str(path), profile["patient_id"], None)
     if record is not None:  # imported: say where each value came from before asking
         sys.stdout.write(provenance_text(record))
     skip = set() if ask_unknown else {k for k, v in profile.items() if v is None}
-    return profile, skip
+    return profile, skip - set(dropped), dropped
+
+
+def _salvage(data: bytes, source: str, as_of: date) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate the file; when only some fields are invalid (an age of 300, a key the
+    profile does not have), keep the others and name the dropped ones with the reason.
+    A file that is not a JSON object, or whose patient_id is invalid, stays an error."""
+    import json
+
+    from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_python
+
+    try:
+        return validate_json(data, source=source, as_of=as_of), {}
+    except InvalidProfileError as error:
+        first = error
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError):
+        raise first from None
+    if not isinstance(raw, dict):
+        raise first
+    dropped: dict[str, str] = {}
+    problems = first.problems
+    for _ in range(len(raw) + 1):
+        keys = {(p.field or "").split(".")[0].split("[")[0] for p in problems}
+        if "" in keys or "patient_id" in keys or not keys <= set(raw):
+            raise first
+        for problem in problems:
+            key = (problem.field or "").split(".")[0].split("[")[0]
+            dropped.setdefault(key, problem.message)
+            raw.pop(key, None)
+        try:
+            profile = validate_python(raw, source=source, as_of=as_of)
+        except InvalidProfileError as again:
+            problems = again.problems
+            continue
+        return profile, dropped
+    raise first
 
 
 def _check_save(path: Path | None) -> None:

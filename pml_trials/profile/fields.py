@@ -42,6 +42,16 @@ class FieldSpec(Record):
     past: bool = False  # a date of something that has happened: not after the screening date
     label: str = ""  # a short clinical label for reports ("CD4 count"); "" = the question
     action: str = ""  # a key of ACTIONS: how to find the answer out ("" = ask the question)
+    # Natural answers (pml_trials/questionnaire/answers.py), declared here once:
+    synonyms: tuple[tuple[str, str], ...] = ()  # (word, value): "m" for male, "+" for detected
+    unit_aliases: tuple[str, ...] = ()  # other spellings of ``unit`` ("y" for years)
+    conversions: tuple[tuple[str, float], ...] = ()  # (unit, factor to ``unit``): lb -> kg
+    lab_units: tuple[str, ...] = ()  # units of the raw value that a × ULN field divides
+    censored: bool = False  # ">90" / "<20" is understood (and recorded as unknown)
+    # A checklist item: the statement whose tick means ``ticked`` (the answer that could
+    # rule a patient out), so that a favourable patient answers "none".
+    checklist: str = ""
+    ticked: bool = True
 
     @property
     def short(self) -> str:
@@ -151,9 +161,32 @@ ACTIONS: dict[str, str] = {
 
 
 def _bool(
-    key: str, section: str, question: str, help: str, *, label: str, action: str
+    key: str,
+    section: str,
+    question: str,
+    help: str,
+    *,
+    label: str,
+    action: str,
+    checklist: str = "",
+    ticked: bool = True,
 ) -> FieldSpec:
-    return FieldSpec(key, "boolean", section, question, help, label=label, action=action)
+    return FieldSpec(
+        key,
+        "boolean",
+        section,
+        question,
+        help,
+        label=label,
+        action=action,
+        checklist=checklist,
+        ticked=ticked,
+    )
+
+
+_PER_UL = ("/µL", "/uL", "cells/uL", "/mm3", "cells/mm3")
+_PER_LITRE = (("x10^9/L", 1000.0), ("×10^9/L", 1000.0), ("G/L", 1000.0), ("10^9/L", 1000.0))
+_COPIES = ("copies/ml", "cp/mL", "c/mL")
 
 
 def _count(
@@ -168,13 +201,41 @@ def _count(
 ) -> FieldSpec:
     unit = "cells/µL"
     return FieldSpec(
-        key, "number", section, question, help, unit, 0, maximum, label=label, action=action
+        key,
+        "number",
+        section,
+        question,
+        help,
+        unit,
+        0,
+        maximum,
+        label=label,
+        action=action,
+        unit_aliases=_PER_UL,
+        conversions=_PER_LITRE,
+        censored=True,
     )
 
 
-def _uln(key: str, question: str, help: str, *, label: str, action: str) -> FieldSpec:
+def _uln(
+    key: str, question: str, help: str, *, label: str, action: str, lab_units: tuple[str, ...]
+) -> FieldSpec:
     unit = "× ULN"
-    return FieldSpec(key, "number", LABS, question, help, unit, 0, 100, label=label, action=action)
+    return FieldSpec(
+        key,
+        "number",
+        LABS,
+        question,
+        help,
+        unit,
+        0,
+        100,
+        label=label,
+        action=action,
+        unit_aliases=("x ULN", "xULN", "ULN", "x"),
+        lab_units=lab_units,
+        censored=True,
+    )
 
 
 FIELDS: tuple[FieldSpec, ...] = (
@@ -208,6 +269,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         120,
         label="Age",
         action="chart",
+        unit_aliases=("y", "yr", "yrs", "year", "years old", "y/o"),
     ),
     FieldSpec(
         "sex",
@@ -218,6 +280,13 @@ FIELDS: tuple[FieldSpec, ...] = (
         choices=("female", "male"),
         label="Sex",
         action="chart",
+        synonyms=(
+            ("f", "female"),
+            ("m", "male"),
+            ("w", "female"),
+            ("woman", "female"),
+            ("man", "male"),
+        ),
     ),
     FieldSpec(
         "weight_kg",
@@ -230,6 +299,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         400,
         label="Weight",
         action="weight",
+        unit_aliases=("kgs", "kilograms", "kilogram"),
+        conversions=(("lb", 0.45359237), ("lbs", 0.45359237), ("pounds", 0.45359237)),
     ),
     _bool(
         "pregnant_or_breastfeeding",
@@ -238,6 +309,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Answer no for patients who cannot be pregnant.",
         label="Pregnant or breastfeeding",
         action="pregnancy",
+        checklist="pregnant or breastfeeding",
     ),
     _bool(
         "agrees_to_contraception",
@@ -247,6 +319,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         " answer yes if the patient cannot conceive or father a child.",
         label="Agrees to contraception",
         action="discussion",
+        checklist="not willing to use effective contraception during and after the study",
+        ticked=False,
     ),
     # PML diagnosis
     FieldSpec(
@@ -259,6 +333,15 @@ FIELDS: tuple[FieldSpec, ...] = (
         choices=("detected", "not_detected", "not_done"),
         label="CSF JC virus PCR",
         action="jcv",
+        synonyms=(
+            ("positive", "detected"),
+            ("pos", "detected"),
+            ("+", "detected"),
+            ("negative", "not_detected"),
+            ("neg", "not_detected"),
+            ("-", "not_detected"),
+            ("nd", "not_done"),
+        ),
     ),
     FieldSpec(
         "csf_jcv_copies_per_ml",
@@ -271,6 +354,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         1e10,
         label="CSF JC virus load",
         action="jcv",
+        unit_aliases=_COPIES,
+        censored=True,
     ),
     FieldSpec(
         "brain_biopsy_jcv",
@@ -283,6 +368,13 @@ FIELDS: tuple[FieldSpec, ...] = (
         choices=("positive", "negative", "not_done"),
         label="Brain biopsy for JC virus",
         action="jcv",
+        synonyms=(
+            ("pos", "positive"),
+            ("+", "positive"),
+            ("neg", "negative"),
+            ("-", "negative"),
+            ("nd", "not_done"),
+        ),
     ),
     _bool(
         "mri_compatible_with_pml",
@@ -359,6 +451,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Known HIV infection.",
         label="HIV positive",
         action="hiv",
+        checklist="HIV positive",
     ),
     _bool(
         "on_antiretroviral_therapy",
@@ -367,6 +460,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Current combination ART.",
         label="On antiretroviral therapy",
         action="hiv",
+        checklist="not on antiretroviral therapy now",
+        ticked=False,
     ),
     FieldSpec(
         "hiv_rna_copies_per_ml",
@@ -379,6 +474,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         1e9,
         label="Plasma HIV RNA",
         action="hiv",
+        unit_aliases=_COPIES,
+        censored=True,
     ),
     _count(
         "cd4_cells_per_ul",
@@ -411,6 +508,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Any past or current natalizumab.",
         label="Natalizumab ever",
         action="medications",
+        checklist="has ever received natalizumab",
     ),
     FieldSpec(
         "last_natalizumab_dose_date",
@@ -430,6 +528,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         " antiretroviral therapy.",
         label="Other immunosuppressant now",
         action="medications",
+        checklist="on an immunosuppressant other than corticosteroids now",
     ),
     FieldSpec(
         "prednisone_equivalent_mg_per_day",
@@ -442,6 +541,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         2000,
         label="Corticosteroid dose (prednisone eq.)",
         action="medications",
+        unit_aliases=("mg", "mg/d", "mg daily"),
     ),
     FieldSpec(
         "gvhd_grade",
@@ -462,6 +562,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Replacement therapy (thyroxine, insulin) does not count as systemic treatment.",
         label="Active autoimmune disease (2 years)",
         action="conditions",
+        checklist="active autoimmune disease needing systemic treatment in the last 2 years",
     ),
     _bool(
         "autoimmune_cns_disease",
@@ -470,6 +571,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "E.g. multiple sclerosis, neuromyelitis optica.",
         label="Autoimmune CNS disease",
         action="conditions",
+        checklist="autoimmune disease of the central nervous system",
     ),
     # Underlying immune suppression, added for issue 11 (GVHD after allogeneic HCT, biologics)
     _bool(
@@ -479,6 +581,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Stem cells or marrow from a donor, not the patient's own (autologous) cells.",
         label="Allogeneic HCT ever",
         action="conditions",
+        checklist="has ever had an allogeneic (donor) haematopoietic cell transplant",
     ),
     _bool(
         "chronic_gvhd_active",
@@ -487,6 +590,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Only after an allogeneic haematopoietic cell transplant; no if none or resolved.",
         label="Active chronic GVHD",
         action="conditions",
+        checklist="active chronic graft-versus-host disease now",
     ),
     _bool(
         "gvhd_systemic_treatment",
@@ -495,6 +599,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Steroids or other systemic immunosuppression given for acute or chronic GVHD.",
         label="Systemic GVHD treatment now",
         action="medications",
+        checklist="on systemic treatment for graft-versus-host disease now",
     ),
     _bool(
         "current_biologic_therapy",
@@ -504,6 +609,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         " ocrelizumab, natalizumab, a TNF blocker), including between courses.",
         label="Biologic medicine now",
         action="medications",
+        checklist="receiving a biologic medicine now",
     ),
     # Prior PML treatment
     _bool(
@@ -513,6 +619,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "E.g. pembrolizumab, nivolumab, atezolizumab, ipilimumab.",
         label="Prior checkpoint inhibitor",
         action="prior-treatment",
+        checklist="has had a checkpoint inhibitor (anti-PD-1, anti-PD-L1, anti-CTLA-4)",
     ),
     _bool(
         "prior_virus_specific_t_cells",
@@ -521,6 +628,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Autologous or donor-derived virus-specific T cells.",
         label="Prior virus-specific T cells",
         action="prior-treatment",
+        checklist="has had virus-specific T-cell therapy",
     ),
     _bool(
         "prior_cidofovir_or_brincidofovir",
@@ -529,6 +637,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Any dose, any indication.",
         label="Prior cidofovir or brincidofovir",
         action="prior-treatment",
+        checklist="has had cidofovir or brincidofovir (CMX001)",
     ),
     FieldSpec(
         "last_investigational_agent_date",
@@ -548,6 +657,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Any current course of cidofovir, for any indication.",
         label="Cidofovir now",
         action="medications",
+        checklist="receiving cidofovir now",
     ),
     _bool(
         "current_leflunomide",
@@ -556,6 +666,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Any current leflunomide, for any indication.",
         label="Leflunomide now",
         action="medications",
+        checklist="receiving leflunomide now",
     ),
     # Clinical status
     FieldSpec(
@@ -570,6 +681,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         multiple_of=10,
         label="Karnofsky score",
         action="neuro",
+        unit_aliases=("%",),
     ),
     FieldSpec(
         "modified_rankin_scale",
@@ -602,6 +714,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "E.g. CMV disease, pneumocystis, cryptococcosis; prophylaxis alone does not count.",
         label="Other opportunistic infection",
         action="infections",
+        checklist="another active opportunistic infection needing systemic treatment now",
     ),
     _bool(
         "other_cns_infection",
@@ -610,6 +723,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "E.g. toxoplasmosis, cryptococcal meningitis, CMV encephalitis.",
         label="Other CNS infection",
         action="infections",
+        checklist="another infection of the central nervous system",
     ),
     _bool(
         "active_malignancy_on_treatment",
@@ -618,6 +732,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Cancer receiving chemotherapy, targeted therapy or radiotherapy now.",
         label="Malignancy under treatment",
         action="conditions",
+        checklist="an active malignancy under treatment now",
     ),
     _bool(
         "severe_psychiatric_illness",
@@ -626,6 +741,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "E.g. psychosis, severe depression, that would interfere with the study.",
         label="Severe psychiatric illness",
         action="psychiatry",
+        checklist="an active severe psychiatric illness",
     ),
     _bool(
         "able_to_consent",
@@ -634,6 +750,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "The patient, or a legal representative if the patient lacks capacity.",
         label="Consent possible (patient or representative)",
         action="discussion",
+        checklist="neither the patient nor a legal representative can give informed consent",
+        ticked=False,
     ),
     _bool(
         "able_to_travel_to_site",
@@ -642,6 +760,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Including inpatient stays if needed.",
         label="Able to travel to the site",
         action="discussion",
+        checklist="cannot travel to the study site",
+        ticked=False,
     ),
     _bool(
         "alternative_therapy_available",
@@ -651,6 +771,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         " nothing of the kind is left to do.",
         label="Comparable approved therapy available",
         action="alternatives",
+        checklist="a comparable or satisfactory standard treatment for the PML is available now",
     ),
     # Clinical status, added for issue 11 (oral medicines)
     _bool(
@@ -661,6 +782,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         " preclude absorbing an oral medicine.",
         label="Oral absorption impaired",
         action="oral",
+        checklist="a gastrointestinal problem that might stop an oral medicine being absorbed",
     ),
     # Laboratory
     FieldSpec(
@@ -674,6 +796,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         200,
         label="eGFR",
         action="chemistry",
+        unit_aliases=("mL/min/1.73m2", "mL/min/1.73 m2", "mL/min"),
+        censored=True,
     ),
     _uln(
         "alt_x_uln",
@@ -681,6 +805,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Alanine aminotransferase divided by the laboratory's upper limit of normal.",
         label="ALT",
         action="chemistry",
+        lab_units=("U/L", "IU/L"),
     ),
     _uln(
         "ast_x_uln",
@@ -688,6 +813,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Aspartate aminotransferase divided by the laboratory's upper limit of normal.",
         label="AST",
         action="chemistry",
+        lab_units=("U/L", "IU/L"),
     ),
     _uln(
         "total_bilirubin_x_uln",
@@ -695,6 +821,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Total bilirubin divided by the laboratory's upper limit of normal.",
         label="Total bilirubin",
         action="chemistry",
+        lab_units=("µmol/L", "umol/L", "mg/dL"),
     ),
     _count(
         "neutrophils_per_ul",
@@ -722,6 +849,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "High-resolution HLA typing on record.",
         label="HLA typing available",
         action="hla",
+        checklist="no HLA typing on record",
+        ticked=False,
     ),
     _bool(
         "matched_donor_available",
@@ -730,6 +859,8 @@ FIELDS: tuple[FieldSpec, ...] = (
         "A donor or third-party product matched as the study requires.",
         label="Matched donor or T-cell product",
         action="hla",
+        checklist="no suitably HLA-matched donor or banked T-cell product identified",
+        ticked=False,
     ),
     # Residence: where the patient lives, for the distance to the study sites. Not an
     # address: a country and a town (resolved offline, pml_trials/geo/gazetteer.py).

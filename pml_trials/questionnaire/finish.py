@@ -19,8 +19,17 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.errors import ExitCode
+from pml_trials.profile.fields import BY_KEY, FIELDS
 from pml_trials.questionnaire import view
-from pml_trials.questionnaire.loop import PROMPT, Outcome, Reader, interrupted, run
+from pml_trials.questionnaire.loop import (
+    PROMPT,
+    Outcome,
+    Reader,
+    ask_screens,
+    handle,
+    interrupted,
+    run,
+)
 from pml_trials.questionnaire.save import SaveError, save_recovery, to_json, write_profile
 from pml_trials.questionnaire.session import Session
 from pml_trials.questionnaire.where import where
@@ -39,19 +48,37 @@ def questionnaire(
     start: Mapping[str, Any] | None = None,
     skip: Collection[str] = (),
     save: Path | None = None,
+    resumed: Path | None = None,
+    dropped: Mapping[str, str] | None = None,
 ) -> int:
     """The whole ``ask`` session; returns the exit code. An unexpected error anywhere
-    still keeps the answers in a recovery file first, then goes on to be reported."""
+    still keeps the answers in a recovery file first, then goes on to be reported.
+    ``resumed`` is the file ``--from`` read (a recovery file is removed once the
+    profile is saved); ``dropped`` its invalid fields with the reason, asked again."""
     console.print(Text(f"Pre-screening questionnaire for: {', '.join(s.id for s in studies)}"))
     console.print(Text(DISCLAIMER, style="bold"))
     console.print(Text(f"{view.USAGE}.", style="dim"))
     console.print(view.legend())
-    outcome = run(console, read, studies, as_of, start, skip)
+    if dropped:
+        console.print(Text(f"Not loaded from {resumed} (asked again):", style="yellow"))
+        for key, reason in dropped.items():
+            again = "" if key in BY_KEY else " (not a profile field: not asked)"
+            console.print(Text(safe_line(f"  {key}: {reason}{again}"), style="yellow"))
+    outcome = run(
+        console,
+        read,
+        studies,
+        as_of,
+        start,
+        skip,
+        first=tuple(k for k in dropped or () if k in BY_KEY),
+    )
     if not outcome.finished:
         return stopped(console, outcome)
     assert outcome.session is not None  # a finished run always has one
     session = outcome.session
     try:
+        review(console, read, session)
         console.print()
         console.print(view.summary(session.result, session.asked, session.skip))
         console.print(where(session.result))
@@ -67,9 +94,76 @@ def questionnaire(
         return stopped(console, Outcome(session, False, "an unexpected error", 1, exc))
     if saved is not None:
         console.print(Text(f"Profile saved to {saved} (readable by you only)."), soft_wrap=True)
+        _remove_recovery(console, resumed, saved)
     else:
         console.print(Text("The profile was not saved."))
     return ExitCode.OK
+
+
+def review(console: Console, read: Reader, session: Session) -> None:
+    """Every answer with its number; a number edits it (and asks whatever became useful),
+    ``+`` records any other profile field, Enter goes on to the summary and saving."""
+    while True:
+        keys = [k for k in session.saved_profile() if k not in ("patient_id", "screening_date")]
+        console.print()
+        console.print(view.review(session, keys))
+        try:
+            text = read(PROMPT).strip()
+        except EOFError:  # the end of input goes on to the summary (and the save offer)
+            console.print()
+            return
+        if not text:
+            return
+        if text.startswith("+"):
+            key = pick_field(console, read, text[1:].strip())
+        elif text.isascii() and text.isdecimal() and 1 <= int(text) <= len(keys):
+            key = keys[int(text) - 1]
+        else:
+            console.print(
+                Text(f"  ✗ type a number 1-{len(keys)}, + to add a field, or Enter", style="red")
+            )
+            continue
+        if key is None:
+            continue
+        spec = BY_KEY[key]
+        console.print(view.question(spec, 0, 0))
+        while not handle(console, session, spec, read(PROMPT), read):
+            pass
+        ask_screens(console, read, session)
+
+
+def pick_field(console: Console, read: Reader, text: str) -> str | None:
+    """A profile field by its key, or by a word of its key or question."""
+    if not text:
+        console.print(Text("  Which field? Its key or a word of its question (cd4, karnofsky):"))
+        text = read(PROMPT).strip()
+    word = text.lower()
+    if word in BY_KEY and word != "patient_id":
+        return word
+    found = [
+        spec.key
+        for spec in FIELDS
+        if spec.key not in ("patient_id", "screening_date")
+        and (word in spec.key or word in spec.question.lower())
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        console.print(Text(safe_line(f"  {text!r} could be: {', '.join(found[:8])}"), style="red"))
+    else:
+        console.print(Text(safe_line(f"  ✗ no profile field matches {text!r}"), style="red"))
+    return None
+
+
+def _remove_recovery(console: Console, resumed: Path | None, saved: Path) -> None:
+    """A session resumed from a recovery file and now saved leaves no stale copy."""
+    if resumed is None or ".recovered" not in resumed.name:
+        return
+    with contextlib.suppress(OSError):
+        if resumed.resolve() == saved.resolve():
+            return
+        resumed.unlink()
+        console.print(Text(f"Removed the recovery file {resumed}."), soft_wrap=True)
 
 
 def stopped(console: Console, outcome: Outcome) -> int:

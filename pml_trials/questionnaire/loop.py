@@ -19,13 +19,27 @@ from rich.text import Text
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.profile.validate import InvalidProfileError, validate_python
 from pml_trials.questionnaire import view
-from pml_trials.questionnaire.answers import AnswerError, command, parse
+from pml_trials.questionnaire.answers import (
+    AnswerError,
+    Censored,
+    PerUpperLimit,
+    checklist,
+    command,
+    number,
+    parse,
+)
+from pml_trials.questionnaire.screens import next_screen
 from pml_trials.questionnaire.session import Session
 from pml_trials.record import Record
 from pml_trials.studies.model import Study
 from pml_trials.terminal import safe_line
 
 Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardInterrupt on ^C
+# Told before each answer is read: the screen's kind ("question", "checklist", "form",
+# "section") with its fields, then, on a form or section, "item" with the one field asked
+# next and "items" with the checklist that follows (the bench and the replay check and
+# answer from these).
+Watcher = Callable[[str, tuple[str, ...], "Session"], None]
 PROMPT = "> "
 
 
@@ -70,16 +84,19 @@ def run(
     as_of: date,
     start: Mapping[str, Any] | None = None,
     skip: Collection[str] = (),
+    watch: Watcher | None = None,
+    first: tuple[str, ...] = (),
 ) -> Outcome:
-    """Ask the patient id (unless ``start`` has it), then every useful question."""
+    """Ask the patient id (unless ``start`` has it), the fields in ``first`` (dropped
+    from a ``--from`` file), then every useful question."""
     session: Session | None = None
     try:
         profile = dict(start) if start else {"patient_id": ask_patient_id(console, read)}
         session = Session(studies, as_of, profile, skip)
         console.print(view.verdict_line(session.result))
-        while (key := session.next_field()) is not None:
+        for key in first:
             ask(console, read, session, BY_KEY[key])
-            console.print(view.verdict_line(session.result))
+        ask_screens(console, read, session, watch)
     except KeyboardInterrupt as exc:
         return interrupted(session, exc)
     except EOFError:
@@ -87,6 +104,104 @@ def run(
     except Exception as exc:  # a bug or the machine: keep the answers, then report it
         return Outcome(session, False, "an unexpected error", 1, exc)
     return Outcome(session, True)
+
+
+def ask_screens(
+    console: Console, read: Reader, session: Session, watch: Watcher | None = None
+) -> None:
+    """Every useful screen until none is left (the review asks again after an edit)."""
+    while (screen := next_screen(session.candidates())) is not None:
+        session.screens += 1
+        if watch is not None:
+            watch(screen.kind, screen.keys, session)
+        if screen.kind == "checklist":
+            ask_checklist(console, read, session, screen.keys)
+        elif screen.kind in ("form", "section"):
+            ask_form(console, read, session, screen.keys, watch)
+        else:
+            ask(console, read, session, BY_KEY[screen.keys[0]])
+        console.print(view.verdict_line(session.result))
+
+
+def ask_form(
+    console: Console,
+    read: Reader,
+    session: Session,
+    keys: tuple[str, ...],
+    watch: Watcher | None = None,
+) -> None:
+    """A section's numbers and choices on one screen, each validated and re-asked on its
+    own; a field that an earlier answer made useless is not asked (nor shown)."""
+    console.print()
+    console.print(view.form_head(BY_KEY[keys[0]].section, session.screens))
+    values = [k for k in keys if BY_KEY[k].kind != "boolean"]
+    for key in values:
+        if key not in session.candidates():
+            continue
+        if watch is not None:
+            watch("item", (key,), session)
+        before = session.asked
+        spec = BY_KEY[key]
+        console.print(view.question(spec, 0, 0, compact=True))
+        while not handle(console, session, spec, read(PROMPT), read):
+            pass
+        if session.asked < before:  # went back: the chooser decides what comes next
+            return
+    useful = session.candidates()
+    ticks = tuple(k for k in keys if BY_KEY[k].kind == "boolean" and k in useful)
+    if len(ticks) == 1:
+        if watch is not None:
+            watch("item", ticks, session)
+        spec = BY_KEY[ticks[0]]
+        console.print(view.question(spec, 0, 0, compact=True))
+        while not handle(console, session, spec, read(PROMPT), read):
+            pass
+    elif ticks:
+        if watch is not None:
+            watch("items", ticks, session)
+        ask_checklist(console, read, session, ticks, head=False)
+
+
+def ask_checklist(
+    console: Console, read: Reader, session: Session, keys: tuple[str, ...], head: bool = True
+) -> None:
+    """A section's yes/no questions as one checklist, each item phrased so that the
+    answer that could rule the patient out is the one ticked (``head``: on a screen of
+    its own, with the section's name)."""
+    specs = [BY_KEY[key] for key in keys]
+    if head:
+        console.print()
+    console.print(view.checklist(specs, session.screens if head else 0))
+    while True:
+        text = read(PROMPT)
+        word = command(text)
+        if word in ("help", "why"):
+            for number, spec in enumerate(specs, 1):
+                console.print(Text(f"  {number} [{spec.key}]", style="dim"))
+                console.print(view.why(spec, session.studies, not_applicable=word == "why"))
+            continue
+        if word == "back":
+            undone = session.back()
+            if undone is None:
+                problem(console, "there is no earlier answer in this session to go back to")
+                continue
+            console.print(Text(f"  back to: {BY_KEY[undone].question}", style="dim"))
+            return
+        try:
+            ticks = checklist(len(specs), text)
+            values = {
+                spec.key: None if tick is None else (spec.ticked if tick else not spec.ticked)
+                for spec, tick in zip(specs, ticks.values(), strict=True)
+            }
+            session.answer_all(values)
+        except AnswerError as error:
+            problem(console, error.reason)
+            continue
+        except InvalidProfileError as error:
+            problem(console, error.problems[0].message)
+            continue
+        console.print(view.checklist_echo(specs, values))
+        return
 
 
 def interrupted(session: Session | None, exc: KeyboardInterrupt) -> Outcome:
@@ -121,16 +236,22 @@ def ask(console: Console, read: Reader, session: Session, spec: FieldSpec) -> No
     """Ask one question until something changes: an answer, "unknown", or going back."""
     left = len(session.candidates())
     console.print()
-    console.print(view.question(spec, session.asked + 1, left))
-    while not handle(console, session, spec, read(PROMPT)):
+    console.print(view.question(spec, session.screens, left))
+    while not handle(console, session, spec, read(PROMPT), read):
         pass
 
 
-def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bool:
+def handle(
+    console: Console, session: Session, spec: FieldSpec, text: str, read: Reader | None = None
+) -> bool:
     """Act on one line; ``True`` when the answers changed."""
     word = command(text)
     if word == "help":
         console.print(view.help_text(spec))
+        console.print(view.why(spec, session.studies))
+        return False
+    if word == "why":
+        console.print(view.why(spec, session.studies, not_applicable=True))
         return False
     if word == "unknown":
         session.answer(spec.key, None)
@@ -143,7 +264,16 @@ def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bo
         console.print(Text(f"  back to: {BY_KEY[undone].question}", style="dim"))
         return True
     try:
-        session.answer(spec.key, parse(spec, text))
+        value = parse(spec, text)
+        if isinstance(value, Censored):
+            session.answer(spec.key, None)
+            console.print(Text(safe_line(f"  {value.note}"), style="yellow"))
+            return True
+        if isinstance(value, PerUpperLimit):
+            value = per_upper_limit(console, read, spec, value)
+            if value is None:
+                return False
+        session.answer(spec.key, value)
     except AnswerError as error:
         problem(console, error.reason)
         return False
@@ -151,6 +281,37 @@ def handle(console: Console, session: Session, spec: FieldSpec, text: str) -> bo
         problem(console, error.problems[0].message)
         return False
     return True
+
+
+def per_upper_limit(
+    console: Console, read: Reader | None, spec: FieldSpec, raw: PerUpperLimit
+) -> float | None:
+    """Ask the laboratory's upper limit of normal for a raw value; ``None`` to go back
+    to the question (``<`` or ``u``, or no way to ask)."""
+    if read is None:
+        problem(console, f"type the value as a multiple of the upper limit ({spec.unit})")
+        return None
+    console.print(Text(f"  Upper limit of normal at this laboratory, in {raw.unit}?"))
+    while True:
+        text = read(PROMPT).strip()
+        if command(text) in ("back", "unknown"):
+            console.print(Text(f"  then type the value in {spec.unit}", style="dim"))
+            return None
+        try:
+            limit = _positive(text)
+        except AnswerError as error:
+            problem(console, error.reason)
+            continue
+        value = raw.value / limit
+        console.print(Text(f"  = {value:.3g} {spec.unit}", style="dim"))
+        return value
+
+
+def _positive(text: str) -> float:
+    limit = number(text)
+    if limit <= 0:
+        raise AnswerError(f"{text!r} is not an upper limit: type a number above 0")
+    return limit
 
 
 def problem(console: Console, reason: str) -> None:

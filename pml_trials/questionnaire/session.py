@@ -30,6 +30,7 @@ class Undo(Record):
     key: str
     previous: Any  # the earlier value, or _ABSENT
     was_skipped: bool
+    group: int = 0  # answers given on one screen share a group, and ``back`` undoes it whole
 
 
 class Session:
@@ -53,6 +54,9 @@ class Session:
         self.skip: set[str] = set(skip)
         self.history: list[Undo] = []
         self._result: ScreeningResult | None = None
+        self._group = 0
+        self.screens = 0  # screens shown by the prompt loop
+        self._grouping = False
 
     @property
     def patient_id(self) -> str:
@@ -88,7 +92,10 @@ class Session:
                         for at, text in contradictions
                     ]
                 )
-        self.history.append(Undo(key, self.profile.get(key, _ABSENT), key in self.skip))
+        if not self._grouping:
+            self._group += 1
+        previous = self.profile.get(key, _ABSENT)
+        self.history.append(Undo(key, previous, key in self.skip, self._group))
         self.profile[key] = value
         if value is None:
             self.skip.add(key)
@@ -96,10 +103,38 @@ class Session:
             self.skip.discard(key)
         self._result = None
 
+    def answer_all(self, values: Mapping[str, Any]) -> None:
+        """Record several answers of one screen (a checklist) as one step for ``back``.
+        Every value is validated first: an invalid one raises and changes nothing."""
+        limit = self.profile.get("screening_date") or self.as_of
+        for key, value in values.items():
+            if value is not None:
+                validate_python({"patient_id": self.patient_id, key: value}, as_of=limit)
+        self._group += 1
+        group = self._group
+        self._grouping = True
+        try:
+            for key, value in values.items():
+                self.answer(key, value)
+        except InvalidProfileError:  # a contradiction: the whole screen is not recorded
+            while self.history and self.history[-1].group == group:
+                self._undo()
+            raise
+        finally:
+            self._grouping = False
+
     def back(self) -> str | None:
-        """Undo the last answer; return its field, or ``None`` if there is none."""
+        """Undo the last answer (all of a checklist's); return its (first) field, or
+        ``None`` if there is none."""
         if not self.history:
             return None
+        group = self.history[-1].group
+        key = self._undo()
+        while self.history and self.history[-1].group == group:
+            key = self._undo()
+        return key
+
+    def _undo(self) -> str:
         undo = self.history.pop()
         if undo.previous is _ABSENT:
             self.profile.pop(undo.key, None)
@@ -116,6 +151,11 @@ class Session:
     def asked(self) -> int:
         """Questions answered in this session (known or unknown), net of undos."""
         return len(self.history)
+
+    @property
+    def answered(self) -> list[str]:
+        """The fields answered in this session, in the order asked, each once."""
+        return list(dict.fromkeys(undo.key for undo in self.history))
 
     def saved_profile(self) -> Profile:
         """The profile to write to a file: every answer, ``null`` for "unknown", and the

@@ -6,7 +6,8 @@ written by sites, and a JSON key such as ``[cd4_cells_per_ul]`` would read as a 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -19,21 +20,27 @@ from pml_trials.engine.diagnosis import LABELS, what_would_decide
 from pml_trials.engine.next_steps import next_steps, which_trials
 from pml_trials.engine.result import not_confirmed
 from pml_trials.profile.fields import BY_KEY, FieldSpec
-from pml_trials.questionnaire.answers import hint
+from pml_trials.questionnaire.answers import CHECKLIST_HINT, hint
+from pml_trials.studies.model import Study
+
+if TYPE_CHECKING:
+    from pml_trials.questionnaire.session import Session
 from pml_trials.verdict import MARKS, STYLES, WORDS, Verdict
 
 USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
 
 
-def question(spec: FieldSpec, number: int, left: int) -> RenderableType:
-    """Section and progress, the question with its JSON key, and how to answer."""
+def question(spec: FieldSpec, number: int, left: int, compact: bool = False) -> RenderableType:
+    """Section and progress, the question with its JSON key, and how to answer
+    (``compact``: without the section line, for a form's item)."""
     head = Text(spec.section, style="bold")
     if number:
-        after = f"at most {left - 1} more after it" if left > 1 else "the last that can matter"
-        head.append(f"  question {number}, {after}", style="dim")
+        more = f"{left - 1} more question" + ("s" if left > 2 else "")
+        after = f"at most {more}" if left > 1 else "the last that can matter"
+        head.append(f"  screen {number}, {after}", style="dim")
     body = Text(spec.question)
     body.append(f" [{spec.key}]", style="dim")
-    lines: list[RenderableType] = [head, body]
+    lines: list[RenderableType] = [body] if compact else [head, body]
     if spec.kind in ("enum", "enum_list") and not spec.vocabulary:
         choices = Text("  ")
         for index, choice in enumerate(spec.choices, 1):
@@ -47,9 +54,78 @@ def question(spec: FieldSpec, number: int, left: int) -> RenderableType:
     return Group(*lines)
 
 
+def form_head(section: str, number: int) -> Text:
+    head = Text(section, style="bold")
+    head.append(f"  screen {number}: each value on its own line", style="dim")
+    return head
+
+
+def checklist(specs: Sequence[FieldSpec], number: int) -> RenderableType:
+    """Numbered items, each with its JSON key and help, and how to answer."""
+    head = Text(specs[0].section, style="bold")
+    head.append(f"  screen {number}", style="dim")
+    ask = Text("Does any of these apply now?")
+    lines: list[RenderableType] = [head, ask] if number else [ask]
+    for index, spec in enumerate(specs, 1):
+        item = Text(f"  {index} ", style="bold")
+        item.append(spec.checklist[:1].upper() + spec.checklist[1:])
+        item.append(f" [{spec.key}]", style="dim")
+        lines.append(item)
+        lines.append(Text(f"      {spec.help}", style="dim"))
+    lines.append(Text(f"  answer: {CHECKLIST_HINT}", style="dim"))
+    return Group(*lines)
+
+
+def checklist_echo(specs: Sequence[FieldSpec], values: dict[str, bool | None]) -> Text:
+    """What a checklist answer recorded, field by field."""
+    words = {True: "yes", False: "no", None: "unknown"}
+    parts = [f"{spec.key} {words[values[spec.key]]}" for spec in specs]
+    return Text("  recorded: " + ", ".join(parts), style="dim")
+
+
+def review(session: Session, keys: Sequence[str]) -> RenderableType:
+    """Every answer with its number, two to a line when they fit in 80 columns."""
+    from pml_trials.questionnaire.answers import format_value
+
+    lines: list[RenderableType] = [Text("Review: every answer", style="bold")]
+    row = ""
+    for number, key in enumerate(keys, 1):
+        value = format_value(BY_KEY[key], session.profile.get(key))
+        cell = f"{number:>2} {key} = {value}"
+        if row and len(row) <= 38 and len(cell) <= 38:
+            lines.append(Text(f"{row:<40}{cell}"))
+            row = ""
+            continue
+        if row:
+            lines.append(Text(row))
+        row = cell
+    if row:
+        lines.append(Text(row))
+    lines.append(Text("  a number to change it, + to add any field, Enter to go on", style="dim"))
+    return Group(*lines)
+
+
 def help_text(spec: FieldSpec) -> Text:
     text = Text(f"  {spec.help}\n", style="italic")
     text.append(f"  Allowed: {spec.allowed()}. {USAGE}.", style="dim")
+    return text
+
+
+def why(spec: FieldSpec, studies: Sequence[Study], not_applicable: bool = False) -> Text:
+    """Which trials and criteria need the field, and the test (from the rule trees)."""
+    from pml_trials.questionnaire.why import reasons
+
+    lines = reasons(spec.key, studies)
+    head = "  Asked because " if lines else "  No selected trial reads this field"
+    if not_applicable:
+        head = "  Not applicable? This question is only asked when it can matter: asked because "
+    text = Text(head if lines else head + "; type u to go on", style="dim")
+    for line in lines:
+        text.append(f"\n    · {line}", style="dim")
+    if not_applicable and lines:
+        text.append(
+            "\n  Answer it as it stands for this patient, or u if it is unknown.", style="dim"
+        )
     return text
 
 
