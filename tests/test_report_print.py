@@ -68,10 +68,12 @@ def test_every_example_patients_chart_copy_prints_on_at_most_3_a4_pages(
         assert "Criterion by criterion" not in first, patient
         assert "Criterion by criterion" in pages[1], patient
         assert "Pre-screening only. The study team decides eligibility." in first
-    assert all(count <= 6 for count in counts.values()), counts
-    # The target of issue 16 is 3 A4 pages. It held (every example: 3) until issue 11's
-    # added criteria and their notes made the detail longer: now 6. Strict, so that the
-    # day the layout meets it again this test says so.
+    assert all(count <= 5 for count in counts.values()), counts
+    # The target of issue 16 is 3 A4 pages. It held (every example: 3, in 6-7 pt type)
+    # until issue 11's added criteria and their notes made the detail longer. At the
+    # type sizes of clinical print (detail 8.5 pt, page 1 10 pt) with every criterion,
+    # quote, value and note kept, the detail and the studies' provenance fill about four
+    # pages: 5 in all. Strict, so that the day the layout meets it this test says so.
     if max(counts.values()) > 3:
         pytest.xfail(f"issue 16's 3-page target not met yet: {sorted(set(counts.values()))}")
 

@@ -213,7 +213,13 @@ def _trial(trial: TrialResult, words: str) -> Markup:
             el("th", "Patient's answers"),
         ),
     )
-    rows = [_criterion_row(tag, c, study) for tag, c in labelled(trial)]
+    rows: list[Markup] = []
+    notes: list[Markup] = []
+    for tag, c in labelled(trial):
+        note = c.criterion.note
+        if note:  # a numbered footnote under the table, full width
+            notes.append(el("li", el("strong", tag), f" note: {note}"))
+        rows.append(_criterion_row(tag, c, study, bool(note)))
     sites = site_lines(trial)
     return block(
         "section",
@@ -230,14 +236,29 @@ def _trial(trial: TrialResult, words: str) -> Markup:
         el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
         block("ul", *(el("li", line) for line in sites), class_="sites") if sites else None,
         block("table", head, block("tbody", *rows), class_="criteria"),
+        block(
+            "div",
+            el("p", "The file's notes (what was interpreted or borrowed):"),
+            block("ul", *notes),
+            class_="notes",
+        )
+        if notes
+        else None,
         class_="trial",
     )
 
 
-def _criterion_row(tag: str, c: CriterionResult, study: Study) -> Markup:
+def _criterion_row(tag: str, c: CriterionResult, study: Study, note: bool) -> Markup:
     criterion = c.criterion
-    where = f"{criterion.id} · {wording_words(criterion)} · rule: "
-    rule = [el("div", where, el("code", criterion.rule))]
+    where = f"{criterion.id} · {wording_words(criterion)}"
+    rule = [
+        el(
+            "div",
+            where,
+            el("span", " · rule: ", el("code", criterion.rule), class_="rule-code"),
+            " · note below" if note else None,
+        )
+    ]
     rule += [
         el("div", f"{name} = ", el("code", text), class_="definition")
         for name, text in definitions_used(study, criterion.rule)
@@ -253,9 +274,6 @@ def _criterion_row(tag: str, c: CriterionResult, study: Study) -> Markup:
             "td",
             criterion.text,
             el("div", *rule, class_="rule"),
-            el("div", f"The file's note: {criterion.note}", class_="note")
-            if criterion.note
-            else None,
         ),
         el("td", status),
         el("td", el("ul", *values, class_="values") if values else None),

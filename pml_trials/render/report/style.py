@@ -44,7 +44,6 @@ tr.unknown td { background: #fff6dc; }
 .criteria td:nth-child(3) { width: 7em; }
 .criteria td:nth-child(4) { width: 34%; }
 .rule { color: #555; margin-top: .2em; }
-.note { color: #333; font-style: italic; margin-top: .2em; font-weight: 400; }
 .advice, .next-step { border-left: 4px solid #7a4a00; padding-left: .5em; }
 .values { margin: 0; padding-left: 1.1em; }
 .to-decide li { margin-bottom: .15em; }
@@ -67,31 +66,44 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 .first-step { font-size: .9em; }
 .detail h2 { font-size: 1.05em; }
 .criteria .rule { font-size: .85em; font-family: inherit; color: #555; }
-.criteria .note { font-size: .85em; color: #333; }
+.notes { font-size: .92em; color: #222; }
+.notes p { margin: .3em 0 .1em; font-weight: 600; }
+.notes ul { margin: 0; padding: 0; list-style: none; }
+.notes li { margin: 0 0 .15em; }
 @media print {
-  body { max-width: none; margin: 0; padding: 0 2px; font-size: 9pt; line-height: 1.3; }
+  body { max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; line-height: 1.3; }
   .patient { break-before: page; page-break-before: always; }
   header.chart + main > .patient { break-before: auto; page-break-before: auto; }
   header.chart .facts, header.chart .disclaimer { display: none; }
   header.chart h1 { font-size: 1.1em; }
-  .detail { break-before: page; page-break-before: always; font-size: 7.2pt; line-height: 1.18; }
-  .detail h3 { margin: .6em 0 .2em; font-size: 1.15em; }
-  .detail th, .detail td { padding: .1em .3em; }
+  .detail, .studies { font-family: "Liberation Sans Narrow", "Arial Narrow", "DejaVu Sans Condensed",
+    sans-serif-condensed, sans-serif; font-stretch: condensed; }
+  .detail { break-before: page; page-break-before: always; font-size: 8.5pt; line-height: 1.15; }
+  .detail h2 { margin: 0 0 .2em; }
+  .detail h3 { margin: .5em 0 .15em; font-size: 1.1em; }
+  .detail table { margin: .2em 0 .3em; }
+  .detail th, .detail td { padding: .05em .25em; }
   .detail .values { padding-left: 0; list-style: none; }
   .detail .values li { display: inline; }
+  .detail .values { display: inline; }
   .detail .values li + li::before { content: "; "; }
-  .detail .definition { display: none; }
-  .detail .sites, .detail .where { font-size: .9em; color: #333; }
-  .detail .note { font-size: 6.3pt; line-height: 1.15; }
+  .detail .rule .definition, .detail .rule-code { display: none; }
+  .detail .rule { font-size: 1em; margin-top: 0; }
+  .detail .rule, .detail .rule > div { display: inline; }
+  .detail .rule::before { content: " — "; }
+  .detail .sites, .detail .where { color: #333; }
   .detail .sites { margin: .1em 0; padding-left: 1em; }
-  .detail p { margin: .15em 0; }
-  .criteria td:nth-child(2) { width: 46%; }
-  .criteria td:nth-child(3) { width: 5.5em; }
+  .detail .notes { font-size: 1em; }
+  .detail p { margin: .1em 0; }
+  .criteria td:nth-child(1) { width: 1.6em; }
+  .criteria td:nth-child(2) { width: auto; }
+  .criteria td:nth-child(3) { width: 7.4em; }
+  .criteria td:nth-child(4) { width: 26%; }
   .summary-page h2 { margin-top: 0; }
   .overview { font-size: .9em; }
-  .studies { font-size: 6.5pt; line-height: 1.18; margin-top: .8em; }
+  .studies { font-size: 8.5pt; line-height: 1.15; margin-top: .6em; }
   .studies h2 { font-size: 1.2em; margin: .4em 0 .2em; }
-  .studies h3 { font-size: 1.1em; margin: .5em 0 .1em; }
+  .studies h3 { font-size: 1.1em; margin: .4em 0 .1em; }
   .studies h4, .studies .study-summary { display: none; }
   .studies .facts { display: block; margin: 0; }
   .studies .facts dt, .studies .facts dd { display: inline; margin: 0; }
@@ -101,7 +113,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .studies .sources li { display: inline; }
   .studies .sources li::after { content: " · "; }
   .studies .sources br { display: none; }
-  footer { font-size: 7.5pt; margin-top: .5em; }
+  footer { font-size: 8.5pt; margin-top: .5em; }
   a { color: inherit; }
   th, tr.decisive td, tr.unknown td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -133,7 +145,7 @@ def page_css(paper: str, top: str, bottom: str) -> str:
     box = "font: 8pt system-ui, Arial, sans-serif; color: #333;"
     foot = css_text(bottom)
     return f"""
-@page {{ size: {_SIZES[paper]}; margin: 13mm 10mm 13mm 10mm;
+@page {{ size: {_SIZES[paper]}; margin: 12mm 12mm 12mm 12mm;
   @top-left {{ content: {css_text(top)}; {box} }}
   @top-right {{ content: "Pre-screening only: the study team decides"; {box} }}
   @bottom-left {{ content: {foot}; {box} }}
