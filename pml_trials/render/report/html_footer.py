@@ -19,9 +19,6 @@ def facts(*pairs: tuple[str, str | None]) -> Markup:
     return el("dl", *items, class_="facts")
 
 
-SHOWN_PROBLEMS = 200  # a report lists at most this many problems (memory stays flat)
-
-
 def problems_section(problems: Sequence[InputProblem], more: int = 0) -> Markup:
     items = [
         el("li", el("code", p.source), ": ", join([p.field, p.message], ": "))

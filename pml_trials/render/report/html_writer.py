@@ -32,13 +32,13 @@ from pml_trials.render.report.html_chart import (
     summary_page,
 )
 from pml_trials.render.report.html_footer import (
-    SHOWN_PROBLEMS,
     facts,
     problems_section,
     studies_section,
     tally_section,
 )
 from pml_trials.render.report.markup import Markup, block, el
+from pml_trials.render.report.problems import ProblemList
 from pml_trials.render.report.style import CSS, paper_css
 from pml_trials.render.report.values import ranked_fields
 
@@ -53,8 +53,7 @@ class HtmlWriter(ReportWriter):
     def __init__(self, run: RunInfo, options: ReportOptions | None = None) -> None:
         super().__init__(run)
         self.options = options or ReportOptions()
-        self._problems: list[InputProblem] = []
-        self._more_problems = 0  # past SHOWN_PROBLEMS: counted, not kept
+        self._problems = ProblemList()  # listed together at the end, bounded
         self._held = Held()  # a batch's patient pages, until the overview is complete
 
     def header(self) -> str:
@@ -115,10 +114,7 @@ class HtmlWriter(ReportWriter):
         return str(row) + "\n"
 
     def problem(self, problem: InputProblem) -> str:
-        if len(self._problems) < SHOWN_PROBLEMS:  # listed together at the end, bounded
-            self._problems.append(problem)
-        else:
-            self._more_problems += 1
+        self._problems.add(problem)
         return ""
 
     def footer(self, tally: Tally) -> str:
@@ -130,9 +126,9 @@ class HtmlWriter(ReportWriter):
             yield "</tbody>\n</table>\n" + el("p", words) + "\n</section>\n"
         yield from self._held.drain()
         parts = ["</main>"]
-        if self._problems:
-            parts.append(problems_section(self._problems, self._more_problems))
-        if tally.patients > 1 or self._problems:
+        if self._problems.kept:
+            parts.append(problems_section(self._problems.kept, self._problems.more))
+        if tally.patients > 1 or self._problems.kept:
             parts.append(tally_section(tally))
         parts.append(studies_section(self.run.studies))
         parts.append(

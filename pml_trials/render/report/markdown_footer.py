@@ -11,8 +11,6 @@ from pml_trials.render.report.escape import md, md_code, md_link
 from pml_trials.studies.model import Study
 from pml_trials.verdict import WORDS
 
-SHOWN_PROBLEMS = 200  # a report lists at most this many problems (memory stays flat)
-
 
 def problems_section(problems: Sequence[InputProblem], more: int = 0) -> str:
     lines = ["## Inputs that could not be screened", ""]

@@ -38,11 +38,11 @@ from pml_trials.render.report.chart import (
 from pml_trials.render.report.escape import md, md_code
 from pml_trials.render.report.held import Held
 from pml_trials.render.report.markdown_footer import (
-    SHOWN_PROBLEMS,
     problems_section,
     studies_section,
     tally_section,
 )
+from pml_trials.render.report.problems import ProblemList
 from pml_trials.render.report.values import (
     definitions_used,
     labelled,
@@ -67,8 +67,7 @@ class MarkdownWriter(ReportWriter):
     def __init__(self, run: RunInfo, options: ReportOptions | None = None) -> None:
         super().__init__(run)
         self.options = options or ReportOptions()
-        self._problems: list[InputProblem] = []
-        self._more_problems = 0  # past SHOWN_PROBLEMS: counted, not kept
+        self._problems = ProblemList()  # listed together at the end, bounded
         self._held = Held()
 
     def header(self) -> str:
@@ -118,10 +117,7 @@ class MarkdownWriter(ReportWriter):
         return str(row)
 
     def problem(self, problem: InputProblem) -> str:
-        if len(self._problems) < SHOWN_PROBLEMS:  # listed together at the end, bounded
-            self._problems.append(problem)
-        else:
-            self._more_problems += 1
+        self._problems.add(problem)
         return ""
 
     def footer(self, tally: Tally) -> str:
@@ -132,9 +128,9 @@ class MarkdownWriter(ReportWriter):
             yield _lines("", detail_words(self.options, self._held.count), "")
         yield from self._held.drain()
         parts: list[str] = []
-        if self._problems:
-            parts.append(problems_section(self._problems, self._more_problems))
-        if tally.patients > 1 or self._problems:
+        if self._problems.kept:
+            parts.append(problems_section(self._problems.kept, self._problems.more))
+        if tally.patients > 1 or self._problems.kept:
             parts.append(tally_section(tally))
         parts.append(studies_section(self.run.studies))
         parts.append(
