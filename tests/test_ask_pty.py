@@ -67,11 +67,7 @@ def test_questions_show_section_key_and_choices_and_ctrl_c_saves(
     assert "JC virus DNA by PCR in the cerebrospinal fluid? [csf_jcv_pcr]" in screen
     child.expect("> ")
     assert "1 detected   2 not_detected   3 not_done" in seen(child)
-    child.sendline("1")
-    child.expect("now: ")
-    child.expect(r"brain_biopsy_jcv\]")
-    child.expect("> ")
-    child.sendline("3")
+    child.sendline("1")  # detected: MRI and signs before the biopsy
     child.expect("now: ")
     child.expect(r"mri_compatible_with_pml\]")
     child.expect("> ")

@@ -69,8 +69,7 @@ SCRIPTED = [
     "u",  # csf PCR unknown
     "<",  # back to the csf question
     "<",  # nothing earlier to go back to
-    "1",  # detected
-    "3",  # biopsy not done: the clinical pathway decides
+    "1",  # detected: MRI and signs next, the clinical pathway (no biopsy asked)
     "yes",
     "y",
     "20",  # life expectancy, weeks
@@ -84,7 +83,8 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     assert outcome.finished and outcome.session is not None
     session = outcome.session
     assert session.patient_id == "q-7"
-    assert session.asked == 10  # the checklist answered five fields
+    assert session.asked == 9  # the checklist answered five fields
+    assert "brain_biopsy_jcv" not in session.profile  # PCR, MRI and signs made it definite
     assert session.profile["able_to_consent"] is False
     assert session.profile["alternative_therapy_available"] is False
     assert set(session.result.verdicts) == {Verdict.INELIGIBLE}
@@ -199,7 +199,7 @@ def test_ctrl_c_writes_a_private_recovery_file(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "q-12.recovered.json").write_text("{}", encoding="utf-8")  # someone else's
-    code, screen = session_of(studies, ["q-12", "1", "u", "^C"])
+    code, screen = session_of(studies, ["q-12", "1", "u", "^C"])  # PCR detected, MRI unknown
     assert code == INTERRUPTED
     path = tmp_path / "q-12.recovered-2.json"
     assert f"saved in {path}" in screen.replace("\n", " ")
@@ -210,7 +210,7 @@ def test_ctrl_c_writes_a_private_recovery_file(
         "patient_id": "q-12",
         "screening_date": AS_OF,
         "csf_jcv_pcr": "detected",
-        "brain_biopsy_jcv": None,
+        "mri_compatible_with_pml": None,
     }
     assert (tmp_path / "q-12.recovered.json").read_text(encoding="utf-8") == "{}"
 
