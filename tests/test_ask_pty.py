@@ -116,7 +116,7 @@ def test_a_whole_session_ends_with_the_table_and_saves(
     child.expect("Review: every answer")
     child.expect("> ")
     child.sendline("")  # Enter: nothing to change
-    child.expect("Pre-screening of pty-3")
+    child.expect("Diagnosis \\(AAN 2013 consensus\\)")
     child.expect("Save the profile as JSON")
     child.expect("> ")
     child.sendline("y")
