@@ -314,7 +314,7 @@ def test_the_review_edits_by_number_and_records_any_field(
     assert code == 0, screen
     assert "Review: every answer" in screen
     assert " 1 csf_jcv_pcr = not_detected" in screen
-    assert "✗ type a number 1-2, + to add a field, or Enter" in screen  # 7 is not listed
+    assert "✗ type a number 1-2, +name to add a field, or Enter" in screen  # 7 is not listed
     assert "CD4 T-cell count? [cd4_cells_per_ul]" in screen
     assert " 3 cd4_cells_per_ul = 180" in screen  # recorded though no trial needs it
     assert screen.count("[brain_biopsy_jcv]") == 1  # asked again by number
@@ -342,3 +342,49 @@ def test_a_saved_session_removes_the_recovery_file_it_resumed_from(
     assert questionnaire(con, reader(con, [""]), studies, AS_OF, dict(NOT_PML), (), target,
                          resumed=other) == 0  # fmt: skip
     assert other.exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("karnofsky_score", "+cd4", "cd4"),
+        ("karnofsky_score", " + karnofsky ", "karnofsky"),
+        ("karnofsky_score", "+", ""),  # which field? asked next
+        ("csf_jcv_pcr", "+", None),  # a declared synonym of detected: the answer
+        ("brain_biopsy_jcv", "+", None),  # ... of positive
+        ("csf_jcv_pcr", "+cd4", "cd4"),
+        ("age_years", "+5", None),  # a signed number is a value
+        ("alt_x_uln", "+.5", None),
+        ("alt_x_uln", "+,5", None),
+        ("age_years", "5", None),
+        ("age_years", "u", None),
+    ],
+)
+def test_what_plus_means(key: str, text: str, expected: str | None) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import extra_field
+
+    assert extra_field(BY_KEY[key], text) == expected
+
+
+def test_plus_that_settles_the_current_question_moves_on(studies: tuple[Study, ...]) -> None:
+    # At the life expectancy, the clinician records that consent cannot be given: every
+    # study is ruled out, so the life expectancy is not asked on.
+    lines = ["q-30", "1", "y", "y", "+able_to_consent", "n"]
+    outcome, screen = ask(studies, lines)
+    assert outcome.finished and outcome.session is not None
+    assert outcome.session.profile["able_to_consent"] is False
+    assert "life_expectancy_weeks" not in outcome.session.profile
+    assert set(outcome.session.result.verdicts) == {Verdict.INELIGIBLE}
+    assert screen.count("[life_expectancy_weeks]") == 1  # shown once, then not asked on
+
+
+def test_plus_at_a_checklist_then_the_checklist_again(studies: tuple[Study, ...]) -> None:
+    lines = ["q-31", "1", "y", "y", "20", "+cd4", "300", "n"]
+    outcome, screen = ask(studies, lines)
+    assert outcome.session is not None
+    profile = outcome.session.profile
+    assert profile["cd4_cells_per_ul"] == 300
+    assert profile["life_expectancy_weeks"] == 20
+    assert profile["able_to_consent"] is True  # "n" at the checklist after the + field
+    assert "back to: " in screen

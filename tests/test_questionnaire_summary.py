@@ -30,7 +30,7 @@ from pml_trials.verdict import MARKS, Verdict
 
 AS_OF = date(2026, 11, 25)
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples" / "patients").glob("*.json"))
-REVIEW_END = "a number to change it, + to add any field, Enter to go on"
+REVIEW_END = "a number to change it, +name to add any field (+cd4), Enter to go on"
 
 
 def end_of_session(profile: dict[str, Any], studies: tuple[Study, ...]) -> list[str]:

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from pml_trials.questionnaire.session import Session
 from pml_trials.verdict import MARKS, STYLES, WORDS, Verdict
 
-USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
+USAGE = (
+    "Type ? for help, u if unknown, < to go back, +name to record any field (+cd4); "
+    "Ctrl-C saves and stops"
+)
 
 
 def question(spec: FieldSpec, number: int, left: int, compact: bool = False) -> RenderableType:
@@ -100,7 +103,9 @@ def review(session: Session, keys: Sequence[str]) -> RenderableType:
         row = cell
     if row:
         lines.append(Text(row))
-    lines.append(Text("  a number to change it, + to add any field, Enter to go on", style="dim"))
+    lines.append(
+        Text("  a number to change it, +name to add any field (+cd4), Enter to go on", style="dim")
+    )
     return Group(*lines)
 
 
