@@ -388,3 +388,22 @@ def test_plus_at_a_checklist_then_the_checklist_again(studies: tuple[Study, ...]
     assert profile["life_expectancy_weeks"] == 20
     assert profile["able_to_consent"] is True  # "n" at the checklist after the + field
     assert "back to: " in screen
+
+
+@pytest.mark.parametrize("typed", ["+screening_date", "+patient_id", "+" + "x" * 5000])
+def test_plus_never_changes_the_record_and_echoes_little(
+    studies: tuple[Study, ...], typed: str
+) -> None:
+    outcome, screen = ask(studies, ["q-32", typed, "2", "3"])
+    assert outcome.finished and outcome.session is not None
+    assert "screening_date" not in outcome.session.profile
+    assert outcome.session.patient_id == "q-32"
+    assert "no profile field matches" in screen
+    assert max(len(line) for line in screen.splitlines()) < 200
+
+
+def test_plus_on_an_answered_field_says_it_replaces(studies: tuple[Study, ...]) -> None:
+    outcome, screen = ask(studies, ["q-33", "1", "+csf_jcv_pcr", "2", "3"])
+    assert "now detected: a new answer replaces it" in screen
+    assert outcome.session is not None
+    assert outcome.session.profile["csf_jcv_pcr"] == "not_detected"

@@ -25,6 +25,7 @@ from pml_trials.questionnaire.answers import (
     PerUpperLimit,
     checklist,
     command,
+    format_value,
     number,
     parse,
 )
@@ -41,6 +42,7 @@ Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardIn
 # answer from these).
 Watcher = Callable[[str, tuple[str, ...], "Session"], None]
 PROMPT = "> "
+_NOT_ADDED = ("patient_id", "screening_date")
 
 
 class Outcome(Record):
@@ -246,6 +248,9 @@ def add_field(
     useful = [k for k in current if k in session.candidates()]
     spec = BY_KEY[key]
     console.print(view.question(spec, 0, 0, compact=True))
+    if session.profile.get(key) is not None:
+        value = format_value(spec, session.profile[key])
+        console.print(Text(safe_line(f"  now {value}: a new answer replaces it"), style="dim"))
     while not handle(console, session, spec, read(PROMPT), read):
         pass
     console.print(Text(f"  back to: {BY_KEY[current[0]].question}", style="dim"))
@@ -260,20 +265,22 @@ def pick_field(console: Console, read: Reader, text: str) -> str | None:
     word = text.lower()
     if not word:
         return None
-    if word in BY_KEY and word != "patient_id":
+    # The id names the file, and the screening date is the one the verdicts are counted
+    # to (--as-of): changing either mid-session could turn a decided verdict.
+    if word in BY_KEY and word not in _NOT_ADDED:
         return word
     found = [
         spec.key
         for spec in FIELDS
-        if spec.key not in ("patient_id", "screening_date")
-        and (word in spec.key or word in spec.question.lower())
+        if spec.key not in _NOT_ADDED and (word in spec.key or word in spec.question.lower())
     ]
     if len(found) == 1:
         return found[0]
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
     if found:
-        console.print(Text(safe_line(f"  {text!r} could be: {', '.join(found[:8])}"), style="red"))
+        console.print(Text(safe_line(f"  {shown} could be: {', '.join(found[:8])}"), style="red"))
     else:
-        console.print(Text(safe_line(f"  ✗ no profile field matches {text!r}"), style="red"))
+        console.print(Text(safe_line(f"  ✗ no profile field matches {shown}"), style="red"))
     return None
 
 
