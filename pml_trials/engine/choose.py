@@ -76,15 +76,17 @@ def rank_questions(result: ScreeningResult, skip: Collection[str] = ()) -> list[
     for trial in result:
         if trial.verdict is Verdict.NEEDS_INFORMATION:
             _score_trial(trial, skip, scores)
-    biopsy_last = _clinical_pathway_open(result.profile)
+    biopsy_last = _clinical_pathway_open(result.profile, skip)
     return sorted(scores, key=lambda field: scores[field].key(field, biopsy_last))
 
 
-def _clinical_pathway_open(profile: Mapping[str, Any]) -> bool:
-    """CSF PCR detected, and neither MRI nor signs answered "no" or "unknown": MRI and
-    signs may still confirm PML without a biopsy, so the biopsy is asked after them."""
+def _clinical_pathway_open(profile: Mapping[str, Any], skip: Collection[str]) -> bool:
+    """CSF PCR detected, and neither MRI nor signs answered "no" or "unknown" (in
+    ``skip``): MRI and signs may still confirm PML without a biopsy, so the biopsy is
+    asked after them. A null that was not asked counts as not asked, as an absent key
+    does: a report ranks the same whether its rows spell missing as null or leave it out."""
     return profile.get(CSF) == "detected" and all(
-        profile.get(key, True) is True for key in (MRI, CLINICAL)
+        profile.get(key) is not False and key not in skip for key in (MRI, CLINICAL)
     )
 
 
