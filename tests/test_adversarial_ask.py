@@ -195,7 +195,7 @@ def test_sigterm_and_sighup_keep_the_answers(tmp_path: Path, signum: int, code: 
         child.expect(r"csf_jcv_pcr\]")
         child.expect("> ")
         child.sendline("1")
-        child.expect(r"brain_biopsy_jcv\]")  # AAN 2013: the biopsy alone can decide
+        child.expect(r"mri_compatible_with_pml\]")  # PCR detected: the clinical pathway
         child.expect("> ")
         child.kill(signum)
         child.expect(pexpect.EOF)

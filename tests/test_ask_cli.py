@@ -108,7 +108,7 @@ def test_trial_option_restricts_the_questions(in_tmp: Path) -> None:
 
 
 def test_end_of_input_saves_a_recovery_file(in_tmp: Path) -> None:
-    code, output = ask(["--as-of", "2026-11-25"], ["c-3", "1", "3", "u"])
+    code, output = ask(["--as-of", "2026-11-25"], ["c-3", "1", "u", "3"])
     assert code == 0
     assert "Stopped (end of input)." in output
     recovered = in_tmp / "c-3.recovered.json"
@@ -169,7 +169,7 @@ def test_ctrl_c_before_any_answer_writes_nothing(
 
 
 def test_invalid_answers_never_crash(in_tmp: Path) -> None:
-    lines = ["", "../x", "c-6", "", "9", "detected;", "0x1", "1", "é", "3", "y", "y", "-1", "1e400"]
+    lines = ["", "../x", "c-6", "", "9", "detected;", "0x1", "1", "é", "y", "y", "-1", "1e400"]
     code, output = ask([], [*lines, "200", "y", "35"])
     assert code == 0
     assert output.count("  ✗ ") == 11

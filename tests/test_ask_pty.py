@@ -67,11 +67,7 @@ def test_questions_show_section_key_and_choices_and_ctrl_c_saves(
     assert "JC virus DNA by PCR in the cerebrospinal fluid? [csf_jcv_pcr]" in screen
     child.expect("> ")
     assert "1 detected   2 not_detected   3 not_done" in seen(child)
-    child.sendline("1")
-    child.expect("now: ")
-    child.expect(r"brain_biopsy_jcv\]")
-    child.expect("> ")
-    child.sendline("3")
+    child.sendline("1")  # detected: MRI and signs before the biopsy
     child.expect("now: ")
     child.expect(r"mri_compatible_with_pml\]")
     child.expect("> ")
@@ -120,7 +116,7 @@ def test_a_whole_session_ends_with_the_table_and_saves(
     child.expect("Review: every answer")
     child.expect("> ")
     child.sendline("")  # Enter: nothing to change
-    child.expect("Pre-screening of pty-3")
+    child.expect("Diagnosis \\(AAN 2013 consensus\\)")
     child.expect("Save the profile as JSON")
     child.expect("> ")
     child.sendline("y")
@@ -213,3 +209,60 @@ def test_checklists_prefixes_units_review_and_save(tmp_path: Path) -> None:
     assert saved["weight_kg"] == 80 and saved["alt_x_uln"] == 2.1
     assert saved["able_to_consent"] is True and saved["alternative_therapy_available"] is False
     assert not (tmp_path / "pty-4.recovered.json").exists()
+
+
+def test_plus_records_any_field_at_any_question(child: pexpect.spawn[str], tmp_path: Path) -> None:
+    """Issue 17: ``+`` at a question records a field no trial needs now (Karnofsky, CD4),
+    then goes back to the question; a bare ``+`` stays the answer where it is one."""
+    child.expect("> ")
+    assert "+name to record any field (+cd4)" in " ".join(seen(child).split())  # the hint
+    child.sendline("pty-5")
+    child.expect(r"csf_jcv_pcr\]")
+    child.expect("> ")
+    child.sendline("+")  # a declared synonym of detected here, not the command
+    child.expect(r"mri_compatible_with_pml\]")
+    child.expect("> ")
+    child.sendline("+")  # here it is the command: which field?
+    child.expect("Which field\\?")
+    child.expect("> ")
+    child.sendline("karnofsky")
+    child.expect(r"karnofsky_score\]")
+    child.expect("> ")
+    child.sendline("70")
+    child.expect("back to: Does brain MRI show lesions typical of PML\\?")
+    child.expect("> ")
+    child.sendline("y")
+    child.expect(r"clinical_features_compatible_with_pml\]")
+    child.expect("> ")
+    child.sendline("+nosuchfield")
+    child.expect("no profile field matches 'nosuchfield'")
+    child.expect("> ")
+    child.sendline("+cd4_cells_per_ul")
+    child.expect(r"cd4_cells_per_ul\]")
+    child.expect("> ")
+    child.sendline("250")
+    child.expect("back to: Are there neurological signs")
+    child.expect("> ")
+    child.sendline("y")
+    child.expect(r"life_expectancy_weeks\]")
+    child.expect("> ")
+    child.sendline("1")  # a week: every study is ruled out
+    child.expect("Review: every answer")
+    child.expect("Enter to go on")
+    review = " ".join(seen(child).split())
+    assert "karnofsky_score = 70" in review and "cd4_cells_per_ul = 250" in review
+    child.expect("> ")
+    child.sendline("")
+    child.expect("Save the profile as JSON")
+    child.expect("> ")
+    child.sendline("y")
+    child.expect("File name")
+    child.expect("> ")
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = validate_json((tmp_path / "pty-5.json").read_bytes())
+    assert saved["karnofsky_score"] == 70
+    assert saved["cd4_cells_per_ul"] == 250
+    assert saved["csf_jcv_pcr"] == "detected"

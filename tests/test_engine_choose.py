@@ -61,6 +61,42 @@ def test_a_negative_csf_asks_the_biopsy_next(studies: tuple[Study, ...]) -> None
     assert next_question(result) == "brain_biopsy_jcv"
 
 
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({}, ["mri_compatible_with_pml", "clinical_features_compatible_with_pml"]),
+        ({"mri_compatible_with_pml": True}, ["clinical_features_compatible_with_pml"]),
+        # The clinical pathway closed ("no" or "unknown"): only the biopsy can confirm.
+        ({"mri_compatible_with_pml": False}, ["brain_biopsy_jcv"]),
+        ({"mri_compatible_with_pml": None}, ["brain_biopsy_jcv"]),
+        ({"clinical_features_compatible_with_pml": None}, ["brain_biopsy_jcv"]),
+    ],
+)
+def test_a_detected_csf_asks_mri_and_signs_before_the_biopsy(
+    studies: tuple[Study, ...], answers: dict[str, Any], expected: list[str]
+) -> None:
+    result = result_of(studies, csf_jcv_pcr="detected", **answers)
+    skip = {key for key, value in answers.items() if value is None}
+    ranked = rank_questions(result, skip)
+    assert ranked[: len(expected)] == expected
+    assert "brain_biopsy_jcv" in ranked  # still asked when they do not confirm PML
+
+
+def test_a_null_not_asked_ranks_as_an_absent_key(studies: tuple[Study, ...]) -> None:
+    # A registry row spells missing as null, a JSON file leaves the key out: same order.
+    absent = rank_questions(result_of(studies, csf_jcv_pcr="detected"))
+    null = rank_questions(
+        result_of(
+            studies,
+            csf_jcv_pcr="detected",
+            mri_compatible_with_pml=None,
+            clinical_features_compatible_with_pml=None,
+            brain_biopsy_jcv=None,
+        )
+    )
+    assert null == absent
+
+
 def test_every_trial_decided_means_no_question(studies: tuple[Study, ...]) -> None:
     result = result_of(studies, csf_jcv_pcr="not_detected", brain_biopsy_jcv="not_done")
     assert all(t.verdict is Verdict.INELIGIBLE for t in result)

@@ -69,8 +69,7 @@ SCRIPTED = [
     "u",  # csf PCR unknown
     "<",  # back to the csf question
     "<",  # nothing earlier to go back to
-    "1",  # detected
-    "3",  # biopsy not done: the clinical pathway decides
+    "1",  # detected: MRI and signs next, the clinical pathway (no biopsy asked)
     "yes",
     "y",
     "20",  # life expectancy, weeks
@@ -84,7 +83,8 @@ def test_a_scripted_session(studies: tuple[Study, ...], golden: GoldenCheck) -> 
     assert outcome.finished and outcome.session is not None
     session = outcome.session
     assert session.patient_id == "q-7"
-    assert session.asked == 10  # the checklist answered five fields
+    assert session.asked == 9  # the checklist answered five fields
+    assert "brain_biopsy_jcv" not in session.profile  # PCR, MRI and signs made it definite
     assert session.profile["able_to_consent"] is False
     assert session.profile["alternative_therapy_available"] is False
     assert set(session.result.verdicts) == {Verdict.INELIGIBLE}
@@ -190,7 +190,11 @@ def test_the_closing_summary(
     assert code == 0
     assert list(tmp_path.iterdir()) == []  # declined: nothing written
     assert "ineligible" in screen and "needs information" in screen and "✓ eligible" in screen
-    assert "still missing (answered unknown): matched_donor_available" in screen
+    flat = " ".join(screen.split())
+    assert (
+        "1. HLA typing / donor search: could decide tcell-transfer (matched_donor_available)"
+        in flat
+    )
     golden("ask/summary.txt", tidy(screen))
 
 
@@ -199,7 +203,7 @@ def test_ctrl_c_writes_a_private_recovery_file(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "q-12.recovered.json").write_text("{}", encoding="utf-8")  # someone else's
-    code, screen = session_of(studies, ["q-12", "1", "u", "^C"])
+    code, screen = session_of(studies, ["q-12", "1", "u", "^C"])  # PCR detected, MRI unknown
     assert code == INTERRUPTED
     path = tmp_path / "q-12.recovered-2.json"
     assert f"saved in {path}" in screen.replace("\n", " ")
@@ -210,7 +214,7 @@ def test_ctrl_c_writes_a_private_recovery_file(
         "patient_id": "q-12",
         "screening_date": AS_OF,
         "csf_jcv_pcr": "detected",
-        "brain_biopsy_jcv": None,
+        "mri_compatible_with_pml": None,
     }
     assert (tmp_path / "q-12.recovered.json").read_text(encoding="utf-8") == "{}"
 
@@ -310,7 +314,7 @@ def test_the_review_edits_by_number_and_records_any_field(
     assert code == 0, screen
     assert "Review: every answer" in screen
     assert " 1 csf_jcv_pcr = not_detected" in screen
-    assert "✗ type a number 1-2, + to add a field, or Enter" in screen  # 7 is not listed
+    assert "✗ type a number 1-2, +name to add a field, or Enter" in screen  # 7 is not listed
     assert "CD4 T-cell count? [cd4_cells_per_ul]" in screen
     assert " 3 cd4_cells_per_ul = 180" in screen  # recorded though no trial needs it
     assert screen.count("[brain_biopsy_jcv]") == 1  # asked again by number
@@ -338,3 +342,68 @@ def test_a_saved_session_removes_the_recovery_file_it_resumed_from(
     assert questionnaire(con, reader(con, [""]), studies, AS_OF, dict(NOT_PML), (), target,
                          resumed=other) == 0  # fmt: skip
     assert other.exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("karnofsky_score", "+cd4", "cd4"),
+        ("karnofsky_score", " + karnofsky ", "karnofsky"),
+        ("karnofsky_score", "+", ""),  # which field? asked next
+        ("csf_jcv_pcr", "+", None),  # a declared synonym of detected: the answer
+        ("brain_biopsy_jcv", "+", None),  # ... of positive
+        ("csf_jcv_pcr", "+cd4", "cd4"),
+        ("age_years", "+5", None),  # a signed number is a value
+        ("alt_x_uln", "+.5", None),
+        ("alt_x_uln", "+,5", None),
+        ("age_years", "5", None),
+        ("age_years", "u", None),
+    ],
+)
+def test_what_plus_means(key: str, text: str, expected: str | None) -> None:
+    from pml_trials.profile.fields import BY_KEY
+    from pml_trials.questionnaire.loop import extra_field
+
+    assert extra_field(BY_KEY[key], text) == expected
+
+
+def test_plus_that_settles_the_current_question_moves_on(studies: tuple[Study, ...]) -> None:
+    # At the life expectancy, the clinician records that consent cannot be given: every
+    # study is ruled out, so the life expectancy is not asked on.
+    lines = ["q-30", "1", "y", "y", "+able_to_consent", "n"]
+    outcome, screen = ask(studies, lines)
+    assert outcome.finished and outcome.session is not None
+    assert outcome.session.profile["able_to_consent"] is False
+    assert "life_expectancy_weeks" not in outcome.session.profile
+    assert set(outcome.session.result.verdicts) == {Verdict.INELIGIBLE}
+    assert screen.count("[life_expectancy_weeks]") == 1  # shown once, then not asked on
+
+
+def test_plus_at_a_checklist_then_the_checklist_again(studies: tuple[Study, ...]) -> None:
+    lines = ["q-31", "1", "y", "y", "20", "+cd4", "300", "n"]
+    outcome, screen = ask(studies, lines)
+    assert outcome.session is not None
+    profile = outcome.session.profile
+    assert profile["cd4_cells_per_ul"] == 300
+    assert profile["life_expectancy_weeks"] == 20
+    assert profile["able_to_consent"] is True  # "n" at the checklist after the + field
+    assert "back to: " in screen
+
+
+@pytest.mark.parametrize("typed", ["+screening_date", "+patient_id", "+" + "x" * 5000])
+def test_plus_never_changes_the_record_and_echoes_little(
+    studies: tuple[Study, ...], typed: str
+) -> None:
+    outcome, screen = ask(studies, ["q-32", typed, "2", "3"])
+    assert outcome.finished and outcome.session is not None
+    assert "screening_date" not in outcome.session.profile
+    assert outcome.session.patient_id == "q-32"
+    assert "no profile field matches" in screen
+    assert max(len(line) for line in screen.splitlines()) < 200
+
+
+def test_plus_on_an_answered_field_says_it_replaces(studies: tuple[Study, ...]) -> None:
+    outcome, screen = ask(studies, ["q-33", "1", "+csf_jcv_pcr", "2", "3"])
+    assert "now detected: a new answer replaces it" in screen
+    assert outcome.session is not None
+    assert outcome.session.profile["csf_jcv_pcr"] == "not_detected"

@@ -183,7 +183,7 @@ def test_the_questionnaire_ends_with_the_distances() -> None:
         "tcell-transfer: nearest site: Hannover Medical School (Medizinische Hochschule Hannover), Hannover (DE), not yet recruiting, 132 km great-circle (within the patient's 300 km)"
         in text
     )
-    assert "cmx001: sites not known: Not public in the sources read" in text
+    assert "checkpoint-inhibitor, cmx001: sites not known (pml-trials show gives why)" in text
 
 
 def test_the_questionnaire_says_how_to_get_distances() -> None:

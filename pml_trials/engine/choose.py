@@ -13,7 +13,13 @@ known), and the questionnaire stops. Candidates are ranked by
    Within the gate, fields go in the profile's declaration order, which puts the
    deciding test first: CSF PCR, then biopsy (which alone makes PML definite by the
    AAN 2013 histopathological pathway), then MRI and signs, which are nearly always
-   compatible in a patient screened for PML and so seldom end anything;
+   compatible in a patient screened for PML and so seldom end anything. Once the CSF
+   PCR is *detected* (and MRI and signs are not answered "no" or "unknown"), though,
+   the biopsy goes last: MRI and signs then confirm PML by
+   the clinical pathway, and a brain biopsy is seldom done in a patient whose CSF
+   already shows the virus (it is the pathway for a negative or missing PCR), so asking
+   it first costs a screen for nearly every such patient (11 of the 12 example
+   patients with PML, ``bench/questionnaire.py``);
 2. after the gate, how many undecided trials **one answer to this field could rule out
    on its own**, found by trying the field's possible values (booleans, enum values, the
    ends of a number's range) against each trial's rules. An answer that can end a trial
@@ -35,11 +41,12 @@ decide: 70.5% of a 33-field form. A patient without PML is done within 2 questio
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from pml_trials.engine import ScreeningResult, TrialResult
+from pml_trials.engine.diagnosis import BIOPSY, CLINICAL, CSF, MRI
 from pml_trials.profile.fields import BY_KEY, FIELDS
 from pml_trials.record import Record
 from pml_trials.verdict import Verdict
@@ -53,9 +60,10 @@ class _Score(Record, frozen=False):
     rules_out: int = 0
     weight: float = 0.0
 
-    def key(self, field: str) -> tuple[int, int, float, int]:
+    def key(self, field: str, biopsy_last: bool) -> tuple[int, int, float, int]:
         if self.gate:  # the entry condition, in the order the profile declares its tests
-            return (-self.gate, 0, 0.0, _ORDER[field])
+            late = biopsy_last and field == BIOPSY
+            return (-self.gate, 0, 0.0, len(_ORDER) if late else _ORDER[field])
         return (0, -self.rules_out, -self.weight, _ORDER[field])
 
 
@@ -68,7 +76,18 @@ def rank_questions(result: ScreeningResult, skip: Collection[str] = ()) -> list[
     for trial in result:
         if trial.verdict is Verdict.NEEDS_INFORMATION:
             _score_trial(trial, skip, scores)
-    return sorted(scores, key=lambda field: scores[field].key(field))
+    biopsy_last = _clinical_pathway_open(result.profile, skip)
+    return sorted(scores, key=lambda field: scores[field].key(field, biopsy_last))
+
+
+def _clinical_pathway_open(profile: Mapping[str, Any], skip: Collection[str]) -> bool:
+    """CSF PCR detected, and neither MRI nor signs answered "no" or "unknown" (in
+    ``skip``): MRI and signs may still confirm PML without a biopsy, so the biopsy is
+    asked after them. A null that was not asked counts as not asked, as an absent key
+    does: a report ranks the same whether its rows spell missing as null or leave it out."""
+    return profile.get(CSF) == "detected" and all(
+        profile.get(key) is not False and key not in skip for key in (MRI, CLINICAL)
+    )
 
 
 def next_question(result: ScreeningResult, skip: Collection[str] = ()) -> str | None:

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from pml_trials import DISCLAIMER
 from pml_trials.errors import ExitCode
-from pml_trials.profile.fields import BY_KEY, FIELDS
+from pml_trials.profile.fields import BY_KEY
 from pml_trials.questionnaire import view
 from pml_trials.questionnaire.loop import (
     PROMPT,
@@ -28,6 +28,7 @@ from pml_trials.questionnaire.loop import (
     ask_screens,
     handle,
     interrupted,
+    pick_field,
     run,
 )
 from pml_trials.questionnaire.save import SaveError, save_recovery, to_json, write_profile
@@ -120,7 +121,9 @@ def review(console: Console, read: Reader, session: Session) -> None:
             key = keys[int(text) - 1]
         else:
             console.print(
-                Text(f"  ✗ type a number 1-{len(keys)}, + to add a field, or Enter", style="red")
+                Text(
+                    f"  ✗ type a number 1-{len(keys)}, +name to add a field, or Enter", style="red"
+                )
             )
             continue
         if key is None:
@@ -130,29 +133,6 @@ def review(console: Console, read: Reader, session: Session) -> None:
         while not handle(console, session, spec, read(PROMPT), read):
             pass
         ask_screens(console, read, session)
-
-
-def pick_field(console: Console, read: Reader, text: str) -> str | None:
-    """A profile field by its key, or by a word of its key or question."""
-    if not text:
-        console.print(Text("  Which field? Its key or a word of its question (cd4, karnofsky):"))
-        text = read(PROMPT).strip()
-    word = text.lower()
-    if word in BY_KEY and word != "patient_id":
-        return word
-    found = [
-        spec.key
-        for spec in FIELDS
-        if spec.key not in ("patient_id", "screening_date")
-        and (word in spec.key or word in spec.question.lower())
-    ]
-    if len(found) == 1:
-        return found[0]
-    if found:
-        console.print(Text(safe_line(f"  {text!r} could be: {', '.join(found[:8])}"), style="red"))
-    else:
-        console.print(Text(safe_line(f"  ✗ no profile field matches {text!r}"), style="red"))
-    return None
 
 
 def _remove_recovery(console: Console, resumed: Path | None, saved: Path) -> None:

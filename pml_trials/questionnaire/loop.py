@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from pml_trials.profile.fields import BY_KEY, FieldSpec
+from pml_trials.profile.fields import BY_KEY, FIELDS, FieldSpec
 from pml_trials.profile.validate import InvalidProfileError, validate_python
 from pml_trials.questionnaire import view
 from pml_trials.questionnaire.answers import (
@@ -25,6 +25,7 @@ from pml_trials.questionnaire.answers import (
     PerUpperLimit,
     checklist,
     command,
+    format_value,
     number,
     parse,
 )
@@ -41,6 +42,7 @@ Reader = Callable[[str], str]  # prompt -> line; EOFError at the end, KeyboardIn
 # answer from these).
 Watcher = Callable[[str, tuple[str, ...], "Session"], None]
 PROMPT = "> "
+_NOT_ADDED = ("patient_id", "screening_date")
 
 
 class Outcome(Record):
@@ -174,6 +176,11 @@ def ask_checklist(
     console.print(view.checklist(specs, session.screens if head else 0))
     while True:
         text = read(PROMPT)
+        extra = extra_field(None, text)
+        if extra is not None:
+            if add_field(console, read, session, extra, keys):
+                return
+            continue
         word = command(text)
         if word in ("help", "why"):
             for number, spec in enumerate(specs, 1):
@@ -202,6 +209,79 @@ def ask_checklist(
             continue
         console.print(view.checklist_echo(specs, values))
         return
+
+
+def extra_field(spec: FieldSpec | None, text: str) -> str | None:
+    """The field named after ``+`` (``+cd4``; empty for a bare ``+``: ask which), or
+    ``None`` when the text is not that: a signed number (``+5``) is a value, and a bare
+    ``+`` is the answer where the field declares it (``+`` for a detected PCR)."""
+    text = text.strip()
+    if not text.startswith("+"):
+        return None
+    rest = text[1:].strip()
+    if rest[:1].isdigit() or rest[:1] in (".", ","):
+        return None
+    if not rest and spec is not None and any(word == "+" for word, _ in spec.synonyms):
+        return None
+    return rest
+
+
+def add_field(
+    console: Console,
+    read: Reader | None,
+    session: Session,
+    word: str,
+    current: tuple[str, ...],
+) -> bool:
+    """Record any profile field the clinician names (``+cd4``), even one no trial needs
+    now; then back to the question. ``True`` when that made part of the current screen
+    (``current``) useless, so that the caller lets the chooser pick the next screen."""
+    if read is None:
+        problem(console, "type + and a field's name at a question")
+        return False
+    key = pick_field(console, read, word)
+    if key is None:
+        return False
+    if key in current:
+        problem(console, f"{key} is asked here: answer it here")
+        return False
+    useful = [k for k in current if k in session.candidates()]
+    spec = BY_KEY[key]
+    console.print(view.question(spec, 0, 0, compact=True))
+    if session.profile.get(key) is not None:
+        value = format_value(spec, session.profile[key])
+        console.print(Text(safe_line(f"  now {value}: a new answer replaces it"), style="dim"))
+    while not handle(console, session, spec, read(PROMPT), read):
+        pass
+    console.print(Text(f"  back to: {BY_KEY[current[0]].question}", style="dim"))
+    return any(k not in session.candidates() for k in useful)
+
+
+def pick_field(console: Console, read: Reader, text: str) -> str | None:
+    """A profile field by its key, or by a word of its key or question."""
+    if not text:
+        console.print(Text("  Which field? Its key or a word of its question (cd4, karnofsky):"))
+        text = read(PROMPT).strip()
+    word = text.lower()
+    if not word:
+        return None
+    # The id names the file, and the screening date is the one the verdicts are counted
+    # to (--as-of): changing either mid-session could turn a decided verdict.
+    if word in BY_KEY and word not in _NOT_ADDED:
+        return word
+    found = [
+        spec.key
+        for spec in FIELDS
+        if spec.key not in _NOT_ADDED and (word in spec.key or word in spec.question.lower())
+    ]
+    if len(found) == 1:
+        return found[0]
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
+    if found:
+        console.print(Text(safe_line(f"  {shown} could be: {', '.join(found[:8])}"), style="red"))
+    else:
+        console.print(Text(safe_line(f"  ✗ no profile field matches {shown}"), style="red"))
+    return None
 
 
 def interrupted(session: Session | None, exc: KeyboardInterrupt) -> Outcome:
@@ -244,7 +324,11 @@ def ask(console: Console, read: Reader, session: Session, spec: FieldSpec) -> No
 def handle(
     console: Console, session: Session, spec: FieldSpec, text: str, read: Reader | None = None
 ) -> bool:
-    """Act on one line; ``True`` when the answers changed."""
+    """Act on one line; ``True`` when the answers changed (for ``+``: when the field
+    recorded made this question useless, so that the chooser decides what comes next)."""
+    extra = extra_field(spec, text)
+    if extra is not None:
+        return add_field(console, read, session, extra, (spec.key,))
     word = command(text)
     if word == "help":
         console.print(view.help_text(spec))

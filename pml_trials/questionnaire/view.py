@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from pml_trials import DISCLAIMER
@@ -27,7 +26,10 @@ if TYPE_CHECKING:
     from pml_trials.questionnaire.session import Session
 from pml_trials.verdict import MARKS, STYLES, WORDS, Verdict
 
-USAGE = "Type ? for help, u if unknown, < to go back; Ctrl-C saves and stops"
+USAGE = (
+    "Type ? for help, u if unknown, < to go back, +name to record any field (+cd4); "
+    "Ctrl-C saves and stops"
+)
 
 
 def question(spec: FieldSpec, number: int, left: int, compact: bool = False) -> RenderableType:
@@ -101,7 +103,9 @@ def review(session: Session, keys: Sequence[str]) -> RenderableType:
         row = cell
     if row:
         lines.append(Text(row))
-    lines.append(Text("  a number to change it, + to add any field, Enter to go on", style="dim"))
+    lines.append(
+        Text("  a number to change it, +name to add any field (+cd4), Enter to go on", style="dim")
+    )
     return Group(*lines)
 
 
@@ -149,60 +153,65 @@ def verdict_line(result: ScreeningResult) -> Text:
 
 
 def summary(result: ScreeningResult, asked: int, skip: Collection[str]) -> RenderableType:
-    """The closing screen: the diagnosis, the verdict table with each study's status, why
-    each trial stands where it does, and the disclaimer."""
-    title = f"Pre-screening of {result.patient_id} as of {result.screening_date.isoformat()}"
-    table = Table(title=Text(title), title_justify="left")
-    table.add_column("trial", no_wrap=True)
-    table.add_column("verdict")
-    table.add_column("study status")
-    table.add_column("study", ratio=1)
+    """The closing screen, made to fit an 80x24 terminal with the distances and the save
+    offer for a patient with PML: the diagnosis, one line per trial (its verdict, the
+    study's status, and for an ineligible trial the criteria that rule it out, quoted),
+    each trial's own next step once, the cross-trial next steps (the fields still
+    missing, one list instead of one per trial) and the disclaimer. Every criterion:
+    ``pml-trials explain`` on the saved file. ``skip`` (the fields answered unknown) is
+    kept for callers: the next steps name the missing fields whichever way they are."""
+    del skip
     diagnosis = result.diagnosis
-    for trial in result:
-        words = WORDS[trial.verdict]
-        if not_confirmed(trial, result.pml_unconfirmed):
-            words = "ineligible until PML is confirmed"
-        verdict = Text(f"{MARKS[trial.verdict]} {words}", STYLES[trial.verdict])
-        status = Text(trial.study.status or "unknown")
-        table.add_row(Text(trial.study.id), verdict, status, Text(trial.study.title))
     head = Text(f"Diagnosis (AAN 2013 consensus): {LABELS[diagnosis]}", style="bold")
+    head.append(f" · as of {result.screening_date.isoformat()}", style="dim")
     advice = what_would_decide(diagnosis, result.profile.get)
     if advice:
         head.append(f"\n{advice}.", style="yellow")
-    parts: list[RenderableType] = [
-        head,
-        table,
-        *(_explain(t, skip, result.pml_unconfirmed) for t in result),
-    ]
+    parts: list[RenderableType] = [head]
+    own_steps: dict[str, list[str]] = {}
+    for trial in result:
+        pending = not_confirmed(trial, result.pml_unconfirmed)
+        parts.append(_trial_line(trial, pending))
+        # A trial waiting for PML to be confirmed: its step is the advice above.
+        if trial.verdict is Verdict.INELIGIBLE and trial.next_step and not (pending and advice):
+            own_steps.setdefault(trial.next_step, []).append(trial.study.id)
+    for text, ids in own_steps.items():
+        line = Text(f"next step ({_trials(ids, len(result.studies))}): {text}", style="yellow")
+        parts.append(Padding(line, (0, 0, 0, 2), expand=False))
     parts.append(next_steps_view(result))
-    parts.append(Text(f"{asked} questions answered in this session.", style="dim"))
+    parts.append(
+        Text(
+            f"{asked} questions answered; every criterion: pml-trials explain on the saved file.",
+            style="dim",
+        )
+    )
     parts.append(Text(DISCLAIMER, style="bold"))
     return Group(*parts)
 
 
-def _explain(trial: TrialResult, skip: Collection[str], unconfirmed: bool) -> RenderableType:
-    head = Text(f"{trial.study.id}: ", style="bold")
-    words = "ineligible until PML is confirmed" if not_confirmed(trial, unconfirmed) else None
-    head.append(words or WORDS[trial.verdict], style=STYLES[trial.verdict])
+def _trials(ids: Sequence[str], screened: int) -> str:
+    return f"all {screened} trials" if len(ids) == screened and screened > 1 else ", ".join(ids)
+
+
+def _trial_line(trial: TrialResult, pending: bool) -> Text:
+    """``✗ id: verdict (status)``, then what decides it: for an ineligible trial each
+    criterion that rules it out, quoted (only its id when PML is not confirmed yet: the
+    diagnosis line says why); for an eligible one how many criteria are met."""
+    line = Text(f"{MARKS[trial.verdict]} ", style=f"bold {STYLES[trial.verdict]}")
+    line.append(f"{trial.study.id}: ", style="bold")
+    words = "ineligible until PML is confirmed" if pending else WORDS[trial.verdict]
+    line.append(words, style=STYLES[trial.verdict])
     status = trial.study.status if trial.study.status not in (None, "unknown") else None
-    head.append(f" ({status or 'status unknown'})", style="dim")
-    lines: list[Text] = []
-    if trial.verdict is Verdict.INELIGIBLE:
+    line.append(f" (study {status or 'status unknown'})", style="dim")
+    if pending:
+        line.append(": " + ", ".join(f"{r.criterion.id} {r.status}" for r in trial.reasons))
+    elif trial.verdict is Verdict.INELIGIBLE:
         for reason in trial.reasons:
-            line = Text(f"✗ {reason.criterion.kind} {reason.criterion.id} {reason.status}: ")
-            lines.append(line.append(reason.criterion.text, style="italic"))
-        if trial.next_step:
-            lines.append(Text(f"next step: {trial.next_step}", style="yellow"))
+            line.append(f"; {reason.criterion.kind} {reason.criterion.id} {reason.status}: ")
+            line.append(reason.criterion.text, style="italic")
     elif trial.verdict is Verdict.ELIGIBLE:
-        ids = ", ".join(c.criterion.id for c in trial.criteria)
-        lines.append(Text(f"✓ every criterion is met or does not apply: {ids}"))
-    else:
-        for key in trial.missing_fields:
-            state = "answered unknown" if key in skip else "not asked"
-            line = Text(f"? still missing ({state}): {key}: ")
-            lines.append(line.append(BY_KEY[key].question, style="italic"))
-    # Padding keeps the indent on wrapped lines, so each reason reads as one block.
-    return Group(head, *(Padding(line, (0, 0, 0, 2), expand=False) for line in lines))
+        line.append(f": all {len(trial.criteria)} criteria met or not applicable")
+    return line
 
 
 def next_steps_view(result: ScreeningResult) -> RenderableType:
@@ -211,7 +220,9 @@ def next_steps_view(result: ScreeningResult) -> RenderableType:
     steps = next_steps(result)
     if not steps:
         return Text("Next steps: none; every trial is decided with what is known.")
-    lines: list[RenderableType] = [Text("Next steps (most trials first):", style="bold")]
+    lines: list[RenderableType] = [
+        Text("Next steps for the trials that need information (most trials first):", style="bold")
+    ]
     for number, step in enumerate(steps, start=1):
         line = Text(f"{number}. ").append(step.text, style="bold")
         line.append(f": could decide {which_trials(step, len(result.studies))}")
