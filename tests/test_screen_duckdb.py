@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +314,77 @@ def test_a_town_not_in_its_country_is_refused_as_the_validator_does(tmp_path: Pa
         connect().execute(f"SELECT DISTINCT patient_id FROM '{tmp_path / 'r.parquet'}'").fetchall()
     )
     assert ids == [("t-1",)]
+
+
+def _relabel(text: str, table: Path, jsonl: Path, shift: int) -> str:
+    """A DuckDB run's text with the table's row places as the JSON Lines' lines."""
+    name = re.escape(table.name)
+
+    def line(match: re.Match[str]) -> str:
+        return f"{jsonl.name}:{int(match.group(1)) - shift}"
+
+    def spelled(match: re.Match[str]) -> str:
+        return f"{jsonl.name}, line {int(match.group(1)) - shift}"
+
+    text = re.sub(rf"{name}:(\d+)", line, text)
+    return re.sub(rf"{name}, line (\d+)", spelled, text).replace(table.name, jsonl.name)
+
+
+@pytest.fixture(scope="module")
+def crossed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Profiles of which about half break a check across fields (each declared
+    contradiction, past dates after the screening date, towns)."""
+    from tests.sql_driver import crossed_profiles
+
+    path = tmp_path_factory.mktemp("crossed") / "crossed.jsonl"
+    lines = [json.dumps(p) for p in crossed_profiles(400, seed=15)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_rows_refused_across_fields_are_the_python_engines(
+    suffix: str, fmt: str, crossed: Path
+) -> None:
+    """The checks across fields run as SQL predicates from the validator's declarations:
+    the same rows are refused, in the same words and order, and the rest screened alike."""
+    table = write_parquet(crossed) if suffix == ".parquet" else write_csv(crossed)
+    python = screen(str(crossed), "-f", fmt)
+    duck = screen(str(table), "-f", fmt, "--engine", "duckdb")
+    assert python.exit_code == duck.exit_code == 3
+    refused = [line for line in python.stderr.splitlines() if "crossed.jsonl:" in line]
+    fields = {line.split(": ")[1] for line in refused}
+    assert {"predisposing_conditions", "hiv_positive", "gvhd_grade", "residence_town"} <= fields
+    assert any("is after the screening date" in line for line in refused)
+    shift = 1 if suffix == ".csv" else 0
+    assert _relabel(duck.stderr, table, crossed, shift) == python.stderr
+    assert _relabel(duck.stdout, table, crossed, shift) == python.stdout
+
+
+@pytest.mark.parametrize("source", ["parquet", "csv", "jsonl"])
+def test_parquet_results_refuse_the_same_rows_across_fields(
+    source: str, crossed: Path, tmp_path: Path
+) -> None:
+    writers: dict[str, Callable[[Path], Path]] = {
+        "parquet": write_parquet,
+        "csv": write_csv,
+        "jsonl": lambda path: path,
+    }
+    given = writers[source](crossed)
+    target = tmp_path / "results.parquet"
+    result = screen(str(given), "-o", str(target))
+    python = screen(str(crossed), "-f", "json")
+    assert result.exit_code == python.exit_code == 3
+    shift = 1 if source == "csv" else 0
+    problems = [line for line in python.stderr.splitlines() if "crossed.jsonl:" in line]
+    got = [
+        line
+        for line in _relabel(result.stderr, given, crossed, shift).splitlines()
+        if "crossed.jsonl:" in line
+    ]
+    assert got == problems
+    expected = _rows_of_json_report(python.stdout)
+    rows = _rows_of_parquet(target)
+    rows = [(r[0], _relabel(r[1], given, crossed, shift), *r[2:]) for r in rows]
+    assert rows == expected

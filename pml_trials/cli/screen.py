@@ -328,10 +328,9 @@ def _screen_parquet(
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     screener = DuckScreener(studies, run.as_of, writer_class("parquet")(run), workers or None)
 
-    def problem(item: InputProblem) -> None:
-        sys.stderr.write(item.line() + "\n")
+    from pml_trials.batch.progress import Reporter
 
-    return write_parquet(screener, found, piped, output, run, problem)
+    return write_parquet(screener, found, piped, output, run, Reporter(sys.stderr))
 
 
 def _prepare_options(

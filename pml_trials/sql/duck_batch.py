@@ -12,7 +12,8 @@ Inputs:
   are the same; the valid profiles' text goes to DuckDB in blocks of :data:`BLOCK_ROWS`.
 - Parquet (``*.parquet``) and CSV (``*.csv``) files are read by DuckDB itself. Their
   columns are profile keys (others are refused, as unknown keys are); a value is checked
-  in SQL against the field's declared type, range and choices, and a row that fails is
+  in SQL against the field's declared type, range and choices and by the validator's
+  checks across fields (:mod:`pml_trials.sql.checks`), and a row that fails is
   validated again in Python, which words its problems (``path:row``, 1 = the first row
   of data).
 """
@@ -43,8 +44,10 @@ from pml_trials.engine import ScreeningResult
 from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile.fields import BY_KEY, FIELDS, PATIENT_ID_PATTERN, FieldSpec
+from pml_trials.profile.residence import COUNTRY, TOWN
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_python
 from pml_trials.render.base import ReportWriter
+from pml_trials.sql.checks import place_problems, refused_sql
 from pml_trials.sql.compile import render, screening_query
 from pml_trials.sql.dialects import TEXT_REGEX, Dialect, neutral_type
 from pml_trials.sql.duck import connect
@@ -229,7 +232,7 @@ class DuckScreener:
 
     def _table(self, item: Input) -> Iterator[Done]:
         try:
-            source, problems = table_source(self.con, item)
+            source, problems = table_source(self.con, item, self.as_of)
         except OSError as exc:  # pragma: no cover - races with the listing
             yield Done(items=[InputProblem(item.label, None, str(exc))])
             return
@@ -252,27 +255,11 @@ class DuckScreener:
                 label = f"{item.label}:{position + 1 if csv else position}"
                 raw = {s.key: v for s, v in zip(FIELDS, values, strict=True) if v is not None}
                 if not valid:
-                    done.items.extend(_row_problems(raw, label, bad))
-                    continue
-                # the validator's checks across fields (contradictions, dates after the
-                # screening date, a town of its country) run in Python on every row
-                problems = _cross_field_problems(raw, label, self.as_of)
-                if problems:
-                    done.items.extend(problems)
+                    done.items.extend(_row_problems(raw, label, bad, self.as_of))
                     continue
                 self._add(done, raw, label, row, first)
             yield done
         yield Done(size=item.size or 0)
-
-
-def _cross_field_problems(raw: dict[str, Any], label: str, as_of: date) -> list[InputProblem]:
-    """The validator's problems with a row whose every value SQL found valid: what only
-    the whole profile shows (the validator is the one authority)."""
-    try:
-        validate_python(raw, source=label, as_of=as_of)
-    except InvalidProfileError as exc:
-        return [InputProblem(label, p.field, p.message) for p in exc.problems]
-    return []
 
 
 def _a(spec: FieldSpec) -> str:
@@ -290,7 +277,7 @@ def _duck_message(exc: Exception) -> str:
 
 
 def _row_problems(
-    raw: dict[str, Any], label: str, unparsed: list[dict[str, str]]
+    raw: dict[str, Any], label: str, unparsed: list[dict[str, str]], as_of: date
 ) -> list[InputProblem]:
     """The Python validator's words for a row the SQL checks refused; first the CSV
     cells that do not read as their field's type."""
@@ -303,7 +290,7 @@ def _row_problems(
         )
         raw.pop(spec.key, None)
     try:
-        validate_python(raw, source=label)
+        validate_python(raw, source=label, as_of=as_of)
     except InvalidProfileError as exc:
         return found + [InputProblem(label, p.field, p.message) for p in exc.problems]
     if found:
@@ -371,10 +358,13 @@ def _value(spec: FieldSpec, column: str) -> str:
     return column
 
 
-def table_source(con: duckdb.DuckDBPyConnection, item: Input) -> tuple[str, list[InputProblem]]:
+def table_source(
+    con: duckdb.DuckDBPyConnection, item: Input, as_of: date
+) -> tuple[str, list[InputProblem]]:
     """The SQL of a Parquet or CSV file as the profile table with ``_pos`` (1-based row)
-    and ``_valid``, or the problems that refuse the whole file (unknown or mistyped
-    columns, no patient_id)."""
+    and ``_valid`` (every value valid, and no check across fields refuses the row), or
+    the problems that refuse the whole file (unknown or mistyped columns, no
+    patient_id)."""
     path = _quote(item.path)
     if item.path.lower().endswith(".csv"):
         try:
@@ -415,7 +405,7 @@ def table_source(con: duckdb.DuckDBPyConnection, item: Input) -> tuple[str, list
     if problems:
         return "", problems
     if item.path.lower().endswith(".csv"):
-        return _csv_source(read, types), []
+        return _with_checks(con, _csv_source(read, types), types, as_of), []
     columns = []
     checks = []
     for spec in FIELDS:
@@ -424,10 +414,26 @@ def table_source(con: duckdb.DuckDBPyConnection, item: Input) -> tuple[str, list
         checks.append(_check(spec, column))
     select = ", ".join(columns)
     valid = " AND ".join(checks)
-    return (
+    source = (
         f"SELECT file_row_number + 1 AS _pos, COALESCE({valid}, FALSE) AS _valid, "
         f"CAST([] AS STRUCT(k VARCHAR, v VARCHAR)[]) AS _bad, {select} FROM {read}"
-    ), []
+    )
+    return _with_checks(con, source, types, as_of), []
+
+
+def _with_checks(
+    con: duckdb.DuckDBPyConnection, source: str, types: dict[str, str], as_of: date
+) -> str:
+    """``source`` whose ``_valid`` also holds the validator's checks across fields
+    (:mod:`pml_trials.sql.checks`); the towns are looked up once per distinct pair."""
+    places: list[tuple[str, str | None]] = []
+    if TOWN in types:
+        pairs = con.execute(
+            f"SELECT DISTINCT {TOWN}, {COUNTRY} FROM ({source}) WHERE _valid AND {TOWN} IS NOT NULL"
+        ).fetchall()
+        places = place_problems(pairs)
+    refused = refused_sql(Dialect.duckdb, as_of, places)
+    return f"SELECT * REPLACE (_valid AND NOT {refused} AS _valid) FROM ({source})"
 
 
 def _sql_type(spec: FieldSpec) -> str:

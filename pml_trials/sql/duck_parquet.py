@@ -27,7 +27,9 @@ from typing import Any
 
 from pml_trials import __version__
 from pml_trials.batch.inputs import Input
+from pml_trials.batch.progress import Reporter
 from pml_trials.batch.read import BLOCK, Source, units
+from pml_trials.batch.run import ProblemLog
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.errors import UsageError
 from pml_trials.profile.fields import FIELDS
@@ -37,7 +39,6 @@ from pml_trials.sql.duck_batch import (
     BLOCK_ROWS,
     TABLE_SUFFIXES,
     DuckScreener,
-    _cross_field_problems,
     _quote,
     _row_problems,
     table_source,
@@ -100,14 +101,16 @@ def write_parquet(
     stdin: Source,
     target: Path,
     run: RunInfo,
-    problem: Any,
+    reporter: Reporter,
 ) -> Tally:
-    """Screen every input into the Parquet file ``target``; ``problem(p)`` reports each
-    invalid input (stderr)."""
+    """Screen every input into the Parquet file ``target``; each problem is reported on
+    ``reporter`` as the Python engine does (:class:`~pml_trials.batch.run.ProblemLog`:
+    at most 20 lines per input file, an invalid input counted once)."""
     con = screener.con
     long = _long_query(screener, run)
     parts: list[str] = []  # one SELECT per input, in input order
     tally = Tally()
+    log = ProblemLog(reporter, tally)
     # one Parquet or CSV file streams straight into the output; anything else is collected
     # in DuckDB first, input by input (inserts keep their order, so nothing is sorted)
     inputs = [i for i in found if isinstance(i, Input)]
@@ -116,14 +119,12 @@ def write_parquet(
         con.execute(f"CREATE TEMP TABLE results ({RESULT_COLUMNS})")
     for item in found:
         if isinstance(item, InputProblem):
-            tally.problems += 1
-            problem(item)
+            log.add(item)
             continue
         if item.path.lower().endswith(TABLE_SUFFIXES):
-            source, problems = table_source(con, item)
+            source, problems = table_source(con, item, screener.as_of)
             for found_problem in problems:
-                tally.problems += 1
-                problem(found_problem)
+                log.add(found_problem)
             if problems:
                 continue
             shift = 1 if item.path.lower().endswith(".csv") else 0
@@ -131,6 +132,8 @@ def write_parquet(
             checked = (
                 f"SELECT *, {label} || CAST(_pos + {shift} AS VARCHAR) AS _source FROM ({source})"
             )
+            # the refused rows (values, or checks across fields, all in SQL) are worded by
+            # the validator; only they come back to Python
             for row in con.execute(
                 f"SELECT * FROM ({checked}) WHERE NOT _valid ORDER BY _pos"
             ).fetchall():
@@ -139,29 +142,16 @@ def write_parquet(
                     for s, v in zip(FIELDS, row[3 : 3 + len(FIELDS)], strict=True)
                     if v is not None
                 }
-                for found_problem in _row_problems(raw, row[-1], row[2]):
-                    tally.problems += 1
-                    problem(found_problem)
-            # the validator's checks across fields, in Python on every row SQL found valid
-            refused = []
-            cursor = con.execute(f"SELECT * FROM ({checked}) WHERE _valid")
-            while batch := cursor.fetchmany(4096):
-                for row in batch:
-                    values = row[3 : 3 + len(FIELDS)]
-                    raw = {s.key: v for s, v in zip(FIELDS, values, strict=True) if v is not None}
-                    for place in _cross_field_problems(raw, row[-1], screener.as_of):
-                        tally.problems += 1
-                        problem(place)
-                        refused.append(row[0])
-            keep = f"NOT list_contains({sorted(set(refused))}, _pos)" if refused else "TRUE"
-            usable = f"SELECT * FROM ({checked}) WHERE _valid AND {keep}"
+                for found_problem in _row_problems(raw, row[-1], row[2], screener.as_of):
+                    log.add(found_problem)
+            usable = f"SELECT * FROM ({checked}) WHERE _valid"
             query = f"WITH src AS ({usable}), {long}"
             if tables:
                 parts.append(query)
             else:
                 con.execute(f"INSERT INTO results {query}")
         else:
-            _json_input(screener, item, stdin, long, tally, problem)
+            _json_input(screener, item, stdin, long, log)
     if tables and parts:
         rows = " UNION ALL ".join(parts)
     else:
@@ -169,6 +159,7 @@ def write_parquet(
             con.execute(f"CREATE TEMP TABLE results ({RESULT_COLUMNS})")
         rows = "SELECT * FROM results"
     select = f"SELECT {OUTPUT} FROM ({rows})"
+    log.close()
     _copy(con, select, target, run, screener)
     counts = con.execute(
         f"SELECT trial_id, verdict, count(*) FROM read_parquet({_quote(str(target))}) GROUP BY ALL"
@@ -186,8 +177,7 @@ def _json_input(
     item: Input,
     stdin: Source,
     long: str,
-    tally: Tally,
-    problem: Any,
+    log: ProblemLog,
 ) -> None:
     texts: list[str] = []
     sources: list[str] = []
@@ -203,8 +193,7 @@ def _json_input(
     for unit in units([item], stdin, BLOCK, spans=False):
         for entry in screener._validated(unit):
             if isinstance(entry, InputProblem):
-                tally.problems += 1
-                problem(entry)
+                log.add(entry)
                 continue
             texts.append(entry[2])
             sources.append(entry[1])
