@@ -30,9 +30,9 @@ from pml_trials.profile.residence import COUNTRY, TOWN, residence_problems
 from pml_trials.sql.dialects import Dialect
 
 _FUNCTIONS = {
-    # (contains, length, distinct)
-    Dialect.duckdb: ("list_contains", "len", "list_distinct"),
-    Dialect.spark: ("array_contains", "size", "array_distinct"),
+    # (contains, length, the elements other than a value)
+    Dialect.duckdb: ("list_contains", "len", "list_filter({column}, lambda x: x <> {value})"),
+    Dialect.spark: ("array_contains", "size", "filter({column}, x -> x <> {value})"),
 }
 
 
@@ -48,7 +48,7 @@ def _text(value: str, dialect: Dialect) -> str:
 
 def _test(test: Test, dialect: Dialect) -> str:
     """SQL for one test: true only on known values, as the Python test."""
-    contains, length, distinct = _FUNCTIONS[dialect]
+    contains, length, other = _FUNCTIONS[dialect]
     column = _column(test.field, dialect)
     known = f"{column} IS NOT NULL"
     match test:
@@ -63,9 +63,11 @@ def _test(test: Test, dialect: Dialect) -> str:
         case NotListed(value=value):
             return f"({known} AND NOT {contains}({column}, {_text(value, dialect)}))"
         case ListedWithOthers(value=value):
+            # holds the value and one other: len(set(list)) > 1, without building the set
+            text = _text(value, dialect)
             return (
-                f"({known} AND {contains}({column}, {_text(value, dialect)}) "
-                f"AND {length}({distinct}({column})) > 1)"
+                f"({known} AND {contains}({column}, {text}) "
+                f"AND {length}({other.format(column=column, value=text)}) > 0)"
             )
         case _:
             assert_never(test)

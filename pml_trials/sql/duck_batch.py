@@ -64,6 +64,10 @@ _VERDICTS = {v.value: v for v in Verdict}
 _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
 _INTEGER_TYPES = frozenset((*_INTEGERS, *(f"U{t}" for t in _INTEGERS)))
 _DECIMALS = frozenset(("FLOAT", "DOUBLE"))
+# Inside an expression, ``x IN (...)`` compares each value with every choice: for the
+# 250 country codes that was 0.46 s per million rows on one core, a cast to an ENUM of
+# the choices (a hash lookup, NULL for any other text, exact case) 0.015 s.
+_IN_LIST = 16
 
 
 def _quote(text: str) -> str:
@@ -101,6 +105,7 @@ class DuckScreener:
         self.studies = tuple(studies)
         self.as_of = as_of
         self.render = writer.render
+        self.threads = threads
         self.con: duckdb.DuckDBPyConnection = connect(threads)
         query, self.parts = screening_query(
             self.studies, Dialect.duckdb, as_of, "src", keep=("_pos",), missing=False
@@ -322,7 +327,11 @@ def _check(spec: FieldSpec, column: str) -> str:
                 f"{_quote(PATIENT_ID_PATTERN)}) AND NOT regexp_full_match({column}, '[.]+'))"
             )
         case "enum":
-            tests.append(f"{column} IN ({', '.join(map(_quote, spec.choices))})")
+            choices = ", ".join(map(_quote, spec.choices))
+            if len(spec.choices) > _IN_LIST:  # e.g. 250 countries
+                tests.append(f"TRY_CAST({column} AS ENUM({choices})) IS NOT NULL")
+            else:
+                tests.append(f"{column} IN ({choices})")
         case "enum_list":
             choices = "[" + ", ".join(map(_quote, spec.choices)) + "]"
             tests.append(
