@@ -1,6 +1,6 @@
 """Python engine vs DuckDB vs local Spark on the same profiles, side by side in one run.
 
-Usage: ``python bench/sql_engines.py [--n 1000000] [--n 10000] [--spark]``
+Usage: ``python bench/sql_engines.py [--n 1000000] [--n 10000] [--spark] [--repeat 3]``
 
 For each N: fully filled synthetic profiles (``bench/synthetic.py``) as JSON Lines and as
 Parquet (written by DuckDB from the same lines). Each case is one ``pml-trials``
@@ -13,6 +13,10 @@ process; for Spark that is the JVM):
 - ``duckdb parquet -> csv``: ``--engine duckdb`` on the Parquet file (same CSV bytes);
 - ``duckdb parquet -> parquet``: ``-o results.parquet``, all in DuckDB;
 - ``spark parquet -> parquet`` (``--spark``, local[2]): ``pml-trials spark``.
+
+``--repeat K`` also measures ``duckdb parquet -> parquet`` on the largest N's Parquet
+repeated K times (K x N rows), to see whether memory keeps growing past the largest N.
+The load average (``uptime``) is printed before and after: the machine is shared.
 
 Target (issue 15): DuckDB on Parquet at least 5x the Python engine's single-worker
 throughput, memory flat (peak RSS at the largest N within 1.25x of the smallest).
@@ -101,13 +105,27 @@ def cases(jsonl: Path, parquet: Path, out: Path, spark: bool) -> dict[str, list[
     return found
 
 
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+REPEAT = (
+    "import sys, duckdb\n"
+    "files = [sys.argv[1]] * int(sys.argv[3])\n"
+    'duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet({files})) TO '
+    "'{sys.argv[2]}' (FORMAT parquet)\")\n"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="profiles (repeatable)")
     parser.add_argument("--spark", action="store_true", help="also local Spark (slow start)")
+    parser.add_argument("--repeat", type=int, default=0, help="also K x the largest N, Parquet")
     parser.add_argument("--dir", default="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     args = parser.parse_args()
     sizes = sorted(args.n or [10_000, 1_000_000])
+    print(f"start: {load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="pml-sql-bench-", dir=args.dir) as folder:
         base = Path(folder)
         one = base / "one.jsonl"
@@ -131,11 +149,27 @@ def main() -> None:
                 for name, command in cases(jsonl, parquet, base / f"out-{n}", args.spark).items()
             }
             jsonl.unlink()
-        report(sizes, table, fixed)
+        repeated = None
+        if args.repeat > 1:
+            jsonl = base / f"profiles-{sizes[-1]}.jsonl"
+            parquet = jsonl.with_suffix(".parquet")
+            big = base / "repeated.parquet"
+            subprocess.run(
+                [sys.executable, "-c", REPEAT, str(parquet), str(big), str(args.repeat)],
+                check=True,
+            )
+            name = "duckdb parquet -> parquet"
+            command = cases(jsonl, big, base / "out-repeated", False)[name]
+            repeated = (sizes[-1] * args.repeat, timed(command))
+        print(f"end: {load()}")
+        report(sizes, table, fixed, repeated)
 
 
 def report(
-    sizes: list[int], table: dict[int, dict[str, tuple[float, int]]], fixed: dict[str, float]
+    sizes: list[int],
+    table: dict[int, dict[str, tuple[float, int]]],
+    fixed: dict[str, float],
+    repeated: tuple[int, tuple[float, int]] | None = None,
 ) -> None:
     print("\nstart-up (one profile): " + ", ".join(f"{k} {v:.2f} s" for k, v in fixed.items()))
     print("\nprofiles/s steady (N / (wall - start-up)), N / wall, wall time, peak RSS")
@@ -164,6 +198,16 @@ def report(
         for name in table[large]:
             grew = table[large][name][1] / table[small][name][1]
             print(f"  {name:36} {grew:.2f}")
+    if repeated:
+        rows, (seconds, rss) = repeated
+        name = "duckdb parquet -> parquet"
+        steady = rows / max(seconds - fixed[name], 1e-6)
+        large = sizes[-1]
+        print(
+            f"\nN = {rows:,} ({name}, the largest N's Parquet repeated): {steady:,.0f}/s steady, "
+            f"{seconds:.2f} s, {rss / 1024:.0f} MiB; peak RSS / N={large:,}: "
+            f"{rss / table[large][name][1]:.2f}"
+        )
 
 
 if __name__ == "__main__":

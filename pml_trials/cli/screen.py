@@ -78,6 +78,7 @@ class EngineName(StrEnum):
 
     python = "python"
     duckdb = "duckdb"
+    auto = "auto"
 
 
 Engine = Annotated[
@@ -86,8 +87,9 @@ Engine = Annotated[
         "--engine",
         "-e",
         help="What evaluates the rules: python (the engine), or duckdb (the compiled SQL, "
-        "embedded; reads *.parquet and *.csv files too; needs the duckdb extra). Every "
-        "format's output is the same.",
+        "embedded; reads *.parquet and *.csv files too; needs the duckdb extra), or auto "
+        "(duckdb when an input is a *.parquet file, else python: on JSON Lines and CSV "
+        "DuckDB was slower at every size measured). Every format's output is the same.",
     ),
 ]
 
@@ -148,6 +150,8 @@ def command(
             name, run, paper, detail, to_terminal=output is None and sys.stdout.isatty()
         )
         dirs = _criteria_dirs(criteria, no_bundled)
+        if engine is EngineName.auto:
+            engine = _auto_engine(paths)
         if name is FormatName.parquet:
             tally = _screen_parquet(paths, studies, run, output, workers, dirs)
         elif engine is EngineName.duckdb:
@@ -165,6 +169,14 @@ def command(
     if output is not None:
         say(f"wrote the {name.value} report ({_count(tally.patients, 'patient')}) to {output}")
     raise typer.Exit(ExitCode.INVALID_INPUT if tally.problems else ExitCode.OK)
+
+
+def _auto_engine(paths: list[str]) -> EngineName:
+    """``--engine auto``: DuckDB only for what only it reads (Parquet files named on the
+    command line); no size threshold, as the Python engine was faster on JSON Lines and
+    CSV at every size measured (bench/sql_engines.py, bench/README.md)."""
+    parquet = any(path.lower().endswith(".parquet") for path in paths)
+    return EngineName.duckdb if parquet else EngineName.python
 
 
 def _count(number: int, noun: str) -> str:

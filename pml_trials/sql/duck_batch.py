@@ -465,13 +465,22 @@ def _csv_header(item: Input) -> list[str]:
 
 
 def _csv_source(read: str, types: dict[str, str]) -> str:
-    """A CSV file's text cells as typed values, each checked (see docs/sql.md: an empty
-    cell is unknown; a list cell holds the values separated by spaces, ``[]`` for none)."""
+    """A CSV file's text cells as typed values, each checked. The cell rules are the
+    import wing's strict ones (``pml_trials.importers.tabular.cells``, the Python engine's
+    reading of a sheet whose columns are the profile keys), so a CSV gives the same
+    profiles on either engine: a blank cell is unknown; ``true``/``1``, ``false``/``0``;
+    numbers as written (no unit, no comma); ``YYYY-MM-DD``; a choice exactly as written;
+    a list as its values separated by ``;``, ``,`` or ``|``."""
     columns: list[str] = []
     bad: list[str] = []
     for spec in FIELDS:
-        raw = f"NULLIF(trim(\"{spec.key}\"), '')" if spec.key in types else "CAST(NULL AS VARCHAR)"
-        value, parses = _csv_cell(spec, raw)
+        if spec.key in types:
+            cell = f'"{spec.key}"'
+            raw = f"CASE WHEN trim({cell}, {_SPACE}) = '' THEN NULL ELSE {cell} END"
+            trimmed = f"NULLIF(trim({cell}, {_SPACE}), '')"
+        else:
+            raw = trimmed = "CAST(NULL AS VARCHAR)"
+        value, parses = _csv_cell(spec, raw, trimmed)
         columns.append(f"{value} AS {spec.key}")
         bad.append(
             f"CASE WHEN {raw} IS NOT NULL AND NOT COALESCE({parses}, FALSE) "
@@ -488,25 +497,31 @@ def _csv_source(read: str, types: dict[str, str]) -> str:
     )
 
 
-def _csv_cell(spec: FieldSpec, raw: str) -> tuple[str, str]:
-    """(typed value, test that the text parses) for one CSV cell."""
+# what Python's str.strip() removes from a cell (ASCII whitespace)
+_SPACE = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)"
+_NUMBER = r"[-+]?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?"
+
+
+def _csv_cell(spec: FieldSpec, raw: str, trimmed: str) -> tuple[str, str]:
+    """(typed value, test that the cell reads as the field's type) for one CSV cell:
+    ``raw`` as written, ``trimmed`` without surrounding white space (NULL when blank)."""
     kind = spec.kind
-    if kind == "integer":
-        return f"TRY_CAST({raw} AS BIGINT)", f"regexp_full_match({raw}, '-?[0-9]+')"
-    if kind == "number":
-        pattern = r"-?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?"
-        return f"TRY_CAST({raw} AS DOUBLE)", f"regexp_full_match({raw}, {_quote(pattern)})"
+    if kind in ("integer", "number"):
+        number = f"TRY_CAST({trimmed} AS DOUBLE)"
+        parses = f"regexp_full_match({trimmed}, {_quote(_NUMBER)}) AND {number} IS NOT NULL"
+        if kind == "number":
+            return number, parses
+        whole = f"TRY_CAST({number} AS BIGINT)"
+        return whole, f"{parses} AND {number} = trunc({number}) AND {whole} IS NOT NULL"
     if kind == "boolean":
-        return f"({raw} = 'true')", f"{raw} IN ('true', 'false')"
+        return f"({trimmed} IN ('true', '1'))", f"{trimmed} IN ('true', 'false', '1', '0')"
     if kind == "date":
         return (
-            f"TRY_CAST({raw} AS DATE)",
-            f"regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') AND TRY_CAST({raw} AS DATE) IS NOT NULL",
+            f"TRY_CAST({trimmed} AS DATE)",
+            f"regexp_full_match({trimmed}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"AND TRY_CAST({trimmed} AS DATE) IS NOT NULL",
         )
     if kind == "enum_list":
-        value = (
-            f"CASE WHEN {raw} = '[]' THEN CAST([] AS VARCHAR[]) "
-            f"ELSE regexp_split_to_array({raw}, '\\s+') END"
-        )
-        return value, "TRUE"
+        parts = f"regexp_split_to_array({raw}, '[;,|]')"
+        return f"list_filter({parts}, lambda x: trim(x, {_SPACE}) <> '')", "TRUE"
     return raw, "TRUE"
