@@ -40,6 +40,12 @@ AS_OF = ["--as-of", "2026-11-25"]
 
 
 def timed(command: list[str]) -> tuple[float, int]:
+    seconds, rss, _ = timed_cpu(command)
+    return seconds, rss
+
+
+def timed_cpu(command: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system) of one command."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -48,7 +54,7 @@ def timed(command: list[str]) -> tuple[float, int]:
     if code not in (0, 3):
         error = process.stderr.read().decode() if process.stderr else ""
         sys.exit(f"failed ({code}): {' '.join(command)}\n{error[-2000:]}")
-    return seconds, usage.ru_maxrss
+    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 CONVERT = (
@@ -121,6 +127,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="profiles (repeatable)")
     parser.add_argument("--spark", action="store_true", help="also local Spark (slow start)")
+    parser.add_argument(
+        "--ab", type=int, default=0, help="then K interleaved runs: python -w1 vs duckdb parquet"
+    )
     parser.add_argument("--repeat", type=int, default=0, help="also K x the largest N, Parquet")
     parser.add_argument("--dir", default="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     args = parser.parse_args()
@@ -148,11 +157,12 @@ def main() -> None:
                 name: timed(command)
                 for name, command in cases(jsonl, parquet, base / f"out-{n}", args.spark).items()
             }
-            jsonl.unlink()
+            if not (args.ab and n == sizes[-1]):
+                jsonl.unlink()
         repeated = None
+        jsonl = base / f"profiles-{sizes[-1]}.jsonl"
+        parquet = jsonl.with_suffix(".parquet")
         if args.repeat > 1:
-            jsonl = base / f"profiles-{sizes[-1]}.jsonl"
-            parquet = jsonl.with_suffix(".parquet")
             big = base / "repeated.parquet"
             subprocess.run(
                 [sys.executable, "-c", REPEAT, str(parquet), str(big), str(args.repeat)],
@@ -161,8 +171,53 @@ def main() -> None:
             name = "duckdb parquet -> parquet"
             command = cases(jsonl, big, base / "out-repeated", False)[name]
             repeated = (sizes[-1] * args.repeat, timed(command))
+        ab = interleaved(jsonl, parquet, base, args.ab, args.spark) if args.ab else None
         print(f"end: {load()}")
         report(sizes, table, fixed, repeated)
+        if ab:
+            report_ab(sizes[-1], ab, fixed)
+
+
+AB = ("python -w1 jsonl -> csv", "duckdb parquet -> parquet")
+
+
+def interleaved(
+    jsonl: Path, parquet: Path, base: Path, times: int, spark: bool
+) -> dict[str, list[tuple[float, int, float]]]:
+    """The two cases of the target, alternated ``times`` times on the largest N (A/B
+    interleaved, so a change of load hits both), with CPU time beside wall time."""
+    runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in AB}
+    for index in range(times):
+        order = AB if index % 2 == 0 else AB[::-1]
+        for name in order:
+            runs[name].append(timed_cpu(cases(jsonl, parquet, base / "out-ab", spark)[name]))
+        print(f"A/B round {index + 1}: {load()}", flush=True)
+    return runs
+
+
+def report_ab(
+    n: int, runs: dict[str, list[tuple[float, int, float]]], fixed: dict[str, float]
+) -> None:
+    import statistics
+
+    print(f"\nA/B interleaved, N = {n:,}, {len(runs[AB[0]])} rounds (medians):")
+    steady = {}
+    per_cpu = {}
+    for name in AB:
+        wall = statistics.median(r[0] for r in runs[name])
+        cpu = statistics.median(r[2] for r in runs[name])
+        steady[name] = n / max(wall - fixed[name], 1e-6)
+        per_cpu[name] = n / cpu
+        print(
+            f"  {name:36} wall {wall:7.2f} s  steady {steady[name]:>9,.0f}/s  "
+            f"CPU {cpu:7.2f} s  {per_cpu[name]:>9,.0f} profiles per CPU-second"
+        )
+    ratio = steady[AB[1]] / steady[AB[0]]
+    mark = "met" if ratio >= TARGET else "NOT met"
+    print(
+        f"  target (steady wall): {ratio:.2f}x python -w1 ({mark}); per CPU-second: "
+        f"{per_cpu[AB[1]] / per_cpu[AB[0]]:.2f}x"
+    )
 
 
 def report(
