@@ -444,3 +444,31 @@ def test_csv_cells_follow_the_import_wings_rules(tmp_path: Path) -> None:
         assert ids == {"r-1"}, (engine, result.stderr)
         first = json.loads(result.stdout)["results"][0]
         assert first["trials"][0]["criteria"]  # screened with the values read
+
+
+@pytest.mark.parametrize(
+    ("names", "size", "import_options", "expected"),
+    [
+        (["a.parquet"], 0, False, "duckdb"),
+        (["a.parquet"], 0, True, "duckdb"),  # only DuckDB reads Parquet
+        (["a.csv"], 4 * 2**20, False, "duckdb"),
+        (["a.CSV", "b.jsonl"], 4 * 2**20, False, "duckdb"),
+        (["a.csv"], 4 * 2**20 - 1, False, "python"),
+        (["a.csv"], 4 * 2**20, True, "python"),  # --mapping, --lenient, --codes
+        (["a.jsonl"], 4 * 2**20, False, "python"),
+        (["missing.csv"], None, False, "python"),
+    ],
+)
+def test_engine_auto_chooses_by_what_was_measured(
+    names: list[str], size: int | None, import_options: bool, expected: str, tmp_path: Path
+) -> None:
+    from pml_trials.cli.screen import _auto_engine
+
+    paths = []
+    for name in names:
+        path = tmp_path / name
+        if size is not None:
+            with path.open("wb") as handle:
+                handle.truncate(size)
+        paths.append(str(path))
+    assert _auto_engine(paths, import_options).value == expected

@@ -88,8 +88,9 @@ Engine = Annotated[
         "-e",
         help="What evaluates the rules: python (the engine), or duckdb (the compiled SQL, "
         "embedded; reads *.parquet and *.csv files too; needs the duckdb extra), or auto "
-        "(duckdb when an input is a *.parquet file, else python: on JSON Lines and CSV "
-        "DuckDB was slower at every size measured). Every format's output is the same.",
+        "(duckdb for a *.parquet file, or for CSV files of 4 MiB or more without --mapping, "
+        "--lenient or --codes; else python, faster on JSON). Every format's output is the "
+        "same.",
     ),
 ]
 
@@ -151,7 +152,7 @@ def command(
         )
         dirs = _criteria_dirs(criteria, no_bundled)
         if engine is EngineName.auto:
-            engine = _auto_engine(paths)
+            engine = _auto_engine(paths, bool(mapping or lenient or codes))
         if name is FormatName.parquet:
             tally = _screen_parquet(paths, studies, run, output, workers, dirs)
         elif engine is EngineName.duckdb:
@@ -171,12 +172,28 @@ def command(
     raise typer.Exit(ExitCode.INVALID_INPUT if tally.problems else ExitCode.OK)
 
 
-def _auto_engine(paths: list[str]) -> EngineName:
-    """``--engine auto``: DuckDB only for what only it reads (Parquet files named on the
-    command line); no size threshold, as the Python engine was faster on JSON Lines and
-    CSV at every size measured (bench/sql_engines.py, bench/README.md)."""
-    parquet = any(path.lower().endswith(".parquet") for path in paths)
-    return EngineName.duckdb if parquet else EngineName.python
+AUTO_CSV_BYTES = 4 * 2**20  # measured break-even ~7,000 full rows (~2.8 MB): bench/README.md
+
+
+def _auto_engine(paths: list[str], import_options: bool) -> EngineName:
+    """``--engine auto``: DuckDB for what only it reads (a *.parquet file named on the
+    command line), and for CSV files named on the command line of at least
+    :data:`AUTO_CSV_BYTES` together when no import option (--mapping, --lenient, --codes)
+    asks for the Python engine's import; else the Python engine, which was faster on
+    JSON and JSON Lines at every size measured (bench/sql_engines.py, bench/README.md)."""
+    named = [path.lower() for path in paths]
+    if any(path.endswith(".parquet") for path in named):
+        return EngineName.duckdb
+    if import_options:
+        return EngineName.python
+    size = 0
+    for path, lowered in zip(paths, named, strict=True):
+        if lowered.endswith(".csv"):
+            try:
+                size += Path(path).stat().st_size
+            except OSError:  # reported where it is read
+                continue
+    return EngineName.duckdb if size >= AUTO_CSV_BYTES else EngineName.python
 
 
 def _count(number: int, noun: str) -> str:
