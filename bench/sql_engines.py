@@ -1,6 +1,6 @@
 """Python engine vs DuckDB vs local Spark on the same profiles, side by side in one run.
 
-Usage: ``python bench/sql_engines.py [--n 1000000] [--n 10000] [--spark]``
+Usage: ``python bench/sql_engines.py [--n 1000000] [--n 10000] [--spark] [--repeat 3]``
 
 For each N: fully filled synthetic profiles (``bench/synthetic.py``) as JSON Lines and as
 Parquet (written by DuckDB from the same lines). Each case is one ``pml-trials``
@@ -13,6 +13,10 @@ process; for Spark that is the JVM):
 - ``duckdb parquet -> csv``: ``--engine duckdb`` on the Parquet file (same CSV bytes);
 - ``duckdb parquet -> parquet``: ``-o results.parquet``, all in DuckDB;
 - ``spark parquet -> parquet`` (``--spark``, local[2]): ``pml-trials spark``.
+
+``--repeat K`` also measures ``duckdb parquet -> parquet`` on the largest N's Parquet
+repeated K times (K x N rows), to see whether memory keeps growing past the largest N.
+The load average (``uptime``) is printed before and after: the machine is shared.
 
 Target (issue 15): DuckDB on Parquet at least 5x the Python engine's single-worker
 throughput, memory flat (peak RSS at the largest N within 1.25x of the smallest).
@@ -36,6 +40,12 @@ AS_OF = ["--as-of", "2026-11-25"]
 
 
 def timed(command: list[str]) -> tuple[float, int]:
+    seconds, rss, _ = timed_cpu(command)
+    return seconds, rss
+
+
+def timed_cpu(command: list[str]) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (KiB) and CPU seconds (user + system) of one command."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -44,7 +54,7 @@ def timed(command: list[str]) -> tuple[float, int]:
     if code not in (0, 3):
         error = process.stderr.read().decode() if process.stderr else ""
         sys.exit(f"failed ({code}): {' '.join(command)}\n{error[-2000:]}")
-    return seconds, usage.ru_maxrss
+    return seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 CONVERT = (
@@ -101,13 +111,30 @@ def cases(jsonl: Path, parquet: Path, out: Path, spark: bool) -> dict[str, list[
     return found
 
 
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+REPEAT = (
+    "import sys, duckdb\n"
+    "files = [sys.argv[1]] * int(sys.argv[3])\n"
+    'duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet({files})) TO '
+    "'{sys.argv[2]}' (FORMAT parquet)\")\n"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="profiles (repeatable)")
     parser.add_argument("--spark", action="store_true", help="also local Spark (slow start)")
+    parser.add_argument(
+        "--ab", type=int, default=0, help="then K interleaved runs: python -w1 vs duckdb parquet"
+    )
+    parser.add_argument("--repeat", type=int, default=0, help="also K x the largest N, Parquet")
     parser.add_argument("--dir", default="/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
     args = parser.parse_args()
     sizes = sorted(args.n or [10_000, 1_000_000])
+    print(f"start: {load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="pml-sql-bench-", dir=args.dir) as folder:
         base = Path(folder)
         one = base / "one.jsonl"
@@ -130,12 +157,74 @@ def main() -> None:
                 name: timed(command)
                 for name, command in cases(jsonl, parquet, base / f"out-{n}", args.spark).items()
             }
-            jsonl.unlink()
-        report(sizes, table, fixed)
+            if not (args.ab and n == sizes[-1]):
+                jsonl.unlink()
+        repeated = None
+        jsonl = base / f"profiles-{sizes[-1]}.jsonl"
+        parquet = jsonl.with_suffix(".parquet")
+        if args.repeat > 1:
+            big = base / "repeated.parquet"
+            subprocess.run(
+                [sys.executable, "-c", REPEAT, str(parquet), str(big), str(args.repeat)],
+                check=True,
+            )
+            name = "duckdb parquet -> parquet"
+            command = cases(jsonl, big, base / "out-repeated", False)[name]
+            repeated = (sizes[-1] * args.repeat, timed(command))
+        ab = interleaved(jsonl, parquet, base, args.ab, args.spark) if args.ab else None
+        print(f"end: {load()}")
+        report(sizes, table, fixed, repeated)
+        if ab:
+            report_ab(sizes[-1], ab, fixed)
+
+
+AB = ("python -w1 jsonl -> csv", "duckdb parquet -> parquet")
+
+
+def interleaved(
+    jsonl: Path, parquet: Path, base: Path, times: int, spark: bool
+) -> dict[str, list[tuple[float, int, float]]]:
+    """The two cases of the target, alternated ``times`` times on the largest N (A/B
+    interleaved, so a change of load hits both), with CPU time beside wall time."""
+    runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in AB}
+    for index in range(times):
+        order = AB if index % 2 == 0 else AB[::-1]
+        for name in order:
+            runs[name].append(timed_cpu(cases(jsonl, parquet, base / "out-ab", spark)[name]))
+        print(f"A/B round {index + 1}: {load()}", flush=True)
+    return runs
+
+
+def report_ab(
+    n: int, runs: dict[str, list[tuple[float, int, float]]], fixed: dict[str, float]
+) -> None:
+    import statistics
+
+    print(f"\nA/B interleaved, N = {n:,}, {len(runs[AB[0]])} rounds (medians):")
+    steady = {}
+    per_cpu = {}
+    for name in AB:
+        wall = statistics.median(r[0] for r in runs[name])
+        cpu = statistics.median(r[2] for r in runs[name])
+        steady[name] = n / max(wall - fixed[name], 1e-6)
+        per_cpu[name] = n / cpu
+        print(
+            f"  {name:36} wall {wall:7.2f} s  steady {steady[name]:>9,.0f}/s  "
+            f"CPU {cpu:7.2f} s  {per_cpu[name]:>9,.0f} profiles per CPU-second"
+        )
+    ratio = steady[AB[1]] / steady[AB[0]]
+    mark = "met" if ratio >= TARGET else "NOT met"
+    print(
+        f"  target (steady wall): {ratio:.2f}x python -w1 ({mark}); per CPU-second: "
+        f"{per_cpu[AB[1]] / per_cpu[AB[0]]:.2f}x"
+    )
 
 
 def report(
-    sizes: list[int], table: dict[int, dict[str, tuple[float, int]]], fixed: dict[str, float]
+    sizes: list[int],
+    table: dict[int, dict[str, tuple[float, int]]],
+    fixed: dict[str, float],
+    repeated: tuple[int, tuple[float, int]] | None = None,
 ) -> None:
     print("\nstart-up (one profile): " + ", ".join(f"{k} {v:.2f} s" for k, v in fixed.items()))
     print("\nprofiles/s steady (N / (wall - start-up)), N / wall, wall time, peak RSS")
@@ -164,6 +253,16 @@ def report(
         for name in table[large]:
             grew = table[large][name][1] / table[small][name][1]
             print(f"  {name:36} {grew:.2f}")
+    if repeated:
+        rows, (seconds, rss) = repeated
+        name = "duckdb parquet -> parquet"
+        steady = rows / max(seconds - fixed[name], 1e-6)
+        large = sizes[-1]
+        print(
+            f"\nN = {rows:,} ({name}, the largest N's Parquet repeated): {steady:,.0f}/s steady, "
+            f"{seconds:.2f} s, {rss / 1024:.0f} MiB; peak RSS / N={large:,}: "
+            f"{rss / table[large][name][1]:.2f}"
+        )
 
 
 if __name__ == "__main__":

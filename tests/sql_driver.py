@@ -234,3 +234,77 @@ def trap_profiles() -> list[dict[str, Any]]:
             profile = {"patient_id": f"trap-{rule_index}-{index}", **values}
             found.append(validate_python(profile, as_of=AS_OF))
     return found
+
+
+def _witness(profile: dict[str, Any], test: Any) -> None:
+    """Set ``profile`` so that one declared contradiction test holds (from the
+    declaration itself, so a new test is covered without a new line here)."""
+    from pml_trials.profile.contradictions import (
+        Above,
+        Empty,
+        Is,
+        Listed,
+        ListedWithOthers,
+        NotListed,
+    )
+    from pml_trials.profile.fields import BY_KEY
+
+    key = test.field
+    held = profile.get(key)
+    current = [v for v in held if v != "none_identified"] if isinstance(held, list) else []
+    match test:
+        case Is(value=value):
+            profile[key] = value
+        case Above(bound=bound):
+            profile[key] = int(bound) + 1
+        case Empty():
+            profile[key] = []
+        case Listed(value=value):
+            profile[key] = [*dict.fromkeys([*current, value])]
+        case NotListed(value=value):
+            others = [c for c in BY_KEY[key].choices if c not in (value, "none_identified")]
+            profile[key] = [v for v in current if v != value] or others[:1]
+        case ListedWithOthers(value=value):
+            others = [c for c in BY_KEY[key].choices if c != value]
+            profile[key] = [value, others[0]]
+        case _:  # pragma: no cover - a new kind of test: add it above
+            raise AssertionError(test)
+
+
+def crossed_profiles(count: int, seed: int) -> list[dict[str, Any]]:
+    """Profiles (JSON-ready values) of which about half break one or two checks across
+    fields: each declared contradiction, a past date one day after the screening date
+    (the profile's, or the run's without one), a town without its country or not of its
+    country; the others are valid, some with a past date on the screening date."""
+    from pml_trials.profile.contradictions import CONTRADICTIONS, PAST
+
+    rng = random.Random(seed)
+    base = random_profiles(count, seed, unknown=0.3)
+    found = []
+    for index, profile in enumerate(base):
+        profile = dict(profile)
+        for _ in range(rng.choice([0, 0, 1, 1, 2])):
+            roll = rng.random()
+            if roll < 0.6:
+                for test in rng.choice(CONTRADICTIONS).when:
+                    _witness(profile, test)
+            elif roll < 0.85:
+                limit = profile.get("screening_date") or AS_OF
+                profile[rng.choice(PAST).key] = limit + timedelta(days=1)
+            else:
+                town, country = rng.choice(
+                    [("Hannover", None), ("Springfield", "UG"), ("Hannover", "FR")]
+                )
+                profile["residence_town"], profile["residence_country"] = town, country
+        if rng.random() < 0.1:  # on the limit: valid
+            profile[rng.choice(PAST).key] = profile.get("screening_date") or AS_OF
+        if index % 7 == 0:
+            profile["residence_town"], profile["residence_country"] = "Hannover", "DE"
+        found.append(
+            {
+                k: v.isoformat() if isinstance(v, date) else v
+                for k, v in profile.items()
+                if v is not None or rng.random() < 0.5
+            }
+        )
+    return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return " ".join(value) if value else "[]"
+        return ";".join(value) if value else ";"  # only separators: a known empty list
     return str(value)
 
 
@@ -224,7 +225,7 @@ def test_csv_cells_that_do_not_read_are_reported(tmp_path: Path) -> None:
     path = tmp_path / "sheet.csv"
     path.write_text(
         "patient_id,age_years,hiv_positive,pml_diagnosis_date,predisposing_conditions\n"
-        "c-1,40,true,2026-01-02,hiv multiple_sclerosis\n"
+        "c-1,40,true,2026-01-02,hiv;multiple_sclerosis\n"
         "c-2,forty,yes,2026-02-30,[]\n"
         "c-3,,,,\n",
         encoding="utf-8",
@@ -313,3 +314,161 @@ def test_a_town_not_in_its_country_is_refused_as_the_validator_does(tmp_path: Pa
         connect().execute(f"SELECT DISTINCT patient_id FROM '{tmp_path / 'r.parquet'}'").fetchall()
     )
     assert ids == [("t-1",)]
+
+
+def _relabel(text: str, table: Path, jsonl: Path, shift: int) -> str:
+    """A DuckDB run's text with the table's row places as the JSON Lines' lines."""
+    name = re.escape(table.name)
+
+    def line(match: re.Match[str]) -> str:
+        return f"{jsonl.name}:{int(match.group(1)) - shift}"
+
+    def spelled(match: re.Match[str]) -> str:
+        return f"{jsonl.name}, line {int(match.group(1)) - shift}"
+
+    text = re.sub(rf"{name}:(\d+)", line, text)
+    return re.sub(rf"{name}, line (\d+)", spelled, text).replace(table.name, jsonl.name)
+
+
+@pytest.fixture(scope="module")
+def crossed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Profiles of which about half break a check across fields (each declared
+    contradiction, past dates after the screening date, towns)."""
+    from tests.sql_driver import crossed_profiles
+
+    path = tmp_path_factory.mktemp("crossed") / "crossed.jsonl"
+    lines = [json.dumps(p) for p in crossed_profiles(400, seed=15)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_rows_refused_across_fields_are_the_python_engines(
+    suffix: str, fmt: str, crossed: Path
+) -> None:
+    """The checks across fields run as SQL predicates from the validator's declarations:
+    the same rows are refused, in the same words and order, and the rest screened alike."""
+    table = write_parquet(crossed) if suffix == ".parquet" else write_csv(crossed)
+    python = screen(str(crossed), "-f", fmt)
+    duck = screen(str(table), "-f", fmt, "--engine", "duckdb")
+    assert python.exit_code == duck.exit_code == 3
+    refused = [line for line in python.stderr.splitlines() if "crossed.jsonl:" in line]
+    fields = {line.split(": ")[1] for line in refused}
+    assert {"predisposing_conditions", "hiv_positive", "gvhd_grade", "residence_town"} <= fields
+    assert any("is after the screening date" in line for line in refused)
+    shift = 1 if suffix == ".csv" else 0
+    assert _relabel(duck.stderr, table, crossed, shift) == python.stderr
+    assert _relabel(duck.stdout, table, crossed, shift) == python.stdout
+
+
+@pytest.mark.parametrize("source", ["parquet", "csv", "jsonl"])
+def test_parquet_results_refuse_the_same_rows_across_fields(
+    source: str, crossed: Path, tmp_path: Path
+) -> None:
+    writers: dict[str, Callable[[Path], Path]] = {
+        "parquet": write_parquet,
+        "csv": write_csv,
+        "jsonl": lambda path: path,
+    }
+    given = writers[source](crossed)
+    target = tmp_path / "results.parquet"
+    result = screen(str(given), "-o", str(target))
+    python = screen(str(crossed), "-f", "json")
+    assert result.exit_code == python.exit_code == 3
+    shift = 1 if source == "csv" else 0
+    problems = [line for line in python.stderr.splitlines() if "crossed.jsonl:" in line]
+    got = [
+        line
+        for line in _relabel(result.stderr, given, crossed, shift).splitlines()
+        if "crossed.jsonl:" in line
+    ]
+    assert got == problems
+    expected = _rows_of_json_report(python.stdout)
+    rows = _rows_of_parquet(target)
+    rows = [(r[0], _relabel(r[1], given, crossed, shift), *r[2:]) for r in rows]
+    assert rows == expected
+
+
+def test_engine_auto_takes_duckdb_for_parquet_and_python_otherwise(
+    generated: dict[str, Path],
+) -> None:
+    jsonl = generated["sparse"]
+    parquet = write_parquet(jsonl)
+    auto = screen(str(parquet), "-f", "csv", "--engine", "auto")
+    assert auto.exit_code == 0, auto.stderr
+    assert auto.stdout == screen(str(parquet), "-f", "csv", "--engine", "duckdb").stdout
+    python = screen(str(parquet), "-f", "csv")  # the Python engine does not read Parquet
+    assert python.exit_code == 3
+    assert "binary data" in python.stderr
+    assert (
+        screen(str(jsonl), "-f", "json", "--engine", "auto").stdout
+        == screen(str(jsonl), "-f", "json").stdout
+    )
+
+
+def _results(text: str) -> list[tuple[Any, ...]]:
+    """A JSON report's results without their source (the engines name CSV rows alike?
+    not asserted here: the values and verdicts are)."""
+    return [(r[0], *r[2:]) for r in _rows_of_json_report(text)]
+
+
+@pytest.mark.parametrize("which", ["complete", "sparse"])
+def test_a_csv_gives_the_same_profiles_on_both_engines(
+    which: str, generated: dict[str, Path], tmp_path: Path
+) -> None:
+    """--engine duckdb reads a CSV with the import wing's strict cell rules (the Python
+    engine's reading of a sheet whose columns are the profile keys)."""
+    table = write_csv(generated[which])
+    python = screen(str(table), "-f", "json")
+    duck = screen(str(table), "-f", "json", "--engine", "duckdb")
+    assert python.exit_code == duck.exit_code == 0, (python.stderr, duck.stderr)
+    assert _results(duck.stdout) == _results(python.stdout)
+
+
+def test_csv_cells_follow_the_import_wings_rules(tmp_path: Path) -> None:
+    path = tmp_path / "cells.csv"
+    path.write_text(
+        "patient_id,age_years,hiv_positive,cd4_cells_per_ul,predisposing_conditions,sex\n"
+        "r-1, 40 ,1,+250,hiv|multiple_sclerosis,male\n"
+        "r-2,40.0,0,1e2,hiv, male\n"  # ' male' is not a choice as written
+        "r-3,40.5,true,250,hiv,male\n"  # not a whole number
+        "r-4,40,yes,250,hiv,male\n"  # yes is not true/false/1/0 (strict)
+        "r-5,40,false,250 cells,hiv,male\n",  # a unit after the number (strict)
+        encoding="utf-8",
+    )
+    for engine in ("python", "duckdb"):
+        result = screen(str(path), "-f", "json", "--engine", engine)
+        assert result.exit_code == 3, (engine, result.stderr)
+        ids = {r["patient_id"] for r in json.loads(result.stdout)["results"]}
+        assert ids == {"r-1"}, (engine, result.stderr)
+        first = json.loads(result.stdout)["results"][0]
+        assert first["trials"][0]["criteria"]  # screened with the values read
+
+
+@pytest.mark.parametrize(
+    ("names", "size", "import_options", "expected"),
+    [
+        (["a.parquet"], 0, False, "duckdb"),
+        (["a.parquet"], 0, True, "duckdb"),  # only DuckDB reads Parquet
+        (["a.csv"], 4 * 2**20, False, "duckdb"),
+        (["a.CSV", "b.jsonl"], 4 * 2**20, False, "duckdb"),
+        (["a.csv"], 4 * 2**20 - 1, False, "python"),
+        (["a.csv"], 4 * 2**20, True, "python"),  # --mapping, --lenient, --codes
+        (["a.jsonl"], 4 * 2**20, False, "python"),
+        (["missing.csv"], None, False, "python"),
+    ],
+)
+def test_engine_auto_chooses_by_what_was_measured(
+    names: list[str], size: int | None, import_options: bool, expected: str, tmp_path: Path
+) -> None:
+    from pml_trials.cli.screen import _auto_engine
+
+    paths = []
+    for name in names:
+        path = tmp_path / name
+        if size is not None:
+            with path.open("wb") as handle:
+                handle.truncate(size)
+        paths.append(str(path))
+    assert _auto_engine(paths, import_options).value == expected

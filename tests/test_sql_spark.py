@@ -156,3 +156,75 @@ def test_the_spark_command_writes_what_the_json_report_holds(
         for r in spark.read.parquet(str(tmp_path / "out")).collect()
     )
     assert got == expected
+
+
+def test_the_spark_command_refuses_the_rows_the_validator_refuses_across_fields(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Contradictions, past dates after the screening date and towns: the checks across
+    fields run in Spark SQL from the validator's declarations, so exactly the rows the
+    Python engine refuses are refused, and the others give the same results."""
+    import json
+    import re
+    from datetime import date
+
+    from typer.testing import CliRunner
+
+    from pml_trials.cli.app import app
+    from pml_trials.profile.fields import BY_KEY
+    from tests.sql_driver import crossed_profiles
+
+    profiles = crossed_profiles(300, seed=15)
+    typed = [
+        {
+            k: date.fromisoformat(v) if v is not None and BY_KEY[k].kind == "date" else v
+            for k, v in p.items()
+        }
+        for p in profiles
+    ]
+    spark.createDataFrame(profile_rows(typed), schema()).write.parquet(str(tmp_path / "in"))
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text("\n".join(json.dumps(p) for p in profiles) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    args = ["--as-of", "2026-11-25"]
+    python = runner.invoke(app, ["screen", str(jsonl), "-f", "json", *args])
+    found = re.search(r"([\d,]+) invalid inputs? not screened", python.stderr)
+    assert found is not None, python.stderr
+    refused = int(found.group(1).replace(",", ""))
+    assert 100 < refused < 250
+    result = runner.invoke(
+        app,
+        [
+            "spark",
+            *("--from-parquet", str(tmp_path / "in"), "--to-parquet", str(tmp_path / "out")),
+            *args,
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 3, result.stderr
+    assert f"{refused} invalid row(s) not screened" in result.stderr
+    report = json.loads(python.stdout)
+    expected = sorted(
+        (r["patient_id"], t["trial_id"], t["verdict"], tuple(t["missing_fields"]))
+        for r in report["results"]
+        for t in r["trials"]
+    )
+    got = sorted(
+        (r["patient_id"], r["trial_id"], r["verdict"], tuple(r["missing_fields"]))
+        for r in spark.read.parquet(str(tmp_path / "out")).collect()
+    )
+    assert got == expected
+    # the worded problems are the validator's (the first rows Spark refused)
+    worded = {
+        line.split(": ", 2)[-1] for line in result.stderr.splitlines() if "patient_id" in line
+    }
+    from pml_trials.profile.validate import InvalidProfileError, validate_json
+
+    everything: set[str] = set()
+    for line in jsonl.read_text(encoding="utf-8").splitlines():
+        try:
+            validate_json(line, as_of=date(2026, 11, 25))
+        except InvalidProfileError as exc:
+            everything.update(f"{p.field}: {p.message}" for p in exc.problems)
+    assert len(worded) > 5
+    assert worded <= everything

@@ -78,6 +78,7 @@ class EngineName(StrEnum):
 
     python = "python"
     duckdb = "duckdb"
+    auto = "auto"
 
 
 Engine = Annotated[
@@ -86,8 +87,10 @@ Engine = Annotated[
         "--engine",
         "-e",
         help="What evaluates the rules: python (the engine), or duckdb (the compiled SQL, "
-        "embedded; reads *.parquet and *.csv files too; needs the duckdb extra). Every "
-        "format's output is the same.",
+        "embedded; reads *.parquet and *.csv files too; needs the duckdb extra), or auto "
+        "(duckdb for a *.parquet file, or for CSV files of 4 MiB or more without --mapping, "
+        "--lenient or --codes; else python, faster on JSON). Every format's output is the "
+        "same.",
     ),
 ]
 
@@ -148,6 +151,8 @@ def command(
             name, run, paper, detail, to_terminal=output is None and sys.stdout.isatty()
         )
         dirs = _criteria_dirs(criteria, no_bundled)
+        if engine is EngineName.auto:
+            engine = _auto_engine(paths, bool(mapping or lenient or codes))
         if name is FormatName.parquet:
             tally = _screen_parquet(paths, studies, run, output, workers, dirs)
         elif engine is EngineName.duckdb:
@@ -165,6 +170,30 @@ def command(
     if output is not None:
         say(f"wrote the {name.value} report ({_count(tally.patients, 'patient')}) to {output}")
     raise typer.Exit(ExitCode.INVALID_INPUT if tally.problems else ExitCode.OK)
+
+
+AUTO_CSV_BYTES = 4 * 2**20  # measured break-even ~7,000 full rows (~2.8 MB): bench/README.md
+
+
+def _auto_engine(paths: list[str], import_options: bool) -> EngineName:
+    """``--engine auto``: DuckDB for what only it reads (a *.parquet file named on the
+    command line), and for CSV files named on the command line of at least
+    :data:`AUTO_CSV_BYTES` together when no import option (--mapping, --lenient, --codes)
+    asks for the Python engine's import; else the Python engine, which was faster on
+    JSON and JSON Lines at every size measured (bench/sql_engines.py, bench/README.md)."""
+    named = [path.lower() for path in paths]
+    if any(path.endswith(".parquet") for path in named):
+        return EngineName.duckdb
+    if import_options:
+        return EngineName.python
+    size = 0
+    for path, lowered in zip(paths, named, strict=True):
+        if lowered.endswith(".csv"):
+            try:
+                size += Path(path).stat().st_size
+            except OSError:  # reported where it is read
+                continue
+    return EngineName.duckdb if size >= AUTO_CSV_BYTES else EngineName.python
 
 
 def _count(number: int, noun: str) -> str:
@@ -328,10 +357,9 @@ def _screen_parquet(
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     screener = DuckScreener(studies, run.as_of, writer_class("parquet")(run), workers or None)
 
-    def problem(item: InputProblem) -> None:
-        sys.stderr.write(item.line() + "\n")
+    from pml_trials.batch.progress import Reporter
 
-    return write_parquet(screener, found, piped, output, run, problem)
+    return write_parquet(screener, found, piped, output, run, Reporter(sys.stderr))
 
 
 def _prepare_options(

@@ -17,8 +17,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.errors import ProfileError
+from pml_trials.profile.contradictions import PAST, contradictions
 from pml_trials.profile.fast import decode
-from pml_trials.profile.fields import BY_KEY, FIELDS, FieldSpec
+from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.profile.residence import residence_problems
 
 if TYPE_CHECKING:
@@ -91,9 +92,6 @@ def validate_python(
     return _check_dates(_check_id(profile, source, None), as_of, source, None)
 
 
-PAST = tuple(spec for spec in FIELDS if spec.past)
-
-
 def _check_dates(profile: Profile, as_of: date | None, source: str, line: int | None) -> Profile:
     """Dates of things that have happened (onset, diagnosis, last doses) may not be
     after the screening date: a typo of the year would otherwise open date windows."""
@@ -144,67 +142,9 @@ def _check_id(profile: Profile, source: str, line: int | None) -> Profile:
 
 
 def consistency(profile: Profile) -> list[tuple[str, str]]:
-    """What contradicts itself across fields, as ``(field, message)`` pairs.
-
-    ``predisposing_conditions`` is never empty (``[]`` would read as "immunocompetent"
-    while saying nothing), ``none_identified`` stands alone, and ``hiv`` cannot be listed
-    for a patient recorded as HIV negative; an allogeneic transplant is one of the
-    listed transplants, and GVHD is not recorded for a patient without one. Each would
-    let a rule decide on a contradiction.
-    """
-    found: list[tuple[str, str]] = []
-    conditions = profile.get("predisposing_conditions")
-    if conditions is not None:
-        key = "predisposing_conditions"
-        if not conditions:
-            found.append(
-                (
-                    key,
-                    "is empty (list every condition that applies, or ['none_identified'] if none"
-                    " is known; leave the key out if unknown)",
-                )
-            )
-        elif "none_identified" in conditions and len(set(conditions)) > 1:
-            found.append(
-                (
-                    key,
-                    "lists 'none_identified' with other conditions (give the conditions, or"
-                    " 'none_identified' alone)",
-                )
-            )
-        if "hiv" in conditions and profile.get("hiv_positive") is False:
-            found.append(
-                (
-                    "hiv_positive",
-                    "is false but 'hiv' is listed in predisposing_conditions (correct one of the"
-                    " two)",
-                )
-            )
-        if (
-            profile.get("allogeneic_hct") is True
-            and "hematopoietic_cell_transplant" not in conditions
-        ):
-            found.append(
-                (
-                    "allogeneic_hct",
-                    "is true but 'hematopoietic_cell_transplant' is not in predisposing_conditions"
-                    " (add it there, or correct allogeneic_hct)",
-                )
-            )
-    if profile.get("allogeneic_hct") is False:
-        gvhd = [
-            key
-            for key in ("chronic_gvhd_active", "gvhd_systemic_treatment")
-            if profile.get(key) is True
-        ]
-        if (profile.get("gvhd_grade") or 0) > 0:
-            gvhd.insert(0, "gvhd_grade")
-        message = (
-            "records graft-versus-host disease but allogeneic_hct is false (GVHD follows only"
-            " an allogeneic transplant: correct one of the two)"
-        )
-        found.extend((key, message) for key in gvhd)
-    return found
+    """What contradicts itself across fields, as ``(field, message)`` pairs: the
+    declarations of :mod:`.contradictions` (which the SQL engines render too)."""
+    return contradictions(profile)
 
 
 def _duplicate(data: bytes | str, source: str, line: int | None) -> ProfileError:

@@ -2,8 +2,9 @@
 
 The input is a table of the session's catalogue or a Parquet path, holding profile
 columns (:mod:`.table`; absent ones are unknown, unknown ones refuse the run). Each row
-is checked against the fields' declared types, ranges and choices in Spark SQL; a row
-that fails is not screened, and the first of them are worded by the Python validator.
+is checked against the fields' declared types, ranges and choices and by the
+validator's checks across fields (:mod:`.checks`) in Spark SQL; a row that fails is not
+screened, and the first of them are worded by the Python validator.
 The output (a table or a Parquet path) has the columns of ``screen --format parquet``:
 ``patient_id, screening_date, trial_id, verdict, reasons, missing_fields,
 criterion_values, disclaimer`` (no ``source``: a row of a table has no file and line);
@@ -20,7 +21,7 @@ from typing import Any, assert_never
 from pml_trials.engine.run import InputProblem
 from pml_trials.errors import ProfileError
 from pml_trials.profile.fields import BY_KEY, FIELDS, PATIENT_ID_PATTERN, FieldSpec
-from pml_trials.profile.residence import residence_problems
+from pml_trials.sql.checks import place_problems, refused_sql
 from pml_trials.sql.compile import criterion_column, render, study_query
 from pml_trials.sql.dialects import TEXT_REGEX, Dialect, neutral_type
 from pml_trials.studies.model import Study
@@ -151,22 +152,20 @@ def run_spark(
     valid = " AND ".join(_check(s) for s in FIELDS if s.key in types)
     checked = spark.sql(f"SELECT {columns}, COALESCE({valid}, FALSE) AS pml_ok FROM pml_source")
     checked.createOrReplaceTempView("pml_checked")
-    # the town must be one of its country's: checked in Python once per distinct pair
-    pairs = spark.sql(
-        "SELECT DISTINCT residence_town, residence_country FROM pml_checked "
-        "WHERE pml_ok AND residence_town IS NOT NULL"
-    ).collect()
-    bad = [
-        f"(residence_town = {_quote(r[0])} AND residence_country <=> "
-        f"{_quote(r[1]) if r[1] is not None else 'NULL'})"
-        for r in pairs
-        if residence_problems({"residence_town": r[0], "residence_country": r[1]}, "-", None)
-    ]
-    places = "(" + " OR ".join(bad) + ")" if bad else "FALSE"
-    spark.sql(f"SELECT * FROM pml_checked WHERE pml_ok AND NOT {places}").drop(
+    # the validator's checks across fields, rendered from its declarations
+    # (pml_trials.sql.checks); the town of a country once per distinct pair, in Python
+    places: list[tuple[str, str | None]] = []
+    if "residence_town" in types:
+        pairs = spark.sql(
+            "SELECT DISTINCT residence_town, residence_country FROM pml_checked "
+            "WHERE pml_ok AND residence_town IS NOT NULL"
+        ).collect()
+        places = place_problems((r[0], r[1]) for r in pairs)
+    crossed = refused_sql(Dialect.spark, as_of, places)
+    spark.sql(f"SELECT * FROM pml_checked WHERE pml_ok AND NOT {crossed}").drop(
         "pml_ok"
     ).createOrReplaceTempView("pml_valid")
-    refused = spark.sql(f"SELECT * FROM pml_checked WHERE NOT pml_ok OR {places}")
+    refused = spark.sql(f"SELECT * FROM pml_checked WHERE NOT pml_ok OR {crossed}")
     count = refused.count()
     for row in refused.limit(SHOWN).collect():
         raw = {k: v for k, v in row.asDict().items() if v is not None and k != "pml_ok"}
@@ -174,7 +173,7 @@ def run_spark(
 
         label = f"{source}: patient_id {raw.get('patient_id', '?')}"
         try:
-            validate_python(raw, source=label)
+            validate_python(raw, source=label, as_of=as_of)
         except InvalidProfileError as exc:
             for p in exc.problems:
                 problem(InputProblem(label, p.field, p.message))
