@@ -70,7 +70,15 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 .notes p { margin: .3em 0 .1em; font-weight: 600; }
 .notes ul { margin: 0; padding: 0; list-style: none; }
 .notes li { margin: 0 0 .15em; }
+.on-paper { display: none; }
 @media print {
+  .on-screen, tr.on-screen { display: none; }
+  .on-paper { display: block; }
+  .by-label { margin: .1em 0 .3em; }
+  .by-label p { margin: 0; font-style: italic; }
+  .by-label ul { margin: 0; padding: 0; list-style: none; }
+  .by-label li { display: inline; }
+  .by-label li + li::before { content: " · "; }
   body { max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; line-height: 1.3; }
   .patient { break-before: page; page-break-before: always; }
   header.chart + main > .patient { break-before: auto; page-break-before: auto; }
