@@ -56,6 +56,7 @@ def tally_section(tally: Tally) -> Markup:
 
 
 def studies_section(studies: Sequence[Study]) -> Markup:
+    seen: dict[str, str] = {}  # source key -> citation, of the studies above
     return block(
         "section",
         el("h2", "Studies screened"),
@@ -63,24 +64,50 @@ def studies_section(studies: Sequence[Study]) -> Markup:
             "p",
             "Each criteria file is a transcription of public sources; check it against the "
             "current protocol. The checksum identifies the exact file used.",
+            el(
+                "span",
+                " Printed: each source by key and short title; the full citations and their "
+                "addresses are in 'pml-trials show STUDY' and in this HTML on screen.",
+                class_="on-paper",
+            ),
         ),
-        *(_study(s) for s in studies),
+        *(_study(s, seen) for s in studies),
         class_="studies",
     )
 
 
-def _study(study: Study) -> Markup:
-    sources = [
-        el(
-            "li",
-            el("code", source.key),
-            " ",
-            source.citation,
-            el("br") if source.url else None,
-            link(source.url, source.url) if source.url else None,
+def short_citation(citation: str, limit: int = 90) -> str:
+    """A citation's first clause (up to its first ``;``), at most ``limit`` characters
+    cut at a word with ``…``: what a printed chart copy lists beside a source's key."""
+    head = citation.split(";", 1)[0].strip()
+    if len(head) <= limit:
+        return head
+    cut = head[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.:(")
+    return cut + "…"
+
+
+def _study(study: Study, seen: dict[str, str] | None = None) -> Markup:
+    seen = {} if seen is None else seen
+    sources = []
+    for source in study.sources:
+        again = seen.get(source.key) == source.citation
+        seen.setdefault(source.key, source.citation)
+        short = "(as above)" if again else short_citation(source.citation)
+        sources.append(
+            el(
+                "li",
+                el("code", source.key),
+                " ",
+                el(
+                    "span",
+                    source.citation,
+                    el("br") if source.url else None,
+                    link(source.url, source.url) if source.url else None,
+                    class_="on-screen",
+                ),
+                el("span", short, class_="on-paper"),
+            )
         )
-        for source in study.sources
-    ]
     return block(
         "section",
         el("h3", study.title, " ", el("code", study.id)),

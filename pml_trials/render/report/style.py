@@ -74,6 +74,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 @media print {
   .on-screen, tr.on-screen { display: none; }
   .on-paper { display: block; }
+  span.on-paper { display: inline; }
   .by-label { margin: .1em 0 .3em; }
   .by-label p { margin: 0; font-style: italic; }
   .by-label ul { margin: 0; padding: 0; list-style: none; }
@@ -86,7 +87,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   header.chart h1 { font-size: 1.1em; }
   .detail, .studies { font-family: "Liberation Sans Narrow", "Arial Narrow", "DejaVu Sans Condensed",
     sans-serif-condensed, sans-serif; font-stretch: condensed; }
-  .detail { break-before: page; page-break-before: always; font-size: 8.5pt; line-height: 1.15; }
+  .detail { break-before: page; page-break-before: always; font-size: 7.5pt; line-height: 1.12; }
   .detail h2 { margin: 0 0 .2em; }
   .detail h3 { margin: .5em 0 .15em; font-size: 1.1em; }
   .detail table { margin: .2em 0 .3em; }
@@ -109,7 +110,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .criteria td:nth-child(4) { width: 26%; }
   .summary-page h2 { margin-top: 0; }
   .overview { font-size: .9em; }
-  .studies { font-size: 8.5pt; line-height: 1.15; margin-top: .6em; }
+  .studies { font-size: 7.5pt; line-height: 1.12; margin-top: .6em; }
   .studies h2 { font-size: 1.2em; margin: .4em 0 .2em; }
   .studies h3 { font-size: 1.1em; margin: .4em 0 .1em; }
   .studies h4, .studies .study-summary { display: none; }
