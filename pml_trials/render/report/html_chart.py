@@ -40,6 +40,7 @@ from pml_trials.render.report.values import (
     site_lines,
     status_words,
     within_split,
+    wording_short,
     wording_words,
 )
 from pml_trials.studies.model import Study
@@ -294,13 +295,14 @@ def _criterion_row(
     tag: str, c: CriterionResult, study: Study, note: bool, only: str | None = None
 ) -> Markup:
     criterion = c.criterion
-    where = f"{criterion.id} · {wording_words(criterion)}"
     rule = [
         el(
             "div",
-            where,
+            f"{criterion.id} · ",
+            el("span", wording_words(criterion), class_="on-screen"),
+            el("span", wording_short(criterion), class_="on-paper"),
             el("span", " · rule: ", el("code", criterion.rule), class_="rule-code"),
-            " · note below" if note else None,
+            el("span", " · note below", class_="on-screen") if note else None,
         )
     ]
     rule += [

@@ -56,7 +56,7 @@ def tally_section(tally: Tally) -> Markup:
 
 
 def studies_section(studies: Sequence[Study]) -> Markup:
-    seen: dict[str, str] = {}  # source key -> citation, of the studies above
+    seen: dict[str, str] = {}  # source key -> short citation, of the studies above
     return block(
         "section",
         el("h2", "Studies screened"),
@@ -90,9 +90,10 @@ def _study(study: Study, seen: dict[str, str] | None = None) -> Markup:
     seen = {} if seen is None else seen
     sources = []
     for source in study.sources:
-        again = seen.get(source.key) == source.citation
-        seen.setdefault(source.key, source.citation)
-        short = "(as above)" if again else short_citation(source.citation)
+        short = short_citation(source.citation)
+        again = seen.get(source.key) == short  # the same on paper as a study's above
+        seen.setdefault(source.key, short)
+        short = "(as above)" if again else short
         sources.append(
             el(
                 "li",

@@ -116,6 +116,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .studies h4, .studies .study-summary { display: none; }
   .studies .facts { display: block; margin: 0; }
   .studies .facts dt, .studies .facts dd { display: inline; margin: 0; }
+  .studies .facts dt::after { content: ": "; }
   .studies .facts dd::after { content: " · "; }
   .studies p { margin: .1em 0; }
   .studies .sources { margin: 0; padding: 0; list-style: none; }
