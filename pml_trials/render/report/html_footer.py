@@ -76,7 +76,7 @@ def studies_section(studies: Sequence[Study]) -> Markup:
     )
 
 
-def short_citation(citation: str, limit: int = 90) -> str:
+def short_citation(citation: str, limit: int = 72) -> str:
     """A citation's first clause (up to its first ``;``), at most ``limit`` characters
     cut at a word with ``…``: what a printed chart copy lists beside a source's key."""
     head = citation.split(";", 1)[0].strip()

@@ -134,7 +134,11 @@ class HtmlWriter(ReportWriter):
         parts.append(
             block(
                 "footer",
-                el("p", f"pml-trials {self.run.tool_version}, run at {self.run.screened_at}."),
+                el(
+                    "p",
+                    f"pml-trials {self.run.tool_version}, run at {self.run.screened_at}.",
+                    class_="run-line",
+                ),
                 el("p", self.run.disclaimer, class_="disclaimer"),
             )
         )
