@@ -66,8 +66,8 @@ def studies_section(studies: Sequence[Study]) -> Markup:
             "current protocol. The checksum identifies the exact file used.",
             el(
                 "span",
-                " Printed: each source by key and short title; the full citations and their "
-                "addresses are in 'pml-trials show STUDY' and in this HTML on screen.",
+                " Printed: sources by key and short title (full citations and addresses: "
+                "'pml-trials show STUDY', or this HTML on screen).",
                 class_="on-paper",
             ),
         ),
@@ -76,7 +76,7 @@ def studies_section(studies: Sequence[Study]) -> Markup:
     )
 
 
-def short_citation(citation: str, limit: int = 72) -> str:
+def short_citation(citation: str, limit: int = 60) -> str:
     """A citation's first clause (up to its first ``;``), at most ``limit`` characters
     cut at a word with ``…``: what a printed chart copy lists beside a source's key."""
     head = citation.split(";", 1)[0].strip()

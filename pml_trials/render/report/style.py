@@ -89,9 +89,9 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
     sans-serif-condensed, sans-serif; font-stretch: condensed; }
   .detail { break-before: page; page-break-before: always; font-size: 7.5pt; line-height: 1.08; }
   .detail h2 { margin: 0 0 .2em; }
-  .detail h3 { margin: .5em 0 .15em; font-size: 1.1em; }
-  .detail table { margin: .2em 0 .3em; }
-  .detail th, .detail td { padding: .05em .25em; }
+  .detail h3 { margin: .4em 0 .1em; font-size: 1.1em; }
+  .detail table { margin: .1em 0 .2em; }
+  .detail th, .detail td { padding: .02em .25em; }
   .detail .values { padding-left: 0; list-style: none; }
   .detail .values li { display: inline; }
   .detail .values { display: inline; }
@@ -112,8 +112,8 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .criteria td:nth-child(4) { width: 37%; }
   .summary-page h2 { margin-top: 0; }
   .overview { font-size: .9em; }
-  .studies { font-size: 7.5pt; line-height: 1.08; margin-top: .6em; }
-  .studies h2 { font-size: 1.2em; margin: .4em 0 .2em; }
+  .studies { font-size: 7.5pt; line-height: 1.08; margin-top: .3em; }
+  .studies h2 { font-size: 1.2em; margin: .2em 0 .1em; }
   .studies h3 { font-size: 1.1em; margin: .4em 0 .1em; }
   .studies h4, .studies .study > p.study-summary { display: none; }
   .studies .study > h3, .studies .study > .facts, .studies .study > p { display: inline; }
@@ -129,7 +129,9 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .studies .sources li + li::before { content: " · "; }
   .studies .sources br { display: none; }
   footer { font-size: 8.5pt; margin-top: .5em; }
-  footer .run-line { display: none; }  /* in every page's margin box */
+  /* The run and the pre-screen warning are in every page's margin boxes, and page 1
+     holds the full disclaimer: the closing footer is for the screen. */
+  body > footer { display: none; }
   a { color: inherit; }
   th, tr.decisive td, tr.unknown td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
