@@ -74,6 +74,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 @media print {
   .on-screen, tr.on-screen { display: none; }
   .on-paper { display: block; }
+  code, .sha { font-size: max(.88em, 7.5pt); }  /* no printed type below 7.5 pt */
   span.on-paper { display: inline; }
   .by-label { margin: .1em 0 .3em; }
   .by-label p { margin: 0; font-style: italic; }
