@@ -263,3 +263,19 @@ def test_eligible_and_undecided_trials_print_every_criterion_in_full(
     assert not [row for row in _rows(document) if row.startswith('<tr class="on-screen">')]
     assert 'class="by-label on-paper"' not in document
     assert '<li class="on-screen"><strong>' not in document  # every note printed
+
+
+def test_a_batch_with_detail_all_prints_every_criterion_and_source_in_full(
+    studies: tuple[Study, ...],
+) -> None:
+    shortened = batch(studies, INELIGIBLE, detail=Detail.actionable)  # ex-12 is held back
+    assert '<div class="by-label on-paper">' not in shortened  # no detail pages at all
+    assert '<span class="on-paper">(as above)</span>' in shortened  # provenance shortened
+    everything = batch(studies, *PATIENTS, detail=Detail.all)
+    assert INELIGIBLE in everything and "Criterion by criterion" in everything
+    assert '<tr class="on-screen">' not in everything
+    assert 'class="by-label on-paper"' not in everything
+    assert '<li class="on-screen"><strong>' not in everything
+    assert '<span class="on-paper">' not in everything.split('<section class="studies">')[1]
+    chart = report(studies, INELIGIBLE)  # explain's chart copy shortens
+    assert '<tr class="on-screen">' in chart and 'class="by-label on-paper"' in chart

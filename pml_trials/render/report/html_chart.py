@@ -191,19 +191,22 @@ def _reviewer() -> Markup:
     )
 
 
-def detail(result: ScreeningResult, within_km: float | None = None) -> Markup:
+def detail(
+    result: ScreeningResult, within_km: float | None = None, *, brief: bool = True
+) -> Markup:
     """The criterion-by-criterion detail of every trial shown (starts a new printed
-    page), each with where it runs."""
+    page), each with where it runs. ``brief``: print an ineligible trial's met criteria
+    by label (:func:`in_brief`); ``False`` (a batch's ``--detail all``) prints them all."""
     trials, _ = within_split(result, within_km)
     return block(
         "div",
         el("h2", "Criterion by criterion: patient ", el("span", result.patient_id, class_="pid")),
-        *(_trial(t, verdict_text(t, result)) for t in trials),
+        *(_trial(t, verdict_text(t, result), brief) for t in trials),
         class_="detail",
     )
 
 
-def _trial(trial: TrialResult, words: str) -> Markup:
+def _trial(trial: TrialResult, words: str, brief: bool = True) -> Markup:
     study = trial.study
     head = el(
         "thead",
@@ -220,7 +223,7 @@ def _trial(trial: TrialResult, words: str) -> Markup:
     listed: list[Markup] = []  # printed by label only (an ineligible trial's met criteria)
     full_notes = 0  # notes of criteria printed in full
     for tag, c in labelled(trial):
-        by_label = in_brief(trial, c)
+        by_label = brief and in_brief(trial, c)
         only = "on-screen" if by_label else None
         note = c.criterion.note
         if note:  # a numbered footnote under the table, full width

@@ -55,8 +55,11 @@ def tally_section(tally: Tally) -> Markup:
     )
 
 
-def studies_section(studies: Sequence[Study]) -> Markup:
-    seen: dict[str, str] = {}  # source key -> short citation, of the studies above
+def studies_section(studies: Sequence[Study], *, brief: bool = True) -> Markup:
+    """Where each study's criteria came from. ``brief``: printed with each source's key
+    and short title (the full citation and address on screen); ``False`` prints them in
+    full (a batch's ``--detail all``)."""
+    seen: dict[str, str] | None = {} if brief else None  # key -> short title, above
     return block(
         "section",
         el("h2", "Studies screened"),
@@ -69,7 +72,9 @@ def studies_section(studies: Sequence[Study]) -> Markup:
                 " Printed: sources by key and short title (full citations and addresses: "
                 "'pml-trials show STUDY', or this HTML on screen).",
                 class_="on-paper",
-            ),
+            )
+            if brief
+            else None,
         ),
         *(_study(s, seen) for s in studies),
         class_="studies",
@@ -87,26 +92,30 @@ def short_citation(citation: str, limit: int = 60) -> str:
 
 
 def _study(study: Study, seen: dict[str, str] | None = None) -> Markup:
-    seen = {} if seen is None else seen
+    """One study's provenance; ``seen`` (short titles of the studies above) given: each
+    source printed by key and short title, ``(as above)`` when it was printed already."""
     sources = []
     for source in study.sources:
+        full = join(
+            [
+                source.citation,
+                el("br") if source.url else None,
+                link(source.url, source.url) if source.url else None,
+            ]
+        )
+        if seen is None:
+            sources.append(el("li", el("code", source.key), " ", full))
+            continue
         short = short_citation(source.citation)
         again = seen.get(source.key) == short  # the same on paper as a study's above
         seen.setdefault(source.key, short)
-        short = "(as above)" if again else short
         sources.append(
             el(
                 "li",
                 el("code", source.key),
                 " ",
-                el(
-                    "span",
-                    source.citation,
-                    el("br") if source.url else None,
-                    link(source.url, source.url) if source.url else None,
-                    class_="on-screen",
-                ),
-                el("span", short, class_="on-paper"),
+                el("span", full, class_="on-screen"),
+                el("span", "(as above)" if again else short, class_="on-paper"),
             )
         )
     return block(
