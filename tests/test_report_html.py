@@ -199,3 +199,83 @@ def test_render_returns_picklable_plain_text(studies: tuple[Study, ...]) -> None
     assert type(row) is str and type(pages) is str and actionable is True  # not Markup
     chunk = (row, actionable, pages)
     assert pickle.loads(pickle.dumps(chunk)) == chunk
+
+
+# -- issue 16: what the printed chart copy keeps (print CSS hides the rest) ---------------
+
+
+def _rows(document: str) -> list[str]:
+    return re.findall(r"<tr(?: class=\"[^\"]*\")?>\n?<td>[IE][0-9]+</td>.*?</tr>", document, re.S)
+
+
+@pytest.mark.parametrize("patient", [f"ex-{n:02d}" for n in range(1, 15)])
+def test_print_lists_by_label_only_the_met_criteria_of_ineligible_trials(
+    patient: str, studies: tuple[Study, ...]
+) -> None:
+    from tests.test_report_print import EXAMPLES  # the example patients' file names
+
+    name = next(e for e in EXAMPLES if e.startswith(patient))
+    result = screen_example(name, studies)
+    document = report(studies, name)
+    on_screen = 0
+    for trial in result:
+        brief = [
+            c for c in trial.criteria if trial.verdict.value == "ineligible" and c.value is not None
+        ]
+        brief = [c for c in brief if not c.decisive]
+        on_screen += len(brief)
+        for c in trial.criteria:  # the screen view keeps every criterion's words
+            assert html.escape(c.criterion.text, quote=False) in document, c.criterion.id
+    rows = _rows(document)
+    assert len(rows) == sum(len(t.criteria) for t in result)
+    assert sum(row.startswith('<tr class="on-screen">') for row in rows) == on_screen
+    assert document.count('<div class="by-label on-paper">') == sum(
+        any(t.verdict.value == "ineligible" and c.value is not None and not c.decisive
+            for c in t.criteria)
+        for t in result
+    )  # fmt: skip
+    css = document[document.index("<style>") : document.index("</style>")]
+    assert re.search(r"@media print \{[^@]*\.on-screen, tr\.on-screen \{ display: none; \}", css)
+    assert re.search(r"^\.on-paper \{ display: none; \}", css, re.M)  # on screen: full rows only
+
+
+def test_an_ineligible_trials_brief_list_names_each_met_criterion_and_its_answer(
+    studies: tuple[Study, ...],
+) -> None:
+    document = report(studies, INELIGIBLE)
+    listed = document[document.index('<div class="by-label on-paper">') :]
+    listed = listed[: listed.index("</div>")]
+    assert "listed by label" in listed and "pml-trials explain" in listed
+    assert "<li><strong>I2</strong> adult: ✓ met (Age: 33 years)</li>" in listed
+    assert "confirmed-pml" not in listed  # decisive: printed in full, not by label
+    # a decided trial's notes print only for the criteria printed in full
+    notes = re.findall(r"<li( class=\"on-screen\")?><strong>([IE][0-9]+)</strong> note:", document)
+    assert ("", "I1") in notes and (' class="on-screen"', "I2") in notes
+
+
+@pytest.mark.parametrize("patient", [ELIGIBLE, NEEDS_INFORMATION])
+def test_eligible_and_undecided_trials_print_every_criterion_in_full(
+    patient: str, studies: tuple[Study, ...]
+) -> None:
+    result = screen_example(patient, studies)
+    assert all(t.verdict.value != "ineligible" for t in result)
+    document = report(studies, patient)
+    assert not [row for row in _rows(document) if row.startswith('<tr class="on-screen">')]
+    assert 'class="by-label on-paper"' not in document
+    assert '<li class="on-screen"><strong>' not in document  # every note printed
+
+
+def test_a_batch_with_detail_all_prints_every_criterion_and_source_in_full(
+    studies: tuple[Study, ...],
+) -> None:
+    shortened = batch(studies, INELIGIBLE, detail=Detail.actionable)  # ex-12 is held back
+    assert '<div class="by-label on-paper">' not in shortened  # no detail pages at all
+    assert '<span class="on-paper">(as above)</span>' in shortened  # provenance shortened
+    everything = batch(studies, *PATIENTS, detail=Detail.all)
+    assert INELIGIBLE in everything and "Criterion by criterion" in everything
+    assert '<tr class="on-screen">' not in everything
+    assert 'class="by-label on-paper"' not in everything
+    assert '<li class="on-screen"><strong>' not in everything
+    assert '<span class="on-paper">' not in everything.split('<section class="studies">')[1]
+    chart = report(studies, INELIGIBLE)  # explain's chart copy shortens
+    assert '<tr class="on-screen">' in chart and 'class="by-label on-paper"' in chart

@@ -17,6 +17,7 @@ from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.run import RunInfo
 from pml_trials.geo.travel import distance_note
 from pml_trials.render.report.chart import (
+    answered,
     deciding_questions,
     diagnosis,
     file_name,
@@ -39,6 +40,7 @@ from pml_trials.render.report.values import (
     site_lines,
     status_words,
     within_split,
+    wording_short,
     wording_words,
 )
 from pml_trials.studies.model import Study
@@ -189,19 +191,22 @@ def _reviewer() -> Markup:
     )
 
 
-def detail(result: ScreeningResult, within_km: float | None = None) -> Markup:
+def detail(
+    result: ScreeningResult, within_km: float | None = None, *, brief: bool = True
+) -> Markup:
     """The criterion-by-criterion detail of every trial shown (starts a new printed
-    page), each with where it runs."""
+    page), each with where it runs. ``brief``: print an ineligible trial's met criteria
+    by label (:func:`in_brief`); ``False`` (a batch's ``--detail all``) prints them all."""
     trials, _ = within_split(result, within_km)
     return block(
         "div",
         el("h2", "Criterion by criterion: patient ", el("span", result.patient_id, class_="pid")),
-        *(_trial(t, verdict_text(t, result)) for t in trials),
+        *(_trial(t, verdict_text(t, result), brief) for t in trials),
         class_="detail",
     )
 
 
-def _trial(trial: TrialResult, words: str) -> Markup:
+def _trial(trial: TrialResult, words: str, brief: bool = True) -> Markup:
     study = trial.study
     head = el(
         "thead",
@@ -215,11 +220,18 @@ def _trial(trial: TrialResult, words: str) -> Markup:
     )
     rows: list[Markup] = []
     notes: list[Markup] = []
+    listed: list[Markup] = []  # printed by label only (an ineligible trial's met criteria)
+    full_notes = 0  # notes of criteria printed in full
     for tag, c in labelled(trial):
+        by_label = brief and in_brief(trial, c)
+        only = "on-screen" if by_label else None
         note = c.criterion.note
         if note:  # a numbered footnote under the table, full width
-            notes.append(el("li", el("strong", tag), f" note: {note}"))
-        rows.append(_criterion_row(tag, c, study, bool(note)))
+            notes.append(el("li", el("strong", tag), f" note: {note}", class_=only))
+            full_notes += not by_label
+        rows.append(_criterion_row(tag, c, study, bool(note), only))
+        if by_label:
+            listed.append(_brief_item(tag, c))
     sites = site_lines(trial)
     return block(
         "section",
@@ -236,11 +248,12 @@ def _trial(trial: TrialResult, words: str) -> Markup:
         el("p", "Where: ", distance_note(trial.travel, study.sites_note), class_="where"),
         block("ul", *(el("li", line) for line in sites), class_="sites") if sites else None,
         block("table", head, block("tbody", *rows), class_="criteria"),
+        _brief(listed) if listed else None,
         block(
             "div",
             el("p", "The file's notes (what was interpreted or borrowed):"),
             block("ul", *notes),
-            class_="notes",
+            class_="notes" if full_notes else "notes on-screen",
         )
         if notes
         else None,
@@ -248,15 +261,51 @@ def _trial(trial: TrialResult, words: str) -> Markup:
     )
 
 
-def _criterion_row(tag: str, c: CriterionResult, study: Study, note: bool) -> Markup:
+def in_brief(trial: TrialResult, c: CriterionResult) -> bool:
+    """Whether the printed chart copy lists this criterion by label only: a met
+    criterion (or an exclusion that does not apply) of an INELIGIBLE trial. The criteria
+    that decide it and any unknown ones print in full, as does every criterion of an
+    eligible or undecided trial (the verdicts a coordinator acts on). On screen, and in
+    ``pml-trials explain``, every criterion is shown in full."""
+    return trial.verdict is Verdict.INELIGIBLE and c.value is not None and not c.decisive
+
+
+def _brief_item(tag: str, c: CriterionResult) -> Markup:
+    answers = "; ".join(answered(c))
+    return el(
+        "li",
+        el("strong", tag),
+        f" {c.criterion.id}: ✓ {c.status}",
+        f" ({answers})" if answers else None,
+    )
+
+
+def _brief(items: Sequence[Markup]) -> Markup:
+    """The print-only list of an ineligible trial's met criteria, by label."""
+    return block(
+        "div",
+        el(
+            "p",
+            f"Met, listed by label ({len(items)}): the full text, answers and notes of "
+            "these criteria are in 'pml-trials explain' and in this HTML on screen.",
+        ),
+        block("ul", *items),
+        class_="by-label on-paper",
+    )
+
+
+def _criterion_row(
+    tag: str, c: CriterionResult, study: Study, note: bool, only: str | None = None
+) -> Markup:
     criterion = c.criterion
-    where = f"{criterion.id} · {wording_words(criterion)}"
     rule = [
         el(
             "div",
-            where,
+            f"{criterion.id} · ",
+            el("span", wording_words(criterion), class_="on-screen"),
+            el("span", wording_short(criterion), class_="on-paper"),
             el("span", " · rule: ", el("code", criterion.rule), class_="rule-code"),
-            " · note below" if note else None,
+            el("span", " · note below", class_="on-screen") if note else None,
         )
     ]
     rule += [
@@ -264,7 +313,7 @@ def _criterion_row(tag: str, c: CriterionResult, study: Study, note: bool) -> Ma
         for name, text in definitions_used(study, criterion.rule)
     ]
     values = [el("li", f"{label(k)}: ", el("strong", shown(k, v))) for k, v in c.fields.items()]
-    row_class = "decisive" if c.decisive else "unknown" if c.value is None else None
+    row_class = "decisive" if c.decisive else "unknown" if c.value is None else only
     mark = "✗" if c.decisive else "?" if c.value is None else "✓"
     status = f"{mark} {c.status}" + (" (decisive)" if c.decisive else "")
     return el(

@@ -55,7 +55,11 @@ def tally_section(tally: Tally) -> Markup:
     )
 
 
-def studies_section(studies: Sequence[Study]) -> Markup:
+def studies_section(studies: Sequence[Study], *, brief: bool = True) -> Markup:
+    """Where each study's criteria came from. ``brief``: printed with each source's key
+    and short title (the full citation and address on screen); ``False`` prints them in
+    full (a batch's ``--detail all``)."""
+    seen: dict[str, str] | None = {} if brief else None  # key -> short title, above
     return block(
         "section",
         el("h2", "Studies screened"),
@@ -63,24 +67,57 @@ def studies_section(studies: Sequence[Study]) -> Markup:
             "p",
             "Each criteria file is a transcription of public sources; check it against the "
             "current protocol. The checksum identifies the exact file used.",
+            el(
+                "span",
+                " Printed: sources by key and short title (full citations and addresses: "
+                "'pml-trials show STUDY', or this HTML on screen).",
+                class_="on-paper",
+            )
+            if brief
+            else None,
         ),
-        *(_study(s) for s in studies),
+        *(_study(s, seen) for s in studies),
         class_="studies",
     )
 
 
-def _study(study: Study) -> Markup:
-    sources = [
-        el(
-            "li",
-            el("code", source.key),
-            " ",
-            source.citation,
-            el("br") if source.url else None,
-            link(source.url, source.url) if source.url else None,
+def short_citation(citation: str, limit: int = 60) -> str:
+    """A citation's first clause (up to its first ``;``), at most ``limit`` characters
+    cut at a word with ``…``: what a printed chart copy lists beside a source's key."""
+    head = citation.split(";", 1)[0].strip()
+    if len(head) <= limit:
+        return head
+    cut = head[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,.:(")
+    return cut + "…"
+
+
+def _study(study: Study, seen: dict[str, str] | None = None) -> Markup:
+    """One study's provenance; ``seen`` (short titles of the studies above) given: each
+    source printed by key and short title, ``(as above)`` when it was printed already."""
+    sources = []
+    for source in study.sources:
+        full = join(
+            [
+                source.citation,
+                el("br") if source.url else None,
+                link(source.url, source.url) if source.url else None,
+            ]
         )
-        for source in study.sources
-    ]
+        if seen is None:
+            sources.append(el("li", el("code", source.key), " ", full))
+            continue
+        short = short_citation(source.citation)
+        again = seen.get(source.key) == short  # the same on paper as a study's above
+        seen.setdefault(source.key, short)
+        sources.append(
+            el(
+                "li",
+                el("code", source.key),
+                " ",
+                el("span", full, class_="on-screen"),
+                el("span", "(as above)" if again else short, class_="on-paper"),
+            )
+        )
     return block(
         "section",
         el("h3", study.title, " ", el("code", study.id)),

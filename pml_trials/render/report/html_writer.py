@@ -21,7 +21,13 @@ from typing import Any
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.render.base import ReportWriter
-from pml_trials.render.report.chart import ReportOptions, actionable, detail_words, keeps
+from pml_trials.render.report.chart import (
+    Detail,
+    ReportOptions,
+    actionable,
+    detail_words,
+    keeps,
+)
 from pml_trials.render.report.held import Held
 from pml_trials.render.report.html_chart import (
     detail,
@@ -55,6 +61,9 @@ class HtmlWriter(ReportWriter):
         self.options = options or ReportOptions()
         self._problems = ProblemList()  # listed together at the end, bounded
         self._held = Held()  # a batch's patient pages, until the overview is complete
+        # Printed pages shorten what no verdict turns on (an ineligible trial's met
+        # criteria, the sources' full citations) unless a batch asks --detail all.
+        self._brief = self.options.detail is not Detail.all
 
     def header(self) -> str:
         head = block(
@@ -96,7 +105,7 @@ class HtmlWriter(ReportWriter):
             "section",
             el("style", Markup(page_rule(name, result))),
             summary_page(result, ranked, self.run),
-            detail(result, self.run.within_km),
+            detail(result, self.run.within_km, brief=self._brief),
             class_="patient",
             style=f"page: {name}" if name else None,
         )
@@ -130,11 +139,15 @@ class HtmlWriter(ReportWriter):
             parts.append(problems_section(self._problems.kept, self._problems.more))
         if tally.patients > 1 or self._problems.kept:
             parts.append(tally_section(tally))
-        parts.append(studies_section(self.run.studies))
+        parts.append(studies_section(self.run.studies, brief=self._brief))
         parts.append(
             block(
                 "footer",
-                el("p", f"pml-trials {self.run.tool_version}, run at {self.run.screened_at}."),
+                el(
+                    "p",
+                    f"pml-trials {self.run.tool_version}, run at {self.run.screened_at}.",
+                    class_="run-line",
+                ),
                 el("p", self.run.disclaimer, class_="disclaimer"),
             )
         )

@@ -70,7 +70,17 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 .notes p { margin: .3em 0 .1em; font-weight: 600; }
 .notes ul { margin: 0; padding: 0; list-style: none; }
 .notes li { margin: 0 0 .15em; }
+.on-paper { display: none; }
 @media print {
+  .on-screen, tr.on-screen { display: none; }
+  .on-paper { display: block; }
+  code, .sha { font-size: max(.88em, 7.5pt); }  /* no printed type below 7.5 pt */
+  span.on-paper { display: inline; }
+  .by-label { margin: .1em 0 .3em; }
+  .by-label p { margin: 0; font-style: italic; }
+  .by-label ul { margin: 0; padding: 0; list-style: none; }
+  .by-label li { display: inline; }
+  .by-label li + li::before { content: " · "; }
   body { max-width: none; margin: 0; padding: 0 2px; font-size: 10pt; line-height: 1.3; }
   .patient { break-before: page; page-break-before: always; }
   header.chart + main > .patient { break-before: auto; page-break-before: auto; }
@@ -78,11 +88,11 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   header.chart h1 { font-size: 1.1em; }
   .detail, .studies { font-family: "Liberation Sans Narrow", "Arial Narrow", "DejaVu Sans Condensed",
     sans-serif-condensed, sans-serif; font-stretch: condensed; }
-  .detail { break-before: page; page-break-before: always; font-size: 8.5pt; line-height: 1.15; }
+  .detail { break-before: page; page-break-before: always; font-size: 7.5pt; line-height: 1.08; }
   .detail h2 { margin: 0 0 .2em; }
-  .detail h3 { margin: .5em 0 .15em; font-size: 1.1em; }
-  .detail table { margin: .2em 0 .3em; }
-  .detail th, .detail td { padding: .05em .25em; }
+  .detail h3 { margin: .4em 0 .1em; font-size: 1.1em; }
+  .detail table { margin: .1em 0 .2em; }
+  .detail th, .detail td { padding: .02em .25em; }
   .detail .values { padding-left: 0; list-style: none; }
   .detail .values li { display: inline; }
   .detail .values { display: inline; }
@@ -94,26 +104,35 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .detail .sites, .detail .where { color: #333; }
   .detail .sites { margin: .1em 0; padding-left: 1em; }
   .detail .notes { font-size: 1em; }
+  .detail .notes li { margin: 0; }
+  .detail .notes p { margin: .15em 0 0; }
   .detail p { margin: .1em 0; }
   .criteria td:nth-child(1) { width: 1.6em; }
   .criteria td:nth-child(2) { width: auto; }
   .criteria td:nth-child(3) { width: 7.4em; }
-  .criteria td:nth-child(4) { width: 26%; }
+  .criteria td:nth-child(4) { width: 37%; }
   .summary-page h2 { margin-top: 0; }
   .overview { font-size: .9em; }
-  .studies { font-size: 8.5pt; line-height: 1.15; margin-top: .6em; }
-  .studies h2 { font-size: 1.2em; margin: .4em 0 .2em; }
+  .studies { font-size: 7.5pt; line-height: 1.08; margin-top: .3em; }
+  .studies h2 { font-size: 1.2em; margin: .2em 0 .1em; }
   .studies h3 { font-size: 1.1em; margin: .4em 0 .1em; }
-  .studies h4, .studies .study-summary { display: none; }
-  .studies .facts { display: block; margin: 0; }
+  .studies h4, .studies .study > p.study-summary { display: none; }
+  .studies .study > h3, .studies .study > .facts, .studies .study > p { display: inline; }
+  .studies .study > h3::after { content: " · "; font-weight: normal; }
+  .studies .study > .sources { margin-bottom: .2em; }
+  .studies .facts { margin: 0; }
   .studies .facts dt, .studies .facts dd { display: inline; margin: 0; }
+  .studies .facts dt::after { content: ": "; }
   .studies .facts dd::after { content: " · "; }
   .studies p { margin: .1em 0; }
   .studies .sources { margin: 0; padding: 0; list-style: none; }
   .studies .sources li { display: inline; }
-  .studies .sources li::after { content: " · "; }
+  .studies .sources li + li::before { content: " · "; }
   .studies .sources br { display: none; }
   footer { font-size: 8.5pt; margin-top: .5em; }
+  /* The run and the pre-screen warning are in every page's margin boxes, and page 1
+     holds the full disclaimer: the closing footer is for the screen. */
+  body > footer { display: none; }
   a { color: inherit; }
   th, tr.decisive td, tr.unknown td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
@@ -145,7 +164,7 @@ def page_css(paper: str, top: str, bottom: str) -> str:
     box = "font: 8pt system-ui, Arial, sans-serif; color: #333;"
     foot = css_text(bottom)
     return f"""
-@page {{ size: {_SIZES[paper]}; margin: 12mm 12mm 12mm 12mm;
+@page {{ size: {_SIZES[paper]}; margin: 10mm 10mm 10mm 10mm;
   @top-left {{ content: {css_text(top)}; {box} }}
   @top-right {{ content: "Pre-screening only: the study team decides"; {box} }}
   @bottom-left {{ content: {foot}; {box} }}

@@ -151,6 +151,14 @@ def wording_words(criterion: Criterion) -> str:
     return f"quoted from [{criterion.source}]"
 
 
+def wording_short(criterion: Criterion) -> str:
+    """:func:`wording_words` as the printed chart copy words it: ``quoted [src]`` or
+    ``file's words, per [src]`` (the text that is not the source's stays marked)."""
+    if criterion.wording == "file":
+        return f"file's words, per [{criterion.source}]"
+    return f"quoted [{criterion.source}]"
+
+
 # -- where the trials run (issue 18) --------------------------------------------------------
 
 
