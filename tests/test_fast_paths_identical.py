@@ -203,6 +203,7 @@ def test_small_cache_bounds_change_no_byte(
     monkeypatch.setattr(csv_out, "_NEEDS_LIMIT", 3)
     monkeypatch.setattr(csv_out, "_CACHE_LIMIT", 2)
     monkeypatch.setattr(json_out, "_CACHE_LIMIT", 2)
+    monkeypatch.setattr(json_out, "_STEPS_LIMIT", 3)
     fast = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1")
     request.getfixturevalue("straightforward")
     straight = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1")
