@@ -64,7 +64,7 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
 # Needs-information row ends remembered per study, by exactly what they depend on
-# (outcome, missing fields, next-step actions, town): emptied when full.
+# (next step, missing fields, next-step actions, town): emptied when full.
 _NEEDS_LIMIT = 1024
 
 
@@ -163,12 +163,12 @@ class CsvWriter(ReportWriter):
         steps: tuple[NextStep, ...],
     ) -> str:
         """A needs-information row's end: its missing fields and next-step actions depend
-        on the profile, the rest on the outcome (next step) and the town (sites); keyed by
-        all of them."""
+        on the profile, its next step on the outcome, the site columns on the town; keyed
+        by all of them (the rest is the study's)."""
         study = self.run.studies[index]
         actions = " ".join(s.action for s in steps if study.id in s.trials)
         town = home.geonameid if home is not None and study.sites else None
-        key = (outcome, fields, actions, town)
+        key = (next_step_of(study, outcome[1]), fields, actions, town)
         remembered = self._needs[index]
         end = remembered.get(key)
         if end is None:
