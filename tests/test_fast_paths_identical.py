@@ -113,7 +113,7 @@ def _straight_csv(self: csv_out.CsvWriter, result: ScreeningResult) -> str:
             actions = " ".join(s.action for s in steps if trial.study.id in s.trials)
         cells += [reasons, " ".join(trial.missing_fields), actions]
         seen_from = home if trial.study.sites else None
-        cells += csv_out._site_cells(trial.study, seen_from, result)
+        cells += csv_out._site_cells(trial.study, seen_from)
         cells += [trial.study.status or "", next_step_of(trial.study, trial.values) or ""]
         cells += [diagnose(result.profile.get).value, self.run.disclaimer]
         rows.append(",".join(map(csv_out.cell, cells)) + "\n")
@@ -186,6 +186,28 @@ def test_every_format_is_byte_identical_to_the_straightforward_path(
     straight = report(source, fmt, tmp_path / f"out.{fmt}", "-w", "1")
     assert fast == straight
     assert in_workers == straight
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+@pytest.mark.parametrize("name", ["examples", "complete", "sparse", "very sparse"])
+def test_small_cache_bounds_change_no_byte(
+    fmt: str,
+    name: str,
+    inputs: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The renderers' caches emptied every few entries (so eviction happens again and
+    again) give what the straightforward path gives."""
+    monkeypatch.setattr(csv_out, "_NEEDS_LIMIT", 3)
+    monkeypatch.setattr(csv_out, "_CACHE_LIMIT", 2)
+    monkeypatch.setattr(json_out, "_CACHE_LIMIT", 2)
+    monkeypatch.setattr(json_out, "_STEPS_LIMIT", 3)
+    fast = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1")
+    request.getfixturevalue("straightforward")
+    straight = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1")
+    assert fast == straight
 
 
 @settings(max_examples=300, deadline=None)

@@ -63,6 +63,9 @@ EXTRA = ("study_status", "next_step", "diagnosis")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
+# Needs-information row ends remembered per study, by exactly what they depend on
+# (next step, missing fields, next-step actions, town): emptied when full.
+_NEEDS_LIMIT = 1024
 
 
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
@@ -91,6 +94,11 @@ class CsvWriter(ReportWriter):
         # With a home town the site columns depend on the study and the town alone (the
         # nearest site and its distance): ends by (outcome, missing fields, town).
         self._homes: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
+        # Needs-information ends: their missing fields and next-step actions depend on the
+        # profile, the rest of the row on the outcome and town; keyed by all of them.
+        self._needs: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
+        # The site columns of each study by the patient's town (None: no town known).
+        self._site_texts: list[dict[int | None, str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -111,7 +119,8 @@ class CsvWriter(ReportWriter):
         )
         suffix = f",{diagnose(result.profile.get).value},{self._disclaimer}\n"
         parts = []
-        steps = self._steps(result)
+        missing = self._missing_of(result)
+        steps = steps_for(tuple(missing.values())) if missing else ()
         home = home_of(result.profile) if "residence_town" in result.profile else None
         within = self.run.within_km
         for index, outcome in enumerate(result.outcomes):
@@ -121,76 +130,109 @@ class CsvWriter(ReportWriter):
                 if left_out_by(distances, within):
                     continue  # said on stderr, and in every other format
             parts.append(prefix)
-            if home is not None and study.sites:
-                parts.append(self._end(index, outcome, result, home, steps))
+            if index in missing:
+                parts.append(self._needs_end(index, outcome, missing[index][1], home, steps))
+            elif home is not None and study.sites:
+                parts.append(self._home_end(index, outcome, home))
             else:
                 end = self._ends[index].get(outcome)
-                parts.append(
-                    end if end is not None else self._end(index, outcome, result, None, steps)
-                )
+                if end is None:
+                    end = self._cells(index, outcome, None)
+                    if len(self._ends[index]) < _CACHE_LIMIT:
+                        self._ends[index][outcome] = end
+                parts.append(end)
             parts.append(suffix)
         return "".join(parts)
 
-    def _steps(self, result: ScreeningResult) -> tuple[NextStep, ...]:
-        """The patient's next steps, from the remembered missing fields of its undecided
-        trials (the same as ``next_steps(result)``, without recomputing them)."""
-        undecided = tuple(
-            (
-                self.run.studies[index].id,
-                self._missing.missing(index, values, result.profile, result.screening_date),
-            )
-            for index, (verdict, values) in enumerate(result.outcomes)
-            if verdict is Verdict.NEEDS_INFORMATION
-        )
-        return steps_for(undecided) if undecided else ()
+    def _missing_of(self, result: ScreeningResult) -> dict[int, tuple[str, tuple[str, ...]]]:
+        """Study number -> (trial id, missing fields) for each needs-information trial, in
+        screening order: what ``next_steps(result)`` reads, from the remembered fields."""
+        found = {}
+        for index, (verdict, values) in enumerate(result.outcomes):
+            if verdict is Verdict.NEEDS_INFORMATION:
+                fields = self._missing.missing(index, values, result.profile, result.screening_date)
+                found[index] = (self.run.studies[index].id, fields)
+        return found
 
-    def _end(
+    def _needs_end(
         self,
         index: int,
         outcome: Outcome,
-        result: ScreeningResult,
+        fields: tuple[str, ...],
         home: Town | None,
         steps: tuple[NextStep, ...],
     ) -> str:
-        """``trial_id,verdict,reasons,missing_fields``, the site columns, ``study_status``
-        and ``next_step`` (the diagnosis, disclaimer and line end follow per patient)."""
+        """A needs-information row's end: its missing fields and next-step actions depend
+        on the profile, its next step on the outcome, the site columns on the town; keyed
+        by all of them (the rest is the study's)."""
         study = self.run.studies[index]
-        verdict, values = outcome
-        reasons = missing = actions = ""
-        needs = verdict is Verdict.NEEDS_INFORMATION
-        if verdict is Verdict.INELIGIBLE:
-            criteria = zip(study.criteria, values, strict=True)
-            reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
-        elif needs:
-            fields = self._missing.missing(index, values, result.profile, result.screening_date)
-            missing = " ".join(fields)
-            actions = " ".join(s.action for s in steps if study.id in s.trials)
-        key = (outcome, home.geonameid) if home is not None else None
-        if key is not None and not needs:
-            known = self._homes[index].get(key)
-            if known is not None:
-                return known
-        step = next_step_of(study, values) or ""
-        sites = _site_cells(study, home, result)
-        cells = (study.id, verdict.value, reasons, missing, actions, *sites)
-        cells += (study.status or "", step)
-        end = ",".join(map(cell, cells))
-        if needs:  # its actions depend on the whole result: not remembered
-            return end
-        if key is not None:
-            homes = self._homes[index]
+        actions = " ".join(s.action for s in steps if study.id in s.trials)
+        town = home.geonameid if home is not None and study.sites else None
+        key = (next_step_of(study, outcome[1]), fields, actions, town)
+        remembered = self._needs[index]
+        end = remembered.get(key)
+        if end is None:
+            seen_from = home if town is not None else None
+            end = self._cells(index, outcome, seen_from, " ".join(fields), actions)
+            if len(remembered) >= _NEEDS_LIMIT:
+                remembered.clear()
+            remembered[key] = end
+        return end
+
+    def _home_end(self, index: int, outcome: Outcome, home: Town) -> str:
+        """A decided row's end for a patient with a home town (its nearest site)."""
+        key = (outcome, home.geonameid)
+        homes = self._homes[index]
+        end = homes.get(key)
+        if end is None:
+            end = self._cells(index, outcome, home)
             if len(homes) >= _CACHE_LIMIT:
                 homes.clear()
             homes[key] = end
-        elif len(self._ends[index]) < _CACHE_LIMIT:
-            self._ends[index][outcome] = end
         return end
 
+    def _cells(
+        self,
+        index: int,
+        outcome: Outcome,
+        home: Town | None,
+        missing: str = "",
+        actions: str = "",
+    ) -> str:
+        """``trial_id,verdict,reasons,missing_fields,next_steps``, the site columns,
+        ``study_status`` and ``next_step`` (the diagnosis, disclaimer and line end follow
+        per patient)."""
+        study = self.run.studies[index]
+        verdict, values = outcome
+        reasons = ""
+        if verdict is Verdict.INELIGIBLE:
+            criteria = zip(study.criteria, values, strict=True)
+            reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
+        step = next_step_of(study, values) or ""
+        sites = self._sites_text(index, home)
+        cells = (study.id, verdict.value, reasons, missing, actions)
+        return f"{','.join(map(cell, cells))},{sites},{cell(study.status or '')},{cell(step)}"
 
-def _site_cells(study: Study, home: Town | None, result: ScreeningResult) -> tuple[str, ...]:
+    def _sites_text(self, index: int, home: Town | None) -> str:
+        """The site columns of study ``index`` seen from ``home``: they depend on the town
+        alone (the nearest site and its distance), so they are remembered by it."""
+        town = home.geonameid if home is not None else None
+        texts = self._site_texts[index]
+        text = texts.get(town)
+        if text is None:
+            text = ",".join(map(cell, _site_cells(self.run.studies[index], home)))
+            if len(texts) >= _CACHE_LIMIT:
+                texts.clear()
+            texts[town] = text
+        return text
+
+
+def _site_cells(study: Study, home: Town | None) -> tuple[str, ...]:
+    """The site columns: the nearest site and its distance (the travel limit changes
+    neither)."""
     if home is None and len(study.sites) != 1:
         return ("",) * len(SITE_COLUMNS)
-    nearest = travel(study.sites, home, result.profile.get("max_travel_km")).nearest
+    nearest = travel(study.sites, home, None).nearest
     assert nearest is not None  # the study has sites
     site, km = nearest.site, nearest.distance_km
     return (site.name, site.city, site.country, site.status, "" if km is None else f"{km:.1f}")

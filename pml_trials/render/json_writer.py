@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
-from pml_trials.engine.next_steps import NextStep, next_steps
+from pml_trials.engine.next_steps import NextStep, next_steps, steps_for
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
@@ -210,6 +210,7 @@ _VERDICT = -1  # marker, in a study's text pieces, for the verdict and what foll
 # study shows ~5,000 distinct outcomes on registry-like data: a miss costs one join per
 # piece, the criterion texts being built once per (criterion, value).
 _CACHE_LIMIT = 2048
+_STEPS_LIMIT = 1024  # next-steps texts remembered, by the undecided trials' missing fields
 _SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
@@ -293,6 +294,9 @@ class ResultEncoder:
         self._constants: list[str] = ["".join(map(str, piece)) for piece in program.pieces[-1]]
         self._study_pieces = program.pieces[:-1]
         self._cache: list[dict[Any, tuple[str, ...]]] = [{} for _ in self.studies]
+        # The next steps' text: a pure function of the undecided trials' ids and missing
+        # fields (``steps_for``), remembered by them.
+        self._steps_text: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
         self._missing_fields = MissingFields(self.studies)
         self._missing_text: list[dict[tuple[str, ...], str]] = [{} for _ in self.studies]
         self._criterion_text = [
@@ -306,6 +310,13 @@ class ResultEncoder:
             ]
             for study in self.studies
         ]
+        # Each study piece compiled for a cache miss: constant text (marker None), or text
+        # holding one criterion's value, written out for each of its three values, or
+        # (the verdict's piece) its parts as they are.
+        self._compiled = [
+            [self._compile(number, piece) for piece in pieces]
+            for number, pieces in enumerate(self._study_pieces)
+        ]
         offsets = [self._variables + len(self._constants)]
         for pieces in self._study_pieces:
             offsets.append(offsets[-1] + len(pieces))
@@ -317,6 +328,21 @@ class ResultEncoder:
                 for owner, index in program.order
             )
         )
+
+    def _compile(self, number: int, piece: Piece) -> tuple[int | None, Any]:
+        markers = [p for p in piece if not isinstance(p, str)]
+        if not markers:
+            return None, "".join(map(str, piece))
+        if len(markers) == 1 and markers[0] != _VERDICT:
+            marker = markers[0]
+            assert isinstance(marker, int)
+            texts = self._criterion_text[number][marker]
+            written = {
+                value: "".join(p if isinstance(p, str) else texts[value] for p in piece)
+                for value in (True, False, None)
+            }
+            return marker, written
+        return _VERDICT, piece
 
     def _program(self, end: str) -> _Program:
         program = _Program(len(self.studies))
@@ -364,9 +390,16 @@ class ResultEncoder:
         for key in self.list_keys:
             slots.append(self._list(key, get(key)))
         outcomes = result.outcomes
+        undecided = []
         for number, (verdict, values) in enumerate(outcomes):
-            needs = verdict is Verdict.NEEDS_INFORMATION
-            slots.append(self._missing(number, values, result) if needs else "[]")
+            if verdict is Verdict.NEEDS_INFORMATION:
+                missing = self._missing_fields.missing(
+                    number, values, result.profile, result.screening_date
+                )
+                undecided.append((self.studies[number].id, missing))
+                slots.append(self._missing(number, missing))
+            else:
+                slots.append("[]")
         home = home_of(result.profile) if get("residence_town") is not None else None
         if home is None:
             slots += self._no_town_sites
@@ -377,8 +410,7 @@ class ResultEncoder:
             for number, (study, known) in enumerate(pairs):
                 slots.append(self._sites(number, study, home, limit) if study.sites else known)
             slots.append(self._residence(home))
-        undecided = Verdict.NEEDS_INFORMATION in result.verdicts
-        slots.append(_compact(result_steps(result)) if undecided else "[]")
+        slots.append(self._steps(tuple(undecided)) if undecided else "[]")
         slots += self._constants
         for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
             pieces = cache.get(outcome)
@@ -413,14 +445,23 @@ class ResultEncoder:
             f"{json.dumps(study.status, ensure_ascii=False)},"
             f'"next_step":{json.dumps(step, ensure_ascii=False)}'
         }
-        for index, (text, value) in enumerate(
-            zip(self._criterion_text[number], values, strict=True)
-        ):
-            texts[index] = text[value]
-        pieces = tuple(
-            "".join(p if isinstance(p, str) else texts[p] for p in piece)
-            for piece in self._study_pieces[number]
-        )
+        criterion_text = self._criterion_text[number]
+        pieces_list: list[str] = []
+        for marker, compiled in self._compiled[number]:
+            if marker is None:
+                pieces_list.append(compiled)
+            elif marker != _VERDICT:
+                pieces_list.append(compiled[values[marker]])
+            else:
+                pieces_list.append(
+                    "".join(
+                        p
+                        if isinstance(p, str)
+                        else (texts[p] if p == _VERDICT else criterion_text[p][values[p]])
+                        for p in compiled
+                    )
+                )
+        pieces = tuple(pieces_list)
         cache = self._cache[number]
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
@@ -432,12 +473,17 @@ class ResultEncoder:
             return "null"
         return "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
 
-    def _missing(
-        self, number: int, values: tuple[bool | None, ...], result: ScreeningResult
-    ) -> str:
-        missing = self._missing_fields.missing(
-            number, values, result.profile, result.screening_date
-        )
+    def _steps(self, undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+        """``next_steps`` as text: ``steps_for`` of the undecided trials, remembered."""
+        text = self._steps_text.get(undecided)
+        if text is None:
+            text = _compact([step_object(step) for step in steps_for(undecided)])
+            if len(self._steps_text) >= _STEPS_LIMIT:
+                self._steps_text.clear()
+            self._steps_text[undecided] = text
+        return text
+
+    def _missing(self, number: int, missing: tuple[str, ...]) -> str:
         texts = self._missing_text[number]
         text = texts.get(missing)
         if text is None:
