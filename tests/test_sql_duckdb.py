@@ -109,3 +109,22 @@ def test_every_trap_gives_the_python_value() -> None:
     study = rules_driver.study([(False, rule) for rule, _ in TRAPS])
     profiles = trap_profiles()
     assert python_rows(profiles, [study]) == duckdb_rows(profiles, [study])
+
+
+def test_duckdb_spills_only_into_a_private_folder(tmp_path: Any, monkeypatch: Any) -> None:
+    """DuckDB's default spill folder is ``.tmp`` in the working directory: patient rows
+    would land wherever the command was started. The connection names a 0700 folder."""
+    import os
+    import stat
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)
+    con = connect()
+    row = con.execute("SELECT current_setting('temp_directory')").fetchone()
+    assert row is not None
+    folder = Path(row[0])
+    assert folder.is_dir()
+    assert not folder.is_relative_to(tmp_path)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert folder.stat().st_uid == os.getuid()
+    con.close()

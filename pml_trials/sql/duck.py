@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +23,30 @@ KEYS = tuple(spec.key for spec in FIELDS)
 EXTRA = "duckdb"
 
 
+def _private_spill_folder() -> str:
+    """A folder only this user can enter (mode 0700), removed when the process ends.
+
+    DuckDB spills to ``.tmp`` in the current directory by default: under memory pressure
+    patient rows would land, readable by others, wherever the command was started.
+    """
+    folder = tempfile.mkdtemp(prefix="pml-trials-duckdb-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 def connect(threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection that reads no extension from the network."""
+    """An in-memory DuckDB connection that reads no extension from the network and
+    spills only into a private temporary folder."""
     try:
         import duckdb
     except ModuleNotFoundError:
         raise MissingComponentError(
             "the DuckDB engine needs the duckdb extra: pip install 'pml-trials[duckdb]'"
         ) from None
-    config: dict[str, Any] = {"autoinstall_known_extensions": False}
+    config: dict[str, Any] = {
+        "autoinstall_known_extensions": False,
+        "temp_directory": _private_spill_folder(),
+    }
     if threads:
         config["threads"] = threads
     return duckdb.connect(":memory:", config=config)
