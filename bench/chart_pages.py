@@ -18,6 +18,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from report_print import print_command
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_PAGES = 3  # A4
 FLOOR_PT = 7.5
@@ -62,20 +64,7 @@ def main() -> None:
             with html.open("wb") as out:
                 subprocess.run(command, stdout=out, check=True)
             subprocess.run(
-                [
-                    browser,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-pdf-header-footer",
-                    f"--user-data-dir={here / 'profile'}",
-                    f"--print-to-pdf={pdf}",
-                    html.as_uri(),
-                ],
+                print_command(browser, here / "profile", pdf, html),
                 capture_output=True,
                 env={**os.environ, "HOME": str(here)},
                 check=False,

@@ -38,6 +38,25 @@ def write_patients(path: Path, n: int) -> None:
             out.write(json.dumps(profile) + "\n")
 
 
+def print_command(browser: str, profile: Path, pdf: Path, html: Path) -> list[str]:
+    """Headless Chromium printing ``html`` to ``pdf``, with the flags this closed network
+    needs (no background connections, a fresh user-data folder)."""
+    return [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-pdf-header-footer",
+        f"--user-data-dir={profile}",
+        f"--print-to-pdf={pdf}",
+        html.as_uri(),
+    ]
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, env=env, check=False)
@@ -83,20 +102,7 @@ def main() -> None:
             )
             env = {**os.environ, "HOME": str(work)}
             printing = timed(
-                [
-                    browser,
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-pdf-header-footer",
-                    f"--user-data-dir={work / 'profile'}",
-                    f"--print-to-pdf={pdf}",
-                    html.as_uri(),
-                ],
+                print_command(browser, work / "profile", pdf, html),
                 env,
             )
             pages = len(PdfReader(io.BytesIO(pdf.read_bytes())).pages)
