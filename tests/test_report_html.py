@@ -373,3 +373,21 @@ def test_on_screen_a_long_batch_lays_out_only_the_patients_in_view(
 )
 def test_noted_criteria_are_named_by_label_ranges(tags: list[str], words: str) -> None:
     assert label_runs(tags) == words
+
+
+def test_the_criterion_cells_built_once_per_batch_are_those_built_every_time(
+    studies: tuple[Study, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pml_trials.render.report import html_chart
+
+    cached = batch(studies, *PATIENTS, ELIGIBLE, NEEDS_INFORMATION, detail=Detail.all)
+    assert html_chart._CELLS
+    monkeypatch.setattr(html_chart, "_CELLS_MAX", 1)  # evicted on every new criterion
+    html_chart._CELLS.clear()
+    assert batch(studies, *PATIENTS, ELIGIBLE, NEEDS_INFORMATION, detail=Detail.all) == cached
+    assert len(html_chart._CELLS) == 1
+    monkeypatch.undo()
+    chart = report(studies, ELIGIBLE)  # the chart copy's cells say "note below"
+    assert "note below" in chart
+    assert "note below" not in batch(studies, ELIGIBLE, detail=Detail.all)  # a batch's do not
+    assert report(studies, ELIGIBLE) == chart

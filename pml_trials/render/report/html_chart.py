@@ -44,7 +44,7 @@ from pml_trials.render.report.values import (
     wording_short,
     wording_words,
 )
-from pml_trials.studies.model import Study
+from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import MARKS, WORDS, Verdict
 
 
@@ -369,7 +369,32 @@ def _brief(items: Sequence[Markup]) -> Markup:
 def _criterion_row(
     tag: str, c: CriterionResult, study: Study, note: bool, only: str | None = None
 ) -> Markup:
-    criterion = c.criterion
+    values = [el("li", f"{label(k)}: ", el("strong", shown(k, v))) for k, v in c.fields.items()]
+    row_class = "decisive" if c.decisive else "unknown" if c.value is None else only
+    mark = "✗" if c.decisive else "?" if c.value is None else "✓"
+    status = f"{mark} {c.status}" + (" (decisive)" if c.decisive else "")
+    return el(
+        "tr",
+        el("td", tag),
+        _criterion_cell(c.criterion, study, note),
+        el("td", status),
+        el("td", el("ul", *values, class_="values") if values else None),
+        class_=row_class,
+    )
+
+
+# The criterion's own cell (its words, where they come from, its rule and definitions) is
+# the same for every patient: a batch builds it once per criterion. Keyed by the
+# criterion object, which the entry holds (so its id cannot be reused while cached).
+_CELLS: dict[tuple[int, bool], tuple[Criterion, Markup]] = {}
+_CELLS_MAX = 4096
+
+
+def _criterion_cell(criterion: Criterion, study: Study, note: bool) -> Markup:
+    key = (id(criterion), note)
+    found = _CELLS.get(key)
+    if found is not None and found[0] is criterion:
+        return found[1]
     rule = [
         el(
             "div",
@@ -384,22 +409,11 @@ def _criterion_row(
         el("div", f"{name} = ", el("code", text), class_="definition")
         for name, text in definitions_used(study, criterion.rule)
     ]
-    values = [el("li", f"{label(k)}: ", el("strong", shown(k, v))) for k, v in c.fields.items()]
-    row_class = "decisive" if c.decisive else "unknown" if c.value is None else only
-    mark = "✗" if c.decisive else "?" if c.value is None else "✓"
-    status = f"{mark} {c.status}" + (" (decisive)" if c.decisive else "")
-    return el(
-        "tr",
-        el("td", tag),
-        el(
-            "td",
-            criterion.text,
-            el("div", *rule, class_="rule"),
-        ),
-        el("td", status),
-        el("td", el("ul", *values, class_="values") if values else None),
-        class_=row_class,
-    )
+    cell = el("td", criterion.text, el("div", *rule, class_="rule"))
+    if len(_CELLS) >= _CELLS_MAX:
+        _CELLS.clear()
+    _CELLS[key] = (criterion, cell)
+    return cell
 
 
 def overview_row(result: ScreeningResult) -> Markup:
