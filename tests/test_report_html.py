@@ -14,7 +14,9 @@ from pml_trials import DISCLAIMER
 from pml_trials.engine.run import InputProblem
 from pml_trials.profile.fields import FIELDS
 from pml_trials.render.report.chart import Detail, Paper, ReportOptions
+from pml_trials.render.report.html_chart import label_runs
 from pml_trials.render.report.html_writer import HtmlWriter
+from pml_trials.render.report.values import criterion_labels, labelled
 from pml_trials.studies.model import Study
 from tests.test_report_support import (
     ELIGIBLE,
@@ -195,9 +197,11 @@ def test_problems_are_held_back_until_the_footer(studies: tuple[Study, ...]) -> 
 def test_render_returns_picklable_plain_text(studies: tuple[Study, ...]) -> None:
     import pickle
 
-    row, actionable, pages = HtmlWriter(run_info(studies)).render(screen_example(ELIGIBLE, studies))
+    writer = HtmlWriter(run_info(studies))
+    row, actionable, pages, rule = writer.render(screen_example(ELIGIBLE, studies))
     assert type(row) is str and type(pages) is str and actionable is True  # not Markup
-    chunk = (row, actionable, pages)
+    assert type(rule) is str and rule.startswith("@page p-")
+    chunk = (row, actionable, pages, rule)
     assert pickle.loads(pickle.dumps(chunk)) == chunk
 
 
@@ -279,3 +283,111 @@ def test_a_batch_with_detail_all_prints_every_criterion_and_source_in_full(
     assert '<span class="on-paper">' not in everything.split('<section class="studies">')[1]
     chart = report(studies, INELIGIBLE)  # explain's chart copy shortens
     assert '<tr class="on-screen">' in chart and 'class="by-label on-paper"' in chart
+
+
+# -- issue 16: a batch prints the studies' notes once; its patients' @page rules together ------
+
+
+def _patient_sections(document: str) -> dict[str, str]:
+    parts = document.split('<section class="patient"')[1:]
+    found = {}
+    for part in parts:
+        pid = re.search(r'<span class="pid">([^<]+)</span>', part)
+        assert pid is not None
+        found[pid.group(1)] = part
+    return found
+
+
+@pytest.mark.parametrize("detail", [Detail.all, Detail.actionable])
+def test_a_batch_prints_each_studys_notes_once_and_each_trial_names_them(
+    detail: Detail, studies: tuple[Study, ...]
+) -> None:
+    document = batch(studies, *PATIENTS, detail=detail)
+    text = "".join(check_html(document).text)
+    noted = 0
+    for study in studies:
+        for tag, c in zip(criterion_labels(study.criteria), study.criteria, strict=True):
+            if c.note:
+                noted += 1
+                assert text.count(c.note) == 1, (study.id, c.id)  # once, in Study notes
+                assert f"{tag} {c.id} note: {c.note}" in text
+    assert noted > 10
+    notes_at = document.index('<section class="study-notes">')
+    assert document.index("Overview: every patient, every trial") < notes_at
+    assert notes_at < document.index('<section class="patient"')
+    sections = _patient_sections(document)
+    assert sections
+    for patient, section in sections.items():
+        assert " note: " not in section and "note below" not in section
+        for trial in screen_example(patient, studies):
+            tags = label_runs([tag for tag, c in labelled(trial) if c.criterion.note])
+            ref = f"The file's notes on {tags}: in Study notes, {trial.study.id} (before"
+            assert html.escape(ref, quote=False) in section, (patient, trial.study.id)
+    css = document[document.index("<style>") : document.index("</style>")]
+    assert re.search(r"@media print \{[^@]*\.study-notes \{ break-before: page", css)
+
+
+def test_the_chart_copy_keeps_each_note_under_its_trial(studies: tuple[Study, ...]) -> None:
+    document = report(studies, NEEDS_INFORMATION)
+    assert 'class="study-notes"' not in document and 'class="notes-ref"' not in document
+    for trial in screen_example(NEEDS_INFORMATION, studies):
+        for tag, c in labelled(trial):
+            if c.criterion.note:
+                note = html.escape(f" note: {c.criterion.note}", quote=False)
+                assert f"<li><strong>{tag}</strong>{note}</li>" in document
+
+
+def test_a_batch_puts_its_patients_page_rules_in_one_style_sheet(
+    studies: tuple[Study, ...],
+) -> None:
+    document = batch(studies, *PATIENTS, detail=Detail.all)
+    sheets = re.findall(r"<style>(.*?)</style>", document, flags=re.S)
+    assert len(sheets) == 2  # the head's, and the patients' page rules
+    rules = re.findall(r"@page (p-\S+) \{ @top-left \{ content: \"Patient ([^\"]+) - ", sheets[1])
+    assert [patient for _, patient in rules] == list(PATIENTS)
+    for name, patient in rules:
+        assert f'<section class="patient" style="page: {name}">' in document, patient
+    assert document.index(sheets[1]) < document.index('<section class="patient"')
+    none = batch(studies, *PATIENTS, detail=Detail.none)
+    assert none.count("<style>") == 1 and 'class="study-notes"' not in none
+
+
+def test_on_screen_a_long_batch_lays_out_only_the_patients_in_view(
+    studies: tuple[Study, ...],
+) -> None:
+    css = batch(studies, ELIGIBLE).split("</style>")[0]
+    screen = css[css.index("@media screen {") : css.index("@media print {")]
+    assert ".patient { content-visibility: auto;" in screen  # skipped until scrolled to
+    assert "content-visibility" not in css[css.index("@media print {") :]  # print: all
+
+
+@pytest.mark.parametrize(
+    ("tags", "words"),
+    [
+        (["I1"], "I1"),
+        (["I1", "I2", "I3", "E1", "E2"], "I1–I3, E1–E2"),
+        (["I1", "I3", "I4", "E2"], "I1, I3–I4, E2"),
+        (["I9", "I10", "I11", "E1"], "I9–I11, E1"),
+        (["I2", "E3", "E4", "E6"], "I2, E3–E4, E6"),
+    ],
+)
+def test_noted_criteria_are_named_by_label_ranges(tags: list[str], words: str) -> None:
+    assert label_runs(tags) == words
+
+
+def test_the_criterion_cells_built_once_per_batch_are_those_built_every_time(
+    studies: tuple[Study, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pml_trials.render.report import html_chart
+
+    cached = batch(studies, *PATIENTS, ELIGIBLE, NEEDS_INFORMATION, detail=Detail.all)
+    assert html_chart._CELLS
+    monkeypatch.setattr(html_chart, "_CELLS_MAX", 1)  # evicted on every new criterion
+    html_chart._CELLS.clear()
+    assert batch(studies, *PATIENTS, ELIGIBLE, NEEDS_INFORMATION, detail=Detail.all) == cached
+    assert len(html_chart._CELLS) == 1
+    monkeypatch.undo()
+    chart = report(studies, ELIGIBLE)  # the chart copy's cells say "note below"
+    assert "note below" in chart
+    assert "note below" not in batch(studies, ELIGIBLE, detail=Detail.all)  # a batch's do not
+    assert report(studies, ELIGIBLE) == chart

@@ -32,6 +32,7 @@ from pml_trials.render.report.chart import (
 from pml_trials.render.report.markup import Markup, block, el, join
 from pml_trials.render.report.style import css_text
 from pml_trials.render.report.values import (
+    criterion_labels,
     definitions_used,
     labelled,
     left_out_words,
@@ -43,7 +44,7 @@ from pml_trials.render.report.values import (
     wording_short,
     wording_words,
 )
-from pml_trials.studies.model import Study
+from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import MARKS, WORDS, Verdict
 
 
@@ -192,21 +193,88 @@ def _reviewer() -> Markup:
 
 
 def detail(
-    result: ScreeningResult, within_km: float | None = None, *, brief: bool = True
+    result: ScreeningResult,
+    within_km: float | None = None,
+    *,
+    brief: bool = True,
+    notes_once: bool = False,
 ) -> Markup:
     """The criterion-by-criterion detail of every trial shown (starts a new printed
     page), each with where it runs. ``brief``: print an ineligible trial's met criteria
-    by label (:func:`in_brief`); ``False`` (a batch's ``--detail all``) prints them all."""
+    by label (:func:`in_brief`); ``False`` (a batch's ``--detail all``) prints them all.
+    ``notes_once``: a batch prints the criteria files' notes once, in
+    :func:`study_notes` before the patients, and each trial names (by label) the
+    criteria whose notes are there; the chart copy prints them under each trial."""
     trials, _ = within_split(result, within_km)
     return block(
         "div",
         el("h2", "Criterion by criterion: patient ", el("span", result.patient_id, class_="pid")),
-        *(_trial(t, verdict_text(t, result), brief) for t in trials),
+        *(_trial(t, verdict_text(t, result), brief, notes_once) for t in trials),
         class_="detail",
     )
 
 
-def _trial(trial: TrialResult, words: str, brief: bool = True) -> Markup:
+def study_notes(studies: Sequence[Study]) -> Markup:
+    """A batch report's notes of every criteria file, printed once (a new printed page,
+    before the patients): each study's noted criteria by label (``I2``, the numbering of
+    the detail and of ``pml-trials show``), criterion id and the file's note."""
+    parts = [
+        block(
+            "section",
+            el("h3", study.title, " ", el("code", study.id)),
+            block(
+                "ul",
+                *(
+                    el("li", el("strong", tag), f" {c.id} note: {c.note}")
+                    for tag, c in zip(criterion_labels(study.criteria), study.criteria, strict=True)
+                    if c.note
+                ),
+            ),
+            class_="study",
+        )
+        for study in studies
+        if any(c.note for c in study.criteria)
+    ]
+    if not parts:
+        return Markup("")
+    return block(
+        "section",
+        el("h2", "Study notes: what each criteria file interpreted or borrowed"),
+        el(
+            "p",
+            "Printed once for the whole report: each patient's detail names, study by study, "
+            "the criteria whose notes below apply (I = inclusion, E = exclusion, numbered as "
+            "in the detail).",
+        ),
+        *parts,
+        class_="study-notes",
+    )
+
+
+def label_runs(tags: Sequence[str]) -> str:
+    """Criterion labels with each run of consecutive ones written as a range:
+    ``I1–I3, I5, E1–E2``."""
+    runs: list[list[str]] = []
+    for tag in tags:
+        last = runs[-1][-1] if runs else ""
+        if last[:1] == tag[:1] and int(last[1:]) + 1 == int(tag[1:]):
+            runs[-1].append(tag)
+        else:
+            runs.append([tag])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
+def _notes_ref(study: Study, tags: Sequence[str]) -> Markup:
+    return el(
+        "p",
+        "The file's notes on ",
+        label_runs(tags),
+        f": in Study notes, {study.id} (before the patients' pages).",
+        class_="notes-ref",
+    )
+
+
+def _trial(trial: TrialResult, words: str, brief: bool = True, notes_once: bool = False) -> Markup:
     study = trial.study
     head = el(
         "thead",
@@ -220,16 +288,19 @@ def _trial(trial: TrialResult, words: str, brief: bool = True) -> Markup:
     )
     rows: list[Markup] = []
     notes: list[Markup] = []
+    noted: list[str] = []  # labels of the criteria with a note (printed once, in a batch)
     listed: list[Markup] = []  # printed by label only (an ineligible trial's met criteria)
     full_notes = 0  # notes of criteria printed in full
     for tag, c in labelled(trial):
         by_label = brief and in_brief(trial, c)
         only = "on-screen" if by_label else None
         note = c.criterion.note
-        if note:  # a numbered footnote under the table, full width
+        if note and notes_once:
+            noted.append(tag)
+        elif note:  # a numbered footnote under the table, full width
             notes.append(el("li", el("strong", tag), f" note: {note}", class_=only))
             full_notes += not by_label
-        rows.append(_criterion_row(tag, c, study, bool(note), only))
+        rows.append(_criterion_row(tag, c, study, bool(note) and not notes_once, only))
         if by_label:
             listed.append(_brief_item(tag, c))
     sites = site_lines(trial)
@@ -257,6 +328,7 @@ def _trial(trial: TrialResult, words: str, brief: bool = True) -> Markup:
         )
         if notes
         else None,
+        _notes_ref(study, noted) if noted else None,
         class_="trial",
     )
 
@@ -297,7 +369,32 @@ def _brief(items: Sequence[Markup]) -> Markup:
 def _criterion_row(
     tag: str, c: CriterionResult, study: Study, note: bool, only: str | None = None
 ) -> Markup:
-    criterion = c.criterion
+    values = [el("li", f"{label(k)}: ", el("strong", shown(k, v))) for k, v in c.fields.items()]
+    row_class = "decisive" if c.decisive else "unknown" if c.value is None else only
+    mark = "✗" if c.decisive else "?" if c.value is None else "✓"
+    status = f"{mark} {c.status}" + (" (decisive)" if c.decisive else "")
+    return el(
+        "tr",
+        el("td", tag),
+        _criterion_cell(c.criterion, study, note),
+        el("td", status),
+        el("td", el("ul", *values, class_="values") if values else None),
+        class_=row_class,
+    )
+
+
+# The criterion's own cell (its words, where they come from, its rule and definitions) is
+# the same for every patient: a batch builds it once per criterion. Keyed by the
+# criterion object, which the entry holds (so its id cannot be reused while cached).
+_CELLS: dict[tuple[int, bool], tuple[Criterion, Markup]] = {}
+_CELLS_MAX = 4096
+
+
+def _criterion_cell(criterion: Criterion, study: Study, note: bool) -> Markup:
+    key = (id(criterion), note)
+    found = _CELLS.get(key)
+    if found is not None and found[0] is criterion:
+        return found[1]
     rule = [
         el(
             "div",
@@ -312,22 +409,11 @@ def _criterion_row(
         el("div", f"{name} = ", el("code", text), class_="definition")
         for name, text in definitions_used(study, criterion.rule)
     ]
-    values = [el("li", f"{label(k)}: ", el("strong", shown(k, v))) for k, v in c.fields.items()]
-    row_class = "decisive" if c.decisive else "unknown" if c.value is None else only
-    mark = "✗" if c.decisive else "?" if c.value is None else "✓"
-    status = f"{mark} {c.status}" + (" (decisive)" if c.decisive else "")
-    return el(
-        "tr",
-        el("td", tag),
-        el(
-            "td",
-            criterion.text,
-            el("div", *rule, class_="rule"),
-        ),
-        el("td", status),
-        el("td", el("ul", *values, class_="values") if values else None),
-        class_=row_class,
-    )
+    cell = el("td", criterion.text, el("div", *rule, class_="rule"))
+    if len(_CELLS) >= _CELLS_MAX:
+        _CELLS.clear()
+    _CELLS[key] = (criterion, cell)
+    return cell
 
 
 def overview_row(result: ScreeningResult) -> Markup:

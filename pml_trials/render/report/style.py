@@ -70,7 +70,15 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
 .notes p { margin: .3em 0 .1em; font-weight: 600; }
 .notes ul { margin: 0; padding: 0; list-style: none; }
 .notes li { margin: 0 0 .15em; }
+.study-notes ul { margin: 0; padding: 0; list-style: none; }
+.study-notes li { margin: 0 0 .15em; }
+.notes-ref { font-size: .92em; }
 .on-paper { display: none; }
+@media screen {
+  /* A long batch lays out only the patients near the screen's view (the browser skips
+     the rest until they are scrolled to); print lays out every page, as before. */
+  .patient { content-visibility: auto; contain-intrinsic-size: auto 1200px; }
+}
 @media print {
   .on-screen, tr.on-screen { display: none; }
   .on-paper { display: block; }
@@ -86,7 +94,7 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   header.chart + main > .patient { break-before: auto; page-break-before: auto; }
   header.chart .facts, header.chart .disclaimer { display: none; }
   header.chart h1 { font-size: 1.1em; }
-  .detail, .studies { font-family: "Liberation Sans Narrow", "Arial Narrow", "DejaVu Sans Condensed",
+  .detail, .studies, .study-notes { font-family: "Liberation Sans Narrow", "Arial Narrow", "DejaVu Sans Condensed",
     sans-serif-condensed, sans-serif; font-stretch: condensed; }
   .detail { break-before: page; page-break-before: always; font-size: 7.5pt; line-height: 1.08; }
   .detail h2 { margin: 0 0 .2em; }
@@ -113,6 +121,12 @@ footer { margin-top: 2em; color: #333; font-size: .92em; }
   .criteria td:nth-child(4) { width: 37%; }
   .summary-page h2 { margin-top: 0; }
   .overview { font-size: .9em; }
+  .study-notes { break-before: page; page-break-before: always; font-size: 7.5pt;
+    line-height: 1.08; }
+  .study-notes h2 { font-size: 1.2em; margin: 0 0 .1em; }
+  .study-notes h3 { font-size: 1.1em; margin: .4em 0 .1em; }
+  .study-notes p, .detail .notes-ref { margin: .1em 0; font-size: 1em; }
+  .study-notes li { margin: 0; }
   .studies { font-size: 7.5pt; line-height: 1.08; margin-top: .3em; }
   .studies h2 { font-size: 1.2em; margin: .2em 0 .1em; }
   .studies h3 { font-size: 1.1em; margin: .4em 0 .1em; }

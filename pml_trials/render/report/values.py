@@ -104,12 +104,17 @@ def _names(rule: str) -> Iterable[str]:
 def labelled(trial: TrialResult) -> list[tuple[str, CriterionResult]]:
     """Each criterion with its label: ``I2`` for the second inclusion criterion, ``E1``
     for the first exclusion (the numbering ``pml-trials show`` uses)."""
+    tags = criterion_labels(c.criterion for c in trial.criteria)
+    return list(zip(tags, trial.criteria, strict=True))
+
+
+def criterion_labels(criteria: Iterable[Criterion]) -> list[str]:
+    """The label of each criterion, in order: ``I1``, ``I2``, ... ``E1``, ..."""
     counts = {"inclusion": 0, "exclusion": 0}
-    out: list[tuple[str, CriterionResult]] = []
-    for criterion in trial.criteria:
-        kind = criterion.criterion.kind
-        counts[kind] += 1
-        out.append((f"{kind[0].upper()}{counts[kind]}", criterion))
+    out: list[str] = []
+    for criterion in criteria:
+        counts[criterion.kind] += 1
+        out.append(f"{criterion.kind[0].upper()}{counts[criterion.kind]}")
     return out
 
 
