@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
@@ -99,6 +100,14 @@ class CsvWriter(ReportWriter):
         self._needs: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
         # The site columns of each study by the patient's town (None: no town known).
         self._site_texts: list[dict[int | None, str]] = [{} for _ in run.studies]
+        # A decided row's end depends on its outcome only through the verdict and which
+        # criteria are decisive (reasons, next step): registry-like data shows thousands
+        # of outcomes per study but a few hundred of these. Each criterion's decisive
+        # value (True for an exclusion, False for an inclusion), to test with ``is``.
+        self._decisive = [
+            tuple(c.kind == "exclusion" for c in study.criteria) for study in run.studies
+        ]
+        self._by_reasons: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -137,9 +146,7 @@ class CsvWriter(ReportWriter):
             else:
                 end = self._ends[index].get(outcome)
                 if end is None:
-                    end = self._cells(index, outcome, None)
-                    if len(self._ends[index]) < _CACHE_LIMIT:
-                        self._ends[index][outcome] = end
+                    end = self._decided_end(index, outcome)
                 parts.append(end)
             parts.append(suffix)
         return "".join(parts)
@@ -179,9 +186,25 @@ class CsvWriter(ReportWriter):
             remembered[key] = end
         return end
 
+    def _decided_end(self, index: int, outcome: Outcome) -> str:
+        """A decided row's end without the patient's town, remembered by the outcome (while
+        there is room) and by the verdict and decisive criteria (emptied when full)."""
+        key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
+        by_reasons = self._by_reasons[index]
+        end = by_reasons.get(key)
+        if end is None:
+            end = self._cells(index, outcome, None)
+            if len(by_reasons) >= _CACHE_LIMIT:
+                by_reasons.clear()
+            by_reasons[key] = end
+        if len(self._ends[index]) < _CACHE_LIMIT:
+            self._ends[index][outcome] = end
+        return end
+
     def _home_end(self, index: int, outcome: Outcome, home: Town) -> str:
-        """A decided row's end for a patient with a home town (its nearest site)."""
-        key = (outcome, home.geonameid)
+        """A decided row's end for a patient with a home town (its nearest site), by the
+        verdict, the decisive criteria and the town."""
+        key = (home.geonameid, outcome[0], *map(is_, outcome[1], self._decisive[index]))
         homes = self._homes[index]
         end = homes.get(key)
         if end is None:
