@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
-from pml_trials.engine.next_steps import NextStep, steps_for
+from pml_trials.engine.next_steps import actions_by_trial
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -129,7 +129,9 @@ class CsvWriter(ReportWriter):
         suffix = f",{diagnose(result.profile.get).value},{self._disclaimer}\n"
         parts = []
         missing = self._missing_of(result)
-        steps = steps_for(tuple(missing.values())) if missing else ()
+        actions = {}
+        if missing:  # the next-step actions of each needs-information trial
+            actions = dict(zip(missing, actions_by_trial(tuple(missing.values())), strict=True))
         home = home_of(result.profile) if "residence_town" in result.profile else None
         within = self.run.within_km
         for index, outcome in enumerate(result.outcomes):
@@ -140,7 +142,9 @@ class CsvWriter(ReportWriter):
                     continue  # said on stderr, and in every other format
             parts.append(prefix)
             if index in missing:
-                parts.append(self._needs_end(index, outcome, missing[index][1], home, steps))
+                parts.append(
+                    self._needs_end(index, outcome, missing[index][1], home, actions[index])
+                )
             elif home is not None and study.sites:
                 parts.append(self._home_end(index, outcome, home))
             else:
@@ -167,13 +171,12 @@ class CsvWriter(ReportWriter):
         outcome: Outcome,
         fields: tuple[str, ...],
         home: Town | None,
-        steps: tuple[NextStep, ...],
+        actions: str,
     ) -> str:
         """A needs-information row's end: its missing fields and next-step actions depend
         on the profile, its next step on the outcome, the site columns on the town; keyed
         by all of them (the rest is the study's)."""
         study = self.run.studies[index]
-        actions = " ".join(s.action for s in steps if study.id in s.trials)
         town = home.geonameid if home is not None and study.sites else None
         key = (next_step_of(study, outcome[1]), fields, actions, town)
         remembered = self._needs[index]
