@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from pml_trials.engine import ScreeningResult, screen
-from pml_trials.engine.next_steps import NextStep, next_steps
+from pml_trials.engine.next_steps import NextStep, actions_by_trial, next_steps, steps_for
 from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, FieldSpec, action_of
 from pml_trials.profile.validate import validate_json
 from pml_trials.studies.load import bundled_dir, load_dirs
@@ -100,3 +101,34 @@ def _bundled() -> tuple[Study, ...]:
 @given(partial_profiles())
 def test_next_steps_match_the_missing_fields_of_any_profile(profile: dict[str, Any]) -> None:
     check_against_missing_fields(screen(profile, _bundled(), AS_OF))
+
+
+_KEYS = [spec.key for spec in FIELDS if spec.kind != "id"]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["cmx001", "tcell-transfer", "checkpoint-inhibitor", "t4", "t5"]),
+            st.lists(st.sampled_from(_KEYS), min_size=1, max_size=12, unique=True),
+        ),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda pair: pair[0],
+    )
+)
+def test_actions_by_trial_are_the_steps_that_name_each_trial(
+    pairs: list[tuple[str, list[str]]],
+) -> None:
+    """The CSV's next-step keys per trial, computed without building the steps, are what
+    the steps give (fields in declaration order, as missing_fields holds them)."""
+    order = {spec.key: index for index, spec in enumerate(FIELDS)}
+    undecided = tuple(
+        (trial_id, tuple(sorted(keys, key=order.__getitem__))) for trial_id, keys in pairs
+    )
+    steps = steps_for(undecided)
+    expected = tuple(
+        " ".join(s.action for s in steps if trial_id in s.trials) for trial_id, _ in undecided
+    )
+    assert actions_by_trial(undecided) == expected
+    assert actions_by_trial(undecided) == expected  # remembered

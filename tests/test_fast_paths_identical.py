@@ -3,7 +3,7 @@
 Each report format is produced twice from the same inputs: by the fast path (msgspec
 validation, the missing-fields memo, the renderers' caches, workers) and by the
 straightforward one (pydantic-core validation alone, each trial's ``missing_fields``
-computed afresh, CSV rows built from the engine's views, JSON from the contract's
+computed afresh by the reference interpreter, CSV rows built from the engine's views, JSON from the contract's
 objects through ``json.dumps``). Inputs: the example patients, and seeded generated
 complete and sparse (registry-like) profiles with some invalid lines among them.
 """
@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
 from pml_trials.engine import ScreeningResult, TrialResult, screen
+from pml_trials.engine import result as engine_result
 from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
 from pml_trials.engine.next_steps import next_steps
@@ -31,6 +32,7 @@ from pml_trials.profile import validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.render import csv_writer as csv_out
 from pml_trials.render import json_writer as json_out
+from pml_trials.rules.interpret import evaluate
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
 from tests import strategies
@@ -125,9 +127,16 @@ def _straight_json(self: json_out.ResultEncoder, result: ScreeningResult) -> str
     return text[:-1] + self.end
 
 
+def _interpreted(node: Any, get: Any, today: date) -> frozenset[str]:
+    return evaluate(node, get, today)[1]
+
+
 @pytest.fixture
 def straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validate, "decode", lambda data: None)
+    monkeypatch.setattr(validate, "decode_line", lambda data: None)
+    monkeypatch.setattr(engine_result, "unknown_fields", _interpreted)  # the reference
+    monkeypatch.setattr(engine_result, "_MEMO", {})
     monkeypatch.setattr(MissingFields, "missing", _straight_missing)
     monkeypatch.setattr(csv_out.CsvWriter, "render", _straight_csv)
     monkeypatch.setattr(json_out.ResultEncoder, "encode", _straight_json)

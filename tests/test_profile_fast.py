@@ -25,6 +25,7 @@ from pml_trials.profile.validate import (
     _check_dates,
     reference_json,
     validate_json,
+    validate_line,
 )
 from pml_trials.profile.validate import (
     _check_id as check_across_fields,
@@ -98,6 +99,12 @@ def judged(judge: Any, data: bytes) -> tuple[str, Any]:
     return "ok", typed(profile)
 
 
+def _unordered(verdict: tuple[str, Any]) -> tuple[str, Any]:
+    """A verdict with a profile's keys in any order (the problems keep theirs)."""
+    kind, detail = verdict
+    return (kind, sorted(detail, key=str)) if kind == "ok" else verdict
+
+
 def typed(profile: dict[str, Any]) -> list[tuple[str, type, Any]]:
     out = []
     for key, value in profile.items():
@@ -135,6 +142,28 @@ def reference(data: bytes, line: int | None = None) -> Any:
 def test_fast_path_judges_every_document_as_the_reference(data: bytes) -> None:
     fast_verdict = judged(lambda d: validate_json(d, source="s", line=7, as_of=AS_OF), data)
     assert fast_verdict == judged(lambda d: reference(d, 7), data)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents())
+@example(b'{"patient_id":"p","agee_years":4}')
+@example(b'{"patient_id":"p","zz":{"a":1,"b":2}}')  # an unknown key holding an object
+@example(b'{"patient_id":"p","sex":"male","sex":"female"}')
+@example(b'{"age_years":4}')  # no id
+@example(b'{"patient_id":"..."}')
+@example(b'\xef\xbb\xbf{"patient_id":"p"}')
+def test_a_batch_line_is_judged_as_the_reference_judges_it(data: bytes) -> None:
+    """The batch loop's path (a TypedDict, keys in the order given): the same verdict,
+    profile or problems as the reference, and when msgspec accepts a line, the same keys
+    and values as the Struct path."""
+    line = data.replace(b"\n", b" ")
+    fast_verdict = _unordered(judged(lambda d: validate_line(d, "s", 7, AS_OF), line))
+    assert fast_verdict == _unordered(judged(lambda d: reference(d, 7), line))
+    by_struct = fast.decode(line)
+    by_dict = fast.decode_line(line)
+    assert (by_dict is None) == (by_struct is None)
+    if by_dict is not None and by_struct is not None:
+        assert sorted(typed(by_dict), key=str) == sorted(typed(by_struct), key=str)
 
 
 @settings(max_examples=1500, deadline=None)

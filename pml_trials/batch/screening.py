@@ -27,10 +27,10 @@ from pml_trials.batch.read import (
     read_span,
     unit_size,
 )
-from pml_trials.engine import screen
+from pml_trials.engine import ScreeningResult, screen
 from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
-from pml_trials.profile.validate import InvalidProfileError, validate_json
+from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_line
 from pml_trials.record import Record, field
 from pml_trials.render.base import ReportWriter
 from pml_trials.studies.model import Study
@@ -113,10 +113,11 @@ class Screener:
 
     def _lines(self, unit: Lines, done: Done) -> None:
         """Each line as a document. This is the loop a large batch spends its time in,
-        so it is :meth:`_one` written out, with its names bound once."""
+        so it is :meth:`_one` written out (with ``screen()``), its names bound once."""
         label, number = unit.label, unit.first - 1
         items, patients, verdicts = done.items, done.patients, []
         studies, as_of, render = self.studies, self.as_of, self.render
+        evaluates = [study.evaluate for study in studies]
         for line in unit.data.split(b"\n"):
             number += 1
             if not line or line.isspace():
@@ -125,15 +126,20 @@ class Screener:
                 items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
                 continue
             try:  # msgspec first, pydantic-core for a line it does not accept
-                profile = validate_json(line, source=label, line=number, as_of=as_of)
+                profile = validate_line(line, label, number, as_of)
             except InvalidProfileError as exc:
                 items.extend(_problems(exc, line, label, number))
                 continue
             source = f"{label}:{number}"
-            result = screen(profile, studies, as_of, source)
-            items.append(render(result))
-            patients.append((result.patient_id, source))
-            verdicts.append(tuple(map(_VERDICT, result.outcomes)))
+            get = profile.get
+            today = get("screening_date") or as_of
+            outcomes = tuple([evaluate(get, today) for evaluate in evaluates])
+            patient_id = profile["patient_id"]
+            items.append(
+                render(ScreeningResult(patient_id, today, profile, studies, outcomes, source))
+            )
+            patients.append((patient_id, source))
+            verdicts.append(tuple(map(_VERDICT, outcomes)))
         done.verdicts.update(verdicts)
 
     def _one(self, data: bytes, label: str, line: int | None, done: Done) -> None:

@@ -87,10 +87,22 @@ def _agreed(values: tuple[Any, ...]) -> Diagnosis:
     return next(iter(found)) if len(found) == 1 else Diagnosis.UNKNOWN
 
 
+# Each combination of the four answers' category, filled as combinations are met (every
+# valid one fits: 3 x 3 x 4 x 4 with the unknowns); a value outside the declared ones
+# is computed and not kept.
+_CATEGORY: dict[tuple[Any, ...], Diagnosis] = {}
+
+
 def diagnose(get: Callable[[str], Any]) -> Diagnosis:
     """The category of a profile (``get`` is ``profile.get``); ``unknown`` while the
     answers still missing could lead to different categories."""
-    return _agreed(tuple(get(key) for key in FIELDS))
+    values = tuple(map(get, FIELDS))
+    found = _CATEGORY.get(values)
+    if found is None:
+        found = _agreed(values)
+        if len(_CATEGORY) < 256:
+            _CATEGORY[values] = found
+    return found
 
 
 def unconfirmed(get: Callable[[str], Any]) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pml_trials.engine.result import _ORDER, missing_of
+from pml_trials.engine.result import _ORDER, unknown_fields
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Study
@@ -80,8 +80,8 @@ class MissingFields:
     ) -> tuple[str, ...]:
         criteria = self.studies[number].criteria
         found: set[str] = set()
-        for index in undecided:
-            found.update(missing_of(criteria[index], get, today))
+        for index in undecided:  # each criterion's own memo would be missed here too
+            found.update(unknown_fields(criteria[index].node, get, today))
         return tuple(sorted(found, key=_ORDER.__getitem__))
 
 

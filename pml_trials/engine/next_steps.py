@@ -92,3 +92,42 @@ def which_trials(step: NextStep, screened: int) -> str:
     if len(step.trials) == screened and screened > 1:
         return f"all {screened} trials"
     return ", ".join(step.trials)
+
+
+# Each field's action key, and each action's place in the order (declared, else after
+# every declared one): what ``steps_for`` sorts by, looked up once.
+_ACTION_KEY = {spec.key: action_of(spec)[0] for spec in FIELDS}
+_PLACE = {action: _ACTION_ORDER.get(action, len(_ACTION_ORDER)) for action in _ACTION_KEY.values()}
+_ACTIONS_LIMIT = 4096
+_ACTIONS: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]] = {}
+
+
+def actions_by_trial(undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """For each undecided trial, in order, the keys of the next steps that answer one of
+    its missing fields, best first, separated by spaces: what ``" ".join(s.action for s
+    in steps_for(undecided) if trial_id in s.trials)`` gives, without building the steps
+    (remembered, bounded: this is on every needs-information CSV row)."""
+    found = _ACTIONS.get(undecided)
+    if found is not None:
+        return found
+    trials: dict[str, list[str]] = {}
+    first: dict[str, int] = {}
+    order = _FIELD_ORDER
+    for trial_id, missing in undecided:
+        for key in missing:
+            action = _ACTION_KEY[key]
+            ids = trials.get(action)
+            if ids is None:
+                trials[action] = [trial_id]
+                first[action] = order[key]
+                continue
+            if trial_id not in ids:
+                ids.append(trial_id)
+            if order[key] < first[action]:
+                first[action] = order[key]
+    ranked = sorted(trials, key=lambda a: (-len(trials[a]), _PLACE[a], first[a]))
+    found = tuple(" ".join(a for a in ranked if trial_id in trials[a]) for trial_id, _ in undecided)
+    if len(_ACTIONS) >= _ACTIONS_LIMIT:
+        _ACTIONS.clear()
+    _ACTIONS[undecided] = found
+    return found

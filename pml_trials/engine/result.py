@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.engine.diagnosis import FIELDS, Diagnosis, diagnose, unconfirmed
 from pml_trials.profile.fields import FIELDS as PROFILE_FIELDS
 from pml_trials.record import Record
-from pml_trials.rules.interpret import evaluate
 from pml_trials.rules.nodes import SCREENING_DATE, Node
 from pml_trials.studies.model import Criterion, Study
 from pml_trials.verdict import Verdict, decisive, status
 
 if TYPE_CHECKING:
     from pml_trials.geo.travel import Travel
+    from pml_trials.rules.missing_code import MissingFunction
 
 Outcome = tuple[Verdict, tuple[bool | None, ...]]
 _ORDER = {spec.key: index for index, spec in enumerate(PROFILE_FIELDS)}
@@ -129,12 +129,15 @@ def next_step_of(study: Study, values: tuple[bool | None, ...]) -> str | None:
 
 
 # Missing fields of an undecided criterion depend only on its rule, the values of the
-# fields it reads and the date counted to. Registry data repeats the same gaps, and the
-# reference interpreter is slow (~50 us a trial), so answers are remembered: keyed by
-# the rule's identity (the entry holds the rule, so the identity cannot be reused) and
-# those values, in a memo emptied when it grows past _MEMO_LIMIT entries.
+# fields it reads and the date counted to. They are computed by the rule's compiled
+# missing-fields function (:mod:`pml_trials.rules.missing_code`, which gives what the
+# reference interpreter gives), built on first use and kept by the rule's identity (the
+# entry holds the rule, so the identity cannot be reused). Registry data repeats the
+# same gaps, so answers are also remembered by those values, in a memo emptied when it
+# grows past _MEMO_LIMIT entries.
 _MEMO: dict[tuple[Any, ...], tuple[Node, tuple[str, ...]]] = {}
 _MEMO_LIMIT = 20_000
+_COMPILED: dict[int, tuple[Node, MissingFunction]] = {}
 
 
 def missing_of(criterion: Criterion, get: Callable[[str], Any], today: date) -> tuple[str, ...]:
@@ -146,12 +149,24 @@ def missing_of(criterion: Criterion, get: Callable[[str], Any], today: date) -> 
     entry = _MEMO.get(key)
     if entry is not None and entry[0] is node:
         return entry[1]
-    _, unknown = evaluate(node, get, today)
-    missing = tuple(sorted(unknown, key=_ORDER.__getitem__))
+    missing = tuple(sorted(unknown_fields(node, get, today), key=_ORDER.__getitem__))
     if len(_MEMO) >= _MEMO_LIMIT:
         _MEMO.clear()
     _MEMO[key] = (node, missing)
     return missing
+
+
+def unknown_fields(node: Node, get: Callable[[str], Any], today: date) -> frozenset[str]:
+    """``evaluate(node, get, today)[1]``, by the rule's compiled function."""
+    compiled = _COMPILED.get(id(node))
+    if compiled is None or compiled[0] is not node:
+        from pml_trials.rules.missing_code import compile_missing
+
+        compiled = (node, compile_missing(node))
+        if len(_COMPILED) >= _MEMO_LIMIT:
+            _COMPILED.clear()
+        _COMPILED[id(node)] = compiled
+    return compiled[1](get, today)
 
 
 class ScreeningResult(Record):

@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
-from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.diagnosis import Diagnosis, diagnose
 from pml_trials.engine.missing import MissingFields
-from pml_trials.engine.next_steps import NextStep, steps_for
+from pml_trials.engine.next_steps import actions_by_trial
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -68,6 +69,8 @@ _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
 _NEEDS_LIMIT = 1024
 
 
+_NEEDS = Verdict.NEEDS_INFORMATION
+_VERDICT = itemgetter(0)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 
 
@@ -99,6 +102,18 @@ class CsvWriter(ReportWriter):
         self._needs: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
         # The site columns of each study by the patient's town (None: no town known).
         self._site_texts: list[dict[int | None, str]] = [{} for _ in run.studies]
+        # A decided row's end depends on its outcome only through the verdict and which
+        # criteria are decisive (reasons, next step): registry-like data shows thousands
+        # of outcomes per study but a few hundred of these. Each criterion's decisive
+        # value (True for an exclusion, False for an inclusion), to test with ``is``.
+        self._decisive = [
+            tuple(c.kind == "exclusion" for c in study.criteria) for study in run.studies
+        ]
+        self._by_reasons: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
+        self._by_reasons_home: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
+        self._has_sites = [bool(study.sites) for study in run.studies]
+        # What ends each row: the patient's diagnosis, the disclaimer, the line end.
+        self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -117,31 +132,54 @@ class CsvWriter(ReportWriter):
         prefix = (
             f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(result.source)},"
         )
-        suffix = f",{diagnose(result.profile.get).value},{self._disclaimer}\n"
-        parts = []
-        missing = self._missing_of(result)
-        steps = steps_for(tuple(missing.values())) if missing else ()
-        home = home_of(result.profile) if "residence_town" in result.profile else None
-        within = self.run.within_km
-        for index, outcome in enumerate(result.outcomes):
-            study = self.run.studies[index]
-            if within is not None and home is not None and study.sites:
-                distances = travel(study.sites, home, None)
-                if left_out_by(distances, within):
-                    continue  # said on stderr, and in every other format
-            parts.append(prefix)
+        profile = result.profile
+        suffix = self._suffixes[diagnose(profile.get)]
+        outcomes = result.outcomes
+        missing = self._missing_of(result) if _NEEDS in map(_VERDICT, outcomes) else {}
+        actions = {}
+        if missing:  # the next-step actions of each needs-information trial
+            actions = dict(zip(missing, actions_by_trial(tuple(missing.values())), strict=True))
+        home = home_of(profile) if "residence_town" in profile else None
+        if self.run.within_km is not None and home is not None:
+            return self._within(prefix, suffix, result, missing, actions, home)
+        ends = []
+        for index, outcome in enumerate(outcomes):
             if index in missing:
-                parts.append(self._needs_end(index, outcome, missing[index][1], home, steps))
-            elif home is not None and study.sites:
-                parts.append(self._home_end(index, outcome, home))
+                ends.append(
+                    self._needs_end(index, outcome, missing[index][1], home, actions[index])
+                )
+            elif home is not None and self._has_sites[index]:
+                end = self._homes[index].get((outcome, home.geonameid))
+                ends.append(end if end is not None else self._home_end(index, outcome, home))
             else:
                 end = self._ends[index].get(outcome)
-                if end is None:
-                    end = self._cells(index, outcome, None)
-                    if len(self._ends[index]) < _CACHE_LIMIT:
-                        self._ends[index][outcome] = end
-                parts.append(end)
-            parts.append(suffix)
+                ends.append(end if end is not None else self._decided_end(index, outcome))
+        # prefix, end, suffix for each trial, with one join
+        return prefix + (suffix + prefix).join(ends) + suffix
+
+    def _within(
+        self,
+        prefix: str,
+        suffix: str,
+        result: ScreeningResult,
+        missing: dict[int, tuple[str, tuple[str, ...]]],
+        actions: dict[int, str],
+        home: Town,
+    ) -> str:
+        """The rows under ``screen --within``: a trial with every site farther is left out
+        (said on stderr, and in every other format)."""
+        parts: list[str] = []
+        for index, outcome in enumerate(result.outcomes):
+            study = self.run.studies[index]
+            if study.sites and left_out_by(travel(study.sites, home, None), self.run.within_km):
+                continue
+            if index in missing:
+                end = self._needs_end(index, outcome, missing[index][1], home, actions[index])
+            elif study.sites:
+                end = self._home_end(index, outcome, home)
+            else:
+                end = self._ends[index].get(outcome) or self._decided_end(index, outcome)
+            parts += (prefix, end, suffix)
         return "".join(parts)
 
     def _missing_of(self, result: ScreeningResult) -> dict[int, tuple[str, tuple[str, ...]]]:
@@ -160,13 +198,12 @@ class CsvWriter(ReportWriter):
         outcome: Outcome,
         fields: tuple[str, ...],
         home: Town | None,
-        steps: tuple[NextStep, ...],
+        actions: str,
     ) -> str:
         """A needs-information row's end: its missing fields and next-step actions depend
         on the profile, its next step on the outcome, the site columns on the town; keyed
         by all of them (the rest is the study's)."""
         study = self.run.studies[index]
-        actions = " ".join(s.action for s in steps if study.id in s.trials)
         town = home.geonameid if home is not None and study.sites else None
         key = (next_step_of(study, outcome[1]), fields, actions, town)
         remembered = self._needs[index]
@@ -179,16 +216,37 @@ class CsvWriter(ReportWriter):
             remembered[key] = end
         return end
 
+    def _decided_end(self, index: int, outcome: Outcome) -> str:
+        """A decided row's end without the patient's town, remembered by the outcome (while
+        there is room) and by the verdict and decisive criteria (emptied when full)."""
+        key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
+        by_reasons = self._by_reasons[index]
+        end = by_reasons.get(key)
+        if end is None:
+            end = self._cells(index, outcome, None)
+            if len(by_reasons) >= _CACHE_LIMIT:
+                by_reasons.clear()
+            by_reasons[key] = end
+        if len(self._ends[index]) < _CACHE_LIMIT:
+            self._ends[index][outcome] = end
+        return end
+
     def _home_end(self, index: int, outcome: Outcome, home: Town) -> str:
-        """A decided row's end for a patient with a home town (its nearest site)."""
-        key = (outcome, home.geonameid)
-        homes = self._homes[index]
-        end = homes.get(key)
+        """A decided row's end for a patient with a home town (its nearest site), by the
+        outcome and town (while there is room), and by the verdict, the decisive criteria
+        and the town (emptied when full)."""
+        key = (home.geonameid, outcome[0], *map(is_, outcome[1], self._decisive[index]))
+        by_reasons = self._by_reasons_home[index]
+        end = by_reasons.get(key)
         if end is None:
             end = self._cells(index, outcome, home)
-            if len(homes) >= _CACHE_LIMIT:
-                homes.clear()
-            homes[key] = end
+            if len(by_reasons) >= _CACHE_LIMIT:
+                by_reasons.clear()
+            by_reasons[key] = end
+        homes = self._homes[index]
+        if len(homes) >= _CACHE_LIMIT:
+            homes.clear()
+        homes[(outcome, home.geonameid)] = end
         return end
 
     def _cells(

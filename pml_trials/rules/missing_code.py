@@ -1,0 +1,165 @@
+"""Compile one rule into a function giving the fields that could still decide it.
+
+:func:`.interpret.evaluate` is the reference for ``missing_fields``: for an unknown
+value it returns the unknown fields that could change it. It walks the nodes and builds
+a set per node, about 50 us a trial; on registry-like data most needs-information
+trials miss the memo in front of it (the values their rules read vary too much). This
+writes the same computation out as straight-line code, one statement per node, with no
+short cuts, so that it gives exactly what the interpreter gives:
+
+- a field read: its value, and ``{key}`` when it is unknown;
+- ``and`` / ``or``: Kleene's value; when unknown, the fields of every operand (a known
+  operand has none, so the union of all of them is the union of the unknown ones);
+- ``not`` and negation: the operand's fields;
+- a comparison, membership, arithmetic or a rule function: unknown when any operand is,
+  with the union of the operands' fields; a division by zero is unknown with none;
+- a definition: computed once, where it is first used.
+
+The text holds only generated names (``v3``, ``m3``, ``k0``) and operators from the fixed
+tables below; every field key, literal and function is a bound constant, and it runs
+with no builtins, so a criteria file's text is never compiled (as in :mod:`.codegen`).
+``tests/test_rules_missing_code.py`` holds it to the interpreter on generated rules and
+profiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, assert_never
+
+from pml_trials.rules.functions import FUNCTIONS
+from pml_trials.rules.nodes import (
+    SCREENING_DATE,
+    Arith,
+    Call,
+    Compare,
+    Const,
+    DefinitionRef,
+    FieldRef,
+    ListConst,
+    Logic,
+    Member,
+    Negate,
+    Node,
+    Not,
+)
+
+MissingFunction = Callable[[Callable[[str], Any], date], frozenset[str]]
+
+_COMPARE = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_ARITH = {"+": "+", "-": "-", "*": "*", "/": "/"}
+_EMPTY = "E"  # the constant frozenset(): no missing field
+
+
+class _Writer:
+    """Statements for each node, in evaluation order; (value, missing) names per node."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: dict[str, object] = {_EMPTY: frozenset(), "B": bool}
+        self.fields: dict[str, tuple[str, str]] = {}
+        self.definitions: dict[str, tuple[str, str]] = {}
+        self.temps = 0
+
+    def constant(self, value: object) -> str:
+        name = f"k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def temp(self) -> tuple[str, str]:
+        self.temps += 1
+        return f"v{self.temps}", f"m{self.temps}"
+
+    def emit(self, line: str) -> None:
+        self.lines.append(line)
+
+    def node(self, node: Node) -> tuple[str, str]:
+        match node:
+            case FieldRef(key=key):
+                if key == SCREENING_DATE:
+                    return "today", _EMPTY
+                if key not in self.fields:
+                    value, missing = self.temp()
+                    self.emit(f"{value} = get({self.constant(key)})")
+                    alone = self.constant(frozenset((key,)))
+                    self.emit(f"{missing} = {alone} if {value} is None else {_EMPTY}")
+                    self.fields[key] = (value, missing)
+                return self.fields[key]
+            case Const(value=value):
+                return self.constant(value), _EMPTY
+            case ListConst(values=values):
+                return self.constant(frozenset(values)), _EMPTY
+            case DefinitionRef(name=name, body=body):
+                if name not in self.definitions:
+                    self.definitions[name] = self.node(body)
+                return self.definitions[name]
+            case Logic(op=op, operands=operands):
+                parts = [self.node(operand) for operand in operands]
+                dominant = "True" if op == "or" else "False"
+                other = "False" if op == "or" else "True"
+                value, missing = self.temp()
+                wins = " or ".join(f"{v} is {dominant}" for v, _ in parts)
+                unknown = " or ".join(f"{v} is None" for v, _ in parts)
+                self.emit(f"{value} = {dominant} if ({wins}) else None if ({unknown}) else {other}")
+                union = " | ".join(m for _, m in parts)
+                self.emit(f"{missing} = ({union}) if {value} is None else {_EMPTY}")
+                return value, missing
+            case Not(operand=operand):
+                inner, inner_missing = self.node(operand)
+                return self._unary(f"(not {inner})", inner, inner_missing)
+            case Negate(operand=operand):
+                inner, inner_missing = self.node(operand)
+                return self._unary(f"(-{inner})", inner, inner_missing)
+            case Compare(op=op, left=left, right=right):
+                (a, ma), (b, mb) = self.node(left), self.node(right)
+                return self._strict(f"B({a} {_COMPARE[op]} {b})", [(a, ma), (b, mb)])
+            case Member(item=item, container=container, negated=negated):
+                (a, ma), (b, mb) = self.node(item), self.node(container)
+                test = "not in" if negated else "in"
+                return self._strict(f"({a} {test} {b})", [(a, ma), (b, mb)])
+            case Arith(op=op, left=left, right=right):
+                (a, ma), (b, mb) = self.node(left), self.node(right)
+                text = f"({a} {_ARITH[op]} {b})"
+                if op == "/":
+                    text = f"(None if {b} == 0 else {text})"
+                return self._strict(text, [(a, ma), (b, mb)])
+            case Call(function=function, arguments=arguments):
+                parts = [self.node(argument) for argument in arguments]
+                implementation = self.constant(FUNCTIONS[function].implementation)
+                args = "".join(f", {v}" for v, _ in parts)
+                return self._strict(f"{implementation}(today{args})", parts)
+            case _:
+                assert_never(node)
+
+    def _unary(self, text: str, inner: str, inner_missing: str) -> tuple[str, str]:
+        value, _ = self.temp()
+        self.emit(f"{value} = None if {inner} is None else {text}")
+        return value, inner_missing
+
+    def _strict(self, text: str, parts: list[tuple[str, str]]) -> tuple[str, str]:
+        """Unknown when any operand is; the operands' fields (a known one has none)."""
+        value, missing = self.temp()
+        unknown = " or ".join(f"{v} is None" for v, _ in parts)
+        self.emit(f"{value} = None if ({unknown}) else {text}")
+        self.emit(f"{missing} = {' | '.join(m for _, m in parts)}")
+        return value, missing
+
+
+def missing_source(node: Node) -> tuple[str, dict[str, object]]:
+    """The function's text and the constants it refers to by name."""
+    writer = _Writer()
+    _, missing = writer.node(node)
+    body = "".join(f"    {line}\n" for line in writer.lines)
+    return f"def missing(get, today):\n{body}    return {missing}\n", writer.constants
+
+
+def compile_missing(node: Node, filename: str = "<criteria>") -> MissingFunction:
+    """``missing(get, today)``: what :func:`.interpret.evaluate` gives as its second item."""
+    source, constants = missing_source(node)
+    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
+    # Safe by construction: the text holds generated names and fixed operators only;
+    # keys, literals and functions are constants (see the module docstring).
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102
+    function: MissingFunction = namespace["missing"]
+    return function
