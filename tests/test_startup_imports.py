@@ -1,5 +1,6 @@
 """Issue 20: a valid one-file screen imports only what it needs: not pydantic, not
-pydantic-core (msgspec validates it), not rich (the table is plain text)."""
+pydantic-core (msgspec validates it), not rich (the table is plain text), not typer
+(the fast path parses a plain screen command line, ``pml_trials.cli.fast``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ PROBE = (
     "    main()\n"
     "except SystemExit:\n"
     "    pass\n"
-    "heavy = ('pydantic', 'pydantic_core', 'rich')\n"
+    "heavy = ('pydantic', 'pydantic_core', 'rich', 'typer')\n"
     "found = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
     "print(__import__('json').dumps(found), file=sys.stderr)\n"
 )
@@ -33,12 +34,20 @@ def imported(*args: str) -> list[str]:
     return found
 
 
-def test_a_valid_one_file_screen_imports_neither_pydantic_nor_rich() -> None:
+def test_a_valid_one_file_screen_imports_neither_pydantic_nor_rich_nor_typer() -> None:
     assert imported("screen", str(PATIENT), "--as-of", "2026-11-25") == []
-    assert imported("screen", str(PATIENT), "-f", "json", "--as-of", "2026-11-25") == []
+    for fmt in ("json", "jsonl", "csv"):
+        assert imported("screen", str(PATIENT), "-f", fmt, "--as-of", "2026-11-25") == []
+
+
+def test_anything_else_goes_through_typer() -> None:
+    assert "typer" in imported("screen", str(PATIENT), "--help")
+    assert "typer" in imported("screen", str(PATIENT), "--as-of", "2026-1-5")
+    assert "typer" in imported("trials")
 
 
 def test_an_invalid_file_still_gets_the_reference_validator(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"patient_id": "p-1", "age_years": 4.0}', encoding="utf-8")
-    assert "pydantic_core" in imported("screen", str(bad), "--as-of", "2026-11-25")
+    found = imported("screen", str(bad), "--as-of", "2026-11-25")
+    assert "pydantic_core" in found and "typer" not in found  # exit 3 needs no typer

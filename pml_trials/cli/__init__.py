@@ -13,15 +13,26 @@ import sys
 from pml_trials.errors import ExitCode, PmlTrialsError
 
 
-def main() -> None:
-    """Run ``pml-trials``."""
+def main(fast: bool = True) -> None:
+    """Run ``pml-trials``. A plain ``screen`` command line skips typer (:mod:`.fast`);
+    ``fast=False`` sends every command line through typer (tests compare the two)."""
     _standard_streams()
-    from pml_trials.cli.commands import application
+    args = sys.argv[1:]
+    from pml_trials.cli.fast import screen_arguments
+
+    plain = screen_arguments(args) if fast else None
+    if plain is None:
+        from pml_trials.cli.commands import application  # typer: about half of start-up
     from pml_trials.stopping import exit_code, unwind_on_signals
 
     unwind_on_signals()
     try:
-        application(sys.argv[1:])(prog_name="pml-trials")
+        if plain is not None:
+            from pml_trials.cli.fast import run
+
+            run(plain)
+        else:
+            application(args)(prog_name="pml-trials")  # type: ignore[possibly-undefined]
     except SystemExit:
         raise
     except KeyboardInterrupt as exc:
