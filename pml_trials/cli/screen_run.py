@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -356,6 +355,8 @@ def _writer(
     from pml_trials.render.terminal.table_writer import TableWriter
 
     if to_terminal:  # colours, and the terminal's width
+        import shutil  # with bz2 and lzma: only for a terminal
+
         return TableWriter(run, width=shutil.get_terminal_size().columns, color=True)
     return TableWriter(run)  # a pipe or a file: plain text, 120 columns
 
