@@ -51,3 +51,31 @@ def test_an_invalid_file_still_gets_the_reference_validator(tmp_path: Path) -> N
     bad.write_text('{"patient_id": "p-1", "age_years": 4.0}', encoding="utf-8")
     found = imported("screen", str(bad), "--as-of", "2026-11-25")
     assert "pydantic_core" in found and "typer" not in found  # exit 3 needs no typer
+
+
+GC_PROBE = (
+    "import gc, sys\n"
+    "sys.argv = ['pml-trials', *sys.argv[1:]]\n"
+    "import pml_trials.batch.run as run\n"
+    "seen = []\n"
+    "original = run.run_batch\n"
+    "def spy(*args, **kwargs):\n"
+    "    seen.append(gc.isenabled())\n"
+    "    return original(*args, **kwargs)\n"
+    "run.run_batch = spy\n"
+    "from pml_trials.cli import main\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print(seen, gc.isenabled(), file=sys.stderr)\n"
+)
+
+
+def test_the_collector_paused_for_start_up_runs_again_for_the_batch() -> None:
+    """main() stops the garbage collector while start-up makes its long-lived objects;
+    a batch (fast path or typer) must run with it on, or its cycles would pile up."""
+    for extra in ([], ["--lenient"]):  # the fast path, then typer's
+        command = [sys.executable, "-c", GC_PROBE, "screen", str(PATIENT), "-f", "csv", *extra]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+        assert done.stderr.strip().splitlines()[-1] == "[True] True", (extra, done.stderr)

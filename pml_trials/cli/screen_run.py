@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from pml_trials.cli import collect_garbage
 from pml_trials.cli.choices import DetailLevel, EngineName, PaperSize
 from pml_trials.errors import ExitCode, UsageError
 from pml_trials.render.formats import FormatName
@@ -64,6 +65,7 @@ def run(
             name, run, paper, detail, to_terminal=output is None and sys.stdout.isatty()
         )
         dirs = _criteria_dirs(criteria, no_bundled)
+        collect_garbage()  # from here on a batch makes and drops objects
         if engine is EngineName.auto:
             engine = _auto_engine(paths, bool(mapping or lenient or codes))
         if name is FormatName.parquet:
