@@ -200,12 +200,17 @@ def test_units_written_in_turn_leave_only_their_problems_to_the_main_process(
         handle.write(b"HEADER\n")
         handle.flush()
         done = list(screen_in_workers(units, setup_for(studies), 2, 3, handle.fileno()))
+        handle.write(b"CLOSING\n")  # the main process's stream writes after the workers
     written = report.read_bytes()
     # what one process would have written after the header, unit by unit
     screener, writer = setup_for(studies).screener_and_writer()
-    expected = b"HEADER\n" + b"".join(
-        "".join(map(str, unit_parts(screener.process(unit).items, writer))).encode()
-        for unit in units
+    expected = (
+        b"HEADER\n"
+        + b"".join(
+            "".join(map(str, unit_parts(screener.process(unit).items, writer))).encode()
+            for unit in units
+        )
+        + b"CLOSING\n"
     )
     assert written == expected
     assert [[type(i).__name__ for i in d.items] for d in done] == [[]] * 6 + [
