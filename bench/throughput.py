@@ -20,7 +20,13 @@ per round), each ratio is taken within its round against the floor measured next
 it, and the median over rounds is printed with the spread. Timings on a shared machine
 vary; CPU time varies less than wall time.
 
+``--against CHECKOUT`` runs a second tree's code (another clone or ``git archive`` copy of
+the project, e.g. main) in the same rounds, each of its commands next to this tree's, against
+the same floors (this tree's msgspec Struct): before and after side by side in one run.
+``--rows`` picks rows (all by default) to iterate on one quickly.
+
     python bench/throughput.py [--n 100000] [--rounds 3] [--one-file-runs 11] [--dir DIR]
+        [--against CHECKOUT] [--rows throughput,workers,one-file,memory]
 """
 
 from __future__ import annotations
@@ -89,17 +95,50 @@ class Run:
         self.total, self.main, self.rss_kib = total, main, rss_kib
 
 
-def run(command: list[str], times_file: Path | None = None) -> Run:
-    env = dict(ENV)
+class Code:
+    """Whose code a command runs: this tree's (``path`` None) or another checkout's, put
+    first on ``PYTHONPATH`` (its own bundled criteria come with it)."""
+
+    def __init__(self, label: str, path: Path | None = None) -> None:
+        self.label, self.path = label, path
+
+    def env(self) -> dict[str, str]:
+        if self.path is None:
+            return {}
+        return {"PYTHONPATH": str(self.path)}
+
+    def check(self) -> None:
+        """Refuse a checkout whose package would not be the one imported."""
+        found = subprocess.run(
+            [sys.executable, "-c", "import pml_trials; print(pml_trials.__file__)"],
+            env={**ENV, **self.env()},
+            cwd=NEUTRAL,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        expected = (self.path or ROOT) / "pml_trials" / "__init__.py"
+        if Path(found).resolve() != expected.resolve():
+            sys.exit(f"{self.label}: imports {found}, not {expected}")
+
+
+THIS = Code("this tree")
+# Every command runs here, not in a checkout: ``python -c``/``-m`` put the current folder
+# first on sys.path, which would pick that folder's code whatever PYTHONPATH says.
+NEUTRAL = tempfile.gettempdir()
+
+
+def run(command: list[str], times_file: Path | None = None, code: Code = THIS) -> Run:
+    env = {**ENV, **code.env()}
     if times_file is not None:
         env["PML_BENCH_TIMES"] = str(times_file)
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=NEUTRAL
     )
     _, status, usage = os.wait4(process.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        sys.exit(f"failed ({code}): {' '.join(command)}")
+    exit_code = os.waitstatus_to_exitcode(status)
+    if exit_code not in (0, 3):
+        sys.exit(f"failed ({exit_code}, {code.label}): {' '.join(command)}")
     total = usage.ru_utime + usage.ru_stime
     main = total
     if times_file is not None:
@@ -134,47 +173,59 @@ class Bench:
         one = run([sys.executable, "-c", script, str(self.files[f"{kind}-1"])])
         return (big.total - one.total) / self.n
 
-    def screen(self, path: Path, fmt: str, workers: int) -> Run:
+    def screen(self, path: Path, fmt: str, workers: int, code: Code) -> Run:
         command = [sys.executable, "-c", SCREEN, "screen", str(path), "--as-of", "2026-11-25"]
         command += ["--format", fmt, "--workers", str(workers), "--output", str(self.out)]
-        return run(command, self.times)
+        return run(command, self.times, code)
 
-    def steady(self, kind: str, fmt: str, workers: int) -> tuple[float, float]:
+    def steady(self, kind: str, fmt: str, workers: int, code: Code) -> tuple[float, float]:
         """(total, main) CPU seconds per profile beyond start-up."""
-        big = self.screen(self.files[f"{kind}-{self.n}"], fmt, workers)
-        one = self.screen(self.files[f"{kind}-1"], fmt, workers)
+        big = self.screen(self.files[f"{kind}-{self.n}"], fmt, workers, code)
+        one = self.screen(self.files[f"{kind}-1"], fmt, workers, code)
         return (big.total - one.total) / self.n, (big.main - one.main) / self.n
 
 
-def one_file(runs: int) -> list[float]:
-    """Ratios, screen on one file / import floor, CPU time, interleaved pairs."""
+def one_file(runs: int, codes: list[Code]) -> dict[str, list[float]]:
+    """Ratios, screen on one file / import floor, CPU time, interleaved: the floor, then
+    each code's screen, ``runs`` times."""
     floor = [sys.executable, "-c", "import typer, rich, pydantic"]
     screen = [sys.executable, "-m", "pml_trials", "screen", str(PATIENT), "--as-of", "2026-11-25"]
-    run(screen)  # warm: bytecode and the criteria cache, as after any earlier call
+    for code in codes:  # warm: bytecode and the criteria cache, as after any earlier call
+        run(screen, code=code)
     run(floor)
-    ratios = []
+    ratios: dict[str, list[float]] = {code.label: [] for code in codes}
     for _ in range(runs):
         base = run(floor).total
-        ratios.append(run(screen).total / base)
+        for code in codes:
+            ratios[code.label].append(run(screen, code=code).total / base)
     return ratios
 
 
-def memory(folder: Path) -> float:
+def memory(folder: Path, codes: list[Code]) -> dict[str, float]:
     """Peak RSS at 200,000 complete profiles / at 10,000, csv, 1 worker."""
-    sizes = {}
+    sizes: dict[str, dict[int, int]] = {code.label: {} for code in codes}
     for count in (10_000, 200_000):
         path = folder / f"memory-{count}.jsonl"
         write_profiles(path, count, synthetic_profile)
         command = [sys.executable, "-m", "pml_trials", "screen", str(path), "--as-of"]
         command += ["2026-11-25", "-f", "csv", "-w", "1", "-o", str(folder / "memory.out")]
-        sizes[count] = run(command).rss_kib
+        for code in codes:
+            sizes[code.label][count] = run(command, code=code).rss_kib
         path.unlink()
-    print(f"  peak RSS: 10k {sizes[10_000] / 1024:.1f} MiB, 200k {sizes[200_000] / 1024:.1f} MiB")
-    return sizes[200_000] / sizes[10_000]
+    ratios = {}
+    for label, size in sizes.items():
+        print(
+            f"  {label}: peak RSS 10k {size[10_000] / 1024:.1f} MiB, 200k {size[200_000] / 1024:.1f} MiB"
+        )
+        ratios[label] = size[200_000] / size[10_000]
+    return ratios
 
 
 def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.3f} (range {min(values):.3f}-{max(values):.3f})"
+
+
+ROWS = ("throughput", "workers", "one-file", "memory")
 
 
 def main() -> None:
@@ -185,50 +236,83 @@ def main() -> None:
     # Not /dev/shm: since issue 12 the report writer cannot create its file there
     # ("no such file or directory"); the system's temporary folder instead.
     parser.add_argument("--dir", default=None, help="where the profiles and reports go")
+    parser.add_argument("--against", type=Path, default=None, metavar="CHECKOUT")
+    parser.add_argument("--rows", default=",".join(ROWS), help=f"some of {','.join(ROWS)}")
     args = parser.parse_args()
+    chosen = set(args.rows.split(","))
+    if not chosen <= set(ROWS):
+        parser.error(f"--rows: choose among {', '.join(ROWS)}")
+    codes = [THIS]
+    if args.against is not None:
+        codes.append(Code(f"against {args.against}", args.against.resolve()))
+    for code in codes:
+        code.check()
     print(f"N = {args.n:,}, {args.rounds} interleaved rounds, {os.cpu_count()} CPUs", flush=True)
-    rows: dict[str, dict[str, list[float]]] = {}
+    print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="pml-bench-", dir=args.dir) as name:
         folder = Path(name)
-        bench = Bench(folder, args.n)
-        cases = [(fmt, kind) for kind in ("complete", "registry-like") for fmt in ("csv", "jsonl")]
-        workers: dict[str, list[float]] = {"csv": [], "jsonl": []}
-        shares: dict[str, list[float]] = {"csv": [], "jsonl": []}
-        for round_number in range(args.rounds):
-            floors = {
-                kind: (bench.floor(MSGSPEC_FLOOR, kind), bench.floor(PYDANTIC_FLOOR, kind))
-                for kind in ("complete", "registry-like")
-            }
-            for fmt, kind in cases:
-                msgspec_floor, pydantic_floor = floors[kind]
-                cpu, _ = bench.steady(kind, fmt, 1)
-                row = rows.setdefault(f"{fmt} {kind}", {"msgspec": [], "pydantic": [], "rate": []})
+        if chosen & {"throughput", "workers"}:
+            batches(Bench(folder, args.n), args.rounds, codes, chosen)
+        if "one-file" in chosen:
+            print("\none-file screen CPU / `python -c 'import typer, rich, pydantic'` CPU")
+            for label, ratios in one_file(args.one_file_runs, codes).items():
+                print(f"  {label:30} {spread(ratios)}  target <= {ONE_FILE_TARGET}")
+        if "memory" in chosen:
+            print("\npeak memory, csv, 1 worker")
+            for label, ratio in memory(folder, codes).items():
+                print(f"  {label:30} 200k / 10k {ratio:.3f}  target <= {MEMORY_TARGET}")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+def batches(bench: Bench, rounds: int, codes: list[Code], chosen: set[str]) -> None:
+    """The throughput and 2-worker rows, every command of every code once per round."""
+    rows: dict[str, dict[str, list[float]]] = {}
+    cases = [(fmt, kind) for kind in ("complete", "registry-like") for fmt in ("csv", "jsonl")]
+    if "throughput" not in chosen:
+        cases = [(fmt, "complete") for fmt in ("csv", "jsonl")]
+    workers: dict[str, list[float]] = {}
+    shares: dict[str, list[float]] = {}
+    for round_number in range(rounds):
+        kinds = sorted({kind for _, kind in cases})
+        floors = {
+            kind: (bench.floor(MSGSPEC_FLOOR, kind), bench.floor(PYDANTIC_FLOOR, kind))
+            for kind in kinds
+        }
+        for fmt, kind in cases:
+            msgspec_floor, pydantic_floor = floors[kind]
+            for code in codes:
+                key = f"{fmt} {kind} | {code.label}"
+                cpu, _ = bench.steady(kind, fmt, 1, code)
+                row = rows.setdefault(key, {"msgspec": [], "pydantic": [], "rate": []})
                 row["msgspec"].append(msgspec_floor / cpu)
                 row["pydantic"].append(pydantic_floor / cpu)
                 row["rate"].append(1 / cpu)
-                if kind == "complete":
-                    two, main_cpu = bench.steady(kind, fmt, 2)
-                    workers[fmt].append(two / cpu)
-                    shares[fmt].append(main_cpu / two)
-            rates = ", ".join(f"{1 / f[0]:,.0f}/s" for f in floors.values())
-            print(f"round {round_number + 1} done (msgspec floor {rates})", flush=True)
+                if kind == "complete" and "workers" in chosen:
+                    two, main_cpu = bench.steady(kind, fmt, 2, code)
+                    workers.setdefault(f"{fmt} | {code.label}", []).append(two / cpu)
+                    shares.setdefault(f"{fmt} | {code.label}", []).append(main_cpu / two)
+        rates = ", ".join(f"{kind} {1 / f[0]:,.0f}/s" for kind, f in floors.items())
+        print(f"round {round_number + 1} done (msgspec floor {rates})", flush=True)
+    if "throughput" in chosen:
         print("\nthroughput, CPU time, start-up subtracted: screen / floor")
-        for name_, row in rows.items():
-            target = TARGETS.get(name_)
+        for key, row in rows.items():
+            name, label = key.split(" | ")
+            target = TARGETS.get(name)
             mark = f"target >= {target}" if target else "(no target)"
-            print(f"  {name_:20} vs msgspec {spread(row['msgspec'])}  {mark}")
-            print(f"  {'':20} vs pydantic {spread(row['pydantic'])}")
-            print(f"  {'':20} {statistics.median(row['rate']):,.0f} profiles per CPU second")
-        print("\n2 workers / 1 worker, total CPU (complete profiles)")
-        for fmt in workers:
-            print(f"  {fmt:5} {spread(workers[fmt])}  target <= {WORKERS_TARGET}")
+            print(f"  {name:20} {label:30} vs msgspec {spread(row['msgspec'])}  {mark}")
+            print(f"  {'':20} {'':30} vs pydantic {spread(row['pydantic'])}")
             print(
-                f"  {'':5} main process share {spread(shares[fmt])}  target <= {MAIN_SHARE_TARGET}"
+                f"  {'':20} {'':30} {statistics.median(row['rate']):,.0f} profiles per CPU second"
             )
-        print("\none-file screen CPU / `python -c 'import typer, rich, pydantic'` CPU")
-        print(f"  {spread(one_file(args.one_file_runs))}  target <= {ONE_FILE_TARGET}")
-        print("\npeak memory, csv, 1 worker")
-        print(f"  200k / 10k {memory(folder):.3f}  target <= {MEMORY_TARGET}")
+    if "workers" in chosen:
+        print("\n2 workers / 1 worker, total CPU (complete profiles)")
+        for key in workers:
+            fmt, label = key.split(" | ")
+            print(f"  {fmt:5} {label:30} {spread(workers[key])}  target <= {WORKERS_TARGET}")
+            print(
+                f"  {'':5} {'':30} main process share {spread(shares[key])}  "
+                f"target <= {MAIN_SHARE_TARGET}"
+            )
 
 
 if __name__ == "__main__":

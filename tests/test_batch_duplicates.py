@@ -3,7 +3,12 @@ hash, and never remembered beyond a fixed number (memory stays flat)."""
 
 from __future__ import annotations
 
-from pml_trials.batch.duplicates import EARLIER, DuplicateIds
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pml_trials.batch.duplicates import EARLIER, DuplicateIds, Hashes
 
 
 def unit(*ids: str, at: str = "f") -> list[tuple[str, str]]:
@@ -41,3 +46,38 @@ def test_memory_is_bounded_and_the_end_of_the_check_is_known() -> None:
     assert seen.full and seen.limit == 5
     assert seen.check(unit("p4")) == [("p4", "f:1", EARLIER)]
     assert seen.check(unit("p50")) == []  # not remembered: the documented limit
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), max_size=8), max_size=12),
+    st.integers(0, 5),
+    st.integers(0, 8),
+)
+def test_the_compact_hashes_answer_as_a_set_would(
+    units: list[list[int]], named: int, hashed: int
+) -> None:
+    """Issue 20: the hashes live in a sorted array with a small set of recent ones,
+    merged every few (here 3, so merges happen all the time): every answer is the one
+    a plain set gives."""
+    compact, plain = DuplicateIds(named, hashed), DuplicateIds(named, hashed)
+    plain.hashes = set()  # type: ignore[assignment]
+    original = Hashes.MERGE
+    Hashes.MERGE = 3
+    try:
+        for number, ids in enumerate(units):
+            patients = unit(*(f"p{i}" for i in ids), at=f"u{number}")
+            assert compact.check(patients) == plain.check(patients)
+            assert len(compact.hashes) == len(plain.hashes) and compact.full == plain.full
+    finally:
+        Hashes.MERGE = original
+
+
+def test_twenty_thousand_hashes_take_well_under_a_megabyte() -> None:
+    seen = DuplicateIds(named=0)
+    for start in range(0, 20_000, 500):
+        seen.check(unit(*(f"id-{n}" for n in range(start, start + 500))))
+    hashes = seen.hashes
+    assert len(hashes) == 20_000
+    size = sys.getsizeof(hashes.sorted) + sys.getsizeof(hashes.recent)
+    assert size < 400_000, size  # a set of ints took about 3 MB

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pml_trials.batch.inputs import Input
-from pml_trials.batch.parallel import WorkerSetup, cpu_count, screen_in_workers
+from pml_trials.batch.parallel import Turns, WorkerSetup, cpu_count, screen_in_workers
+from pml_trials.batch.parts import unit_parts
 from pml_trials.batch.read import Lines, Span, Unit, read_span
 from pml_trials.batch.run import PARALLEL_BYTES, STDIN_PEEK, choose_workers
 from pml_trials.cli.app import app
@@ -158,3 +161,74 @@ def test_a_span_of_a_file_that_changed_is_a_problem(tmp_path: Path) -> None:
     path.unlink()
     gone = read_span(Span("f.jsonl", str(path), 1, 0, 20, 1))
     assert isinstance(gone, InputProblem) and "no such file" in gone.message
+
+
+# -- issue 20: workers write their parts of a report file in turn ----------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_two_workers_writing_a_report_file_in_turn_write_what_one_process_writes(
+    big_jsonl: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file named on the command line (its lines go to workers as spans), problems every
+    97th line (their rows are written in turn too), and the report through --output: the
+    workers write its text themselves, byte for byte what one process writes."""
+    monkeypatch.setenv("PML_TRIALS_NOW", "2026-11-25T19:20:00Z")
+    reports, errors = {}, {}
+    for workers in ("1", "2"):
+        report = tmp_path / f"report-{workers}.{fmt}"
+        args = ["screen", str(big_jsonl), "-w", workers, "-o", str(report), "-f", fmt]
+        result = runner.invoke(app, [*args, "--as-of", "2026-11-25"], catch_exceptions=False)
+        assert result.exit_code == 3
+        reports[workers] = report.read_bytes()
+        errors[workers] = result.stderr.replace(report.name, "REPORT")
+    assert reports["1"] == reports["2"] and errors["1"] == errors["2"]
+    assert reports["2"].count(b"not_screened" if fmt == "csv" else b'"patient_id"') > 0
+
+
+def test_units_written_in_turn_leave_only_their_problems_to_the_main_process(
+    studies: tuple[Study, ...], tmp_path: Path
+) -> None:
+    problem = InputProblem("gone.json", None, "no such file or directory")
+    units: list[Unit] = [
+        *(Lines("a.jsonl", n + 1, b'{"patient_id": "p%d"}\n' % n) for n in range(6)),
+        problem,
+        Lines("b.jsonl", 1, b'{"patient_id": "q"}\n{"patient_id": 5}\n'),
+    ]
+    report = tmp_path / "report.csv"
+    with report.open("wb") as handle:
+        handle.write(b"HEADER\n")
+        handle.flush()
+        done = list(screen_in_workers(units, setup_for(studies), 2, 3, handle.fileno()))
+        handle.write(b"CLOSING\n")  # the main process's stream writes after the workers
+    written = report.read_bytes()
+    # what one process would have written after the header, unit by unit
+    screener, writer = setup_for(studies).screener_and_writer()
+    expected = (
+        b"HEADER\n"
+        + b"".join(
+            "".join(map(str, unit_parts(screener.process(unit).items, writer))).encode()
+            for unit in units
+        )
+        + b"CLOSING\n"
+    )
+    assert written == expected
+    assert [[type(i).__name__ for i in d.items] for d in done] == [[]] * 6 + [
+        ["InputProblem"],
+        ["InputProblem"],
+    ]
+    assert [d.patients for d in done][-1] == [("q", "b.jsonl:1")]
+
+
+def test_a_stopped_run_releases_a_worker_waiting_for_its_turn(tmp_path: Path) -> None:
+    with (tmp_path / "r").open("wb") as handle:
+        turns = Turns(handle.fileno())
+        waiting = threading.Thread(target=turns.write, args=(3, ["never"]))
+        waiting.start()
+        time.sleep(0.1)
+        assert waiting.is_alive()
+        turns.stop()
+        waiting.join(timeout=5)
+        assert not waiting.is_alive()
+        turns.write(0, ["fir", "st"])  # a turn taken is written even after stop
+    assert (tmp_path / "r").read_bytes() == b"first"

@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 from pml_trials import DISCLAIMER
 from pml_trials.batch import screening
 from pml_trials.cli.app import app
-from pml_trials.cli.screen import screened_at
+from pml_trials.cli.screen_run import screened_at
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = "examples/patients/ex-01-hiv-art.json"

@@ -462,7 +462,7 @@ def test_csv_cells_follow_the_import_wings_rules(tmp_path: Path) -> None:
 def test_engine_auto_chooses_by_what_was_measured(
     names: list[str], size: int | None, import_options: bool, expected: str, tmp_path: Path
 ) -> None:
-    from pml_trials.cli.screen import _auto_engine
+    from pml_trials.cli.screen_run import _auto_engine
 
     paths = []
     for name in names:

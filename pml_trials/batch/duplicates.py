@@ -7,16 +7,73 @@ different ids share a hash with a probability near 1e-10). Past that one notice 
 the check stopped growing; PML registries hold thousands of patients, not 30,000.
 
 A unit's ids are checked together with set operations, so the common case (no
-duplicate) costs the main process almost nothing per patient.
+duplicate) costs the main process almost nothing per patient. The hashes are kept in a
+sorted array (8 bytes each, :class:`Hashes`): in a set they took about 150 bytes each,
+3 MB for 20,000, which was most of what a batch's memory grew by (issue 20).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 NAMED = 10_000  # about 1.7 MB
-HASHED = 20_000  # about 1.5 MB
+HASHED = 20_000  # 160 kB, and 256 kB of marks
 EARLIER = "an earlier input"
+
+
+class Hashes:
+    """A set of 64-bit hashes in little memory: a sorted array (the latest few in a small
+    set until there are :data:`MERGE` of them), and a byte per :data:`SLOTS` slot marking
+    the slots some hash falls in, so that a unit's hashes are looked up together in C and
+    only the few in a marked slot are searched for (a set took about 150 bytes per hash;
+    this takes 8 plus 256 kB in all)."""
+
+    MERGE = 2048
+    SLOTS = 1 << 18
+
+    def __init__(self) -> None:
+        self.sorted = array("q")
+        self.recent: set[int] = set()
+        self.marks = bytearray(self.SLOTS)
+
+    def __len__(self) -> int:
+        return len(self.sorted) + len(self.recent)
+
+    def __contains__(self, value: int) -> bool:
+        if not self.marks[value & (self.SLOTS - 1)]:
+            return False
+        if value in self.recent:
+            return True
+        at = bisect_left(self.sorted, value)
+        return at < len(self.sorted) and self.sorted[at] == value
+
+    def isdisjoint(self, values: Iterable[int]) -> bool:
+        values = list(values)
+        if not values:
+            return True
+        mask = self.SLOTS - 1
+        slots = [value & mask for value in values]
+        marked = itemgetter(*slots)(self.marks) if len(slots) > 1 else (self.marks[slots[0]],)
+        if 1 not in marked:
+            return True
+        return not any(value in self for value, mark in zip(values, marked, strict=True) if mark)
+
+    def add(self, value: int) -> None:
+        self.update((value,))
+
+    def update(self, values: Iterable[int]) -> None:
+        """Add hashes not already here (the caller checked)."""
+        mask, marks, recent = self.SLOTS - 1, self.marks, self.recent
+        for value in values:
+            recent.add(value)
+            marks[value & mask] = 1
+        if len(recent) >= self.MERGE:
+            self.sorted = array("q", heapq.merge(self.sorted, sorted(recent)))
+            self.recent = set()
 
 
 class DuplicateIds:
@@ -26,7 +83,7 @@ class DuplicateIds:
         self.named = named
         self.capacity = hashed
         self.first: dict[str, str] = {}
-        self.hashes: set[int] = set()
+        self.hashes = Hashes()
         self.full = False  # an id was not remembered for lack of room
 
     @property

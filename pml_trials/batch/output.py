@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +21,29 @@ class Output:
     """A text stream the report is written to, which can also take a file of UTF-8
     text whole (see :mod:`.spool`): copied inside the kernel where it can be."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, shared: bool = False) -> None:
         self.stream = stream
+        self.shared = shared
 
     def write(self, text: str) -> None:
         self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def shared_fd(self) -> int | None:
+        """The file descriptor workers may write their parts of the report to, in turn
+        (:mod:`.parallel`): only a regular file that this run creates (``--output``,
+        written as UTF-8 without newline translation), never standard output (workers
+        must not hold the caller's pipe or terminal)."""
+        if not self.shared:
+            return None
+        try:
+            fd = self.stream.fileno()
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except (OSError, ValueError):
+            return None
+        return fd if regular else None
 
     def copy_file(self, path: str) -> None:
         """Append the file's text, then delete the file."""
@@ -66,4 +85,5 @@ def report_stream(path: str | None) -> Iterator[Output]:
     from pml_trials.files.write import open_output
 
     with open_output(Path(path), what="the report") as handle:
-        yield Output(handle)  # type: ignore[arg-type]  # a text stream
+        # a text stream: UTF-8, newline="" (files.write), so workers may write bytes to it
+        yield Output(handle, shared=True)  # type: ignore[arg-type]

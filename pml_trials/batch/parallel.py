@@ -11,18 +11,29 @@ ignore Ctrl-C: the main process stops them; they die with it however it dies
 (``PR_SET_PDEATHSIG``), and never hold the caller's stdin or stdout. A worker that dies
 (killed, out of memory) breaks the pool, and the run stops with an environment error
 (exit 4) rather than waiting.
+
+A csv or jsonl report going to ``--output FILE`` is written by the workers themselves,
+each unit's part in its turn (:class:`Turns`): a worker that has rendered unit *k* waits
+until unit *k-1* is written, writes its bytes to the report's file (inherited when the
+pool forks, so every process writes at the one shared file position), and passes the
+turn on. The main process writes the header before and the closing after, and otherwise
+only logs problems and counts: no text goes through it (issue 20). The file is still the
+temporary one that replaces FILE only once complete. A run that stops (an error, a
+signal, a killed worker) tells the waiting workers to give up their turn.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from pml_trials.batch.parts import Pieces
 from pml_trials.batch.read import Unit
 from pml_trials.batch.screening import Done, Screener, join
 from pml_trials.batch.spool import Spooler, spool_folder
@@ -34,6 +45,15 @@ from pml_trials.studies.model import Study
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.sharedctypes import Synchronized
+
+    from pml_trials.render.base import ReportWriter
+
+# The formats whose units' text a worker may write itself: text whose parts need nothing
+# of the main process's writer (rejected rows and the footer do not depend on what was
+# emitted). Others come back to the main process.
+WRITE_IN_TURN = ("csv", "jsonl")
+WAIT = 0.5  # seconds between looks at whether the run stopped, while waiting for a turn
 
 
 class WorkerSetup(Record):
@@ -60,6 +80,11 @@ class WorkerSetup(Record):
         )
 
     def screener(self, pack: Callable[[list[str]], Any] = join) -> Screener:
+        return self.screener_and_writer(pack)[0]
+
+    def screener_and_writer(
+        self, pack: Callable[[list[str]], Any] = join
+    ) -> tuple[Screener, ReportWriter]:
         from pml_trials.render.formats import writer_class
         from pml_trials.studies.load import load_dirs
 
@@ -74,22 +99,89 @@ class WorkerSetup(Record):
                 )
             studies.append(study)
         run = RunInfo(studies, self.screened_at, self.as_of, within_km=self.within_km)
-        return Screener(studies, self.as_of, writer_class(self.format)(run), pack)
+        writer = writer_class(self.format)(run)
+        return Screener(studies, self.as_of, writer, pack), writer
+
+
+class Turns:
+    """Whose turn it is to write to the report: unit ``turn`` (numbered from 0 in input
+    order), unless the run stopped. Shared by the main process and its workers."""
+
+    def __init__(self, fd: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.fd = fd
+        self.turn: Synchronized[int] = context.Value("q", 0)
+        self.stopped: Synchronized[int] = context.Value("b", 0)
+        self.changed = context.Condition(context.Lock())
+
+    def write(self, number: int, parts: Iterable[str]) -> None:
+        """Write ``parts`` (UTF-8) as unit ``number``'s text once every earlier unit's is
+        written, in chunks of about :data:`CHUNK` bytes; nothing if the run stops first.
+        A failed write stops the run (its error goes to the main process)."""
+        with self.changed:
+            while self.turn.value != number:
+                if self.stopped.value:
+                    return
+                self.changed.wait(WAIT)
+        try:
+            chunk: list[bytes] = []
+            size = 0
+            for part in parts:
+                data = part.encode("utf-8")
+                chunk.append(data)
+                size += len(data)
+                if size >= CHUNK:
+                    _write_all(self.fd, b"".join(chunk))
+                    chunk, size = [], 0
+            if chunk:
+                _write_all(self.fd, b"".join(chunk))
+        except BaseException:
+            self.stop()
+            raise
+        with self.changed:
+            self.turn.value = number + 1
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        """Tell every waiting worker that no turn will come. The flag is set first, so a
+        worker sees it within WAIT even if the lock cannot be had (a worker killed while
+        holding it)."""
+        self.stopped.value = 1
+        if self.changed.acquire(timeout=WAIT):
+            try:
+                self.changed.notify_all()
+            finally:
+                self.changed.release()
+
+
+CHUNK = 64 * 1024  # bytes per write(): under malloc's mmap threshold, so memory is reused
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 _screener: Screener | None = None
+_writer: ReportWriter | None = None
+_turns: Turns | None = None
 _failure = "the worker process did not start"
 
 
-def _start(setup: WorkerSetup, folder: str, parent: int) -> None:
-    global _screener, _failure
+def _start(setup: WorkerSetup, folder: str, parent: int, turns: Turns | None = None) -> None:
+    global _screener, _writer, _turns, _failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's unwinding handler
         signal.signal(signum, signal.SIG_DFL)
     _die_with(parent)
     _let_go_of_standard_streams()
-    try:
-        _screener = setup.screener(Spooler(folder).pack)
+    _turns = turns
+    try:  # a worker that writes in turn joins its text; else large text is spooled
+        pack = Pieces if turns is not None else Spooler(folder).pack
+        _screener, _writer = setup.screener_and_writer(pack)
     except PmlTrialsError as exc:
         _failure = exc.render()
 
@@ -132,6 +224,27 @@ def _work(unit: Unit) -> Done:
     return _screener.process(unit)
 
 
+def _work_in_turn(number: int, unit: Unit) -> Done:
+    """Screen the unit, write its part of the report in its turn, and send back only
+    what the main process still needs: problems (for stderr), ids and counts."""
+    done = _work(unit)
+    if done.fatal or _turns is None or _writer is None:
+        return done
+    from pml_trials.batch.parts import unit_parts
+
+    _turns.write(number, cast("Iterator[str]", unit_parts(done.items, _writer)))
+    done.items = [item for item in done.items if isinstance(item, InputProblem)]
+    return done
+
+
+def can_write_in_turn() -> bool:
+    """Whether workers can write to the report's file themselves: they share it by
+    inheritance, so only where they are forked (Linux)."""
+    import multiprocessing
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
 def cpu_count() -> int:
     """The CPUs this process may run on."""
     if hasattr(os, "sched_getaffinity"):
@@ -140,20 +253,33 @@ def cpu_count() -> int:
 
 
 def screen_in_workers(
-    units: Iterable[Unit], setup: WorkerSetup, workers: int, in_flight: int
+    units: Iterable[Unit],
+    setup: WorkerSetup,
+    workers: int,
+    in_flight: int,
+    shared_fd: int | None = None,
 ) -> Iterator[Done]:
     """Each unit's :class:`Done`, in the order of ``units``; large text comes as
-    :class:`~.spool.Spooled` files, to be copied before the batch ends."""
+    :class:`~.spool.Spooled` files, to be copied before the batch ends. With
+    ``shared_fd`` (a regular file, its earlier text flushed) the workers write each
+    unit's text there in turn instead, and the results hold only its problems."""
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # 6 ms: only for large batches
 
+    if shared_fd is not None and not can_write_in_turn():
+        raise ValueError("workers can share the report's file only when forked")
+    turns = Turns(shared_fd) if shared_fd is not None else None
     with spool_folder() as folder:
         pool = ProcessPoolExecutor(
-            workers, initializer=_start, initargs=(setup, folder, os.getpid())
+            workers,
+            mp_context=multiprocessing.get_context("fork") if turns else None,
+            initializer=_start,
+            initargs=(setup, folder, os.getpid(), turns),
         )
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            yield from _ordered(pool, units, in_flight)
+            yield from _ordered(pool, units, in_flight, turns)
         except BrokenProcessPool:  # raised by submit() or result(), whichever comes first
             raise EnvironmentFailure(
                 "a worker process was killed (by the system's out-of-memory killer or a "
@@ -162,22 +288,30 @@ def screen_in_workers(
             ) from None
 
 
-def _ordered(pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int) -> Iterator[Done]:
+def _ordered(
+    pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int, turns: Turns | None
+) -> Iterator[Done]:
     pending: deque[Future[Done] | Done] = deque()
     try:
-        for unit in units:
-            if isinstance(unit, InputProblem):  # nothing to screen: it keeps its place
+        for number, unit in enumerate(units):
+            if isinstance(unit, InputProblem) and turns is None:  # it keeps its place
                 pending.append(Done(items=[unit]))
-            else:
+            else:  # when workers write, a problem's row is written in its turn too
                 with critical():  # a signal here would leave the pool's lock held
-                    pending.append(pool.submit(_work, unit))
+                    if turns is None:
+                        pending.append(pool.submit(_work, unit))
+                    else:
+                        pending.append(pool.submit(_work_in_turn, number, unit))
             while len(pending) >= in_flight:
                 yield _result(pending.popleft())
         while pending:
             yield _result(pending.popleft())
     finally:
-        # After an error or Ctrl-C, drop what has not started; what runs ends in ms.
+        # After an error or Ctrl-C, drop what has not started; what runs ends in ms
+        # (a worker waiting for the turn of a unit that will not run gives up).
         with critical():
+            if turns is not None:
+                turns.stop()
             pool.shutdown(wait=True, cancel_futures=True)
 
 

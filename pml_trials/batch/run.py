@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from pml_trials.batch.duplicates import DuplicateIds
 from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.batch.parts import unit_parts
 from pml_trials.batch.progress import Reporter
 from pml_trials.batch.read import BLOCK, WORKER_BLOCK, Source, peek, units
-from pml_trials.batch.screening import Done, Joined, Screener
+from pml_trials.batch.screening import Done, Screener
 from pml_trials.batch.spool import Spooled
 from pml_trials.engine.run import InputProblem, Tally
 from pml_trials.errors import CriteriaError
@@ -42,6 +43,8 @@ class Writable(Protocol):
     def write(self, text: str, /) -> None: ...
 
     def copy_file(self, path: str, /) -> None: ...
+
+    def flush(self) -> None: ...
 
 
 class Batch(Record):
@@ -80,16 +83,21 @@ def run_batch(
     parallel = workers > 1
     work = units(batch.found, stdin, WORKER_BLOCK if parallel else BLOCK, spans=parallel)
     results: Iterator[Done]
+    shared: int | None = None
     if not parallel:
         screener = Screener(batch.studies, batch.as_of, batch.writer)
         results = map(screener.process, work)
     else:
-        from pml_trials.batch.parallel import screen_in_workers
+        from pml_trials.batch.parallel import WRITE_IN_TURN, can_write_in_turn, screen_in_workers
 
         assert batch.setup is not None, "a batch in workers needs their setup"
-        results = screen_in_workers(work, batch.setup, workers, in_flight=2 * workers + 2)
+        if batch.setup.format in WRITE_IN_TURN and can_write_in_turn():
+            shared = getattr(out, "shared_fd", lambda: None)()
+        in_flight = 2 * workers + 2
+        results = screen_in_workers(work, batch.setup, workers, in_flight, shared)
     try:
-        return write_report(results, batch.writer, [s.id for s in batch.studies], out, reporter)
+        study_ids = [s.id for s in batch.studies]
+        return write_report(results, batch.writer, study_ids, out, reporter, shared is not None)
     finally:
         # Stop the workers and remove their spool folder now, whatever ended the batch
         # (an error, Ctrl-C, SIGTERM), not whenever the generator is collected.
@@ -104,16 +112,24 @@ def write_report(
     study_ids: Sequence[str],
     out: Writable,
     reporter: Reporter,
+    written: bool = False,
 ) -> Tally:
-    """Write the header, each unit's part as it comes, and the closing."""
+    """Write the header, each unit's part as it comes, and the closing; with
+    ``written`` the workers write the units' parts themselves, in turn, to the same
+    file (:mod:`.parallel`), and here only their problems are logged."""
     tally = Tally()
     duplicates = DuplicateIds()
     log = ProblemLog(reporter, tally)
     out.write(writer.header())
+    if written:
+        out.flush()  # before the first worker writes after it
     for done in results:
         if done.fatal:
             raise CriteriaError(done.fatal)
-        _write_unit(done, writer, out, log)
+        if written:
+            _log_unit(done, log)
+        else:
+            _write_unit(done, writer, out, log)
         _check_duplicates(done, duplicates, reporter)
         for verdicts, count in done.verdicts.items():
             tally.add_verdicts(study_ids, verdicts, count)
@@ -176,30 +192,22 @@ def _file_of(source: str) -> str:
 def _write_unit(done: Done, writer: ReportWriter, out: Writable, log: ProblemLog) -> None:
     """A unit's patients and problems as the writer emits them, in input order; the
     problems of one input go to the writer together."""
-    parts = []
-    rejected: list[InputProblem] = []
-    for item in done.items:
-        if isinstance(item, InputProblem):
-            if rejected and rejected[0].source != item.source:
-                parts.append(writer.rejected(rejected))
-                rejected = []
-            log.add(item)
-            rejected.append(item)
-            continue
-        if rejected:
-            parts.append(writer.rejected(rejected))
-            rejected = []
-        if isinstance(item, Joined):
-            parts.append(item.text)
-        elif isinstance(item, Spooled):
+    parts: list[str] = []
+    for part in unit_parts(done.items, writer, log.add):
+        if isinstance(part, Spooled):
             out.write("".join(parts))
             parts = []
-            out.copy_file(item.path)
+            out.copy_file(part.path)
         else:
-            parts.append(writer.emit(item))
-    if rejected:
-        parts.append(writer.rejected(rejected))
+            parts.append(part)
     out.write("".join(parts))
+
+
+def _log_unit(done: Done, log: ProblemLog) -> None:
+    """A unit a worker wrote to the report itself: only its problems, for stderr."""
+    for item in done.items:
+        if isinstance(item, InputProblem):
+            log.add(item)
 
 
 def _check_duplicates(done: Done, duplicates: DuplicateIds, reporter: Reporter) -> None:

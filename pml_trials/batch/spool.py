@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import stat
 from collections.abc import Iterator
 from itertools import count
@@ -57,6 +56,8 @@ def sweep_stale() -> None:
             except OSError:
                 continue
             if stat.S_ISDIR(info.st_mode) and (uid is None or info.st_uid == uid):
+                import shutil  # with bz2 and lzma: only for a folder left behind
+
                 shutil.rmtree(path, ignore_errors=True)
 
 
@@ -70,6 +71,7 @@ class Spooled(Record):
 @contextlib.contextmanager
 def spool_folder() -> Iterator[str]:
     """A private folder for the batch's spooled text, removed at the end."""
+    import shutil
     import tempfile  # 1.5 ms: only for a batch in worker processes
 
     folder = tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_parent())

@@ -8,9 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import typer
+from typing import TYPE_CHECKING, NoReturn
 
 from pml_trials.errors import EnvironmentFailure, ExitCode, PmlTrialsError, UsageError
 
@@ -110,14 +108,22 @@ def user_errors() -> Iterator[None]:
         yield
     except PmlTrialsError as error:
         report_error(error)
-        raise typer.Exit(error.exit_code) from None
+        leave(error.exit_code)
     except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM, SIGHUP: after every cleanup ran
         from pml_trials.stopping import Stopped, exit_code
 
         what = stop.name if isinstance(stop, Stopped) else "interrupt (Ctrl-C)"
         with contextlib.suppress(OSError, ValueError):
             say(f"stopped by {what}; an --output file was left as it was")
-        raise typer.Exit(exit_code(stop)) from None
+        leave(exit_code(stop))
+
+
+def leave(code: int) -> NoReturn:
+    """End the command with ``code`` as typer does (``typer.Exit``, which the start-up
+    fast path turns into the same exit): typer is imported here, not for every call."""
+    import typer
+
+    raise typer.Exit(code) from None
 
 
 def as_of_date(value: datetime | None) -> date:
@@ -144,7 +150,7 @@ def studies_for_screening(
             f"error: {len(report.broken) or len(report.errors)} criteria file(s) have errors; "
             "nothing was screened (run `pml-trials check` for details)\n"
         )
-        raise typer.Exit(ExitCode.INVALID_INPUT)
+        leave(ExitCode.INVALID_INPUT)
     return select(report.studies, trial_ids)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from pml_trials.cli.choices import DetailLevel as DetailLevel
+from pml_trials.cli.choices import PaperSize as PaperSize
 
 Criteria = Annotated[
     list[Path] | None,
@@ -49,21 +51,6 @@ AsOf = Annotated[
         "screening_date. Default: today.",
     ),
 ]
-
-
-class PaperSize(StrEnum):
-    """``--paper`` (mirrors ``pml_trials.render.report.chart.Paper``, imported lazily)."""
-
-    a4 = "a4"
-    letter = "letter"
-
-
-class DetailLevel(StrEnum):
-    """``--detail`` (mirrors ``pml_trials.render.report.chart.Detail``)."""
-
-    all = "all"
-    actionable = "actionable"
-    none = "none"
 
 
 Paper = Annotated[

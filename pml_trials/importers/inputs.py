@@ -15,7 +15,6 @@ import contextlib
 import functools
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -53,6 +52,7 @@ def prepared(
         _kind.cache_clear()
         yield list(found)
         return
+    import shutil  # with bz2 and lzma: only when something is converted
     import tempfile
 
     folder = tempfile.mkdtemp(prefix="pml-trials-import-")

@@ -15,53 +15,47 @@ year would otherwise open date windows.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, assert_never
 
 from pml_trials.profile.fields import FIELDS
+from pml_trials.record import Record
 
 
-@dataclass(frozen=True)
-class Is:
+class Is(Record):
     """The field's value is known and equals ``value``."""
 
     field: str
     value: bool
 
 
-@dataclass(frozen=True)
-class Above:
+class Above(Record):
     """The field's value is known and greater than ``bound``."""
 
     field: str
     bound: float
 
 
-@dataclass(frozen=True)
-class Empty:
+class Empty(Record):
     """The list is known and empty."""
 
     field: str
 
 
-@dataclass(frozen=True)
-class Listed:
+class Listed(Record):
     """The list is known and holds ``value``."""
 
     field: str
     value: str
 
 
-@dataclass(frozen=True)
-class NotListed:
+class NotListed(Record):
     """The list is known and does not hold ``value``."""
 
     field: str
     value: str
 
 
-@dataclass(frozen=True)
-class ListedWithOthers:
+class ListedWithOthers(Record):
     """The list is known and holds ``value`` and at least one other value."""
 
     field: str
@@ -71,8 +65,7 @@ class ListedWithOthers:
 Test = Is | Above | Empty | Listed | NotListed | ListedWithOthers
 
 
-@dataclass(frozen=True)
-class Contradiction:
+class Contradiction(Record):
     """``field`` is reported with ``message`` when every test of ``when`` holds."""
 
     field: str

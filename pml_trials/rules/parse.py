@@ -10,7 +10,6 @@ that loads can only compute true, false or unknown from profile values.
 from __future__ import annotations
 
 import ast
-import difflib
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Literal
@@ -237,6 +236,8 @@ class _Checker:
         if name in ("true", "false"):
             return f"unknown name '{name}' (did you mean '{name.capitalize()}'?)"
         candidates = [*BY_KEY, *self.definitions]
+        import difflib  # only for a misspelt name: not on every call
+
         close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         return f"unknown name '{name}'{hint}"
@@ -418,6 +419,8 @@ class _Checker:
     def _check_choice(self, enum: Type, value: object, syntax: ast.AST) -> None:
         if value not in enum.choices:
             allowed = ", ".join(enum.choices)
+            import difflib
+
             close = difflib.get_close_matches(str(value), enum.choices, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise self.fail(
