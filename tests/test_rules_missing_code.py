@@ -78,4 +78,5 @@ def test_a_reused_identity_is_never_served_another_rules_function() -> None:
     first = driver.rule_node("age_years > 50")
     second = driver.rule_node("weight_kg > 50")
     engine_result._COMPILED[id(second)] = (first, compile_missing(first))
-    assert engine_result.unknown_fields(second, {}.get, AS_OF) == {"weight_kg"}
+    empty: dict[str, object] = {}
+    assert engine_result.unknown_fields(second, empty.get, AS_OF) == {"weight_kg"}
