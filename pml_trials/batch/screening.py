@@ -33,7 +33,8 @@ from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_line
 from pml_trials.record import Record, field
 from pml_trials.render.base import ReportWriter
-from pml_trials.studies.model import Study
+from pml_trials.rules.codegen import AllStudiesFunction
+from pml_trials.studies.model import Study, compile_all
 from pml_trials.verdict import Verdict
 
 _VERDICT = itemgetter(0)
@@ -81,6 +82,8 @@ class Screener:
         self.as_of = as_of
         self.render = writer.render
         self.pack = pack if type(writer).emit is ReportWriter.emit else None
+        # Every study's outcome in one call (rules.codegen.compile_studies), for lines.
+        self._evaluate_all: AllStudiesFunction[Verdict] | None = None
 
     def process(self, unit: Unit) -> Done:
         done = self._process(unit)
@@ -117,7 +120,9 @@ class Screener:
         label, number = unit.label, unit.first - 1
         items, patients, verdicts = done.items, done.patients, []
         studies, as_of, render = self.studies, self.as_of, self.render
-        evaluates = [study.evaluate for study in studies]
+        if self._evaluate_all is None:  # built on the first lines, in the process screening
+            self._evaluate_all = compile_all(studies)
+        evaluate_all = self._evaluate_all
         for line in unit.data.split(b"\n"):
             number += 1
             if not line or line.isspace():
@@ -133,7 +138,7 @@ class Screener:
             source = f"{label}:{number}"
             get = profile.get
             today = get("screening_date") or as_of
-            outcomes = tuple([evaluate(get, today) for evaluate in evaluates])
+            outcomes = evaluate_all(get, today)
             patient_id = profile["patient_id"]
             items.append(
                 render(ScreeningResult(patient_id, today, profile, studies, outcomes, source))

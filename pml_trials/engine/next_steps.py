@@ -172,3 +172,16 @@ def actions_by_masks(masks: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(
         " ".join([action for _, action, fields in asked if mask & fields]) for mask in masks
     )
+
+
+def answered_actions(mask: int) -> int:
+    """The actions answering some field of ``mask``, one bit per action in the order of
+    :func:`_ranked_actions`: ``actions_by_masks`` depends on each mask only through
+    this (which actions a trial needs, hence how many trials need each)."""
+    if not _RANKED:
+        _RANKED.append(_ranked_actions())
+    found = 0
+    for place, (_, fields) in enumerate(_RANKED[0]):
+        if mask & fields:
+            found |= 1 << place
+    return found

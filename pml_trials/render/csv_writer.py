@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import Diagnosis, diagnose
 from pml_trials.engine.missing import MissingFields, fields_of
-from pml_trials.engine.next_steps import actions_by_masks
+from pml_trials.engine.next_steps import actions_by_masks, answered_actions
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -97,6 +97,7 @@ class CsvWriter(ReportWriter):
         # each trial's next-step actions by the masks of all of them.
         self._missing = MissingFields(run.studies)
         self._actions: dict[tuple[int, ...], tuple[str, ...]] = {}
+        self._answered: dict[int, int] = {}  # mask -> the actions answering its fields
         self._missing_text: dict[int, str] = {}
         # What a needs-information row holds before its missing fields, and after its
         # site columns (see _needs_end).
@@ -204,14 +205,28 @@ class CsvWriter(ReportWriter):
 
     def _actions_of(self, masks: tuple[int, ...]) -> tuple[str, ...]:
         """Each trial's next-step actions as a cell (empty for a trial with no missing
-        field): ``actions_by_masks``, remembered by the masks (emptied when full)."""
-        found = self._actions.get(masks)
-        if found is None:
-            found = tuple(map(cell, actions_by_masks(masks)))
+        field): ``actions_by_masks``. They depend on the masks only through which actions
+        answer each trial's fields (the ranking counts trials per action), so they are
+        remembered by those action sets, far fewer than the masks (both emptied when
+        full)."""
+        answered = self._answered
+        sets = []
+        for mask in masks:
+            found = answered.get(mask)
+            if found is None:
+                found = answered_actions(mask)
+                if len(answered) >= _NEEDS_LIMIT:
+                    answered.clear()
+                answered[mask] = found
+            sets.append(found)
+        key = tuple(sets)
+        words = self._actions.get(key)
+        if words is None:
+            words = tuple(map(cell, actions_by_masks(masks)))
             if len(self._actions) >= _NEEDS_LIMIT:
                 self._actions.clear()
-            self._actions[masks] = found
-        return found
+            self._actions[key] = words
+        return words
 
     def _needs_end(
         self,
