@@ -158,3 +158,26 @@ def test_actions_by_masks_are_the_actions_by_trial(trials: list[list[str]]) -> N
     words = actions_by_trial(tuple((ids[n], fields_of(masks[n])) for n in asked))
     expected = dict(zip(asked, words, strict=True))
     assert actions_by_masks(masks) == tuple(expected.get(n, "") for n in range(len(trials)))
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(_KEYS), max_size=12, unique=True),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_the_json_next_steps_from_masks_are_the_steps(trials: list[list[str]]) -> None:
+    """jsonl's ``next_steps`` text, built from each trial's missing-field mask (and
+    remembered by the masks), is the contract's objects of ``steps_for``."""
+    from pml_trials.render.json_writer import ResultEncoder, _compact, step_object
+
+    studies = _bundled()[: len(trials)]
+    masks = tuple(sum(BITS[key] for key in keys) for keys in trials)
+    undecided = tuple(
+        (study.id, fields_of(mask)) for study, mask in zip(studies, masks, strict=True) if mask
+    )
+    expected = _compact([step_object(step) for step in steps_for(undecided)])
+    encoder = ResultEncoder(studies)
+    assert encoder._steps(masks) == expected
+    assert encoder._steps(masks) == expected  # remembered

@@ -153,19 +153,30 @@ def _ranked_actions() -> tuple[tuple[str, int], ...]:
 _RANKED: list[tuple[tuple[str, int], ...]] = []
 
 
+def ranked_actions() -> tuple[tuple[str, int], ...]:
+    """Every action and the mask of the fields it answers, in the order ties of the
+    number of trials are broken (see :func:`actions_by_masks`)."""
+    if not _RANKED:
+        _RANKED.append(_ranked_actions())
+    return _RANKED[0]
+
+
+# Each action's words (ACTIONS, or an undeclared field's own question).
+ACTION_WORDS = {action_of(spec)[0]: action_of(spec)[1] for spec in FIELDS}
+
+
 def actions_by_masks(masks: tuple[int, ...]) -> tuple[str, ...]:
     """:func:`actions_by_trial` from each trial's missing fields as a mask (0 for a
     trial with none, which answers no action and is given ``""``): the actions that
     answer some missing field, best first (the most trials, then the order of
     :func:`_ranked_actions`), and for each trial those answering one of its fields."""
-    if not _RANKED:
-        _RANKED.append(_ranked_actions())
+    ranked = ranked_actions()
     union = 0
     for mask in masks:
         union |= mask
     asked = [
         (-sum([1 for mask in masks if mask & fields]), action, fields)
-        for action, fields in _RANKED[0]
+        for action, fields in ranked
         if union & fields
     ]
     asked.sort(key=_COUNT)  # stable: ties keep the order of _ranked_actions
@@ -178,10 +189,8 @@ def answered_actions(mask: int) -> int:
     """The actions answering some field of ``mask``, one bit per action in the order of
     :func:`_ranked_actions`: ``actions_by_masks`` depends on each mask only through
     this (which actions a trial needs, hence how many trials need each)."""
-    if not _RANKED:
-        _RANKED.append(_ranked_actions())
     found = 0
-    for place, (_, fields) in enumerate(_RANKED[0]):
+    for place, (_, fields) in enumerate(ranked_actions()):
         if mask & fields:
             found |= 1 << place
     return found
