@@ -32,6 +32,7 @@ from pml_trials.profile import validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.render import csv_writer as csv_out
 from pml_trials.render import json_writer as json_out
+from pml_trials.render.base import ReportWriter
 from pml_trials.rules.interpret import evaluate
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
@@ -140,6 +141,10 @@ def straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(MissingFields, "missing", _straight_missing)
     monkeypatch.setattr(csv_out.CsvWriter, "render", _straight_csv)
     monkeypatch.setattr(json_out.ResultEncoder, "encode", _straight_json)
+    # a batch's loop renders from the result's parts: through the result, so the
+    # straightforward renderers above are the ones run
+    for writer in (csv_out.CsvWriter, json_out.JsonWriter, json_out.JsonlWriter):
+        monkeypatch.setattr(writer, "render_line", ReportWriter.render_line)
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,7 @@ from pml_trials.batch.read import (
     read_span,
     unit_size,
 )
-from pml_trials.engine import ScreeningResult, screen
+from pml_trials.engine import screen
 from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_line
@@ -81,6 +81,7 @@ class Screener:
         self.studies = tuple(studies)
         self.as_of = as_of
         self.render = writer.render
+        self.render_line = writer.render_line
         self.pack = pack if type(writer).emit is ReportWriter.emit else None
         # Every study's outcome in one call (rules.codegen.compile_studies), for lines.
         self._evaluate_all: AllStudiesFunction[Verdict] | None = None
@@ -119,7 +120,7 @@ class Screener:
         so it is :meth:`_one` written out (with ``screen()``), its names bound once."""
         label, number = unit.label, unit.first - 1
         items, patients, verdicts = done.items, done.patients, []
-        studies, as_of, render = self.studies, self.as_of, self.render
+        studies, as_of, render = self.studies, self.as_of, self.render_line
         if self._evaluate_all is None:  # built on the first lines, in the process screening
             self._evaluate_all = compile_all(studies)
         evaluate_all = self._evaluate_all
@@ -140,9 +141,7 @@ class Screener:
             today = get("screening_date") or as_of
             outcomes = evaluate_all(get, today)
             patient_id = profile["patient_id"]
-            items.append(
-                render(ScreeningResult(patient_id, today, profile, studies, outcomes, source))
-            )
+            items.append(render(patient_id, source, profile, outcomes, today))
             patients.append((patient_id, source))
             verdicts.append(tuple(map(_VERDICT, outcomes)))
         done.verdicts.update(verdicts)

@@ -33,7 +33,8 @@ first; their words are in the JSON and ``pml-trials form``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -138,21 +139,29 @@ class CsvWriter(ReportWriter):
         return ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
 
     def render(self, result: ScreeningResult) -> str:
-        patient_id = result.patient_id  # letters, digits and -_. only: never quoted
-        prefix = (
-            f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(result.source)},"
+        return self.render_line(
+            result.patient_id, result.source, result.profile, result.outcomes, result.screening_date
         )
-        profile = result.profile
+
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        # patient_id: letters, digits and -_. only: never quoted
+        prefix = f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(source)},"
         suffix = self._suffixes[diagnose(profile.get)]
-        outcomes = result.outcomes
         masks: tuple[int, ...] = ()
         actions: tuple[str, ...] = ()
         if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
-            masks = self._masks_of(result)
+            masks = self._masks_of(outcomes, profile, today)
             actions = self._actions_of(masks)
         home = home_of(profile) if "residence_town" in profile else None
         if self.run.within_km is not None and home is not None:
-            return self._within(prefix, suffix, result, masks, actions, home)
+            return self._within(prefix, suffix, outcomes, masks, actions, home)
         ends = []
         for index, outcome in enumerate(outcomes):
             values = outcome[1]
@@ -171,7 +180,7 @@ class CsvWriter(ReportWriter):
         self,
         prefix: str,
         suffix: str,
-        result: ScreeningResult,
+        outcomes: tuple[Outcome, ...],
         masks: tuple[int, ...],
         actions: tuple[str, ...],
         home: Town,
@@ -179,7 +188,7 @@ class CsvWriter(ReportWriter):
         """The rows under ``screen --within``: a trial with every site farther is left out
         (said on stderr, and in every other format)."""
         parts: list[str] = []
-        for index, outcome in enumerate(result.outcomes):
+        for index, outcome in enumerate(outcomes):
             study = self.run.studies[index]
             if study.sites and left_out_by(travel(study.sites, home, None), self.run.within_km):
                 continue
@@ -192,14 +201,16 @@ class CsvWriter(ReportWriter):
             parts += (prefix, end, suffix)
         return "".join(parts)
 
-    def _masks_of(self, result: ScreeningResult) -> tuple[int, ...]:
+    def _masks_of(
+        self, outcomes: tuple[Outcome, ...], profile: Mapping[str, Any], today: date
+    ) -> tuple[int, ...]:
         """Each trial's missing fields as a mask (:mod:`pml_trials.engine.missing`): 0 for a
         decided trial, which has none."""
-        mask, get, today = self._missing.mask, result.profile.get, result.screening_date
+        mask, get = self._missing.mask, profile.get
         return tuple(
             [
                 mask(index, values, get, today) if verdict is _NEEDS else 0
-                for index, (verdict, values) in enumerate(result.outcomes)
+                for index, (verdict, values) in enumerate(outcomes)
             ]
         )
 

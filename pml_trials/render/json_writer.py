@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from json.encoder import encode_basestring
 from operator import itemgetter
@@ -404,23 +404,35 @@ class ResultEncoder:
         return program
 
     def encode(self, result: ScreeningResult) -> str:
-        get = result.profile.get
+        return self.encode_line(
+            result.patient_id, result.source, result.profile, result.outcomes, result.screening_date
+        )
+
+    def encode_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        """:meth:`encode` of the result these make (no result object needed)."""
+        get = profile.get
         slots = [
-            encode_basestring(result.patient_id),
-            encode_basestring(result.source),
-            f'"{result.screening_date.isoformat()}"',
+            encode_basestring(patient_id),
+            encode_basestring(source),
+            f'"{today.isoformat()}"',
             f'"{diagnose(get).value}"',
         ]
         if self.scalar_keys:
             slots += self.scalars([*map(get, self.scalar_keys)])[1:-1].split(_SEP)
         for key in self.list_keys:
             slots.append(self._list(key, get(key)))
-        outcomes = result.outcomes
         masks = []
         needs = False
         for number, (verdict, values) in enumerate(outcomes):
             if verdict is Verdict.NEEDS_INFORMATION:
-                mask = self._missing_fields.mask(number, values, get, result.screening_date)
+                mask = self._missing_fields.mask(number, values, get, today)
                 masks.append(mask)
                 text = self._missing_text.get(mask)
                 slots.append(text if text is not None else self._missing(mask))
@@ -428,7 +440,7 @@ class ResultEncoder:
             else:
                 masks.append(0)
                 slots.append("[]")
-        home = home_of(result.profile) if get("residence_town") is not None else None
+        home = home_of(profile) if get("residence_town") is not None else None
         if home is None:
             slots += self._no_town_sites
             slots.append("null")
@@ -581,6 +593,19 @@ class JsonWriter(ReportWriter):
             self._encoder = ResultEncoder(self.run.studies)
         return self._encoder.encode(result)
 
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        if self.run.within_km is not None or self._encoder is None:
+            text: str = super().render_line(patient_id, source, profile, outcomes, today)
+            return text
+        return self._encoder.encode_line(patient_id, source, profile, outcomes, today)
+
     def emit(self, chunk: Any) -> str:
         self._results += 1
         return ("\n    " if self._results == 1 else ",\n    ") + str(chunk)
@@ -627,3 +652,16 @@ class JsonlWriter(ReportWriter):
             end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
             self._encoder = ResultEncoder(self.run.studies, end=end)
         return self._encoder.encode(result)
+
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        if self.run.within_km is not None or self._encoder is None:
+            text: str = super().render_line(patient_id, source, profile, outcomes, today)
+            return text
+        return self._encoder.encode_line(patient_id, source, profile, outcomes, today)
