@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
@@ -247,3 +248,27 @@ def _studies() -> tuple[Study, ...]:
         _CACHE.append(tuple(load_dirs([ROOT / "criteria"]).studies))
         _MEMOS.extend([MissingFields(_CACHE[0]), MissingFields(_CACHE[0], limit=1)])
     return _CACHE[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(profiles=st.lists(strategies.partial_profiles(), min_size=2, max_size=6))
+def test_a_warm_writer_renders_each_patient_as_a_fresh_one(
+    profiles: list[dict[str, Any]],
+) -> None:
+    """Every cache of the csv and jsonl renderers (row ends, masks, actions, outcome
+    pieces, next steps) is keyed by all the text depends on: one writer that has rendered
+    the earlier patients renders each as a writer with empty caches does (a key that
+    left out the screening date, the id or a missing field would repeat an earlier
+    patient's text)."""
+    from pml_trials.engine.run import RunInfo
+
+    studies = _studies()
+    run = RunInfo(studies, "2026-11-25T19:20:00Z", AS_OF)
+    warm = [csv_out.CsvWriter(run), json_out.JsonlWriter(run)]
+    for number, profile in enumerate(profiles):
+        result = screen(profile, studies, AS_OF, f"g.jsonl:{number}")
+        args = (result.patient_id, result.source, profile, result.outcomes, result.screening_date)
+        for writer in warm:
+            fresh = type(writer)(run)
+            assert writer.render_line(*args) == fresh.render(result)
+            assert writer.render(result) == fresh.render(result)
