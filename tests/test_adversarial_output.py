@@ -290,6 +290,28 @@ def test_a_reader_that_goes_away_is_said_not_done(tmp_path: Path) -> None:
     assert b"broken pipe" in result.stderr and b"internal error" not in result.stderr
 
 
+@pytest.mark.parametrize("engine", ["python", "duckdb"])
+def test_head_1_gets_the_header_and_the_run_says_the_pipe_broke(
+    tmp_path: Path, engine: str
+) -> None:
+    """``screen ... | head -1``: the reader takes the first line and goes away; both
+    engines say the report was cut short (exit 4), through the same helper."""
+    many = tmp_path / "many.jsonl"
+    many.write_text("".join(f'{{"patient_id": "p{n}"}}\n' for n in range(3000)), "utf-8")
+    command = [*COMMAND, "screen", str(many), "-f", "csv", "--engine", engine]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment()
+    )
+    with process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()  # what `head -1` prints
+        process.stdout.close()
+        err = process.stderr.read()
+        assert process.wait(timeout=60) == 4, err
+    assert first.startswith(b"patient_id,source,trial_id,verdict,")
+    assert b"broken pipe" in err and b"use -o FILE" in err and b"internal error" not in err
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -13,7 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pml_trials.engine import ScreeningResult, screen
-from pml_trials.engine.next_steps import NextStep, actions_by_trial, next_steps, steps_for
+from pml_trials.engine.missing import BITS, fields_of
+from pml_trials.engine.next_steps import (
+    NextStep,
+    actions_by_masks,
+    actions_by_trial,
+    next_steps,
+    steps_for,
+)
 from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, FieldSpec, action_of
 from pml_trials.profile.validate import validate_json
 from pml_trials.studies.load import bundled_dir, load_dirs
@@ -132,3 +139,45 @@ def test_actions_by_trial_are_the_steps_that_name_each_trial(
     )
     assert actions_by_trial(undecided) == expected
     assert actions_by_trial(undecided) == expected  # remembered
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(_KEYS), max_size=12, unique=True),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_actions_by_masks_are_the_actions_by_trial(trials: list[list[str]]) -> None:
+    """The CSV's next-step keys from each trial's missing fields as a mask (an empty
+    list: a decided trial, or one undecided with no missing field) are what
+    ``actions_by_trial`` gives for the trials with missing fields; "" for the others."""
+    masks = tuple(sum(BITS[key] for key in keys) for keys in trials)
+    ids = [f"t{number}" for number in range(len(trials))]
+    asked = [number for number, mask in enumerate(masks) if mask]
+    words = actions_by_trial(tuple((ids[n], fields_of(masks[n])) for n in asked))
+    expected = dict(zip(asked, words, strict=True))
+    assert actions_by_masks(masks) == tuple(expected.get(n, "") for n in range(len(trials)))
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(_KEYS), max_size=12, unique=True),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_the_json_next_steps_from_masks_are_the_steps(trials: list[list[str]]) -> None:
+    """jsonl's ``next_steps`` text, built from each trial's missing-field mask (and
+    remembered by the masks), is the contract's objects of ``steps_for``."""
+    from pml_trials.render.json_writer import ResultEncoder, _compact, step_object
+
+    studies = _bundled()[: len(trials)]
+    masks = tuple(sum(BITS[key] for key in keys) for keys in trials)
+    undecided = tuple(
+        (study.id, fields_of(mask)) for study, mask in zip(studies, masks, strict=True) if mask
+    )
+    expected = _compact([step_object(step) for step in steps_for(undecided)])
+    encoder = ResultEncoder(studies)
+    assert encoder._steps(masks) == expected
+    assert encoder._steps(masks) == expected  # remembered

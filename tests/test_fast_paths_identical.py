@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pml_trials.cli.app import app
@@ -32,6 +33,7 @@ from pml_trials.profile import validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.render import csv_writer as csv_out
 from pml_trials.render import json_writer as json_out
+from pml_trials.render.base import ReportWriter
 from pml_trials.rules.interpret import evaluate
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
@@ -140,6 +142,10 @@ def straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(MissingFields, "missing", _straight_missing)
     monkeypatch.setattr(csv_out.CsvWriter, "render", _straight_csv)
     monkeypatch.setattr(json_out.ResultEncoder, "encode", _straight_json)
+    # a batch's loop renders from the result's parts: through the result, so the
+    # straightforward renderers above are the ones run
+    for writer in (csv_out.CsvWriter, json_out.JsonWriter, json_out.JsonlWriter):
+        monkeypatch.setattr(writer, "render_line", ReportWriter.render_line)
 
 
 @pytest.fixture(autouse=True)
@@ -242,3 +248,27 @@ def _studies() -> tuple[Study, ...]:
         _CACHE.append(tuple(load_dirs([ROOT / "criteria"]).studies))
         _MEMOS.extend([MissingFields(_CACHE[0]), MissingFields(_CACHE[0], limit=1)])
     return _CACHE[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(profiles=st.lists(strategies.partial_profiles(), min_size=2, max_size=6))
+def test_a_warm_writer_renders_each_patient_as_a_fresh_one(
+    profiles: list[dict[str, Any]],
+) -> None:
+    """Every cache of the csv and jsonl renderers (row ends, masks, actions, outcome
+    pieces, next steps) is keyed by all the text depends on: one writer that has rendered
+    the earlier patients renders each as a writer with empty caches does (a key that
+    left out the screening date, the id or a missing field would repeat an earlier
+    patient's text)."""
+    from pml_trials.engine.run import RunInfo
+
+    studies = _studies()
+    run = RunInfo(studies, "2026-11-25T19:20:00Z", AS_OF)
+    warm = [csv_out.CsvWriter(run), json_out.JsonlWriter(run)]
+    for number, profile in enumerate(profiles):
+        result = screen(profile, studies, AS_OF, f"g.jsonl:{number}")
+        args = (result.patient_id, result.source, profile, result.outcomes, result.screening_date)
+        for writer in warm:
+            fresh = type(writer)(run)
+            assert writer.render_line(*args) == fresh.render(result)
+            assert writer.render(result) == fresh.render(result)

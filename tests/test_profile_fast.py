@@ -205,3 +205,17 @@ def test_msgspec_leaves_each_known_difference_to_the_reference(data: bytes) -> N
 
 def test_the_struct_carries_every_declared_field() -> None:
     assert fast.profile_struct().__struct_fields__ == tuple(KEYS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(profile=strategies.partial_profiles(), as_of=st.dates())
+def test_plainly_consistent_is_no_contradiction_and_no_late_date(
+    profile: dict[str, Any], as_of: date
+) -> None:
+    """The batch's one-call check is the validator's two: no contradiction, and no past
+    date after the screening date (the profile's, else the run's)."""
+    from pml_trials.profile.contradictions import PAST, contradictions, plainly_consistent
+
+    limit = profile.get("screening_date") or as_of
+    late = any((profile.get(s.key) or limit) > limit for s in PAST)
+    assert plainly_consistent(profile, as_of) == (not contradictions(profile) and not late)

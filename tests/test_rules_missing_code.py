@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pml_trials.engine import result as engine_result
+from pml_trials.engine.missing import BITS, fields_of
 from pml_trials.rules.interpret import evaluate
-from pml_trials.rules.missing_code import compile_missing, missing_source
+from pml_trials.rules.missing_code import compile_missing, compile_missing_mask, missing_source
 from pml_trials.studies.load import load_dirs
 from tests import rules_driver as driver
 from tests import strategies as gen
@@ -42,7 +43,10 @@ def test_generated_rules(rule: str, definition: str, join: str | None, profile: 
     text = rule if join is None else f"({rule}) {join} (def0 or not def0)"
     node = driver.rule_node(text, {"def0": definition})
     today = _today(profile)
-    assert compile_missing(node)(profile.get, today) == evaluate(node, profile.get, today)[1]
+    expected = evaluate(node, profile.get, today)[1]
+    assert compile_missing(node)(profile.get, today) == expected
+    mask = compile_missing_mask(node, BITS)(profile.get, today)
+    assert fields_of(mask) == tuple(k for k in BITS if k in expected)  # declaration order
 
 
 @settings(max_examples=300, deadline=None)
@@ -56,6 +60,8 @@ def test_bundled_criteria(profile: dict[str, Any], drop: float, data: st.DataObj
         for criterion in study.criteria:
             got = compile_missing(criterion.node)(sparse.get, today)
             assert got == evaluate(criterion.node, sparse.get, today)[1], criterion.id
+            mask = compile_missing_mask(criterion.node, BITS)(sparse.get, today)
+            assert set(fields_of(mask)) == got, criterion.id
             # and through the engine's entry point, sorted in declaration order
             expected = tuple(sorted(got, key=engine_result._ORDER.__getitem__))
             assert engine_result.missing_of(criterion, sparse.get, today) == expected

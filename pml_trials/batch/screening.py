@@ -27,13 +27,14 @@ from pml_trials.batch.read import (
     read_span,
     unit_size,
 )
-from pml_trials.engine import ScreeningResult, screen
+from pml_trials.engine import screen
 from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_line
 from pml_trials.record import Record, field
 from pml_trials.render.base import ReportWriter
-from pml_trials.studies.model import Study
+from pml_trials.rules.codegen import AllStudiesFunction
+from pml_trials.studies.model import Study, compile_all
 from pml_trials.verdict import Verdict
 
 _VERDICT = itemgetter(0)
@@ -80,7 +81,10 @@ class Screener:
         self.studies = tuple(studies)
         self.as_of = as_of
         self.render = writer.render
+        self.render_line = writer.render_line
         self.pack = pack if type(writer).emit is ReportWriter.emit else None
+        # Every study's outcome in one call (rules.codegen.compile_studies), for lines.
+        self._evaluate_all: AllStudiesFunction[Verdict] | None = None
 
     def process(self, unit: Unit) -> Done:
         done = self._process(unit)
@@ -116,8 +120,10 @@ class Screener:
         so it is :meth:`_one` written out (with ``screen()``), its names bound once."""
         label, number = unit.label, unit.first - 1
         items, patients, verdicts = done.items, done.patients, []
-        studies, as_of, render = self.studies, self.as_of, self.render
-        evaluates = [study.evaluate for study in studies]
+        studies, as_of, render = self.studies, self.as_of, self.render_line
+        if self._evaluate_all is None:  # built on the first lines, in the process screening
+            self._evaluate_all = compile_all(studies)
+        evaluate_all = self._evaluate_all
         for line in unit.data.split(b"\n"):
             number += 1
             if not line or line.isspace():
@@ -133,11 +139,9 @@ class Screener:
             source = f"{label}:{number}"
             get = profile.get
             today = get("screening_date") or as_of
-            outcomes = tuple([evaluate(get, today) for evaluate in evaluates])
+            outcomes = evaluate_all(get, today)
             patient_id = profile["patient_id"]
-            items.append(
-                render(ScreeningResult(patient_id, today, profile, studies, outcomes, source))
-            )
+            items.append(render(patient_id, source, profile, outcomes, today))
             patients.append((patient_id, source))
             verdicts.append(tuple(map(_VERDICT, outcomes)))
         done.verdicts.update(verdicts)

@@ -5,9 +5,11 @@ typer, rich or pydantic: a valid one-file screen does not need them (issue 20)."
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -19,7 +21,9 @@ from pml_trials.render.formats import FormatName
 
 if TYPE_CHECKING:
     from pml_trials.batch.inputs import Input
+    from pml_trials.batch.output import Output
     from pml_trials.batch.parallel import WorkerSetup
+    from pml_trials.batch.progress import Reporter
     from pml_trials.batch.read import Source
     from pml_trials.engine.run import InputProblem, RunInfo, Tally
     from pml_trials.importers.inputs import Prepare
@@ -169,7 +173,6 @@ def _screen_found(
     workers: int,
 ) -> Tally:
     from pml_trials.batch.inputs import Input
-    from pml_trials.batch.output import report_stream
     from pml_trials.batch.progress import Reporter
     from pml_trials.batch.run import Batch, choose_workers, run_batch
 
@@ -181,21 +184,8 @@ def _screen_found(
     total = None if None in sizes else sum(s or 0 for s in sizes)
     streaming = output is None and sys.stdout.isatty() and name is not FormatName.table
     reporter = Reporter(sys.stderr, total, bar=sys.stderr.isatty() and not streaming)
-    try:
-        with report_stream(str(output) if output else None) as out:
-            return run_batch(batch, count, out, reporter, stdin)
-    except BrokenPipeError:  # the reader went away (`| head`): say so, not "done"
-        from pml_trials.cli.common import silence_stdout
-
-        silence_stdout()
-        from pml_trials.errors import EnvironmentFailure
-
-        raise EnvironmentFailure(
-            "the output was closed before the report was complete (broken pipe); "
-            "use -o FILE to keep the whole report"
-        ) from None
-    finally:
-        reporter.close()
+    with _report_out(output, reporter) as out:
+        return run_batch(batch, count, out, reporter, stdin)
 
 
 def _screen_duckdb(
@@ -207,7 +197,6 @@ def _screen_duckdb(
     workers: int,
     dirs: list[Path],
 ) -> Tally:
-    from pml_trials.batch.output import report_stream
     from pml_trials.batch.progress import Reporter
     from pml_trials.batch.run import write_report
     from pml_trials.sql.duck_batch import DuckScreener
@@ -216,11 +205,22 @@ def _screen_duckdb(
     piped = cast("Source", sys.stdin.buffer if sys.stdin is not None else io.BytesIO())
     screener = DuckScreener(studies, run.as_of, writer, threads=workers or None)
     reporter = Reporter(sys.stderr, None, bar=False)
+    with _report_out(output, reporter) as out:
+        results = screener.results(found, piped)
+        return write_report(results, writer, [s.id for s in studies], out, reporter)
+
+
+@contextlib.contextmanager
+def _report_out(output: Path | None, reporter: Reporter) -> Iterator[Output]:
+    """The report's stream (``output``, else standard output) for a batch to write; a
+    reader that goes away (``| head``) is said, not "done"; the reporter is closed
+    whatever ends the batch."""
+    from pml_trials.batch.output import report_stream
+
     try:
         with report_stream(str(output) if output else None) as out:
-            results = screener.results(found, piped)
-            return write_report(results, writer, [s.id for s in studies], out, reporter)
-    except BrokenPipeError:  # the reader went away (`| head`): say so, not "done"
+            yield out
+    except BrokenPipeError:
         from pml_trials.cli.common import silence_stdout
         from pml_trials.errors import EnvironmentFailure
 

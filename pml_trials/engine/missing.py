@@ -1,14 +1,18 @@
-"""The missing fields of needs-information trials, remembered by what they depend on.
+"""The missing fields of needs-information trials, computed as bit masks.
 
 A trial that needs information lists the unknown fields whose answers could still decide
 it (:attr:`.result.TrialResult.missing_fields`). That list depends only on the study, on
 its outcome (which criteria are undecided), on the date counted to and on the values of
-the fields the undecided criteria read: not on the patient id, the source, or any field
-only decided criteria read. Registry exports repeat the same gaps, so renderers ask
-:class:`MissingFields` instead of building the trial's view for every row: one dict
-lookup on a hit, the same computation as ``missing_fields`` on a miss.
+the fields the undecided criteria read. Renderers ask :class:`MissingFields` instead of
+building the trial's view for every row: each undecided criterion's fields come from its
+rule compiled to straight-line code that unites the fields as an int, one bit per
+profile field in declaration order (:func:`.rules.missing_code.compile_missing_mask`,
+held to the reference interpreter by the tests). A mask is small, hashes in one step and
+names exactly the fields, so renderers key their caches of rendered text by it (issue
+20: registry-like rows were rendered afresh because values-keyed memos kept missing).
 
-Memory is bounded: each study's memo is emptied when it reaches ``limit`` entries.
+Memory is bounded: the undecided criteria are remembered per outcome up to ``limit``
+outcomes per study, and the field tuples of at most :data:`FIELDS_LIMIT` masks.
 """
 
 from __future__ import annotations
@@ -17,73 +21,83 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pml_trials.engine.result import _ORDER, unknown_fields
-from pml_trials.profile.fields import BY_KEY
-from pml_trials.rules.nodes import SCREENING_DATE
+from pml_trials.profile.fields import FIELDS
+from pml_trials.rules.missing_code import MaskFunction
 from pml_trials.studies.model import Study
 
 Values = tuple[bool | None, ...]
-LIMIT = 8192  # entries per study: ~2 MB for the three bundled studies when full
+LIMIT = 8192  # outcomes per study whose undecided criteria are remembered
+FIELDS_LIMIT = 8192  # masks whose field tuples are remembered
+
+# One bit per profile field, in declaration order: a mask's fields read from its lowest
+# bit up are in the order ``missing_fields`` gives.
+BITS: Mapping[str, int] = {spec.key: 1 << index for index, spec in enumerate(FIELDS)}
+_KEY_OF_BIT = {bit: key for key, bit in BITS.items()}
+_FIELDS_OF: dict[int, tuple[str, ...]] = {}
+
+
+def fields_of(mask: int) -> tuple[str, ...]:
+    """The fields of a mask, in declaration order."""
+    found = _FIELDS_OF.get(mask)
+    if found is None:
+        keys = []
+        rest = mask
+        while rest:
+            low = rest & -rest
+            keys.append(_KEY_OF_BIT[low])
+            rest ^= low
+        found = tuple(keys)
+        if len(_FIELDS_OF) >= FIELDS_LIMIT:
+            _FIELDS_OF.clear()
+        _FIELDS_OF[mask] = found
+    return found
 
 
 class MissingFields:
-    """``missing(number, values, profile, today)``: what ``TrialResult.missing_fields``
-    gives for study ``number`` of ``studies`` with that outcome's criterion values."""
+    """``mask(number, values, get, today)``: the fields ``TrialResult.missing_fields``
+    gives for study ``number`` of ``studies`` with that outcome's criterion values, as a
+    mask of :data:`BITS`; ``missing(...)`` gives them as the tuple."""
 
     def __init__(self, studies: Sequence[Study], limit: int = LIMIT) -> None:
         self.studies = tuple(studies)
         self.limit = limit
-        # per study: criterion values -> (undecided criteria, fields they read, any list)
-        self._reads: list[dict[Values, tuple[tuple[int, ...], tuple[str, ...], bool]]] = [
-            {} for _ in self.studies
+        # per study: criterion values -> the undecided criteria's mask functions
+        self._undecided: list[dict[Values, tuple[MaskFunction, ...]]] = [{} for _ in self.studies]
+        # per study, per criterion: its compiled mask function, built on first use
+        self._compiled: list[list[MaskFunction | None]] = [
+            [None] * len(study.criteria) for study in self.studies
         ]
-        self._memo: list[dict[tuple[Any, ...], tuple[str, ...]]] = [{} for _ in self.studies]
+
+    def mask(self, number: int, values: Values, get: Callable[[str], Any], today: date) -> int:
+        functions = self._undecided[number].get(values)
+        if functions is None:
+            functions = self._functions_of(number, values)
+        found = 0
+        for function in functions:
+            found |= function(get, today)
+        return found
 
     def missing(
         self, number: int, values: Values, profile: Mapping[str, Any], today: date
     ) -> tuple[str, ...]:
-        reads = self._reads[number].get(values)
-        if reads is None:
-            reads = self._reads_of(number, values)
-        undecided, keys, lists = reads
-        get = profile.get
-        if lists:
-            read: list[Any] = [_hashable(get(key)) for key in keys]
-        else:
-            read = [*map(get, keys)]
-        key = (values, today, *read)
-        memo = self._memo[number]
-        found = memo.get(key)
-        if found is None:
-            found = self._compute(number, undecided, get, today)
-            if len(memo) >= self.limit:
-                memo.clear()
-            memo[key] = found
+        return fields_of(self.mask(number, values, profile.get, today))
+
+    def _functions_of(self, number: int, values: Values) -> tuple[MaskFunction, ...]:
+        compiled = self._compiled[number]
+        functions = []
+        for index, value in enumerate(values):
+            if value is None:
+                function = compiled[index]
+                if function is None:
+                    from pml_trials.rules.missing_code import compile_missing_mask
+
+                    criterion = self.studies[number].criteria[index]
+                    function = compile_missing_mask(criterion.node, BITS)
+                    compiled[index] = function
+                functions.append(function)
+        found = tuple(functions)
+        remembered = self._undecided[number]
+        if len(remembered) >= self.limit:
+            remembered.clear()
+        remembered[values] = found
         return found
-
-    def _reads_of(
-        self, number: int, values: Values
-    ) -> tuple[tuple[int, ...], tuple[str, ...], bool]:
-        criteria = self.studies[number].criteria
-        undecided = tuple(i for i, value in enumerate(values) if value is None)
-        read = {key for i in undecided for key in criteria[i].fields}
-        read.discard(SCREENING_DATE)  # the date counted to: in the key as ``today``
-        keys = tuple(sorted(read, key=_ORDER.__getitem__))
-        lists = any(BY_KEY[key].kind == "enum_list" for key in keys)
-        reads = (undecided, keys, lists)
-        if len(self._reads[number]) < self.limit:
-            self._reads[number][values] = reads
-        return reads
-
-    def _compute(
-        self, number: int, undecided: tuple[int, ...], get: Callable[[str], Any], today: date
-    ) -> tuple[str, ...]:
-        criteria = self.studies[number].criteria
-        found: set[str] = set()
-        for index in undecided:  # each criterion's own memo would be missed here too
-            found.update(unknown_fields(criteria[index].node, get, today))
-        return tuple(sorted(found, key=_ORDER.__getitem__))
-
-
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value

@@ -20,6 +20,7 @@ says which trials need it, never that it will make one eligible.
 from __future__ import annotations
 
 import functools
+from operator import itemgetter
 
 from pml_trials.engine.result import ScreeningResult
 from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, action_of
@@ -98,6 +99,7 @@ def which_trials(step: NextStep, screened: int) -> str:
 # every declared one): what ``steps_for`` sorts by, looked up once.
 _ACTION_KEY = {spec.key: action_of(spec)[0] for spec in FIELDS}
 _PLACE = {action: _ACTION_ORDER.get(action, len(_ACTION_ORDER)) for action in _ACTION_KEY.values()}
+_COUNT = itemgetter(0)
 _ACTIONS_LIMIT = 4096
 _ACTIONS: dict[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]] = {}
 
@@ -130,4 +132,65 @@ def actions_by_trial(undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> tupl
     if len(_ACTIONS) >= _ACTIONS_LIMIT:
         _ACTIONS.clear()
     _ACTIONS[undecided] = found
+    return found
+
+
+def _ranked_actions() -> tuple[tuple[str, int], ...]:
+    """Every action with the mask of the fields it answers (:data:`.missing.BITS`), in
+    the order ``actions_by_trial`` breaks ties of the number of trials: the declared
+    order, then each undeclared action (a field's own, which answers that field alone)
+    in field declaration order."""
+    from pml_trials.engine.missing import BITS
+
+    fields: dict[str, int] = {}
+    for spec in FIELDS:
+        action = _ACTION_KEY[spec.key]
+        fields[action] = fields.get(action, 0) | BITS[spec.key]
+    first = {action: (mask & -mask).bit_length() for action, mask in fields.items()}
+    return tuple(sorted(fields.items(), key=lambda item: (_PLACE[item[0]], first[item[0]])))
+
+
+_RANKED: list[tuple[tuple[str, int], ...]] = []
+
+
+def ranked_actions() -> tuple[tuple[str, int], ...]:
+    """Every action and the mask of the fields it answers, in the order ties of the
+    number of trials are broken (see :func:`actions_by_masks`)."""
+    if not _RANKED:
+        _RANKED.append(_ranked_actions())
+    return _RANKED[0]
+
+
+# Each action's words (ACTIONS, or an undeclared field's own question).
+ACTION_WORDS = {action_of(spec)[0]: action_of(spec)[1] for spec in FIELDS}
+
+
+def actions_by_masks(masks: tuple[int, ...]) -> tuple[str, ...]:
+    """:func:`actions_by_trial` from each trial's missing fields as a mask (0 for a
+    trial with none, which answers no action and is given ``""``): the actions that
+    answer some missing field, best first (the most trials, then the order of
+    :func:`_ranked_actions`), and for each trial those answering one of its fields."""
+    ranked = ranked_actions()
+    union = 0
+    for mask in masks:
+        union |= mask
+    asked = [
+        (-sum([1 for mask in masks if mask & fields]), action, fields)
+        for action, fields in ranked
+        if union & fields
+    ]
+    asked.sort(key=_COUNT)  # stable: ties keep the order of _ranked_actions
+    return tuple(
+        " ".join([action for _, action, fields in asked if mask & fields]) for mask in masks
+    )
+
+
+def answered_actions(mask: int) -> int:
+    """The actions answering some field of ``mask``, one bit per action in the order of
+    :func:`_ranked_actions`: ``actions_by_masks`` depends on each mask only through
+    this (which actions a trial needs, hence how many trials need each)."""
+    found = 0
+    for place, (_, fields) in enumerate(ranked_actions()):
+        if mask & fields:
+            found |= 1 << place
     return found

@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.errors import ProfileError
-from pml_trials.profile.contradictions import PAST, contradictions
+from pml_trials.profile.contradictions import PAST, contradictions, plainly_consistent
 from pml_trials.profile.fast import decode, decode_line
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.profile.residence import residence_problems
@@ -68,13 +68,9 @@ def validate_line(data: bytes, source: str, line: int, as_of: date) -> Profile:
     if (
         profile is None
         or not profile["patient_id"].strip(".")
-        or contradictions(profile)
+        or not plainly_consistent(profile, as_of)  # contradictions, past dates
         or ("residence_town" in profile and residence_problems(profile, source, line))
     ):
-        return validate_json(data, source=source, line=line, as_of=as_of)
-    limit = profile.get("screening_date") or as_of
-    given = [value for value in map(profile.get, _PAST_KEYS) if value is not None]
-    if given and max(given) > limit:
         return validate_json(data, source=source, line=line, as_of=as_of)
     return profile
 

@@ -12,10 +12,12 @@ the same :class:`~pml_trials.engine.ScreeningResult`. The run's own types
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from pml_trials.engine import ScreeningResult
+from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 
 
@@ -30,6 +32,20 @@ class ReportWriter:
 
     def render(self, result: ScreeningResult) -> Any:
         raise NotImplementedError
+
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> Any:
+        """``render`` of the result these make, for a batch's loop: a format that reads
+        only these overrides it and no result object is built per patient."""
+        return self.render(
+            ScreeningResult(patient_id, today, profile, self.run.studies, outcomes, source)
+        )
 
     def emit(self, chunk: Any) -> str:
         return str(chunk)

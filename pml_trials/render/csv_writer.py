@@ -33,14 +33,15 @@ first; their words are in the JSON and ``pml-trials form``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import Diagnosis, diagnose
-from pml_trials.engine.missing import MissingFields
-from pml_trials.engine.next_steps import actions_by_trial
+from pml_trials.engine.missing import MissingFields, fields_of
+from pml_trials.engine.next_steps import actions_by_masks, answered_actions
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -64,9 +65,9 @@ EXTRA = ("study_status", "next_step", "diagnosis")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
-# Needs-information row ends remembered per study, by exactly what they depend on
-# (next step, missing fields, next-step actions, town): emptied when full.
-_NEEDS_LIMIT = 1024
+# Next-step actions remembered by the trials' missing-field masks, and missing-field
+# cells by mask: emptied when full.
+_NEEDS_LIMIT = 2048
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
@@ -91,9 +92,19 @@ class CsvWriter(ReportWriter):
         self._disclaimer = cell(run.disclaimer)
         # What follows patient_id and source in a row depends only on the study's outcome
         # unless it needs information (then the missing fields depend on the profile).
-        self._ends: list[dict[Outcome, str]] = [{} for _ in run.studies]
-        # The missing fields of a needs-information row, remembered (MissingFields).
+        # (Keyed by the criterion values, which decide the verdict.)
+        self._ends: list[dict[tuple[bool | None, ...], str]] = [{} for _ in run.studies]
+        # The missing fields of a needs-information row, as masks (MissingFields), and
+        # each trial's next-step actions by the masks of all of them.
         self._missing = MissingFields(run.studies)
+        self._actions: dict[tuple[int, ...], tuple[str, ...]] = {}
+        self._answered: dict[int, int] = {}  # mask -> the actions answering its fields
+        self._missing_text: dict[int, str] = {}
+        # What a needs-information row holds before its missing fields, and after its
+        # site columns (see _needs_end).
+        needs = cell(_NEEDS.value)
+        self._needs_heads = [f"{cell(study.id)},{needs},," for study in run.studies]
+        self._needs_tails = [f",{cell(study.status or '')}," for study in run.studies]
         # With a home town the site columns depend on the study and the town alone (the
         # nearest site and its distance): ends by (outcome, missing fields, town).
         self._homes: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
@@ -128,31 +139,39 @@ class CsvWriter(ReportWriter):
         return ",".join(map(cell, cells)) + f",{self._disclaimer}\n"
 
     def render(self, result: ScreeningResult) -> str:
-        patient_id = result.patient_id  # letters, digits and -_. only: never quoted
-        prefix = (
-            f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(result.source)},"
+        return self.render_line(
+            result.patient_id, result.source, result.profile, result.outcomes, result.screening_date
         )
-        profile = result.profile
+
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        # patient_id: letters, digits and -_. only: never quoted
+        prefix = f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(source)},"
         suffix = self._suffixes[diagnose(profile.get)]
-        outcomes = result.outcomes
-        missing = self._missing_of(result) if _NEEDS in map(_VERDICT, outcomes) else {}
-        actions = {}
-        if missing:  # the next-step actions of each needs-information trial
-            actions = dict(zip(missing, actions_by_trial(tuple(missing.values())), strict=True))
+        masks: tuple[int, ...] = ()
+        actions: tuple[str, ...] = ()
+        if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
+            masks = self._masks_of(outcomes, profile, today)
+            actions = self._actions_of(masks)
         home = home_of(profile) if "residence_town" in profile else None
         if self.run.within_km is not None and home is not None:
-            return self._within(prefix, suffix, result, missing, actions, home)
+            return self._within(prefix, suffix, outcomes, masks, actions, home)
         ends = []
         for index, outcome in enumerate(outcomes):
-            if index in missing:
-                ends.append(
-                    self._needs_end(index, outcome, missing[index][1], home, actions[index])
-                )
+            values = outcome[1]
+            if outcome[0] is _NEEDS:
+                ends.append(self._needs_end(index, outcome, masks[index], home, actions[index]))
             elif home is not None and self._has_sites[index]:
-                end = self._homes[index].get((outcome, home.geonameid))
+                end = self._homes[index].get((values, home.geonameid))
                 ends.append(end if end is not None else self._home_end(index, outcome, home))
             else:
-                end = self._ends[index].get(outcome)
+                end = self._ends[index].get(values)
                 ends.append(end if end is not None else self._decided_end(index, outcome))
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
@@ -161,60 +180,88 @@ class CsvWriter(ReportWriter):
         self,
         prefix: str,
         suffix: str,
-        result: ScreeningResult,
-        missing: dict[int, tuple[str, tuple[str, ...]]],
-        actions: dict[int, str],
+        outcomes: tuple[Outcome, ...],
+        masks: tuple[int, ...],
+        actions: tuple[str, ...],
         home: Town,
     ) -> str:
         """The rows under ``screen --within``: a trial with every site farther is left out
         (said on stderr, and in every other format)."""
         parts: list[str] = []
-        for index, outcome in enumerate(result.outcomes):
+        for index, outcome in enumerate(outcomes):
             study = self.run.studies[index]
             if study.sites and left_out_by(travel(study.sites, home, None), self.run.within_km):
                 continue
-            if index in missing:
-                end = self._needs_end(index, outcome, missing[index][1], home, actions[index])
+            if outcome[0] is _NEEDS:
+                end = self._needs_end(index, outcome, masks[index], home, actions[index])
             elif study.sites:
                 end = self._home_end(index, outcome, home)
             else:
-                end = self._ends[index].get(outcome) or self._decided_end(index, outcome)
+                end = self._ends[index].get(outcome[1]) or self._decided_end(index, outcome)
             parts += (prefix, end, suffix)
         return "".join(parts)
 
-    def _missing_of(self, result: ScreeningResult) -> dict[int, tuple[str, tuple[str, ...]]]:
-        """Study number -> (trial id, missing fields) for each needs-information trial, in
-        screening order: what ``next_steps(result)`` reads, from the remembered fields."""
-        found = {}
-        for index, (verdict, values) in enumerate(result.outcomes):
-            if verdict is Verdict.NEEDS_INFORMATION:
-                fields = self._missing.missing(index, values, result.profile, result.screening_date)
-                found[index] = (self.run.studies[index].id, fields)
-        return found
+    def _masks_of(
+        self, outcomes: tuple[Outcome, ...], profile: Mapping[str, Any], today: date
+    ) -> tuple[int, ...]:
+        """Each trial's missing fields as a mask (:mod:`pml_trials.engine.missing`): 0 for a
+        decided trial, which has none."""
+        mask, get = self._missing.mask, profile.get
+        return tuple(
+            [
+                mask(index, values, get, today) if verdict is _NEEDS else 0
+                for index, (verdict, values) in enumerate(outcomes)
+            ]
+        )
+
+    def _actions_of(self, masks: tuple[int, ...]) -> tuple[str, ...]:
+        """Each trial's next-step actions as a cell (empty for a trial with no missing
+        field): ``actions_by_masks``. They depend on the masks only through which actions
+        answer each trial's fields (the ranking counts trials per action), so they are
+        remembered by those action sets, far fewer than the masks (both emptied when
+        full)."""
+        answered = self._answered
+        sets = []
+        for mask in masks:
+            found = answered.get(mask)
+            if found is None:
+                found = answered_actions(mask)
+                if len(answered) >= _NEEDS_LIMIT:
+                    answered.clear()
+                answered[mask] = found
+            sets.append(found)
+        key = tuple(sets)
+        words = self._actions.get(key)
+        if words is None:
+            words = tuple(map(cell, actions_by_masks(masks)))
+            if len(self._actions) >= _NEEDS_LIMIT:
+                self._actions.clear()
+            self._actions[key] = words
+        return words
 
     def _needs_end(
         self,
         index: int,
         outcome: Outcome,
-        fields: tuple[str, ...],
+        mask: int,
         home: Town | None,
         actions: str,
     ) -> str:
-        """A needs-information row's end: its missing fields and next-step actions depend
-        on the profile, its next step on the outcome, the site columns on the town; keyed
-        by all of them (the rest is the study's)."""
-        study = self.run.studies[index]
-        town = home.geonameid if home is not None and study.sites else None
-        key = (next_step_of(study, outcome[1]), fields, actions, town)
-        remembered = self._needs[index]
-        end = remembered.get(key)
-        if end is None:
-            seen_from = home if town is not None else None
-            end = self._cells(index, outcome, seen_from, " ".join(fields), actions)
-            if len(remembered) >= _NEEDS_LIMIT:
-                remembered.clear()
-            remembered[key] = end
-        return end
+        """A needs-information row's end, from its parts: the trial id and verdict (no
+        reasons: nothing rules the trial out), the missing fields (by the mask), the
+        next-step actions, the site columns (by the town), the study status and an empty
+        next step (a criterion's next step is shown only when it rules the trial out).
+        What ``_cells`` gives; missing fields differ from patient to patient on
+        registry-like data, so the row is put together rather than remembered whole."""
+        text = self._missing_text.get(mask)
+        if text is None:
+            text = cell(" ".join(fields_of(mask)))
+            if len(self._missing_text) >= _NEEDS_LIMIT:
+                self._missing_text.clear()
+            self._missing_text[mask] = text
+        seen_from = home if home is not None and self._has_sites[index] else None
+        sites = self._sites_text(index, seen_from)
+        return f"{self._needs_heads[index]}{text},{actions},{sites}{self._needs_tails[index]}"
 
     def _decided_end(self, index: int, outcome: Outcome) -> str:
         """A decided row's end without the patient's town, remembered by the outcome (while
@@ -228,7 +275,7 @@ class CsvWriter(ReportWriter):
                 by_reasons.clear()
             by_reasons[key] = end
         if len(self._ends[index]) < _CACHE_LIMIT:
-            self._ends[index][outcome] = end
+            self._ends[index][outcome[1]] = end
         return end
 
     def _home_end(self, index: int, outcome: Outcome, home: Town) -> str:
@@ -246,7 +293,7 @@ class CsvWriter(ReportWriter):
         homes = self._homes[index]
         if len(homes) >= _CACHE_LIMIT:
             homes.clear()
-        homes[(outcome, home.geonameid)] = end
+        homes[(outcome[1], home.geonameid)] = end
         return end
 
     def _cells(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from json.encoder import encode_basestring
 from operator import itemgetter
@@ -22,9 +22,9 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
 from pml_trials.engine.diagnosis import diagnose
-from pml_trials.engine.missing import MissingFields
-from pml_trials.engine.next_steps import NextStep, next_steps, steps_for
-from pml_trials.engine.result import Outcome, next_step_of
+from pml_trials.engine.missing import MissingFields, fields_of
+from pml_trials.engine.next_steps import ACTION_WORDS, NextStep, next_steps, ranked_actions
+from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
@@ -206,10 +206,10 @@ def display_path(path: Path) -> str:
 _SEP = "\x1f"  # separates the values of one C-level encode; JSON escapes it inside strings
 _VERDICT = -1  # marker, in a study's text pieces, for the verdict and what follows from it
 # (its next step); criteria are 0, 1, ...
-# Outcomes whose text is remembered, per study (~2 KB each; emptied when full). One
+# Outcomes whose text is remembered, per study (a tuple of shared pieces; emptied when full). One
 # study shows ~5,000 distinct outcomes on registry-like data: a miss costs one join per
 # piece, the criterion texts being built once per (criterion, value).
-_CACHE_LIMIT = 2048
+_CACHE_LIMIT = 4096
 _STEPS_LIMIT = 1024  # next-steps texts remembered, by the undecided trials' missing fields
 _SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -296,9 +296,21 @@ class ResultEncoder:
         self._cache: list[dict[Any, tuple[str, ...]]] = [{} for _ in self.studies]
         # The next steps' text: a pure function of the undecided trials' ids and missing
         # fields (``steps_for``), remembered by them.
-        self._steps_text: dict[tuple[tuple[str, tuple[str, ...]], ...], str] = {}
+        self._steps_text: dict[tuple[int, ...], str] = {}
+        self._study_ids = [study.id for study in self.studies]
         self._missing_fields = MissingFields(self.studies)
-        self._missing_text: list[dict[tuple[str, ...], str]] = [{} for _ in self.studies]
+        self._missing_text: dict[int, str] = {}  # by mask (engine.missing)
+        # A study's verdict and status as text, and each next step's (a cache miss
+        # costs no json.dumps of them)
+        self._verdict_text = [
+            {
+                verdict: f'{json.dumps(verdict.value)},"study_status":'
+                f'{json.dumps(study.status, ensure_ascii=False)},"next_step":'
+                for verdict in Verdict
+            }
+            for study in self.studies
+        ]
+        self._step_text: dict[str | None, str] = {}
         self._criterion_text = [
             [
                 {
@@ -316,6 +328,20 @@ class ResultEncoder:
         self._compiled = [
             [self._compile(number, piece) for piece in pieces]
             for number, pieces in enumerate(self._study_pieces)
+        ]
+        self._verdict_pieces = [
+            [at for at, (marker, _) in enumerate(compiled) if marker == _VERDICT]
+            for compiled in self._compiled
+        ]
+        # Each study's criteria that have a next step: (number, the value that rules
+        # the trial out, the step), in file order (what next_step_of looks through).
+        self._next_steps = [
+            [
+                (index, criterion.kind == "exclusion", criterion.next_step)
+                for index, criterion in enumerate(study.criteria)
+                if criterion.next_step
+            ]
+            for study in self.studies
         ]
         offsets = [self._variables + len(self._constants)]
         for pieces in self._study_pieces:
@@ -378,29 +404,43 @@ class ResultEncoder:
         return program
 
     def encode(self, result: ScreeningResult) -> str:
-        get = result.profile.get
+        return self.encode_line(
+            result.patient_id, result.source, result.profile, result.outcomes, result.screening_date
+        )
+
+    def encode_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        """:meth:`encode` of the result these make (no result object needed)."""
+        get = profile.get
         slots = [
-            encode_basestring(result.patient_id),
-            encode_basestring(result.source),
-            f'"{result.screening_date.isoformat()}"',
+            encode_basestring(patient_id),
+            encode_basestring(source),
+            f'"{today.isoformat()}"',
             f'"{diagnose(get).value}"',
         ]
         if self.scalar_keys:
             slots += self.scalars([*map(get, self.scalar_keys)])[1:-1].split(_SEP)
         for key in self.list_keys:
             slots.append(self._list(key, get(key)))
-        outcomes = result.outcomes
-        undecided = []
+        masks = []
+        needs = False
         for number, (verdict, values) in enumerate(outcomes):
             if verdict is Verdict.NEEDS_INFORMATION:
-                missing = self._missing_fields.missing(
-                    number, values, result.profile, result.screening_date
-                )
-                undecided.append((self.studies[number].id, missing))
-                slots.append(self._missing(number, missing))
+                mask = self._missing_fields.mask(number, values, get, today)
+                masks.append(mask)
+                text = self._missing_text.get(mask)
+                slots.append(text if text is not None else self._missing(mask))
+                needs = True
             else:
+                masks.append(0)
                 slots.append("[]")
-        home = home_of(result.profile) if get("residence_town") is not None else None
+        home = home_of(profile) if get("residence_town") is not None else None
         if home is None:
             slots += self._no_town_sites
             slots.append("null")
@@ -410,10 +450,10 @@ class ResultEncoder:
             for number, (study, known) in enumerate(pairs):
                 slots.append(self._sites(number, study, home, limit) if study.sites else known)
             slots.append(self._residence(home))
-        slots.append(self._steps(tuple(undecided)) if undecided else "[]")
+        slots.append(self._steps(tuple(masks)) if needs else "[]")
         slots += self._constants
         for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
-            pieces = cache.get(outcome)
+            pieces = cache.get(outcome[1])  # the criterion values decide the verdict
             slots += pieces if pieces is not None else self._pieces(number, outcome)
         return "".join(self.getter(slots))
 
@@ -438,34 +478,32 @@ class ResultEncoder:
     def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
         """A study's constant text for one outcome: its verdict and criterion values."""
         verdict, values = outcome
-        study = self.studies[number]
-        step = next_step_of(study, values)
-        texts: dict[int, str] = {
-            _VERDICT: f'{json.dumps(verdict.value)},"study_status":'
-            f"{json.dumps(study.status, ensure_ascii=False)},"
-            f'"next_step":{json.dumps(step, ensure_ascii=False)}'
-        }
+        step = None  # next_step_of(study, values), over the criteria that have one
+        for index, exclusion, text in self._next_steps[number]:
+            if values[index] is exclusion:  # decisive: it rules the trial out
+                step = text
+                break
+        step_text = self._step_text.get(step)
+        if step_text is None:
+            step_text = self._step_text[step] = json.dumps(step, ensure_ascii=False)
+        verdict_text = f"{self._verdict_text[number][verdict]}{step_text}"
         criterion_text = self._criterion_text[number]
-        pieces_list: list[str] = []
-        for marker, compiled in self._compiled[number]:
-            if marker is None:
-                pieces_list.append(compiled)
-            elif marker != _VERDICT:
-                pieces_list.append(compiled[values[marker]])
-            else:
-                pieces_list.append(
-                    "".join(
-                        p
-                        if isinstance(p, str)
-                        else (texts[p] if p == _VERDICT else criterion_text[p][values[p]])
-                        for p in compiled
-                    )
-                )
+        pieces_list = [
+            compiled if marker is None else compiled[values[marker]] if marker >= 0 else ""
+            for marker, compiled in self._compiled[number]
+        ]
+        for at in self._verdict_pieces[number]:  # the verdict, and criterion values with it
+            pieces_list[at] = "".join(
+                p
+                if isinstance(p, str)
+                else (verdict_text if p == _VERDICT else criterion_text[p][values[p]])
+                for p in self._compiled[number][at][1]
+            )
         pieces = tuple(pieces_list)
         cache = self._cache[number]
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
-        cache[outcome] = pieces
+        cache[values] = pieces
         return pieces
 
     def _list(self, key: str, value: list[str] | None) -> str:
@@ -473,24 +511,51 @@ class ResultEncoder:
             return "null"
         return "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
 
-    def _steps(self, undecided: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-        """``next_steps`` as text: ``steps_for`` of the undecided trials, remembered."""
-        text = self._steps_text.get(undecided)
+    def _steps(self, masks: tuple[int, ...]) -> str:
+        """``next_steps`` as text, remembered by the trials' missing-field masks (0:
+        decided, or undecided with no missing field, which adds no step)."""
+        text = self._steps_text.get(masks)
         if text is None:
-            text = _compact([step_object(step) for step in steps_for(undecided)])
+            text = self._steps_of(masks)
             if len(self._steps_text) >= _STEPS_LIMIT:
                 self._steps_text.clear()
-            self._steps_text[undecided] = text
+            self._steps_text[masks] = text
         return text
 
-    def _missing(self, number: int, missing: tuple[str, ...]) -> str:
-        texts = self._missing_text[number]
-        text = texts.get(missing)
-        if text is None:
-            text = _compact(list(missing))
-            if len(texts) >= _CACHE_LIMIT:
-                texts.clear()
-            texts[missing] = text
+    def _steps_of(self, masks: tuple[int, ...]) -> str:
+        """What ``steps_for`` of the undecided trials' ids and missing fields gives, as
+        JSON, from the masks: each action answering some missing field, with those of
+        its fields and the trials missing one, the most trials first (ties in the order
+        of ``ranked_actions``)."""
+        union = 0
+        for mask in masks:
+            union |= mask
+        found = []
+        for place, (action, fields) in enumerate(ranked_actions()):
+            answered = union & fields
+            if answered:
+                trials = tuple(number for number, mask in enumerate(masks) if mask & fields)
+                found.append((-len(trials), place, action, answered, trials))
+        found.sort()  # (count, place) are distinct: the rest never decides
+        ids = self._study_ids
+        return (
+            "["
+            + ",".join(
+                f'{{"action":{_compact(action)},"text":{_compact(ACTION_WORDS[action])},'
+                f'"fields":{_compact(list(fields_of(answered)))},'
+                f'"trials":{_compact([ids[number] for number in trials])}}}'
+                for _, _, action, answered, trials in found
+            )
+            + "]"
+        )
+
+    def _missing(self, mask: int) -> str:
+        """A trial's ``missing_fields`` as text, by its mask (emptied when full)."""
+        texts = self._missing_text
+        text = _compact(list(fields_of(mask)))
+        if len(texts) >= _CACHE_LIMIT:
+            texts.clear()
+        texts[mask] = text
         return text
 
 
@@ -527,6 +592,19 @@ class JsonWriter(ReportWriter):
         if self._encoder is None:  # compiled on first use: in the process that renders
             self._encoder = ResultEncoder(self.run.studies)
         return self._encoder.encode(result)
+
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        if self.run.within_km is not None or self._encoder is None:
+            text: str = super().render_line(patient_id, source, profile, outcomes, today)
+            return text
+        return self._encoder.encode_line(patient_id, source, profile, outcomes, today)
 
     def emit(self, chunk: Any) -> str:
         self._results += 1
@@ -574,3 +652,16 @@ class JsonlWriter(ReportWriter):
             end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
             self._encoder = ResultEncoder(self.run.studies, end=end)
         return self._encoder.encode(result)
+
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        if self.run.within_km is not None or self._encoder is None:
+            text: str = super().render_line(patient_id, source, profile, outcomes, today)
+            return text
+        return self._encoder.encode_line(patient_id, source, profile, outcomes, today)

@@ -24,7 +24,7 @@ profiles.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, assert_never
 
@@ -53,11 +53,17 @@ _EMPTY = "E"  # the constant frozenset(): no missing field
 
 
 class _Writer:
-    """Statements for each node, in evaluation order; (value, missing) names per node."""
+    """Statements for each node, in evaluation order; (value, missing) names per node.
+    ``bits`` (field key -> a power of two) writes each set of fields as an int, the
+    union of its fields' bits, instead of a frozenset."""
 
-    def __init__(self) -> None:
+    def __init__(self, bits: Mapping[str, int] | None = None) -> None:
         self.lines: list[str] = []
-        self.constants: dict[str, object] = {_EMPTY: frozenset(), "B": bool}
+        self.bits = bits
+        self.constants: dict[str, object] = {
+            _EMPTY: frozenset() if bits is None else 0,
+            "B": bool,
+        }
         self.fields: dict[str, tuple[str, str]] = {}
         self.definitions: dict[str, tuple[str, str]] = {}
         self.temps = 0
@@ -82,7 +88,9 @@ class _Writer:
                 if key not in self.fields:
                     value, missing = self.temp()
                     self.emit(f"{value} = get({self.constant(key)})")
-                    alone = self.constant(frozenset((key,)))
+                    alone = self.constant(
+                        frozenset((key,)) if self.bits is None else self.bits[key]
+                    )
                     self.emit(f"{missing} = {alone} if {value} is None else {_EMPTY}")
                     self.fields[key] = (value, missing)
                 return self.fields[key]
@@ -146,9 +154,12 @@ class _Writer:
         return value, missing
 
 
-def missing_source(node: Node) -> tuple[str, dict[str, object]]:
-    """The function's text and the constants it refers to by name."""
-    writer = _Writer()
+def missing_source(
+    node: Node, bits: Mapping[str, int] | None = None
+) -> tuple[str, dict[str, object]]:
+    """The function's text and the constants it refers to by name (with ``bits``, the
+    fields as an int: see :class:`_Writer`)."""
+    writer = _Writer(bits)
     _, missing = writer.node(node)
     body = "".join(f"    {line}\n" for line in writer.lines)
     return f"def missing(get, today):\n{body}    return {missing}\n", writer.constants
@@ -162,4 +173,19 @@ def compile_missing(node: Node, filename: str = "<criteria>") -> MissingFunction
     # keys, literals and functions are constants (see the module docstring).
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102
     function: MissingFunction = namespace["missing"]
+    return function
+
+
+MaskFunction = Callable[[Callable[[str], Any], date], int]
+
+
+def compile_missing_mask(
+    node: Node, bits: Mapping[str, int], filename: str = "<criteria>"
+) -> MaskFunction:
+    """``mask(get, today)``: the fields :func:`compile_missing` gives, as the sum of
+    their ``bits`` (an int: union and test are one C operation, and it hashes as fast)."""
+    source, constants = missing_source(node, bits)
+    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - as compile_missing
+    function: MaskFunction = namespace["missing"]
     return function

@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pml_trials.record import Record, field
-from pml_trials.rules.codegen import StudyFunction, compile_study
+from pml_trials.rules.codegen import (
+    AllStudiesFunction,
+    StudyFunction,
+    compile_studies,
+    compile_study,
+)
 from pml_trials.rules.nodes import Node
 from pml_trials.verdict import Verdict
 
@@ -100,3 +105,11 @@ def compile_criteria(criteria: Sequence[Criterion], path: Path) -> StudyFunction
     rules = [(c.kind == "exclusion", c.node) for c in criteria]
     verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
     return compile_study(rules, verdicts, filename=str(path))
+
+
+def compile_all(studies: Sequence[Study]) -> AllStudiesFunction[Verdict]:
+    """One function giving every study's outcome, in order (a batch's loop): what
+    ``tuple(study.evaluate(get, today) for study in studies)`` gives."""
+    rules = [[(c.kind == "exclusion", c.node) for c in study.criteria] for study in studies]
+    verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
+    return compile_studies(rules, verdicts)

@@ -1,0 +1,61 @@
+"""One generated function for every study gives what each study's own function gives.
+
+A batch's loop calls :func:`pml_trials.studies.model.compile_all` once per patient
+instead of each study's ``evaluate``: the bundled studies, and generated studies that
+share a definition name with different bodies (each file's definitions are its own),
+on partial profiles.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pml_trials.studies.load import load_dirs
+from pml_trials.studies.model import compile_all
+from tests import rules_driver as driver
+from tests import strategies as gen
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = date(2026, 11, 25)
+_BUNDLED = tuple(load_dirs([ROOT / "criteria"]).studies)
+_ALL = compile_all(_BUNDLED)
+
+
+def _today(profile: dict[str, Any]) -> date:
+    return profile.get("screening_date") or AS_OF
+
+
+@settings(max_examples=400, deadline=None)
+@given(profile=gen.partial_profiles())
+def test_bundled_studies(profile: dict[str, Any]) -> None:
+    today = _today(profile)
+    expected = tuple(study.evaluate(profile.get, today) for study in _BUNDLED)
+    assert _ALL(profile.get, today) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.lists(st.tuples(st.booleans(), gen.rules(2)), max_size=4),
+    second=st.lists(st.tuples(st.booleans(), gen.rules(2)), max_size=4),
+    bodies=st.tuples(gen.rules(1), gen.rules(1)),
+    profile=gen.partial_profiles(),
+)
+def test_generated_studies_with_their_own_definitions(
+    first: list[tuple[bool, str]],
+    second: list[tuple[bool, str]],
+    bodies: tuple[str, str],
+    profile: dict[str, Any],
+) -> None:
+    studies = (
+        driver.study([*first, (True, "def0 and not def0")], {"def0": bodies[0]}),
+        driver.study([*second, (False, "def0 or def0")], {"def0": bodies[1]}),
+        driver.study([]),  # no criteria: eligible
+    )
+    today = _today(profile)
+    expected = tuple(study.evaluate(profile.get, today) for study in studies)
+    assert compile_all(studies)(profile.get, today) == expected
