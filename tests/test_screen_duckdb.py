@@ -301,7 +301,9 @@ def test_parquet_results_written_in_parts_hold_the_rows_in_input_order(
     from pml_trials.sql.duck import connect
     from pml_trials.sql.duck_parquet import _row_ranges
 
-    jsonl = write_jsonl(tmp_path / "many.jsonl", random_profiles(9000, seed=23, unknown=0.5))
+    profiles = random_profiles(9000, seed=23, unknown=0.5)
+    profiles[5000]["age_years"] = 999  # refused, in the second part
+    jsonl = write_jsonl(tmp_path / "many.jsonl", profiles)
     given = write_parquet(jsonl, row_group_size=2048)  # 5 row groups (DuckDB's smallest)
     con = connect(threads=1)
     ranges = _row_ranges(con, str(given), int(workers))
@@ -309,10 +311,15 @@ def test_parquet_results_written_in_parts_hold_the_rows_in_input_order(
     assert ranges[0][0] == 0 and ranges[-1][1] == 9000
     assert all(low < high == next_low for (low, high), (next_low, _) in pairwise(ranges))
     one, parts = tmp_path / "one.parquet", tmp_path / "parts.parquet"
+    problems = []
     for target, count in ((one, "1"), (parts, workers)):
         result = screen(str(given), "-o", str(target), "-w", count)
-        assert result.exit_code == 0, result.stderr
+        assert result.exit_code == 3, result.stderr  # a row was refused
         assert target.stat().st_mode & 0o777 == 0o600
+        problems.append([line for line in result.stderr.splitlines() if ".parquet:" in line])
+    assert problems[0] == problems[1]
+    assert len(problems[0]) == 1 and "many.parquet:5001" in problems[0][0]
+    assert "age_years" in problems[0][0]
     expected = _rows_of_json_report(screen(str(jsonl), "-f", "json").stdout)
     got = _rows_of_parquet(parts)
     assert got == _rows_of_parquet(one)

@@ -126,6 +126,7 @@ def write_parquet(
     parts: list[str] = []  # one SELECT per input (or per range of rows of one), in order
     tally = Tally()
     log = ProblemLog(reporter, tally)
+    refused: tuple[str, str] | None = None  # a Parquet input's refused rows, looked for later
     # one Parquet or CSV file streams straight into the output; anything else is collected
     # in DuckDB first, input by input (inserts keep their order, so nothing is sorted)
     inputs = [i for i in found if isinstance(i, Input)]
@@ -147,18 +148,12 @@ def write_parquet(
             checked = (
                 f"SELECT *, {label} || CAST(_pos + {shift} AS VARCHAR) AS _source FROM ({source})"
             )
-            # the refused rows (values, or checks across fields, all in SQL) are worded by
-            # the validator; only they come back to Python
-            for row in con.execute(
-                f"SELECT * FROM ({checked}) WHERE NOT _valid ORDER BY _pos"
-            ).fetchall():
-                raw = {
-                    s.key: v
-                    for s, v in zip(FIELDS, row[3 : 3 + len(FIELDS)], strict=True)
-                    if v is not None
-                }
-                for found_problem in _row_problems(raw, row[-1], row[2], screener.as_of):
-                    log.add(found_problem)
+            if tables and item.path.lower().endswith(".parquet") and screener.studies:
+                # the output's rows tell whether any row was refused: the pass that finds
+                # them (as costly as a fifth of the screening) runs only then
+                refused = (checked, item.path)
+            else:
+                _log_refused(con, checked, screener, log)
             usable = f"SELECT * FROM ({checked}) WHERE _valid"
             if tables:
                 for low, high in _row_ranges(con, item.path, screener.threads):
@@ -174,7 +169,6 @@ def write_parquet(
         if tables:
             con.execute(f"CREATE TEMP TABLE results ({RESULT_COLUMNS})")
         selects = [f"SELECT {OUTPUT} FROM results"]
-    log.close()
     _copy(con, selects, target, run, screener)
     counts = con.execute(
         f"SELECT trial_id, verdict, count(*) FROM read_parquet({_quote(str(target))}) GROUP BY ALL"
@@ -184,7 +178,25 @@ def write_parquet(
     if counts and screener.studies:
         first = screener.studies[0].id
         tally.patients = sum(c for t, _, c in counts if t == first)
+    if refused:
+        checked, path = refused
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({_quote(path)})").fetchone()
+        if tally.patients < (rows[0] if rows else 0):
+            con.execute(f"SET threads = {screener.threads or cpu_count()}")
+            _log_refused(con, checked, screener, log)
+    log.close()
     return tally
+
+
+def _log_refused(con: Any, checked: str, screener: DuckScreener, log: ProblemLog) -> None:
+    """The refused rows of ``checked`` (values, or checks across fields, all in SQL),
+    worded by the validator; only they come back to Python."""
+    for row in con.execute(f"SELECT * FROM ({checked}) WHERE NOT _valid ORDER BY _pos").fetchall():
+        raw = {
+            s.key: v for s, v in zip(FIELDS, row[3 : 3 + len(FIELDS)], strict=True) if v is not None
+        }
+        for found_problem in _row_problems(raw, row[-1], row[2], screener.as_of):
+            log.add(found_problem)
 
 
 def _json_input(
