@@ -62,15 +62,18 @@ def _long_query(screener: DuckScreener, run: RunInfo) -> str:
     ids, verdicts, reasons, missing, values = [], [], [], [], []
     for study, part in zip(screener.studies, parts, strict=True):
         names = [f'"{name}"' for name in part.names]
+        # the reasons: the ids of the criteria whose value decides against the trial (an
+        # unknown value decides nothing). list_where keeps each id whose mask is true:
+        # the per-trial projection took 1.0-1.1 s per million patients on one core, a
+        # list of CASEs filtered by a lambda 1.5-1.6 s (the same lists)
         decisive = [
-            CASE_WHEN.format(
-                value if criterion.kind == "exclusion" else f"NOT {value}", _quote(criterion.id)
-            )
+            f"COALESCE({value if criterion.kind == 'exclusion' else f'NOT {value}'}, FALSE)"
             for criterion, value in zip(study.criteria, names, strict=True)
         ]
+        criterion_ids = ", ".join(_quote(criterion.id) for criterion in study.criteria)
         ids.append(_quote(study.id))
         verdicts.append(f'"{part.verdict_name}"')
-        reasons.append(f"list_filter([{', '.join(decisive)}], lambda x: x IS NOT NULL)")
+        reasons.append(f"list_where([{criterion_ids}], [{', '.join(decisive)}])")
         missing.append(f'"{part.missing_name}"')
         values.append(f"[{', '.join(names)}]")
     body = render(wide, Dialect.duckdb, pretty=False).removeprefix("WITH ")
@@ -94,9 +97,6 @@ def _long_query(screener: DuckScreener, run: RunInfo) -> str:
         f"UNNEST(range({len(ids)})) AS _trial FROM wide)"
     )
     return f"{head}), wide AS (SELECT {select}) {per_trial}"
-
-
-CASE_WHEN = "CASE WHEN COALESCE({}, FALSE) THEN {} END"
 
 
 OUTPUT = (
