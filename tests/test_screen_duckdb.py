@@ -298,7 +298,11 @@ def test_parquet_results_written_in_parts_hold_the_rows_in_input_order(
     """An input of several row groups is written as one part per thread (-w N), each
     from its own range of row groups, joined into one file: the same rows, in input
     order, as the JSON report (and as one part); a part ends with a short row group."""
+    from datetime import date
+
+    from pml_trials.batch.inputs import Input, find_inputs
     from pml_trials.sql.duck import connect
+    from pml_trials.sql.duck_batch import table_source
     from pml_trials.sql.duck_parquet import _row_ranges
 
     profiles = random_profiles(9000, seed=23, unknown=0.5)
@@ -310,6 +314,14 @@ def test_parquet_results_written_in_parts_hold_the_rows_in_input_order(
     assert len(ranges) == min(int(workers), 5)
     assert ranges[0][0] == 0 and ranges[-1][1] == 9000
     assert all(low < high == next_low for (low, high), (next_low, _) in pairwise(ranges))
+    # a part's source holds its rows only, filtered in the scan (its other row groups unread)
+    low, high = ranges[1]
+    item = find_inputs([str(given)])[0]
+    assert isinstance(item, Input)
+    part, _ = table_source(con, item, date(2026, 11, 25), (low, high))
+    assert "WHERE file_row_number >= " in part
+    positions = [p for (p,) in con.execute(f"SELECT _pos FROM ({part})").fetchall()]
+    assert positions == list(range(low + 1, high + 1))
     one, parts = tmp_path / "one.parquet", tmp_path / "parts.parquet"
     problems = []
     for target, count in ((one, "1"), (parts, workers)):

@@ -145,9 +145,11 @@ def write_parquet(
                 continue
             shift = 1 if item.path.lower().endswith(".csv") else 0
             label = _quote(item.label + ":")
-            checked = (
-                f"SELECT *, {label} || CAST(_pos + {shift} AS VARCHAR) AS _source FROM ({source})"
-            )
+
+            def labelled(source: str, shift: int = shift, label: str = label) -> str:
+                return f"SELECT *, {label} || CAST(_pos + {shift} AS VARCHAR) AS _source FROM ({source})"
+
+            checked = labelled(source)
             if tables and item.path.lower().endswith(".parquet") and screener.studies:
                 # the output's rows tell whether any row was refused: the pass that finds
                 # them (as costly as a fifth of the screening) runs only then
@@ -157,8 +159,10 @@ def write_parquet(
             usable = f"SELECT * FROM ({checked}) WHERE _valid"
             if tables:
                 for low, high in _row_ranges(con, item.path, screener.threads):
-                    within = f" AND _pos > {low} AND _pos <= {high}" if high else ""
-                    parts.append(f"WITH src AS ({usable}{within}), {long}")
+                    if high:  # a part: its rows only, read from its own row groups
+                        part, _ = table_source(con, item, screener.as_of, (low, high))
+                        usable = f"SELECT * FROM ({labelled(part)}) WHERE _valid"
+                    parts.append(f"WITH src AS ({usable}), {long}")
             else:
                 con.execute(f"INSERT INTO results WITH src AS ({usable}), {long}")
         else:
