@@ -11,8 +11,11 @@ version, screened_at, the disclaimer and each study's sha256 (``studies``). A li
 Here ``missing_fields`` is computed in SQL (tested equal to the Python engine's). When
 every input is a Parquet or CSV file the query streams from the inputs into the file;
 JSON inputs are validated in Python as for the other formats, and their results are
-collected in DuckDB first. The file is written beside the target with mode 0600 and
-renamed into place only when complete.
+collected in DuckDB first. A Parquet input of several row groups is written in parts,
+one per thread (``-w N``, or one per CPU up to :data:`MAX_PARTS`), each from its own
+range of row groups, joined page for page into one file (:mod:`.parquet_concat`): the
+same rows in input order, in memory that does not grow with the input. The file is
+written beside the target with mode 0600 and renamed into place only when complete.
 """
 
 from __future__ import annotations
