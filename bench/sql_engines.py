@@ -1,6 +1,6 @@
 """Python engine vs DuckDB vs local Spark on the same profiles, side by side in one run.
 
-Usage: ``python bench/sql_engines.py [--n 1000000] [--n 10000] [--spark] [--repeat 3]``
+Usage: ``python bench/sql_engines.py [--n 1000000] [--n 10000] [--spark] [--repeat 3] [--ab 3]``
 
 For each N: fully filled synthetic profiles (``bench/synthetic.py``) as JSON Lines and as
 Parquet (written by DuckDB from the same lines). Each case is one ``pml-trials``
@@ -11,7 +11,8 @@ process; for Spark that is the JVM):
 - ``python -w1`` / ``python -w2``: ``screen x.jsonl -f csv`` on the Python engine;
 - ``duckdb jsonl -> csv``: ``--engine duckdb`` on the same JSON Lines;
 - ``duckdb parquet -> csv``: ``--engine duckdb`` on the Parquet file (same CSV bytes);
-- ``duckdb parquet -> parquet``: ``-o results.parquet``, all in DuckDB;
+- ``duckdb parquet -> parquet``: ``-o results.parquet``, all in DuckDB (one part per CPU);
+- ``duckdb -w1 parquet -> parquet``: the same on one DuckDB thread;
 - ``spark parquet -> parquet`` (``--spark``, local[2]): ``pml-trials spark``.
 
 ``--repeat K`` also measures ``duckdb parquet -> parquet`` on the largest N's Parquet
@@ -19,7 +20,10 @@ repeated K times (K x N rows), to see whether memory keeps growing past the larg
 The load average (``uptime``) is printed before and after: the machine is shared.
 
 Target (issue 15): DuckDB on Parquet at least 5x the Python engine's single-worker
-throughput, memory flat (peak RSS at the largest N within 1.25x of the smallest).
+throughput, memory flat (peak RSS at the largest N within 1.25x of the smallest; also
+printed: against the smallest N of two input row groups or more, since Parquet output
+is written in one part per CPU from the input's row groups, so a one-row-group input
+is written by one thread). ``duckdb -w1`` is the same on one DuckDB thread (per core).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from batch_scale import write_profiles
 
 TARGET = 5.0  # DuckDB on Parquet / Python single worker
 MEMORY_CEILING = 1.25
+ROW_GROUP = 122_880  # rows per row group of the Parquet inputs (DuckDB's default writer)
 AS_OF = ["--as-of", "2026-11-25"]
 
 
@@ -91,6 +96,16 @@ def cases(jsonl: Path, parquet: Path, out: Path, spark: bool) -> dict[str, list[
             "-o",
             str(out.with_suffix(".parquet")),
             *AS_OF,
+        ],
+        "duckdb -w1 parquet -> parquet": [
+            *tool,
+            "screen",
+            str(parquet),
+            "-o",
+            str(out.with_suffix(".w1.parquet")),
+            *AS_OF,
+            "-w",
+            "1",
         ],
     }
     if spark:
@@ -178,7 +193,7 @@ def main() -> None:
             report_ab(sizes[-1], ab, fixed)
 
 
-AB = ("python -w1 jsonl -> csv", "duckdb parquet -> parquet")
+AB = ("python -w1 jsonl -> csv", "duckdb parquet -> parquet", "duckdb -w1 parquet -> parquet")
 
 
 def interleaved(
@@ -188,7 +203,7 @@ def interleaved(
     interleaved, so a change of load hits both), with CPU time beside wall time."""
     runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in AB}
     for index in range(times):
-        order = AB if index % 2 == 0 else AB[::-1]
+        order = AB[index % len(AB) :] + AB[: index % len(AB)]  # each case first in turn
         for name in order:
             runs[name].append(timed_cpu(cases(jsonl, parquet, base / "out-ab", spark)[name]))
         print(f"A/B round {index + 1}: {load()}", flush=True)
@@ -218,6 +233,10 @@ def report_ab(
         f"  target (steady wall): {ratio:.2f}x python -w1 ({mark}); per CPU-second: "
         f"{per_cpu[AB[1]] / per_cpu[AB[0]]:.2f}x"
     )
+    print(
+        f"  one DuckDB thread (-w1): {steady[AB[2]] / steady[AB[0]]:.2f}x python -w1 (steady "
+        f"wall), {per_cpu[AB[2]] / per_cpu[AB[0]]:.2f}x per CPU-second"
+    )
 
 
 def report(
@@ -232,17 +251,22 @@ def report(
         print(f"\nN = {n:,}")
         python = None
         for name, (seconds, rss) in table[n].items():
-            steady = n / max(seconds - fixed[name], 1e-6)
+            if seconds <= fixed[name] * 1.05:  # within start-up's noise: no steady rate
+                print(
+                    f"  {name:36} {'(start-up)':>12} {n / seconds:>10,.0f}/s {seconds:7.2f} s "
+                    f"{rss / 1024:6.0f} MiB"
+                )
+                continue
+            steady = n / (seconds - fixed[name])
             python = steady if name.startswith("python -w1") else python
             ratio = f"  {steady / python:5.2f}x python -w1" if python else ""
             print(
                 f"  {name:36} {steady:>10,.0f}/s {n / seconds:>10,.0f}/s {seconds:7.2f} s "
                 f"{rss / 1024:6.0f} MiB{ratio}"
             )
-        duck = n / max(
-            table[n]["duckdb parquet -> parquet"][0] - fixed["duckdb parquet -> parquet"], 1e-6
-        )
-        if python:
+        spent = table[n]["duckdb parquet -> parquet"][0] - fixed["duckdb parquet -> parquet"]
+        duck = n / spent if spent > 0 else 0.0
+        if python and duck:
             mark = "met" if duck / python >= TARGET else "NOT met"
             print(
                 f"  target: duckdb parquet -> parquet >= {TARGET}x python -w1: {duck / python:.1f}x ({mark})"
@@ -253,6 +277,19 @@ def report(
         for name in table[large]:
             grew = table[large][name][1] / table[small][name][1]
             print(f"  {name:36} {grew:.2f}")
+        # DuckDB writes Parquet output in one part per CPU, each from its own row groups
+        # of the input, so an input of one row group is written by one thread: memory is
+        # flat if it stops growing once every part runs (two row groups or more)
+        fair = next((n for n in sizes if n > ROW_GROUP and n < large), None)
+        if fair:
+            print(
+                f"\npeak RSS N={large:,} / N={fair:,} (the smallest N of two input row "
+                f"groups or more; ceiling {MEMORY_CEILING}):"
+            )
+            for name in table[large]:
+                grew = table[large][name][1] / table[fair][name][1]
+                mark = "" if grew <= MEMORY_CEILING else "  (over the ceiling)"
+                print(f"  {name:36} {grew:.2f}{mark}")
     if repeated:
         rows, (seconds, rss) = repeated
         name = "duckdb parquet -> parquet"

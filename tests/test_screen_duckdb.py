@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def test_generated_profiles_give_the_same_bytes(
     assert duck.stdout == python.stdout
 
 
-def write_parquet(jsonl: Path) -> Path:
+def write_parquet(jsonl: Path, row_group_size: int | None = None) -> Path:
     from pml_trials.sql.dialects import Dialect
     from pml_trials.sql.duck import connect
     from pml_trials.sql.table import column_types
@@ -97,10 +98,11 @@ def write_parquet(jsonl: Path) -> Path:
     columns = ", ".join(
         f"'{k}': '{t.replace('TEXT', 'VARCHAR')}'" for k, t in column_types(Dialect.duckdb)
     )
+    size = f", ROW_GROUP_SIZE {row_group_size}" if row_group_size else ""
     con = connect(threads=1)
     con.execute(
         f"COPY (SELECT * FROM read_json('{jsonl}', format = 'newline_delimited', "
-        f"columns = {{{columns}}})) TO '{target}' (FORMAT parquet)"
+        f"columns = {{{columns}}})) TO '{target}' (FORMAT parquet{size})"
     )
     return target
 
@@ -287,6 +289,60 @@ def test_parquet_results_hold_what_the_json_report_holds(
     if source == "parquet":
         got = [(r[0], r[1].replace(".parquet:", ".jsonl:"), *r[2:]) for r in got]
     assert got == expected
+
+
+@pytest.mark.parametrize("workers", ["3", "8"])
+def test_parquet_results_written_in_parts_hold_the_rows_in_input_order(
+    workers: str, generated: dict[str, Path], tmp_path: Path
+) -> None:
+    """An input of several row groups is written as one part per thread (-w N), each
+    from its own range of row groups, joined into one file: the same rows, in input
+    order, as the JSON report (and as one part); a part ends with a short row group."""
+    from datetime import date
+
+    from pml_trials.batch.inputs import Input, find_inputs
+    from pml_trials.sql.duck import connect
+    from pml_trials.sql.duck_batch import table_source
+    from pml_trials.sql.duck_parquet import _row_ranges
+
+    profiles = random_profiles(9000, seed=23, unknown=0.5)
+    profiles[5000]["age_years"] = 999  # refused, in the second part
+    jsonl = write_jsonl(tmp_path / "many.jsonl", profiles)
+    given = write_parquet(jsonl, row_group_size=2048)  # 5 row groups (DuckDB's smallest)
+    con = connect(threads=1)
+    ranges = _row_ranges(con, str(given), int(workers))
+    assert len(ranges) == min(int(workers), 5)
+    assert ranges[0][0] == 0 and ranges[-1][1] == 9000
+    assert all(low < high == next_low for (low, high), (next_low, _) in pairwise(ranges))
+    # a part's source holds its rows only, filtered in the scan (its other row groups unread)
+    low, high = ranges[1]
+    item = find_inputs([str(given)])[0]
+    assert isinstance(item, Input)
+    part, _ = table_source(con, item, date(2026, 11, 25), (low, high))
+    assert "WHERE file_row_number >= " in part
+    positions = [p for (p,) in con.execute(f"SELECT _pos FROM ({part})").fetchall()]
+    assert positions == list(range(low + 1, high + 1))
+    one, parts = tmp_path / "one.parquet", tmp_path / "parts.parquet"
+    problems = []
+    for target, count in ((one, "1"), (parts, workers)):
+        result = screen(str(given), "-o", str(target), "-w", count)
+        assert result.exit_code == 3, result.stderr  # a row was refused
+        assert target.stat().st_mode & 0o777 == 0o600
+        problems.append([line for line in result.stderr.splitlines() if ".parquet:" in line])
+    assert problems[0] == problems[1]
+    assert len(problems[0]) == 1 and "many.parquet:5001" in problems[0][0]
+    assert "age_years" in problems[0][0]
+    expected = _rows_of_json_report(screen(str(jsonl), "-f", "json").stdout)
+    got = _rows_of_parquet(parts)
+    assert got == _rows_of_parquet(one)
+    assert [(r[0], r[1].replace(".parquet:", ".jsonl:"), *r[2:]) for r in got] == expected
+    groups = con.execute(
+        f"SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('{parts}') "
+        "GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert len(groups) == len(ranges)  # each part's 3 x (its rows) results: one row group
+    assert sum(count for _, count in groups) == len(expected)
+    assert not list(tmp_path.glob(".*.part"))  # no part left behind
 
 
 def test_parquet_needs_an_output_file() -> None:

@@ -368,12 +368,16 @@ def _value(spec: FieldSpec, column: str) -> str:
 
 
 def table_source(
-    con: duckdb.DuckDBPyConnection, item: Input, as_of: date
+    con: duckdb.DuckDBPyConnection,
+    item: Input,
+    as_of: date,
+    rows: tuple[int, int] | None = None,
 ) -> tuple[str, list[InputProblem]]:
     """The SQL of a Parquet or CSV file as the profile table with ``_pos`` (1-based row)
     and ``_valid`` (every value valid, and no check across fields refuses the row), or
     the problems that refuse the whole file (unknown or mistyped columns, no
-    patient_id)."""
+    patient_id). ``rows`` = (low, high): only a Parquet file's rows low + 1 to high,
+    filtered in the scan itself (so that its other row groups are not read)."""
     path = _quote(item.path)
     if item.path.lower().endswith(".csv"):
         try:
@@ -423,9 +427,10 @@ def table_source(
         checks.append(_check(spec, column))
     select = ", ".join(columns)
     valid = " AND ".join(checks)
+    within = f" WHERE file_row_number >= {rows[0]} AND file_row_number < {rows[1]}" if rows else ""
     source = (
         f"SELECT file_row_number + 1 AS _pos, COALESCE({valid}, FALSE) AS _valid, "
-        f"CAST([] AS STRUCT(k VARCHAR, v VARCHAR)[]) AS _bad, {select} FROM {read}"
+        f"CAST([] AS STRUCT(k VARCHAR, v VARCHAR)[]) AS _bad, {select} FROM {read}{within}"
     )
     return _with_checks(con, source, types, as_of), []
 
