@@ -562,13 +562,34 @@ class ResultEncoder:
 # -- the writers ------------------------------------------------------------------------------
 
 
-class JsonWriter(ReportWriter):
+class _EncodedWriter(ReportWriter):
+    """What the JSON and JSON Lines writers share: a compiled encoder, built on the first
+    ``render`` in the process that renders, then used for the hot path's lines."""
+
+    def __init__(self, run: RunInfo) -> None:
+        super().__init__(run)
+        self._encoder: ResultEncoder | None = None
+
+    def render_line(
+        self,
+        patient_id: str,
+        source: str,
+        profile: Mapping[str, Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
+        if self.run.within_km is not None or self._encoder is None:
+            text: str = super().render_line(patient_id, source, profile, outcomes, today)
+            return text
+        return self._encoder.encode_line(patient_id, source, profile, outcomes, today)
+
+
+class JsonWriter(_EncodedWriter):
     """One JSON document, streamed: the run and its studies, then ``results`` one per line
     as they come, then ``errors`` (held in a temporary file past 1 MiB) and the end."""
 
     def __init__(self, run: RunInfo) -> None:
         super().__init__(run)
-        self._encoder: ResultEncoder | None = None
         self._results = 0
         self._errors = 0
         self._spool: IO[str] | None = None
@@ -592,19 +613,6 @@ class JsonWriter(ReportWriter):
         if self._encoder is None:  # compiled on first use: in the process that renders
             self._encoder = ResultEncoder(self.run.studies)
         return self._encoder.encode(result)
-
-    def render_line(
-        self,
-        patient_id: str,
-        source: str,
-        profile: Mapping[str, Any],
-        outcomes: tuple[Outcome, ...],
-        today: date,
-    ) -> str:
-        if self.run.within_km is not None or self._encoder is None:
-            text: str = super().render_line(patient_id, source, profile, outcomes, today)
-            return text
-        return self._encoder.encode_line(patient_id, source, profile, outcomes, today)
 
     def emit(self, chunk: Any) -> str:
         self._results += 1
@@ -635,13 +643,9 @@ class JsonWriter(ReportWriter):
         yield ("\n  ]" if self._errors else "]") + "\n}\n"
 
 
-class JsonlWriter(ReportWriter):
+class JsonlWriter(_EncodedWriter):
     """One result object per line, each with the disclaimer as its last key; errors go
     to stderr only (the batch prints them)."""
-
-    def __init__(self, run: RunInfo) -> None:
-        super().__init__(run)
-        self._encoder: ResultEncoder | None = None
 
     def render(self, result: ScreeningResult) -> str:
         if self.run.within_km is not None:
@@ -652,16 +656,3 @@ class JsonlWriter(ReportWriter):
             end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
             self._encoder = ResultEncoder(self.run.studies, end=end)
         return self._encoder.encode(result)
-
-    def render_line(
-        self,
-        patient_id: str,
-        source: str,
-        profile: Mapping[str, Any],
-        outcomes: tuple[Outcome, ...],
-        today: date,
-    ) -> str:
-        if self.run.within_km is not None or self._encoder is None:
-            text: str = super().render_line(patient_id, source, profile, outcomes, today)
-            return text
-        return self._encoder.encode_line(patient_id, source, profile, outcomes, today)
