@@ -9,6 +9,10 @@ Rows (N = ``--n`` profiles, default 100,000, complete or registry-like):
   id pattern, unknown keys refused), and, for continuity with the earlier targets, to
   pydantic-core's validator alone;
 - 2 workers against 1: total CPU (main process and workers), and the main process's share;
+  beside it the machine's own floor for two processes (two msgspec floor scripts at once
+  against one alone, CPU per profile, in the same round) and the ratio divided by it:
+  on a machine whose two CPUs share caches (or are a host's SMT siblings) two busy
+  processes cost more than one before any overhead of ours;
 - peak resident memory (the largest process) at 200,000 profiles against 10,000;
 - a one-file ``screen`` against ``python -c "import typer, rich, pydantic"``.
 
@@ -146,6 +150,25 @@ def run(command: list[str], times_file: Path | None = None, code: Code = THIS) -
     return Run(total, main, usage.ru_maxrss)
 
 
+def run_pair(command: list[str]) -> float:
+    """CPU seconds of two copies of ``command`` run at once (both started, then both
+    waited for): what two busy processes cost on this machine, before any overhead of
+    ours (on 2 vCPUs sharing caches, or a host's SMT siblings, each is slower than alone)."""
+    processes = [
+        subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, cwd=NEUTRAL
+        )
+        for _ in range(2)
+    ]
+    total = 0.0
+    for process in processes:
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"failed: {' '.join(command)}")
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 def write_profiles(
     path: Path, count: int, make: Callable[[int, random.Random], dict[str, Any]]
 ) -> None:
@@ -172,6 +195,17 @@ class Bench:
         big = run([sys.executable, "-c", script, str(self.files[f"{kind}-{self.n}"])])
         one = run([sys.executable, "-c", script, str(self.files[f"{kind}-1"])])
         return (big.total - one.total) / self.n
+
+    def two_floors(self, kind: str) -> float:
+        """The machine's own floor for 2 workers: CPU per profile of two msgspec floor
+        processes at once (each over all N lines), over one alone, start-up subtracted
+        (a one-line pair and a one-line run). 1.0 would mean two busy processes cost
+        what one does per profile; the 2-worker row cannot be expected below this."""
+        script = [sys.executable, "-c", MSGSPEC_FLOOR]
+        big, one = self.files[f"{kind}-{self.n}"], self.files[f"{kind}-1"]
+        alone = run([*script, str(big)]).total - run([*script, str(one)]).total
+        pair = run_pair([*script, str(big)]) - run_pair([*script, str(one)])
+        return (pair / 2) / alone
 
     def screen(self, path: Path, fmt: str, workers: int, code: Code) -> Run:
         command = [sys.executable, "-c", SCREEN, "screen", str(path), "--as-of", "2026-11-25"]
@@ -272,6 +306,8 @@ def batches(bench: Bench, rounds: int, codes: list[Code], chosen: set[str]) -> N
         cases = [(fmt, "complete") for fmt in ("csv", "jsonl")]
     workers: dict[str, list[float]] = {}
     shares: dict[str, list[float]] = {}
+    floors_two: dict[str, list[float]] = {}  # two msgspec floors at once / one alone
+    beyond: dict[str, list[float]] = {}  # the 2-worker ratio / that, in the same round
     for round_number in range(rounds):
         kinds = sorted({kind for _, kind in cases})
         floors = {
@@ -288,9 +324,13 @@ def batches(bench: Bench, rounds: int, codes: list[Code], chosen: set[str]) -> N
                 row["pydantic"].append(pydantic_floor / cpu)
                 row["rate"].append(1 / cpu)
                 if kind == "complete" and "workers" in chosen:
+                    machine = bench.two_floors(kind)  # next to the 2-worker run it judges
                     two, main_cpu = bench.steady(kind, fmt, 2, code)
-                    workers.setdefault(f"{fmt} | {code.label}", []).append(two / cpu)
-                    shares.setdefault(f"{fmt} | {code.label}", []).append(main_cpu / two)
+                    key = f"{fmt} | {code.label}"
+                    workers.setdefault(key, []).append(two / cpu)
+                    shares.setdefault(key, []).append(main_cpu / two)
+                    floors_two.setdefault(key, []).append(machine)
+                    beyond.setdefault(key, []).append(two / cpu / machine)
         rates = ", ".join(f"{kind} {1 / f[0]:,.0f}/s" for kind, f in floors.items())
         print(f"round {round_number + 1} done (msgspec floor {rates})", flush=True)
     if "throughput" in chosen:
@@ -313,6 +353,11 @@ def batches(bench: Bench, rounds: int, codes: list[Code], chosen: set[str]) -> N
                 f"  {'':5} {'':30} main process share {spread(shares[key])}  "
                 f"target <= {MAIN_SHARE_TARGET}"
             )
+            print(
+                f"  {'':5} {'':30} machine floor (2 msgspec floors at once / 1 alone, "
+                f"per profile) {spread(floors_two[key])}"
+            )
+            print(f"  {'':5} {'':30} 2-worker ratio / machine floor {spread(beyond[key])}")
 
 
 if __name__ == "__main__":

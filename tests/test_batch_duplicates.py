@@ -8,7 +8,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pml_trials.batch.duplicates import EARLIER, DuplicateIds, Hashes
+from pml_trials.batch.duplicates import EARLIER, DuplicateIds, Hashes, Packed
 
 
 def unit(*ids: str, at: str = "f") -> list[tuple[str, str]]:
@@ -81,3 +81,24 @@ def test_twenty_thousand_hashes_take_well_under_a_megabyte() -> None:
     assert len(hashes) == 20_000
     size = sys.getsizeof(hashes.sorted) + sys.getsizeof(hashes.recent)
     assert size < 400_000, size  # a set of ints took about 3 MB
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 40), max_size=8), max_size=12),
+    st.integers(0, 5),
+    st.integers(0, 8),
+)
+def test_packed_patients_are_checked_as_their_pairs_are(
+    units: list[list[int]], named: int, hashed: int
+) -> None:
+    """Issue 20: workers send a unit's ids and sources as two joined strings
+    (:class:`Packed`); every warning, and what is remembered, is the same."""
+    packed, pairs = DuplicateIds(named, hashed), DuplicateIds(named, hashed)
+    for number, ids in enumerate(units):
+        patients = unit(*(f"p{i}" for i in ids), at=f"dir/u {number}.jsonl")
+        compact = Packed.of(patients)
+        assert compact.pairs() == patients and compact.count == len(patients)
+        assert packed.check(compact) == pairs.check(patients)
+        assert packed.first == pairs.first and packed.full == pairs.full
+        assert len(packed.hashes) == len(pairs.hashes)

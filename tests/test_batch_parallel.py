@@ -97,14 +97,15 @@ def test_no_more_than_in_flight_units_are_read_ahead(studies: tuple[Study, ...])
     assert pulled <= 4
     rest = list(results)
     assert pulled == 40 and len(rest) == 39
-    assert [d.patients[0][1] for d in [first, *rest]] == [f"x.jsonl:{n}" for n in range(1, 41)]
+    assert [d.pairs()[0][1] for d in [first, *rest]] == [f"x.jsonl:{n}" for n in range(1, 41)]
 
 
 def test_problems_found_while_reading_keep_their_place(studies: tuple[Study, ...]) -> None:
     problem = InputProblem("gone.json", None, "no such file or directory")
     units: list[Unit] = [Lines("a.jsonl", 1, b'{"patient_id": "a"}'), problem]
     done = list(screen_in_workers(units, setup_for(studies), workers=2, in_flight=2))
-    assert done[1].items == [problem] and done[0].patients == [("a", "a.jsonl:1")]
+    assert done[1].items == [problem] and done[0].pairs() == [("a", "a.jsonl:1")]
+    assert done[0].packed is not None and done[0].patients == []  # two strings, not tuples
 
 
 def test_a_worker_refuses_criteria_that_changed_since_the_run_began(
@@ -217,7 +218,7 @@ def test_units_written_in_turn_leave_only_their_problems_to_the_main_process(
         ["InputProblem"],
         ["InputProblem"],
     ]
-    assert [d.patients for d in done][-1] == [("q", "b.jsonl:1")]
+    assert [d.pairs() for d in done][-1] == [("q", "b.jsonl:1")]
 
 
 def test_a_stopped_run_releases_a_worker_waiting_for_its_turn(tmp_path: Path) -> None:

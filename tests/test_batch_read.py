@@ -4,6 +4,7 @@ sniffed as one document or JSON Lines, and reading ahead without losing bytes.""
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
 
 from hypothesis import given
@@ -14,9 +15,12 @@ from pml_trials.batch.read import (
     Document,
     Files,
     Lines,
+    Span,
     Unit,
+    count_newlines,
     peek,
     read_document,
+    read_span,
     units,
 )
 from pml_trials.engine.run import InputProblem
@@ -53,6 +57,48 @@ def test_lines_keep_their_numbers_whatever_the_block_size(lines: list[bytes], bl
         assert found == [InputProblem("-", None, "empty: no profile was given")]
         return
     assert numbered(found) == [(n, b"{" + line + b"}") for n, line in enumerate(lines, 1)]
+
+
+@given(
+    lines=st.lists(st.integers(0, 2000).map(lambda n: b"x" * n), max_size=60),
+    block=st.integers(1, 5000),
+)
+def test_spans_of_a_file_hold_the_lines_read_from_it_whatever_the_block_size(
+    lines: list[bytes], block: int
+) -> None:
+    """Issue 20: in a batch in workers the main process reads a file into one buffer
+    again and again and keeps only positions (and counts long lines' newlines by
+    ``find``): what the spans point to is what reading the lines gives."""
+    data = b"".join(b"{" + line + b"}\n" for line in lines) + b"{tail}"
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "f.jsonl")
+        Path(path).write_bytes(data)
+        item = Input(path, "f.jsonl", "lines", len(data))
+        spans = list(units([item], io.BytesIO(), block=block, spans=True))
+        assert all(isinstance(span, Span) for span in spans)
+        read = [read_span(span) for span in spans if isinstance(span, Span)]
+        assert all(isinstance(lines, Lines) for lines in read)
+        assert [s.newlines for s in spans if isinstance(s, Span)] == [
+            r.data.count(b"\n") for r in read if isinstance(r, Lines)
+        ]
+        whole = list(units([item], io.BytesIO(), block=block))
+    assert numbered(read) == numbered(whole)  # type: ignore[arg-type]
+    assert b"".join(r.data for r in read if isinstance(r, Lines)) == data
+
+
+@given(
+    parts=st.lists(st.tuples(st.integers(0, 3000), st.booleans()), max_size=40),
+    cut=st.integers(0, 10**5),
+)
+def test_newlines_are_counted_as_bytes_count_counts_them(
+    parts: list[tuple[int, bool]], cut: int
+) -> None:
+    data = b"".join(b"y" * size + (b"\n" if newline else b"") for size, newline in parts)
+    end = min(cut, len(data))
+    assert count_newlines(data, end) == data.count(b"\n", 0, end)
+    assert count_newlines(bytearray(data), end) == data.count(b"\n", 0, end)
+    short = b"\n" * (cut % 3000) + data  # lines shorter than LONG_LINE: counted
+    assert count_newlines(short, len(short)) == short.count(b"\n")
 
 
 def test_a_file_that_cannot_be_opened_is_a_problem(tmp_path: Path) -> None:

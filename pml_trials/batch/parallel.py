@@ -221,7 +221,9 @@ def _let_go_of_standard_streams() -> None:
 def _work(unit: Unit) -> Done:
     if _screener is None:
         return Done(fatal=_failure)
-    return _screener.process(unit)
+    done = _screener.process(unit)
+    done.pack()  # two strings to pickle, not a tuple per patient
+    return done
 
 
 def _work_in_turn(number: int, unit: Unit) -> Done:

@@ -133,7 +133,7 @@ def write_report(
         _check_duplicates(done, duplicates, reporter)
         for verdicts, count in done.verdicts.items():
             tally.add_verdicts(study_ids, verdicts, count)
-        reporter.advance(done.size, len(done.patients))
+        reporter.advance(done.size, done.patient_count())
     log.close()
     for part in writer.closing(tally):
         out.write(part)
@@ -212,7 +212,8 @@ def _log_unit(done: Done, log: ProblemLog) -> None:
 
 def _check_duplicates(done: Done, duplicates: DuplicateIds, reporter: Reporter) -> None:
     full = duplicates.full
-    for patient_id, source, first in duplicates.check(done.patients):
+    patients = done.packed if done.packed is not None else done.patients
+    for patient_id, source, first in duplicates.check(patients):
         reporter.message(
             f"{source}: patient_id: warning: '{patient_id}' is also the id in {first} "
             "(both were screened)"

@@ -15,6 +15,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
+from pml_trials.batch.duplicates import Packed
 from pml_trials.batch.read import (
     TOO_LONG,
     Document,
@@ -51,13 +52,28 @@ class Joined(Record):
 
 
 class Done(Record, frozen=False):
-    """What screening a unit produced."""
+    """What screening a unit produced. ``patients`` is filled while screening; a worker
+    moves it into ``packed`` before sending the unit back (:meth:`pack`)."""
 
     items: list[Any] = field(default_factory=list)  # rendered, Joined, InputProblem
     patients: list[tuple[str, str]] = field(default_factory=list)  # (patient_id, source)
     verdicts: Counter[tuple[Verdict, ...]] = field(default_factory=Counter)
     size: int = 0  # bytes of input covered
     fatal: str | None = None  # the worker could not start (the run must stop)
+    packed: Packed | None = None  # the patients, once packed
+
+    def pack(self) -> None:
+        """Move the patients into one :class:`Packed` (before pickling)."""
+        if self.packed is None:
+            self.packed = Packed.of(self.patients)
+            self.patients = []
+
+    def patient_count(self) -> int:
+        return self.packed.count if self.packed is not None else len(self.patients)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """``(patient_id, source)`` of each patient, in input order, packed or not."""
+        return self.packed.pairs() if self.packed is not None else self.patients
 
 
 def join(run: list[str]) -> Joined:

@@ -1,6 +1,6 @@
 """Large rendered text from a worker travels through a file, not through the pipe.
 
-A worker's unit (1 MiB of full profiles) renders to about 2.5 MB of JSON Lines. Pickled
+A worker's unit (4 MiB of full profiles) renders to about 10 MB of JSON Lines. Pickled
 through the result pipe, that text is copied five times and costs about what the second
 worker saves (measured: two workers were barely faster than one). Instead the worker writes it to a file of
 its own in a private folder (in memory under /dev/shm where there is one) and sends

@@ -57,8 +57,12 @@ class Tally(Record, frozen=False):
         """Count ``patients`` patients who each got ``verdicts`` (one per study id): a batch
         screened in worker processes sends back counts, not results."""
         self.patients += patients
+        counts = self.verdicts
         for study_id, verdict in zip(study_ids, verdicts, strict=True):
-            self.verdicts.setdefault(study_id, Counter())[verdict] += patients
+            counter = counts.get(study_id)
+            if counter is None:  # not setdefault: that builds a Counter on every call
+                counter = counts[study_id] = Counter()
+            counter[verdict] += patients
 
 
 def counted(number: int, noun: str) -> str:
