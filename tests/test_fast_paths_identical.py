@@ -272,3 +272,15 @@ def test_a_warm_writer_renders_each_patient_as_a_fresh_one(
             fresh = type(writer)(run)
             assert writer.render_line(*args) == fresh.render(result)
             assert writer.render(result) == fresh.render(result)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from('ab-=+@\t\r\n,":0/ '), max_size=8)
+    | st.from_regex(r"-(:[0-9]+)?", fullmatch=True)
+)
+def test_a_source_proven_plain_is_its_own_cell(text: str) -> None:
+    """The csv prefix skips ``cell`` for a source the plain pattern matches (issue 20):
+    only where ``cell`` would give the text back (no formula first, nothing to quote)."""
+    if csv_out._PLAIN(text):
+        assert csv_out.cell(text) == text

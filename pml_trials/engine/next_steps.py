@@ -188,9 +188,54 @@ def actions_by_masks(masks: tuple[int, ...]) -> tuple[str, ...]:
 def answered_actions(mask: int) -> int:
     """The actions answering some field of ``mask``, one bit per action in the order of
     :func:`_ranked_actions`: ``actions_by_masks`` depends on each mask only through
-    this (which actions a trial needs, hence how many trials need each)."""
+    this (which actions a trial needs, hence how many trials need each). Each field is
+    answered by one action: one look-up per field in the mask."""
+    by_field = _answering()
     found = 0
-    for place, (_, fields) in enumerate(ranked_actions()):
-        if mask & fields:
-            found |= 1 << place
+    while mask:
+        low = mask & -mask
+        found |= by_field[low]
+        mask ^= low
     return found
+
+
+def actions_by_answered(answered: tuple[int, ...]) -> tuple[str, ...]:
+    """:func:`actions_by_masks` from each trial's :func:`answered_actions` (0 for a trial
+    with no missing field): the actions some trial needs, by the number of trials that
+    need each (most first; ties in the order of :func:`_ranked_actions`, which is the
+    order of the bits), and for each trial those it needs, separated by spaces."""
+    names = _action_names()
+    union = 0
+    for found in answered:
+        union |= found
+    asked = []
+    while union:
+        low = union & -union
+        union ^= low
+        asked.append((-sum([1 for found in answered if found & low]), low))
+    asked.sort(key=_COUNT)  # stable: ties keep the order of the bits
+    return tuple(" ".join([names[low] for _, low in asked if found & low]) for found in answered)
+
+
+_ANSWERING: list[dict[int, int]] = []
+_NAMES: list[dict[int, str]] = []
+
+
+def _answering() -> dict[int, int]:
+    """Each field's bit -> the bit of the action answering it."""
+    if not _ANSWERING:
+        table = {}
+        for place, (_, fields) in enumerate(ranked_actions()):
+            while fields:
+                low = fields & -fields
+                table[low] = 1 << place
+                fields ^= low
+        _ANSWERING.append(table)
+    return _ANSWERING[0]
+
+
+def _action_names() -> dict[int, str]:
+    """Each action's bit -> its key."""
+    if not _NAMES:
+        _NAMES.append({1 << place: action for place, (action, _) in enumerate(ranked_actions())})
+    return _NAMES[0]
