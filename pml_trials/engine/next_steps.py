@@ -203,18 +203,58 @@ def actions_by_answered(answered: tuple[int, ...]) -> tuple[str, ...]:
     """:func:`actions_by_masks` from each trial's :func:`answered_actions` (0 for a trial
     with no missing field): the actions some trial needs, by the number of trials that
     need each (most first; ties in the order of :func:`_ranked_actions`, which is the
-    order of the bits), and for each trial those it needs, separated by spaces."""
-    names = _action_names()
-    union = 0
+    order of the bits), and for each trial those it needs, separated by spaces.
+
+    The counts are bit-sliced (``planes[j]``: the actions whose count has bit ``j``), so
+    the actions needed by exactly ``k`` trials are a few operations on ints; a trial's
+    text depends only on its actions within each group, by which it is remembered."""
+    planes: list[int] = []
     for found in answered:
-        union |= found
-    asked = []
-    while union:
-        low = union & -union
-        union ^= low
-        asked.append((-sum([1 for found in answered if found & low]), low))
-    asked.sort(key=_COUNT)  # stable: ties keep the order of the bits
-    return tuple(" ".join([names[low] for _, low in asked if found & low]) for found in answered)
+        carry = found
+        for place, plane in enumerate(planes):
+            planes[place] = plane ^ carry
+            carry &= plane
+            if not carry:
+                break
+        if carry:
+            planes.append(carry)
+    groups = []
+    for count in range(len(answered), 0, -1):
+        if count >> len(planes):
+            continue  # more trials than any action counts
+        group = -1
+        for place, plane in enumerate(planes):
+            group &= plane if count >> place & 1 else ~plane
+        if group:
+            groups.append(group)
+    texts = _ACTION_TEXTS
+    words = []
+    for found in answered:
+        key = tuple([found & group for group in groups])
+        text = texts.get(key)
+        if text is None:
+            text = _actions_text(key)
+            if len(texts) >= _ACTIONS_LIMIT:
+                texts.clear()
+            texts[key] = text
+        words.append(text)
+    return tuple(words)
+
+
+# A trial's actions text by its actions in each group of counts (see actions_by_answered).
+_ACTION_TEXTS: dict[tuple[int, ...], str] = {}
+
+
+def _actions_text(groups: tuple[int, ...]) -> str:
+    """The keys of the actions of each group, group after group, each in bit order."""
+    names = _action_names()
+    keys = []
+    for group in groups:
+        while group:
+            low = group & -group
+            keys.append(names[low])
+            group ^= low
+    return " ".join(keys)
 
 
 _ANSWERING: list[dict[int, int]] = []
