@@ -16,9 +16,12 @@ from pml_trials.engine import ScreeningResult, screen
 from pml_trials.engine.missing import BITS, fields_of
 from pml_trials.engine.next_steps import (
     NextStep,
+    actions_by_answered,
     actions_by_masks,
     actions_by_trial,
+    answered_actions,
     next_steps,
+    ranked_actions,
     steps_for,
 )
 from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, FieldSpec, action_of
@@ -158,6 +161,27 @@ def test_actions_by_masks_are_the_actions_by_trial(trials: list[list[str]]) -> N
     words = actions_by_trial(tuple((ids[n], fields_of(masks[n])) for n in asked))
     expected = dict(zip(asked, words, strict=True))
     assert actions_by_masks(masks) == tuple(expected.get(n, "") for n in range(len(trials)))
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(_KEYS), max_size=12, unique=True),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_actions_by_answered_are_the_actions_by_masks(trials: list[list[str]]) -> None:
+    """The CSV's next-step keys from the actions each trial needs (one look-up per
+    missing field, issue 20) are what ``actions_by_masks`` gives from the masks, and the
+    actions a mask needs are the ranked actions answering one of its fields."""
+    masks = tuple(sum(BITS[key] for key in keys) for keys in trials)
+    for mask in masks:
+        expected = sum(
+            1 << place for place, (_, fields) in enumerate(ranked_actions()) if mask & fields
+        )
+        assert answered_actions(mask) == expected
+    answered = tuple(map(answered_actions, masks))
+    assert actions_by_answered(answered) == actions_by_masks(masks)
 
 
 @given(

@@ -272,3 +272,50 @@ def test_a_warm_writer_renders_each_patient_as_a_fresh_one(
             fresh = type(writer)(run)
             assert writer.render_line(*args) == fresh.render(result)
             assert writer.render(result) == fresh.render(result)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from('ab-=+@\t\r\n,":0/ '), max_size=8)
+    | st.from_regex(r"-(:[0-9]+)?", fullmatch=True)
+)
+def test_a_source_proven_plain_is_its_own_cell(text: str) -> None:
+    """The csv prefix skips ``cell`` for a source the plain pattern matches (issue 20):
+    only where ``cell`` would give the text back (no formula first, nothing to quote)."""
+    if csv_out._PLAIN(text):
+        assert csv_out.cell(text) == text
+
+
+_PIECES = [
+    b"",
+    b"  ",
+    b"\r",
+    b'{"patient_id": "a-1"}',
+    b'{"patient_id": "b-2", "age_years": 40}\r',
+    b'{"patient_id": 3}',
+    b"not json",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=8), first=st.integers(1, 5))
+def test_a_unit_is_cut_into_the_lines_split_gives(pieces: list[bytes], first: int) -> None:
+    """The batch loop cuts a unit at each newline with find() (issue 20): every line
+    that ``data.split(b"\\n")`` gives is screened or refused under its own number, blank
+    ones skipped, a last line without a newline included."""
+    from pml_trials.batch.read import Lines
+    from pml_trials.batch.screening import Screener
+    from pml_trials.engine.run import InputProblem, RunInfo
+
+    studies = _studies()
+    data = b"\n".join(pieces)
+    run = RunInfo(studies, "2026-11-25T19:20:00Z", AS_OF)
+    done = Screener(studies, AS_OF, csv_out.CsvWriter(run), pack=list).process(
+        Lines("u.jsonl", first, data)
+    )
+    numbers = [first + n for n, line in enumerate(data.split(b"\n")) if line.strip()]
+    seen = [int(source.rsplit(":", 1)[1]) for _, source in done.patients]
+    seen += [
+        int(item.source.rsplit(":", 1)[1]) for item in done.items if isinstance(item, InputProblem)
+    ]
+    assert sorted(set(seen)) == numbers

@@ -59,3 +59,29 @@ def test_generated_studies_with_their_own_definitions(
     today = _today(profile)
     expected = tuple(study.evaluate(profile.get, today) for study in studies)
     assert compile_all(studies)(profile.get, today) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rules=st.lists(st.tuples(st.booleans(), gen.rules(2)), min_size=1, max_size=4),
+    bodies=st.tuples(gen.rules(1), gen.rules(1)),
+    profile=gen.partial_profiles(),
+)
+def test_values_generated_again_are_computed_once_and_right(
+    rules: list[tuple[bool, str]],
+    bodies: tuple[str, str],
+    profile: dict[str, Any],
+) -> None:
+    """The same rules and definitions in several studies are computed once (issue 20):
+    each study still gets what its own function gives, with a definition of the same
+    name and another body kept apart."""
+    uses = [(True, "def0 and not def0"), (False, "def0 or def0")]
+    studies = (
+        driver.study([*rules, *uses], {"def0": bodies[0]}),
+        driver.study([*uses, *rules], {"def0": bodies[0]}),
+        driver.study([*rules, *uses], {"def0": bodies[1]}),
+        driver.study(rules[::-1]),
+    )
+    today = _today(profile)
+    expected = tuple(study.evaluate(profile.get, today) for study in studies)
+    assert compile_all(studies)(profile.get, today) == expected

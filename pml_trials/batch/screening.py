@@ -140,7 +140,15 @@ class Screener:
         if self._evaluate_all is None:  # built on the first lines, in the process screening
             self._evaluate_all = compile_all(studies)
         evaluate_all = self._evaluate_all
-        for line in unit.data.split(b"\n"):
+        # The lines as data.split(b"\n") gives them, cut at each newline found by find()
+        # (memchr): split() compares byte by byte, ~5 % of a profile's instructions.
+        data, find, start, last = unit.data, unit.data.find, 0, False
+        while not last:
+            stop = find(b"\n", start)
+            if stop < 0:
+                line, last = data[start:], True
+            else:
+                line, start = data[start:stop], stop + 1
             number += 1
             if not line or line.isspace():
                 continue  # blank lines separate nothing and are allowed

@@ -188,9 +188,94 @@ def actions_by_masks(masks: tuple[int, ...]) -> tuple[str, ...]:
 def answered_actions(mask: int) -> int:
     """The actions answering some field of ``mask``, one bit per action in the order of
     :func:`_ranked_actions`: ``actions_by_masks`` depends on each mask only through
-    this (which actions a trial needs, hence how many trials need each)."""
+    this (which actions a trial needs, hence how many trials need each). Each field is
+    answered by one action: one look-up per field in the mask."""
+    by_field = _answering()
     found = 0
-    for place, (_, fields) in enumerate(ranked_actions()):
-        if mask & fields:
-            found |= 1 << place
+    while mask:
+        low = mask & -mask
+        found |= by_field[low]
+        mask ^= low
     return found
+
+
+def actions_by_answered(answered: tuple[int, ...]) -> tuple[str, ...]:
+    """:func:`actions_by_masks` from each trial's :func:`answered_actions` (0 for a trial
+    with no missing field): the actions some trial needs, by the number of trials that
+    need each (most first; ties in the order of :func:`_ranked_actions`, which is the
+    order of the bits), and for each trial those it needs, separated by spaces.
+
+    The counts are bit-sliced (``planes[j]``: the actions whose count has bit ``j``), so
+    the actions needed by exactly ``k`` trials are a few operations on ints; a trial's
+    text depends only on its actions within each group, by which it is remembered."""
+    planes: list[int] = []
+    for found in answered:
+        carry = found
+        for place, plane in enumerate(planes):
+            planes[place] = plane ^ carry
+            carry &= plane
+            if not carry:
+                break
+        if carry:
+            planes.append(carry)
+    groups = []
+    for count in range(len(answered), 0, -1):
+        if count >> len(planes):
+            continue  # more trials than any action counts
+        group = -1
+        for place, plane in enumerate(planes):
+            group &= plane if count >> place & 1 else ~plane
+        if group:
+            groups.append(group)
+    texts = _ACTION_TEXTS
+    words = []
+    for found in answered:
+        key = tuple([found & group for group in groups])
+        text = texts.get(key)
+        if text is None:
+            text = _actions_text(key)
+            if len(texts) >= _ACTIONS_LIMIT:
+                texts.clear()
+            texts[key] = text
+        words.append(text)
+    return tuple(words)
+
+
+# A trial's actions text by its actions in each group of counts (see actions_by_answered).
+_ACTION_TEXTS: dict[tuple[int, ...], str] = {}
+
+
+def _actions_text(groups: tuple[int, ...]) -> str:
+    """The keys of the actions of each group, group after group, each in bit order."""
+    names = _action_names()
+    keys = []
+    for group in groups:
+        while group:
+            low = group & -group
+            keys.append(names[low])
+            group ^= low
+    return " ".join(keys)
+
+
+_ANSWERING: list[dict[int, int]] = []
+_NAMES: list[dict[int, str]] = []
+
+
+def _answering() -> dict[int, int]:
+    """Each field's bit -> the bit of the action answering it."""
+    if not _ANSWERING:
+        table = {}
+        for place, (_, fields) in enumerate(ranked_actions()):
+            while fields:
+                low = fields & -fields
+                table[low] = 1 << place
+                fields ^= low
+        _ANSWERING.append(table)
+    return _ANSWERING[0]
+
+
+def _action_names() -> dict[int, str]:
+    """Each action's bit -> its key."""
+    if not _NAMES:
+        _NAMES.append({1 << place: action for place, (action, _) in enumerate(ranked_actions())})
+    return _NAMES[0]

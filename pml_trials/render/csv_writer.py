@@ -33,15 +33,15 @@ first; their words are in the JSON and ``pml-trials form``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
-from pml_trials.engine.diagnosis import Diagnosis, diagnose
+from pml_trials.engine.diagnosis import BIOPSY, CLINICAL, CSF, MRI, Diagnosis, diagnose
 from pml_trials.engine.missing import MissingFields, fields_of
-from pml_trials.engine.next_steps import actions_by_masks, answered_actions
+from pml_trials.engine.next_steps import actions_by_answered, answered_actions
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -73,6 +73,8 @@ _NEEDS_LIMIT = 2048
 _NEEDS = Verdict.NEEDS_INFORMATION
 _VERDICT = itemgetter(0)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
+# A text cell() leaves as it is: no formula character first, nothing to quote.
+_PLAIN = re.compile(r'[^=+\-@\t\r,"\n][^,"\n\r]*\Z').match
 
 
 def cell(text: str) -> str:
@@ -125,6 +127,7 @@ class CsvWriter(ReportWriter):
         self._has_sites = [bool(study.sites) for study in run.studies]
         # What ends each row: the patient's diagnosis, the disclaimer, the line end.
         self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
+        self._suffix_by: dict[tuple[Any, ...], str] = {}  # by the diagnosis's four answers
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -151,30 +154,72 @@ class CsvWriter(ReportWriter):
         outcomes: tuple[Outcome, ...],
         today: date,
     ) -> str:
-        # patient_id: letters, digits and -_. only: never quoted
-        prefix = f"{cell(patient_id) if patient_id[0] == '-' else patient_id},{cell(source)},"
-        suffix = self._suffixes[diagnose(profile.get)]
-        masks: tuple[int, ...] = ()
-        actions: tuple[str, ...] = ()
+        # patient_id: letters, digits and -_. only: never quoted. A source is nearly
+        # always a plain cell (one regex proves it), else cell() defuses or quotes it.
+        head = cell(patient_id) if patient_id[0] == "-" else patient_id
+        prefix = f"{head},{source if _PLAIN(source) else cell(source)},"
+        get = profile.get
+        suffix = self._suffix_by.get((get(CLINICAL), get(MRI), get(CSF), get(BIOPSY)))
+        if suffix is None:
+            suffix = self._suffix_of(get)
+        home = home_of(profile) if "residence_town" in profile else None
         if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
             masks = self._masks_of(outcomes, profile, today)
-            actions = self._actions_of(masks)
-        home = home_of(profile) if "residence_town" in profile else None
+            if self.run.within_km is not None and home is not None:
+                actions = self._actions_of(masks)
+                return self._within(prefix, suffix, outcomes, masks, actions, home)
+            return prefix + (suffix + prefix).join(self._needs_row(outcomes, masks, home)) + suffix
         if self.run.within_km is not None and home is not None:
-            return self._within(prefix, suffix, outcomes, masks, actions, home)
+            return self._within(prefix, suffix, outcomes, (), (), home)
         ends = []
         for index, outcome in enumerate(outcomes):
             values = outcome[1]
-            if outcome[0] is _NEEDS:
-                ends.append(self._needs_end(index, outcome, masks[index], home, actions[index]))
-            elif home is not None and self._has_sites[index]:
+            if home is not None and self._has_sites[index]:
                 end = self._homes[index].get((values, home.geonameid))
                 ends.append(end if end is not None else self._home_end(index, outcome, home))
             else:
                 end = self._ends[index].get(values)
-                ends.append(end if end is not None else self._decided_end(index, outcome))
+                if end is None:  # by the verdict and decisive criteria, written out
+                    key = (outcome[0], *map(is_, values, self._decisive[index]))
+                    end = self._by_reasons[index].get(key)
+                    if end is None:
+                        end = self._decided_end(index, outcome)
+                    elif len(self._ends[index]) < _CACHE_LIMIT:
+                        self._ends[index][values] = end
+                ends.append(end)
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
+
+    def _suffix_of(self, get: Callable[[str], Any]) -> str:
+        """What ends each row of a patient (diagnosis, disclaimer, line end), remembered
+        by the four answers the diagnosis depends on (144 valid combinations)."""
+        suffix = self._suffixes[diagnose(get)]
+        if len(self._suffix_by) < 256:
+            self._suffix_by[(get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))] = suffix
+        return suffix
+
+    def _needs_row(
+        self, outcomes: tuple[Outcome, ...], masks: tuple[int, ...], home: Town | None
+    ) -> list[str]:
+        """The row ends of a patient some trial of whom needs information: those trials'
+        from their parts (:meth:`_needs_end`), the others' by their outcome."""
+        actions = self._actions_of(masks)
+        ends = []
+        for index, outcome in enumerate(outcomes):
+            values = outcome[1]
+            end: str | None
+            if outcome[0] is _NEEDS:
+                end = self._needs_end(index, outcome, masks[index], home, actions[index])
+            elif home is not None and self._has_sites[index]:
+                end = self._homes[index].get((values, home.geonameid))
+                if end is None:
+                    end = self._home_end(index, outcome, home)
+            else:
+                end = self._ends[index].get(values)
+                if end is None:
+                    end = self._decided_end(index, outcome)
+            ends.append(end)
+        return ends
 
     def _within(
         self,
@@ -233,7 +278,7 @@ class CsvWriter(ReportWriter):
         key = tuple(sets)
         words = self._actions.get(key)
         if words is None:
-            words = tuple(map(cell, actions_by_masks(masks)))
+            words = tuple(map(cell, actions_by_answered(key)))
             if len(self._actions) >= _NEEDS_LIMIT:
                 self._actions.clear()
             self._actions[key] = words

@@ -21,6 +21,7 @@ unknown. :mod:`.interpret` is the slow reference it is tested against.
 from __future__ import annotations
 
 import ast
+import copy
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -334,6 +335,22 @@ AllStudiesFunction = Callable[
 ]
 
 
+def _canonical(value: ast.expr) -> str:
+    """An expression's text with the temporaries it assigns (``t0 := ...``) numbered
+    from 0 in order: two expressions with the same text compute the same value."""
+    temps = [node.target.id for node in ast.walk(value) if isinstance(node, ast.NamedExpr)]
+    if not temps:
+        return ast.dump(value)
+    renamed = {name: f"_{place}" for place, name in enumerate(temps)}
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.Name:
+            found = renamed.get(node.id)
+            return node if found is None else ast.Name(id=found, ctx=node.ctx)
+
+    return ast.dump(Rename().visit(copy.deepcopy(value)))
+
+
 def compile_studies(
     studies: Sequence[Sequence[tuple[bool, Node]]],
     verdicts: tuple[V, V, V],
@@ -358,6 +375,19 @@ def compile_studies(
             ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store(), **_AT)], value=value, **_AT)
         )
 
+    # Each value computed once: an expression generated again (the same definition in
+    # several files, the same rule in several studies) reuses the first one's name. The
+    # expressions are pure over the fields, ``today``, constants and earlier names.
+    computed: dict[str, str] = {}
+
+    def once(target: str, value: ast.expr) -> str:
+        key = _canonical(value)
+        name = computed.get(key)
+        if name is None:
+            assign(target, value)
+            name = computed[key] = target
+        return name
+
     for number, criteria in enumerate(studies):
         gen.definitions = {}  # a study's definitions are its own
         names = []
@@ -366,11 +396,10 @@ def compile_studies(
                 reads.setdefault(key)
             for definition in definitions_used(node):
                 if definition.name not in gen.definitions:
+                    target = f"s{number}d{len(gen.definitions)}"
                     value = gen.expr(definition.body)
-                    gen.definitions[definition.name] = f"s{number}d{len(gen.definitions)}"
-                    assign(gen.definitions[definition.name], value)
-            names.append(f"s{number}c{index}")
-            assign(names[-1], gen.expr(node))
+                    gen.definitions[definition.name] = once(target, value)
+            names.append(once(f"s{number}c{index}", gen.expr(node)))
         values = ast.Tuple(elts=[_name(n) for n in names], ctx=ast.Load(), **_AT)
         assign(f"s{number}v", values)
 
