@@ -73,8 +73,6 @@ def random_value(spec: FieldSpec, rng: random.Random) -> Any:
 def synthetic_profile(index: int, rng: random.Random) -> dict[str, Any]:
     profile: dict[str, Any] = {}
     for spec in FIELDS:
-        if spec.kind == "text":
-            continue  # a town must be one of its country's (the validator checks): left unknown
         if spec.kind == "id":
             profile[spec.key] = f"bench-{index:06d}"
         elif spec.key == "screening_date":
