@@ -319,3 +319,39 @@ def test_a_unit_is_cut_into_the_lines_split_gives(pieces: list[bytes], first: in
         int(item.source.rsplit(":", 1)[1]) for item in done.items if isinstance(item, InputProblem)
     ]
     assert sorted(set(seen)) == numbers
+
+
+def test_travel_limits_at_every_site_distance_give_the_straightforward_sites(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The JSON encoders remember a study's sites by the town and how many sites lie
+    within the patient's travel limit: limits exactly at, just under and just over each
+    site's distance (and none) give what the straightforward path gives."""
+    from pml_trials.geo.travel import travel
+
+    lines = []
+    for country, name in TOWNS:
+        if name == "Springfield":
+            continue  # ambiguous: no town, no distances
+        home = home_of({"residence_country": country, "residence_town": name})
+        assert home is not None
+        limits: list[float | None] = [None, 1.0, 20000.0]
+        for study in _studies():
+            for measured in travel(study.sites, home, None).sites:
+                km = measured.distance_km or 0.0
+                limits += [km, max(km - 0.1, 1.0), km + 0.1]
+        for number, limit in enumerate(dict.fromkeys(limits)):
+            profile: dict[str, Any] = {
+                "patient_id": f"t-{country}-{number}",
+                "residence_country": country,
+                "residence_town": name,
+            }
+            if limit is not None:
+                profile["max_travel_km"] = round(limit, 1)
+            lines.append(json.dumps(profile))
+    path = tmp_path / "limits.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast = {fmt: report(path, fmt, tmp_path / f"out.{fmt}", "-w", "1") for fmt in ("json", "jsonl")}
+    request.getfixturevalue("straightforward")
+    for fmt, text in fast.items():
+        assert text == report(path, fmt, tmp_path / f"out.{fmt}", "-w", "1"), fmt

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from json.encoder import encode_basestring
@@ -286,7 +287,11 @@ class ResultEncoder:
         self._variables = self._sites_slot + len(self.studies) + 2
         # A study without sites has none for anybody; with sites and no town, the same
         # list for everybody: only a patient with a town makes them vary.
-        self._site_texts: dict[tuple[int, int, float | None], str] = {}
+        # A study's sites seen from a town, by (study, town, how many sites are within the
+        # travel limit: None without one): the sites are nearest first, so those within are
+        # the first ones, and the text depends on the limit through that count alone.
+        self._site_texts: dict[tuple[int, int, int | None], str] = {}
+        self._distances: dict[tuple[int, int], tuple[float, ...]] = {}  # nearest first
         self._no_town_sites = [
             _compact(sites_objects(travel(study.sites, None, None))) for study in self.studies
         ]
@@ -458,22 +463,36 @@ class ResultEncoder:
         return "".join(self.getter(slots))
 
     def _sites(self, number: int, study: Study, home: Town, limit: float | None) -> str:
-        """A study's sites as seen from one town (and travel limit), remembered."""
-        key = (number, home.geonameid, limit)
+        """A study's sites as seen from one town and travel limit, remembered by the town
+        and the number of sites within the limit (a registry's limits vary from patient to
+        patient; what they change is only that count)."""
+        place = (number, home.geonameid)
+        distances = self._distances.get(place)
+        if distances is None:
+            measured = travel(study.sites, home, None).sites
+            distances = tuple(d.distance_km or 0.0 for d in measured)  # all known: a town
+            if len(self._distances) >= _SITE_TEXT_LIMIT:
+                self._distances.clear()
+            self._distances[place] = distances
+        key = (number, home.geonameid, None if limit is None else bisect_right(distances, limit))
         text = self._site_texts.get(key)
         if text is None:
             text = _compact(sites_objects(travel(study.sites, home, limit)))
-            if len(self._site_texts) < _SITE_TEXT_LIMIT:
-                self._site_texts[key] = text
+            self._remember(key, text)
         return text
 
     def _residence(self, home: Town) -> str:
-        text = self._site_texts.get((-1, home.geonameid, None))
+        key = (-1, home.geonameid, None)
+        text = self._site_texts.get(key)
         if text is None:
             text = _compact(residence_object(home))
-            if len(self._site_texts) < _SITE_TEXT_LIMIT:
-                self._site_texts[(-1, home.geonameid, None)] = text
+            self._remember(key, text)
         return text
+
+    def _remember(self, key: tuple[int, int, int | None], text: str) -> None:
+        if len(self._site_texts) >= _SITE_TEXT_LIMIT:
+            self._site_texts.clear()
+        self._site_texts[key] = text
 
     def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
         """A study's constant text for one outcome: its verdict and criterion values."""
