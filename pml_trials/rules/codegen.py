@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import copy
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, TypedDict, TypeVar, assert_never
 
@@ -269,20 +269,32 @@ def study_tree(criteria: Sequence[tuple[bool, Node]]) -> tuple[ast.FunctionDef, 
                 gen.definitions[definition.name] = f"d{len(gen.definitions)}"
                 assignments.append((gen.definitions[definition.name], value))
         assignments.append((f"c{index}", gen.expr(node)))
+    keys = dict.fromkeys(f for _, node in criteria for f in fields_read(node))
+    body = _field_reads(gen, keys)
+    body += [_assign(target, value) for target, value in assignments]
+    body.extend(_verdict(criteria))
+    return _function("study", body), gen.constants
+
+
+def _assign(target: str, value: ast.expr) -> ast.stmt:
+    return ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store(), **_AT)], value=value, **_AT)
+
+
+def _field_reads(gen: _Generator, keys: Iterable[str]) -> list[ast.stmt]:
+    """``f3 = get("age_years")`` for each field read (the screening date is ``today``)."""
     body: list[ast.stmt] = []
-    for key in dict.fromkeys(f for _, node in criteria for f in fields_read(node)):
+    for key in keys:
         if key == SCREENING_DATE:
             continue  # read as ``today``
         name = gen.fields.setdefault(key, f"f{len(gen.fields)}")
-        call = ast.Call(func=_name("get"), args=[_const(key)], keywords=[], **_AT)
         body.append(
-            ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store(), **_AT)], value=call, **_AT)
+            _assign(name, ast.Call(func=_name("get"), args=[_const(key)], keywords=[], **_AT))
         )
-    for target, value in assignments:
-        body.append(
-            ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store(), **_AT)], value=value, **_AT)
-        )
-    body.extend(_verdict(criteria))
+    return body
+
+
+def _function(name: str, body: list[ast.stmt]) -> ast.FunctionDef:
+    """``def name(get, today): body``."""
     arguments = ast.arguments(
         posonlyargs=[],
         args=[ast.arg(arg="get", **_AT), ast.arg(arg="today", **_AT)],
@@ -291,10 +303,9 @@ def study_tree(criteria: Sequence[tuple[bool, Node]]) -> tuple[ast.FunctionDef, 
         defaults=[],
     )
     newer: dict[str, Any] = {"type_params": []} if sys.version_info >= (3, 12) else {}
-    function = ast.FunctionDef(
-        name="study", args=arguments, body=body, decorator_list=[], returns=None, **newer, **_AT
+    return ast.FunctionDef(
+        name=name, args=arguments, body=body, decorator_list=[], returns=None, **newer, **_AT
     )
-    return function, gen.constants
 
 
 def _verdict(criteria: Sequence[tuple[bool, Node]]) -> list[ast.stmt]:
@@ -371,9 +382,7 @@ def compile_studies(
     outcomes: list[ast.expr] = []
 
     def assign(target: str, value: ast.expr) -> None:
-        statements.append(
-            ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store(), **_AT)], value=value, **_AT)
-        )
+        statements.append(_assign(target, value))
 
     # Each value computed once: an expression generated again (the same definition in
     # several files, the same rule in several studies) reuses the first one's name. The
@@ -419,30 +428,12 @@ def compile_studies(
                 _if(_any(unknown), outcome("v_needs"), result),
             )
         outcomes.append(result)
-    body: list[ast.stmt] = []
-    for key in reads:
-        if key == SCREENING_DATE:
-            continue  # read as ``today``
-        name = gen.fields.setdefault(key, f"f{len(gen.fields)}")
-        call = ast.Call(func=_name("get"), args=[_const(key)], keywords=[], **_AT)
-        body.append(
-            ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store(), **_AT)], value=call, **_AT)
-        )
+    body = _field_reads(gen, reads)
     body += statements
     body.append(
         ast.Return(value=ast.Tuple(elts=outcomes, ctx=ast.Load(), **_AT), **_AT),
     )
-    arguments = ast.arguments(
-        posonlyargs=[],
-        args=[ast.arg(arg="get", **_AT), ast.arg(arg="today", **_AT)],
-        kwonlyargs=[],
-        kw_defaults=[],
-        defaults=[],
-    )
-    newer: dict[str, Any] = {"type_params": []} if sys.version_info >= (3, 12) else {}
-    function = ast.FunctionDef(
-        name="studies", args=arguments, body=body, decorator_list=[], returns=None, **newer, **_AT
-    )
+    function = _function("studies", body)
     constants = dict(gen.constants)
     constants.update(v_ineligible=verdicts[0], v_needs=verdicts[1], v_eligible=verdicts[2])
     module = ast.Module(body=[function], type_ignores=[])
