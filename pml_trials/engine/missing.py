@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from pml_trials.engine.bits import bits_of
 from pml_trials.profile.fields import FIELDS
 from pml_trials.rules.missing_code import MaskFunction
 from pml_trials.studies.model import Study
@@ -40,13 +41,7 @@ def fields_of(mask: int) -> tuple[str, ...]:
     """The fields of a mask, in declaration order."""
     found = _FIELDS_OF.get(mask)
     if found is None:
-        keys = []
-        rest = mask
-        while rest:
-            low = rest & -rest
-            keys.append(_KEY_OF_BIT[low])
-            rest ^= low
-        found = tuple(keys)
+        found = tuple([_KEY_OF_BIT[low] for low in bits_of(mask)])
         if len(_FIELDS_OF) >= FIELDS_LIMIT:
             _FIELDS_OF.clear()
         _FIELDS_OF[mask] = found

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 from operator import itemgetter
 
+from pml_trials.engine.bits import bits_of
 from pml_trials.engine.result import ScreeningResult
 from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, action_of
 from pml_trials.record import Record
@@ -150,15 +151,11 @@ def _ranked_actions() -> tuple[tuple[str, int], ...]:
     return tuple(sorted(fields.items(), key=lambda item: (_PLACE[item[0]], first[item[0]])))
 
 
-_RANKED: list[tuple[tuple[str, int], ...]] = []
-
-
+@functools.cache
 def ranked_actions() -> tuple[tuple[str, int], ...]:
     """Every action and the mask of the fields it answers, in the order ties of the
     number of trials are broken (see :func:`actions_by_masks`)."""
-    if not _RANKED:
-        _RANKED.append(_ranked_actions())
-    return _RANKED[0]
+    return _ranked_actions()
 
 
 # Each action's words (ACTIONS, or an undeclared field's own question).
@@ -192,10 +189,8 @@ def answered_actions(mask: int) -> int:
     answered by one action: one look-up per field in the mask."""
     by_field = _answering()
     found = 0
-    while mask:
-        low = mask & -mask
+    for low in bits_of(mask):
         found |= by_field[low]
-        mask ^= low
     return found
 
 
@@ -248,34 +243,17 @@ _ACTION_TEXTS: dict[tuple[int, ...], str] = {}
 def _actions_text(groups: tuple[int, ...]) -> str:
     """The keys of the actions of each group, group after group, each in bit order."""
     names = _action_names()
-    keys = []
-    for group in groups:
-        while group:
-            low = group & -group
-            keys.append(names[low])
-            group ^= low
-    return " ".join(keys)
+    return " ".join([names[low] for group in groups for low in bits_of(group)])
 
 
-_ANSWERING: list[dict[int, int]] = []
-_NAMES: list[dict[int, str]] = []
-
-
+@functools.cache
 def _answering() -> dict[int, int]:
     """Each field's bit -> the bit of the action answering it."""
-    if not _ANSWERING:
-        table = {}
-        for place, (_, fields) in enumerate(ranked_actions()):
-            while fields:
-                low = fields & -fields
-                table[low] = 1 << place
-                fields ^= low
-        _ANSWERING.append(table)
-    return _ANSWERING[0]
+    ranked = enumerate(ranked_actions())
+    return {low: 1 << place for place, (_, fields) in ranked for low in bits_of(fields)}
 
 
+@functools.cache
 def _action_names() -> dict[int, str]:
     """Each action's bit -> its key."""
-    if not _NAMES:
-        _NAMES.append({1 << place: action for place, (action, _) in enumerate(ranked_actions())})
-    return _NAMES[0]
+    return {1 << place: action for place, (action, _) in enumerate(ranked_actions())}

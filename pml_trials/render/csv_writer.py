@@ -159,9 +159,10 @@ class CsvWriter(ReportWriter):
         head = cell(patient_id) if patient_id[0] == "-" else patient_id
         prefix = f"{head},{source if _PLAIN(source) else cell(source)},"
         get = profile.get
-        suffix = self._suffix_by.get((get(CLINICAL), get(MRI), get(CSF), get(BIOPSY)))
+        answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
+        suffix = self._suffix_by.get(answers)
         if suffix is None:
-            suffix = self._suffix_of(get)
+            suffix = self._suffix_of(get, answers)
         home = home_of(profile) if "residence_town" in profile else None
         if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
             masks = self._masks_of(outcomes, profile, today)
@@ -183,19 +184,19 @@ class CsvWriter(ReportWriter):
                     key = (outcome[0], *map(is_, values, self._decisive[index]))
                     end = self._by_reasons[index].get(key)
                     if end is None:
-                        end = self._decided_end(index, outcome)
+                        end = self._decided_end(index, outcome, key)
                     elif len(self._ends[index]) < _CACHE_LIMIT:
                         self._ends[index][values] = end
                 ends.append(end)
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
 
-    def _suffix_of(self, get: Callable[[str], Any]) -> str:
+    def _suffix_of(self, get: Callable[[str], Any], answers: tuple[Any, ...]) -> str:
         """What ends each row of a patient (diagnosis, disclaimer, line end), remembered
         by the four answers the diagnosis depends on (144 valid combinations)."""
         suffix = self._suffixes[diagnose(get)]
         if len(self._suffix_by) < 256:
-            self._suffix_by[(get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))] = suffix
+            self._suffix_by[answers] = suffix
         return suffix
 
     def _needs_row(
@@ -308,10 +309,12 @@ class CsvWriter(ReportWriter):
         sites = self._sites_text(index, seen_from)
         return f"{self._needs_heads[index]}{text},{actions},{sites}{self._needs_tails[index]}"
 
-    def _decided_end(self, index: int, outcome: Outcome) -> str:
+    def _decided_end(self, index: int, outcome: Outcome, key: tuple[Any, ...] | None = None) -> str:
         """A decided row's end without the patient's town, remembered by the outcome (while
-        there is room) and by the verdict and decisive criteria (emptied when full)."""
-        key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
+        there is room) and by ``key``, the verdict and decisive criteria (emptied when
+        full; built here unless the caller has it)."""
+        if key is None:
+            key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
         by_reasons = self._by_reasons[index]
         end = by_reasons.get(key)
         if end is None:
