@@ -28,7 +28,7 @@ from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields
 from pml_trials.engine.next_steps import next_steps
 from pml_trials.engine.result import next_step_of
-from pml_trials.geo.travel import home_of
+from pml_trials.geo.travel import home_of, left_out_by, travel
 from pml_trials.profile import validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.render import csv_writer as csv_out
@@ -109,6 +109,9 @@ def _straight_csv(self: csv_out.CsvWriter, result: ScreeningResult) -> str:
     rows = []
     home = home_of(result.profile) if "residence_town" in result.profile else None
     for trial in result:
+        within = self.run.within_km
+        if trial.study.sites and left_out_by(travel(trial.study.sites, home, None), within):
+            continue  # screen --within: every site farther
         reasons = " ".join(c.criterion.id for c in trial.reasons)
         cells = [result.patient_id, result.source, trial.study.id, trial.verdict.value]
         actions = ""
@@ -222,6 +225,19 @@ def test_small_cache_bounds_change_no_byte(
     fast = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1")
     request.getfixturevalue("straightforward")
     straight = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1")
+    assert fast == straight
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+@pytest.mark.parametrize("name", ["complete", "sparse"])
+def test_a_travel_limit_for_the_run_changes_no_byte(
+    fmt: str, name: str, inputs: dict[str, Path], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """``screen --within KM`` (trials with every site farther left out) renders what the
+    straightforward path renders."""
+    fast = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1", "--within", "400")
+    request.getfixturevalue("straightforward")
+    straight = report(inputs[name], fmt, tmp_path / f"out.{fmt}", "-w", "1", "--within", "400")
     assert fast == straight
 
 

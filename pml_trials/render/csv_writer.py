@@ -108,8 +108,11 @@ class CsvWriter(ReportWriter):
         self._needs_heads = [f"{cell(study.id)},{needs},," for study in run.studies]
         self._needs_tails = [f",{cell(study.status or '')}," for study in run.studies]
         # With a home town the site columns depend on the study and the town alone (the
-        # nearest site and its distance): ends by (outcome, missing fields, town).
-        self._homes: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
+        # nearest site and its distance): a decided row's end is then its two halves (by
+        # the outcome) around the town's site columns, so the town multiplies nothing.
+        self._halves: list[dict[tuple[bool | None, ...], tuple[str, str]]] = [
+            {} for _ in run.studies
+        ]
         # Needs-information ends: their missing fields and next-step actions depend on the
         # profile, the rest of the row on the outcome and town; keyed by all of them.
         self._needs: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
@@ -122,8 +125,7 @@ class CsvWriter(ReportWriter):
         self._decisive = [
             tuple(c.kind == "exclusion" for c in study.criteria) for study in run.studies
         ]
-        self._by_reasons: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
-        self._by_reasons_home: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
+        self._by_reasons: list[dict[tuple[Any, ...], tuple[str, str]]] = [{} for _ in run.studies]
         self._has_sites = [bool(study.sites) for study in run.studies]
         # What ends each row: the patient's diagnosis, the disclaimer, the line end.
         self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
@@ -176,17 +178,17 @@ class CsvWriter(ReportWriter):
         for index, outcome in enumerate(outcomes):
             values = outcome[1]
             if home is not None and self._has_sites[index]:
-                end = self._homes[index].get((values, home.geonameid))
-                ends.append(end if end is not None else self._home_end(index, outcome, home))
+                halves = self._halves[index].get(values)
+                if halves is None:
+                    halves = self._halves_of(index, outcome)
+                sites = self._site_texts[index].get(home.geonameid)
+                if sites is None:
+                    sites = self._sites_text(index, home)
+                ends.append(halves[0] + sites + halves[1])
             else:
                 end = self._ends[index].get(values)
-                if end is None:  # by the verdict and decisive criteria, written out
-                    key = (outcome[0], *map(is_, values, self._decisive[index]))
-                    end = self._by_reasons[index].get(key)
-                    if end is None:
-                        end = self._decided_end(index, outcome, key)
-                    elif len(self._ends[index]) < _CACHE_LIMIT:
-                        self._ends[index][values] = end
+                if end is None:
+                    end = self._decided_end(index, outcome)
                 ends.append(end)
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
@@ -212,9 +214,7 @@ class CsvWriter(ReportWriter):
             if outcome[0] is _NEEDS:
                 end = self._needs_end(index, outcome, masks[index], home, actions[index])
             elif home is not None and self._has_sites[index]:
-                end = self._homes[index].get((values, home.geonameid))
-                if end is None:
-                    end = self._home_end(index, outcome, home)
+                end = self._home_end(index, outcome, home)
             else:
                 end = self._ends[index].get(values)
                 if end is None:
@@ -297,8 +297,9 @@ class CsvWriter(ReportWriter):
         reasons: nothing rules the trial out), the missing fields (by the mask), the
         next-step actions, the site columns (by the town), the study status and an empty
         next step (a criterion's next step is shown only when it rules the trial out).
-        What ``_cells`` gives; missing fields differ from patient to patient on
-        registry-like data, so the row is put together rather than remembered whole."""
+        The cells of :meth:`_cells` with those filled in; missing fields differ from
+        patient to patient on registry-like data, so the row is put together rather than
+        remembered whole."""
         text = self._missing_text.get(mask)
         if text is None:
             text = cell(" ".join(fields_of(mask)))
@@ -309,51 +310,42 @@ class CsvWriter(ReportWriter):
         sites = self._sites_text(index, seen_from)
         return f"{self._needs_heads[index]}{text},{actions},{sites}{self._needs_tails[index]}"
 
-    def _decided_end(self, index: int, outcome: Outcome, key: tuple[Any, ...] | None = None) -> str:
-        """A decided row's end without the patient's town, remembered by the outcome (while
-        there is room) and by ``key``, the verdict and decisive criteria (emptied when
-        full; built here unless the caller has it)."""
-        if key is None:
-            key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
-        by_reasons = self._by_reasons[index]
-        end = by_reasons.get(key)
-        if end is None:
-            end = self._cells(index, outcome, None)
-            if len(by_reasons) >= _CACHE_LIMIT:
-                by_reasons.clear()
-            by_reasons[key] = end
+    def _decided_end(self, index: int, outcome: Outcome) -> str:
+        """A decided row's end without the patient's town (its halves around the site
+        columns every patient sees), remembered by the outcome while there is room."""
+        head, tail = self._halves_of(index, outcome)
+        end = head + self._sites_text(index, None) + tail
         if len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome[1]] = end
         return end
 
     def _home_end(self, index: int, outcome: Outcome, home: Town) -> str:
-        """A decided row's end for a patient with a home town (its nearest site), by the
-        outcome and town (while there is room), and by the verdict, the decisive criteria
-        and the town (emptied when full)."""
-        key = (home.geonameid, outcome[0], *map(is_, outcome[1], self._decisive[index]))
-        by_reasons = self._by_reasons_home[index]
-        end = by_reasons.get(key)
-        if end is None:
-            end = self._cells(index, outcome, home)
+        """A decided row's end for a patient with a home town: the outcome's halves around
+        the site columns seen from the town (its nearest site)."""
+        head, tail = self._halves_of(index, outcome)
+        return head + self._sites_text(index, home) + tail
+
+    def _halves_of(self, index: int, outcome: Outcome) -> tuple[str, str]:
+        """A decided row's end before and after its site columns (:meth:`_cells`). It
+        depends on the outcome only through the verdict and which criteria are decisive
+        (reasons, next step): remembered by those (emptied when full), and by the outcome
+        while there is room."""
+        key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
+        by_reasons = self._by_reasons[index]
+        halves = by_reasons.get(key)
+        if halves is None:
+            halves = self._cells(index, outcome)
             if len(by_reasons) >= _CACHE_LIMIT:
                 by_reasons.clear()
-            by_reasons[key] = end
-        homes = self._homes[index]
-        if len(homes) >= _CACHE_LIMIT:
-            homes.clear()
-        homes[(outcome[1], home.geonameid)] = end
-        return end
+            by_reasons[key] = halves
+        if len(self._halves[index]) < _CACHE_LIMIT:
+            self._halves[index][outcome[1]] = halves
+        return halves
 
-    def _cells(
-        self,
-        index: int,
-        outcome: Outcome,
-        home: Town | None,
-        missing: str = "",
-        actions: str = "",
-    ) -> str:
-        """``trial_id,verdict,reasons,missing_fields,next_steps``, the site columns,
-        ``study_status`` and ``next_step`` (the diagnosis, disclaimer and line end follow
+    def _cells(self, index: int, outcome: Outcome) -> tuple[str, str]:
+        """``trial_id,verdict,reasons,missing_fields,next_steps,`` (no missing fields or
+        actions: the trial is decided) and ``,study_status,next_step``: what comes
+        before and after the site columns (the diagnosis, disclaimer and line end follow
         per patient)."""
         study = self.run.studies[index]
         verdict, values = outcome
@@ -362,9 +354,8 @@ class CsvWriter(ReportWriter):
             criteria = zip(study.criteria, values, strict=True)
             reasons = " ".join(c.id for c, value in criteria if decisive(c.kind, value))
         step = next_step_of(study, values) or ""
-        sites = self._sites_text(index, home)
-        cells = (study.id, verdict.value, reasons, missing, actions)
-        return f"{','.join(map(cell, cells))},{sites},{cell(study.status or '')},{cell(step)}"
+        cells = (study.id, verdict.value, reasons, "", "")
+        return f"{','.join(map(cell, cells))},", f",{cell(study.status or '')},{cell(step)}"
 
     def _sites_text(self, index: int, home: Town | None) -> str:
         """The site columns of study ``index`` seen from ``home``: they depend on the town
