@@ -283,6 +283,8 @@ def main() -> None:
         code.check()
     print(f"N = {args.n:,}, {args.rounds} interleaved rounds, {os.cpu_count()} CPUs", flush=True)
     print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
+    if args.dir is not None:
+        Path(args.dir).mkdir(parents=True, exist_ok=True)  # a folder of its own, made here
     with tempfile.TemporaryDirectory(prefix="pml-bench-", dir=args.dir) as name:
         folder = Path(name)
         if chosen & {"throughput", "workers"}:
