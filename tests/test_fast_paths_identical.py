@@ -29,7 +29,7 @@ from pml_trials.engine.missing import MissingFields
 from pml_trials.engine.next_steps import next_steps
 from pml_trials.engine.result import next_step_of
 from pml_trials.geo.travel import home_of, left_out_by, travel
-from pml_trials.profile import validate
+from pml_trials.profile import fast, validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.render import csv_writer as csv_out
 from pml_trials.render import json_writer as json_out
@@ -140,6 +140,7 @@ def _interpreted(node: Any, get: Any, today: date) -> frozenset[str]:
 def straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validate, "decode", lambda data: None)
     monkeypatch.setattr(validate, "decode_line", lambda data: None)
+    monkeypatch.setattr(fast, "decode_struct", lambda data: None)
     monkeypatch.setattr(engine_result, "unknown_fields", _interpreted)  # the reference
     monkeypatch.setattr(engine_result, "_MEMO", {})
     monkeypatch.setattr(MissingFields, "missing", _straight_missing)
