@@ -29,7 +29,7 @@ from pml_trials.engine.missing import MissingFields
 from pml_trials.engine.next_steps import next_steps
 from pml_trials.engine.result import next_step_of
 from pml_trials.geo.travel import home_of, left_out_by, travel
-from pml_trials.profile import validate
+from pml_trials.profile import fast, validate
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.render import csv_writer as csv_out
 from pml_trials.render import json_writer as json_out
@@ -98,6 +98,32 @@ def generated(count: int, absent: float, seed: int) -> list[str]:
     return lines
 
 
+# Lines the batch's fast path must take or refuse exactly as the validator does: repeated
+# and unknown keys, explicit nulls beside absent keys, whitespace before colons, a town
+# given as null or without its country, a line the fast path hands on (a byte-order mark)
+# followed by one it takes.
+CRAFTED = [
+    '{"patient_id":"c-1","sex":"male","age_years":40,"sex":"male"}',
+    '{"patient_id":"c-2","sex":"male","age_years":40}',
+    '{"patient_id":"c-3","agee_years":40,"sex":"female"}',
+    '{"patient_id":"c-4","sex":null,"age_years":null,"residence_town":null,"hiv_positive":true}',
+    '{"patient_id":"c-5","hiv_positive":true}',
+    '{"patient_id" : "c-6" , "sex"\t:"female", "age_years"  :  70 ,"csf_jcv_pcr":"detected"}',
+    '{"patient_id":"c-7","residence_town":"Berlin","residence_country":null}',
+    '{"patient_id":"c-8","residence_town":"Berlin","residence_country":"DE","sex":"male"}',
+    '\ufeff{"patient_id":"c-9","residence_town":"Lyon","residence_country":"FR"}',
+    '{"patient_id":"c-10","residence_town":"Lyon","residence_country":"FR"}',
+    '{"patient_id":"c-11","residence_town":"Springfield","residence_country":"US"}',
+    '{"patient_id":"c-12","predisposing_conditions":[]}',
+    '{"patient_id":"c-13","pml_diagnosis_date":"2026-11-26"}',
+    '{"patient_id":"c-14","screening_date":"2026-01-01","pml_diagnosis_date":"2026-02-01"}',
+    '{"patient_id":"...","sex":"male"}',
+    '{"patient_id":"c-16","patient_id":"c-16"}',
+    '{"patient_id":"c-17","sex":null,"sex":"male"}',
+    '{"patient_id":"c-18","allogeneic_hct":false,"gvhd_grade":2}',
+]
+
+
 def _straight_missing(
     self: MissingFields, number: int, values: Any, profile: Any, today: date
 ) -> tuple[str, ...]:
@@ -140,6 +166,7 @@ def _interpreted(node: Any, get: Any, today: date) -> frozenset[str]:
 def straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validate, "decode", lambda data: None)
     monkeypatch.setattr(validate, "decode_line", lambda data: None)
+    monkeypatch.setattr(fast, "decode_struct", lambda data: None)
     monkeypatch.setattr(engine_result, "unknown_fields", _interpreted)  # the reference
     monkeypatch.setattr(engine_result, "_MEMO", {})
     monkeypatch.setattr(MissingFields, "missing", _straight_missing)
@@ -169,6 +196,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "complete": generated(200, 0.0, 1),
         "sparse": generated(600, 0.3, 2),
         "very sparse": generated(300, 0.8, 3),
+        "crafted": CRAFTED * 2,
     }
     paths = {}
     for name, lines in files.items():
@@ -187,7 +215,9 @@ def report(path: Path | str, fmt: str, out: Path, *extra: str) -> bytes:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", ["examples", "complete", "sparse", "very sparse", "folder"])
+@pytest.mark.parametrize(
+    "name", ["examples", "complete", "sparse", "very sparse", "crafted", "folder"]
+)
 def test_every_format_is_byte_identical_to_the_straightforward_path(
     fmt: str,
     name: str,

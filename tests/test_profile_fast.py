@@ -219,3 +219,88 @@ def test_plainly_consistent_is_no_contradiction_and_no_late_date(
     limit = profile.get("screening_date") or as_of
     late = any((profile.get(s.key) or limit) > limit for s in PAST)
     assert plainly_consistent(profile, as_of) == (not contradictions(profile) and not late)
+
+
+# -- a batch's lines as Structs (fast.decode_struct) -------------------------------------------
+
+
+def _struct_typed(struct: Any) -> list[tuple[str, type, Any]]:
+    """The known fields of a line Struct as :func:`typed` gives a profile's (an explicit
+    null and an absent key are both left out)."""
+    known = {key: getattr(struct, key) for key in KEYS if getattr(struct, key) is not None}
+    return sorted(typed(known), key=str)
+
+
+def _known(profile: dict[str, Any]) -> list[tuple[str, type, Any]]:
+    return sorted(typed({k: v for k, v in profile.items() if v is not None}), key=str)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents())
+@example(b'{"patient_id":"p","sex":"male","sex":"male"}')  # repeated, the same value
+@example(b'{"patient_id":"p","sex":null,"sex":null}')  # repeated, both null
+@example(b'{"patient_id":"p","patient_id":"p"}')  # the required key repeated
+@example(b'{"patient_id":"p","sex":null,"age_years":null}')
+@example(b'{"patient_id" : "p", "sex"\t:"male" ,"age_years" :40}')  # spaces before colons
+@example(b'{"patient_id":"p","agee_years":4}')  # an unknown key
+@example(b'{"patient_id":"p","zz":null}')
+@example(b'{"patient_id":"p-1","residence_town":"2026-11-25"}')  # a town without its country
+def test_a_line_struct_is_accepted_only_as_the_reference_accepts_it(data: bytes) -> None:
+    """decode_struct accepts exactly what the dict path (decode_line) and fast.decode
+    accept (a repeated key is never kept silently, an unknown key never skipped), with
+    the same known values of the same types; what fast.decode accepts, the reference
+    accepts after the checks across fields (the test above), which the batch's line
+    function runs (tests/test_fast_paths_identical.py)."""
+    line = data.replace(b"\n", b" ")
+    struct = fast.decode_struct(line)
+    assert (struct is None) == (fast.decode_line(line) is None)
+    profile = fast.decode(line)
+    assert (struct is None) == (profile is None)
+    if struct is not None and profile is not None:
+        assert _struct_typed(struct) == _known(profile)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"patient_id":"p","sex":"male","sex":"male"}',
+        b'{"patient_id":"p","sex":null,"sex":null}',
+        b'{"patient_id":"p","age_years":40,"sex":"male","age_years":40}',
+        b'{"patient_id":"p","patient_id":"q"}',
+        b'{"patient_id":"p","agee_years":4}',
+    ],
+)
+def test_a_line_struct_refuses_repeated_and_unknown_keys(data: bytes) -> None:
+    assert fast.decode_struct(data) is None
+    with pytest.raises(InvalidProfileError):
+        reference_json(data, source="s")
+
+
+def test_explicit_nulls_and_absent_keys_are_both_unknown_in_a_line_struct() -> None:
+    given = fast.decode_struct(b'{"patient_id":"p","sex":null,"residence_town":null}')
+    absent = fast.decode_struct(b'{"patient_id":"p"}')
+    spaced = fast.decode_struct(b'{"patient_id" :"p" , "sex"  :  null}')
+    assert given is not None and absent is not None and spaced is not None
+    assert given == absent == spaced
+    profile = fast.StructProfile(given)
+    assert profile.get("sex") is None and profile.get("residence_town") is None
+    assert "sex" not in profile and "patient_id" in profile and "zz" not in profile
+    assert profile["patient_id"] == "p" and dict(profile) == {"patient_id": "p"}
+    with pytest.raises(KeyError):
+        profile["sex"]
+
+
+def test_the_pool_of_absent_defaults_never_runs_dry() -> None:
+    """Lines that fail after msgspec took defaults (no id), many times the pool's size,
+    then a valid line: still decoded, its given keys still counted."""
+    for _ in range(3 * fast._POOL_SIZE // len(KEYS) + 10):
+        assert fast.decode_struct(b'{"sex":"male"}') is None
+    assert fast.decode_struct(b'{"patient_id":"p","sex":"male"}') is not None
+    assert fast.decode_struct(b'{"patient_id":"p","sex":"male","sex":"male"}') is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(strategies.partial_profiles(), strategies.full_profiles()))
+def test_a_validated_profile_as_a_line_struct_holds_its_values(profile: dict[str, Any]) -> None:
+    """struct_of (a line the validator accepted, screened by the same generated call)."""
+    assert _struct_typed(fast.struct_of(profile)) == _known(profile)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -31,11 +31,14 @@ from pml_trials.batch.read import (
 from pml_trials.engine import screen
 from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
-from pml_trials.profile.validate import InvalidProfileError, validate_json, validate_line
+from pml_trials.profile import fast
+from pml_trials.profile.fast import StructProfile, struct_of
+from pml_trials.profile.residence import town_problems
+from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.record import Record, field
 from pml_trials.render.base import ReportWriter
-from pml_trials.rules.codegen import AllStudiesFunction
-from pml_trials.studies.model import Study, compile_all
+from pml_trials.rules.codegen import LineFunction
+from pml_trials.studies.model import Study, compile_line
 from pml_trials.verdict import Verdict
 
 _VERDICT = itemgetter(0)
@@ -99,8 +102,9 @@ class Screener:
         self.render = writer.render
         self.render_line = writer.render_line
         self.pack = pack if type(writer).emit is ReportWriter.emit else None
-        # Every study's outcome in one call (rules.codegen.compile_studies), for lines.
-        self._evaluate_all: AllStudiesFunction[Verdict] | None = None
+        # A line's checks, every study's outcome and the verdicts in one call
+        # (rules.codegen.compile_line).
+        self._line: LineFunction[Verdict] | None = None
 
     def process(self, unit: Unit) -> Done:
         done = self._process(unit)
@@ -133,16 +137,25 @@ class Screener:
 
     def _lines(self, unit: Lines, done: Done) -> None:
         """Each line as a document. This is the loop a large batch spends its time in,
-        so it is :meth:`_one` written out (with ``screen()``), its names bound once."""
+        so it is :meth:`_one` written out (with ``screen()``), its names bound once.
+
+        A line msgspec proves valid is a Struct (:func:`.profile.fast.decode_struct`),
+        which one generated call checks across fields and screens against every study
+        (:func:`.studies.model.compile_line`); the renderers read it as a
+        :class:`.profile.fast.StructProfile`. Any other line goes to the validator,
+        which words its problems or gives the profile as a dict: that dict is rendered,
+        and screened through the same call."""
         label, number = unit.label, unit.first - 1
         items, patients, verdicts = done.items, done.patients, []
-        studies, as_of, render = self.studies, self.as_of, self.render_line
-        if self._evaluate_all is None:  # built on the first lines, in the process screening
-            self._evaluate_all = compile_all(studies)
-        evaluate_all = self._evaluate_all
+        as_of, render = self.as_of, self.render_line
+        if self._line is None:  # built on the first lines, in the process screening
+            self._line = compile_line(self.studies)
+        screen_line = self._line
+        decode = fast.decode_struct  # looked up here: the tests swap it for None
         # The lines as data.split(b"\n") gives them, cut at each newline found by find()
         # (memchr): split() compares byte by byte, ~5 % of a profile's instructions.
         data, find, start, last = unit.data, unit.data.find, 0, False
+        profile: Mapping[str, Any]
         while not last:
             stop = find(b"\n", start)
             if stop < 0:
@@ -155,19 +168,28 @@ class Screener:
             if len(line) > MAX_DOCUMENT:
                 items.append(InputProblem(f"{label}:{number}", None, TOO_LONG))
                 continue
-            try:  # msgspec first, pydantic-core for a line it does not accept
-                profile = validate_line(line, label, number, as_of)
-            except InvalidProfileError as exc:
-                items.extend(_problems(exc, line, label, number))
-                continue
+            struct = decode(line)  # msgspec first, pydantic-core for a line it refuses
+            found = None if struct is None else screen_line(struct, as_of)
+            if found is not None and (
+                (town := struct.residence_town) is None
+                or not town_problems(town, struct.residence_country, label, number)
+            ):
+                patient_id, profile = struct.patient_id, StructProfile(struct)
+            else:  # the validator words the problems, or gives the profile as a dict
+                try:
+                    valid = validate_json(line, source=label, line=number, as_of=as_of)
+                except InvalidProfileError as exc:
+                    items.extend(_problems(exc, line, label, number))
+                    continue
+                found = screen_line(struct_of(valid), as_of)
+                if found is None:  # pragma: no cover - the validator ran the same checks
+                    raise RuntimeError("a validated profile failed the line checks")
+                patient_id, profile = valid["patient_id"], valid
             source = f"{label}:{number}"
-            get = profile.get
-            today = get("screening_date") or as_of
-            outcomes = evaluate_all(get, today)
-            patient_id = profile["patient_id"]
+            today, outcomes, verdict = found
             items.append(render(patient_id, source, profile, outcomes, today))
             patients.append((patient_id, source))
-            verdicts.append(tuple(map(_VERDICT, outcomes)))
+            verdicts.append(verdict)
         done.verdicts.update(verdicts)
 
     def _one(self, data: bytes, label: str, line: int | None, done: Done) -> None:

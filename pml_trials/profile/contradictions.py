@@ -120,6 +120,10 @@ CONTRADICTIONS: tuple[Contradiction, ...] = (
 )
 
 PAST = tuple(spec for spec in FIELDS if spec.past)
+# The fields :func:`plain_checks` reads.
+CHECK_KEYS = tuple(
+    dict.fromkeys([*(t.field for c in CONTRADICTIONS for t in c.when), *(s.key for s in PAST)])
+)
 
 
 def _condition(test: Test, name: str) -> str:
@@ -171,23 +175,39 @@ def contradictions(profile: Mapping[str, Any]) -> list[tuple[str, str]]:
     return _contradictions(profile)
 
 
+def plain_checks(read: Callable[[str], str], limit: str, refuse: str) -> list[str]:
+    """:func:`plainly_consistent` as Python statements (a function body's, indented by 4):
+    ``read(key)`` is the expression reading a field (``None`` when unknown), ``limit`` the
+    name holding the screening date (the profile's, else the run's), and ``refuse`` the
+    statement run when the profile contradicts itself or a past date is after ``limit``.
+    The batch's generated line function (``rules.codegen.compile_line``) runs these too."""
+    lines: list[str] = []
+
+    def local(key: str, name: str) -> str:
+        """The name holding a field's value: ``read``'s own if it gives a name."""
+        value = read(key)
+        if value.isidentifier():
+            return value
+        lines.append(f"    {name} = {value}")
+        return name
+
+    read_keys = list(dict.fromkeys(t.field for c in CONTRADICTIONS for t in c.when))
+    names = {key: local(key, f"v{i}") for i, key in enumerate(read_keys)}
+    tests = [" and ".join(_condition(t, names[t.field]) for t in c.when) for c in CONTRADICTIONS]
+    if tests:
+        lines += [f"    if {' or '.join(f'({test})' for test in tests)}:", f"        {refuse}"]
+    for number, spec in enumerate(PAST):
+        name = local(spec.key, f"d{number}")
+        lines += [f"    if {name} is not None and {name} > {limit}:", f"        {refuse}"]
+    return lines
+
+
 def _compile_plain() -> Callable[[Mapping[str, Any], Any], bool]:
     """:func:`plainly_consistent` as one function: the declarations' tests and the past
     dates, straight-line, with no list built (a batch runs it on every line)."""
-    read = list(dict.fromkeys(t.field for c in CONTRADICTIONS for t in c.when))
-    local = {key: f"v{i}" for i, key in enumerate(read)}
     lines = ["def plain(profile, as_of):", "    get = profile.get"]
-    lines += [f"    {local[key]} = get({key!r})" for key in read]
-    tests = [" and ".join(_condition(t, local[t.field]) for t in c.when) for c in CONTRADICTIONS]
-    if tests:
-        lines += [f"    if {' or '.join(f'({test})' for test in tests)}:", "        return False"]
     lines.append("    limit = get('screening_date') or as_of")
-    for number, spec in enumerate(PAST):
-        lines += [
-            f"    d{number} = get({spec.key!r})",
-            f"    if d{number} is not None and d{number} > limit:",
-            "        return False",
-        ]
+    lines += plain_checks(lambda key: f"get({key!r})", "limit", "return False")
     lines.append("    return True")
     scope: dict[str, Any] = {"__builtins__": {"len": len, "set": set}}
     exec("\n".join(lines), scope)  # noqa: S102 - our declarations' text, no input

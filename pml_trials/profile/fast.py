@@ -27,7 +27,7 @@ reference validator words the error.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, Required, TypedDict
 
@@ -128,3 +128,100 @@ def decode_line(data: bytes) -> dict[str, Any] | None:
     except msgspec.DecodeError:  # also msgspec.ValidationError
         return None
     return profile if data.count(b":") == len(profile) else None
+
+
+# -- a batch's lines as Structs -------------------------------------------------------------
+#
+# A line decoded into a Struct costs ~30 % fewer instructions than into a dict, and the
+# generated code of a batch's loop reads its fields as attributes (a slot load, not a
+# call). An absent field and an explicit ``null`` are both ``None`` there (both mean
+# unknown). What the dict gave for free, the number of keys the line gives, is what
+# catches a repeated key (msgspec keeps the last): each absent field's default is taken
+# from a pool of ``None`` (``list.pop``, called by msgspec once per field the line leaves
+# out), so the fields given are ``len(FIELDS)`` minus what the pool lost. In a valid
+# profile no string holds ':' (see :func:`decode`), so the line's colons are its keys,
+# repeated ones included: colons == fields given exactly when no key repeats.
+
+_POOL_LOW = len(FIELDS)  # a decode takes at most one None per field
+_POOL_SIZE = 1 << 14
+_ABSENT: list[None] = [None] * _POOL_SIZE
+
+
+@functools.cache
+def line_struct() -> type[msgspec.Struct]:
+    """:func:`profile_struct` for a batch's lines: the same fields and constraints,
+    ``None`` for a field left out (taken from the pool, which counts them)."""
+    take: Any = _ABSENT.pop
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [
+        (spec.key, value_type(spec))
+        if spec.kind == "id"
+        else (spec.key, value_type(spec) | None, msgspec.field(default_factory=take))
+        for spec in FIELDS
+    ]
+    return msgspec.defstruct(
+        "LineProfile", fields, forbid_unknown_fields=True, omit_defaults=False, gc=False
+    )
+
+
+@functools.cache
+def _struct_decoder() -> Callable[[bytes], Any]:
+    return msgspec.json.Decoder(line_struct()).decode
+
+
+def decode_struct(data: bytes) -> Any:
+    """A line msgspec proves valid (no byte-order mark) as a :func:`line_struct`, every
+    key once; else ``None`` (the reference validator decides and words the error)."""
+    pool = _ABSENT
+    if len(pool) < _POOL_LOW:  # a decode never runs the pool dry (nor a failed one)
+        pool.extend([None] * (_POOL_SIZE - len(pool)))
+    before = len(pool)
+    try:
+        struct = _struct_decoder()(data)
+    except msgspec.DecodeError:  # also msgspec.ValidationError
+        return None
+    given = _POOL_LOW - (before - len(pool))
+    return struct if data.count(b":") == given else None
+
+
+def struct_of(profile: dict[str, Any]) -> Any:
+    """The :func:`line_struct` of a validated profile (a line the reference accepted)."""
+    pool = _ABSENT
+    if len(pool) < _POOL_LOW:
+        pool.extend([None] * (_POOL_SIZE - len(pool)))
+    return line_struct()(**profile)
+
+
+class StructProfile(Mapping[str, Any]):
+    """A :func:`line_struct` seen as the profile the renderers read: the known fields.
+
+    ``get`` is ``getattr`` bound to the Struct (``functools.partial``: a C call, as cheap
+    as ``dict.get``); it takes declared field keys only. A field is in the mapping when
+    its value is known: an explicit ``null`` is left out, as an absent key (the dict of
+    :func:`.validate.validate_json` keeps it as ``None``; both mean unknown, and every
+    renderer reads ``None`` for either)."""
+
+    __slots__ = ("get", "struct")
+
+    def __init__(self, struct: Any) -> None:
+        self.struct = struct
+        self.get = functools.partial(getattr, struct)  # type: ignore[method-assign]
+
+    def __getitem__(self, key: str) -> Any:
+        value = getattr(self.struct, key, None) if key in _KEYS else None
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in _KEYS and getattr(self.struct, key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        struct = self.struct
+        return (key for key in _KEY_ORDER if getattr(struct, key) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_KEY_ORDER = tuple(spec.key for spec in FIELDS)
+_KEYS = frozenset(_KEY_ORDER)

@@ -31,7 +31,13 @@ def residence_problems(
     town = profile.get(TOWN)
     if town is None:
         return []
-    country = profile.get(COUNTRY)
+    return town_problems(town, profile.get(COUNTRY), source, line)
+
+
+def town_problems(
+    town: str, country: str | None, source: str, line: int | None
+) -> list[ProfileError]:
+    """:func:`residence_problems` of a profile with this (known) town and country."""
     if country is None:
         message = (
             "a town needs its country: give residence_country too "

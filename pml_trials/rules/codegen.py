@@ -280,24 +280,30 @@ def _assign(target: str, value: ast.expr) -> ast.stmt:
     return ast.Assign(targets=[ast.Name(id=target, ctx=ast.Store(), **_AT)], value=value, **_AT)
 
 
-def _field_reads(gen: _Generator, keys: Iterable[str]) -> list[ast.stmt]:
-    """``f3 = get("age_years")`` for each field read (the screening date is ``today``)."""
+def _field_reads(gen: _Generator, keys: Iterable[str], attributes: bool = False) -> list[ast.stmt]:
+    """``f3 = get("age_years")`` for each field read (the screening date is ``today``),
+    or with ``attributes`` ``f3 = p.age_years`` (a field key is an identifier)."""
     body: list[ast.stmt] = []
     for key in keys:
         if key == SCREENING_DATE:
             continue  # read as ``today``
         name = gen.fields.setdefault(key, f"f{len(gen.fields)}")
-        body.append(
-            _assign(name, ast.Call(func=_name("get"), args=[_const(key)], keywords=[], **_AT))
-        )
+        value: ast.expr
+        if attributes:
+            value = ast.Attribute(value=_name("p"), attr=key, ctx=ast.Load(), **_AT)
+        else:
+            value = ast.Call(func=_name("get"), args=[_const(key)], keywords=[], **_AT)
+        body.append(_assign(name, value))
     return body
 
 
-def _function(name: str, body: list[ast.stmt]) -> ast.FunctionDef:
-    """``def name(get, today): body``."""
+def _function(
+    name: str, body: list[ast.stmt], parameters: tuple[str, str] = ("get", "today")
+) -> ast.FunctionDef:
+    """``def name(get, today): body`` (or other ``parameters``)."""
     arguments = ast.arguments(
         posonlyargs=[],
-        args=[ast.arg(arg="get", **_AT), ast.arg(arg="today", **_AT)],
+        args=[ast.arg(arg=parameter, **_AT) for parameter in parameters],
         kwonlyargs=[],
         kw_defaults=[],
         defaults=[],
@@ -378,12 +384,128 @@ def compile_studies(
     exactly as for its own function; ``tests/test_rules_codegen_all.py`` holds the two
     to each other on generated profiles."""
     gen = _Generator()
+    reads, statements, names = _all_studies(gen, studies)
+    outcomes: list[ast.expr] = []
+    for number, (criteria, study_names) in enumerate(zip(studies, names, strict=True)):
+
+        def outcome(verdict: str, number: int = number) -> ast.expr:
+            return ast.Tuple(elts=[_name(verdict), _name(f"s{number}v")], ctx=ast.Load(), **_AT)
+
+        result = outcome("v_eligible")
+        if study_names:
+            result = _if(
+                _decisive(study_names, criteria),
+                outcome("v_ineligible"),
+                _if(_unknown(study_names), outcome("v_needs"), result),
+            )
+        outcomes.append(result)
+    body = _field_reads(gen, reads)
+    body += statements
+    body.append(
+        ast.Return(value=ast.Tuple(elts=outcomes, ctx=ast.Load(), **_AT), **_AT),
+    )
+    built: AllStudiesFunction[V] = _built(_function("studies", body), gen, verdicts, filename)
+    return built
+
+
+LineFunction = Callable[
+    [Any, date],
+    tuple[date, tuple[tuple[V, tuple[bool | None, ...]], ...], tuple[V, ...]] | None,
+]
+# checks(read, limit, refuse) -> statements (see compile_line)
+Checks = Callable[[Callable[[str], str], str, str], list[str]]
+
+
+def compile_line(
+    studies: Sequence[Sequence[tuple[bool, Node]]],
+    verdicts: tuple[V, V, V],
+    checks: Checks,
+    check_keys: Iterable[str],
+    filename: str = "<line>",
+) -> LineFunction[V]:
+    """A batch line's one call: ``line(p, as_of)`` for a profile ``p`` whose fields are
+    attributes (``None`` when unknown), giving ``(today, outcomes, verdicts)``, where
+    ``today`` is ``p.screening_date or as_of``, ``outcomes`` what :func:`compile_studies`
+    gives and ``verdicts`` each outcome's verdict; or ``None`` when the patient id is
+    only dots or the profile fails ``checks`` (then the validator words why).
+
+    ``checks(read, limit, refuse)`` gives the checks as statements
+    (:func:`pml_trials.profile.contradictions.plain_checks`) over the fields
+    ``check_keys``. Each field is read once, for the checks and the rules alike."""
+    function, gen = _line_tree(studies, checks, check_keys)
+    built: LineFunction[V] = _built(function, gen, verdicts, filename, {"len": len, "set": set})
+    return built
+
+
+def line_source(
+    studies: Sequence[Sequence[tuple[bool, Node]]], checks: Checks, check_keys: Iterable[str]
+) -> str:
+    """:func:`compile_line`'s function as Python text, for reading and for tests."""
+    return ast.unparse(_line_tree(studies, checks, check_keys)[0])
+
+
+def _line_tree(
+    studies: Sequence[Sequence[tuple[bool, Node]]], checks: Checks, check_keys: Iterable[str]
+) -> tuple[ast.FunctionDef, _Generator]:
+    gen = _Generator()
+    reads, statements, names = _all_studies(gen, studies)
+    keys = [*dict.fromkeys([*check_keys, *reads])]
+    assert SCREENING_DATE not in check_keys, "the checks read the screening date as limit"
+    text = [
+        "def line(p, as_of):",
+        "    today = p.screening_date or as_of",
+        "    if not p.patient_id.strip('.'):",
+        "        return None",
+    ]
+    function = ast.parse("\n".join(text)).body[0]
+    assert isinstance(function, ast.FunctionDef)
+    body = function.body
+    body += _field_reads(gen, keys, attributes=True)
+    checked = ast.parse(
+        "\n".join(["if True:", *checks(gen.fields.__getitem__, "today", "return None")])
+    )
+    body += checked.body[0].body  # type: ignore[attr-defined]
+    body += statements
+    outcomes: list[ast.expr] = []
+    for number, (criteria, study_names) in enumerate(zip(studies, names, strict=True)):
+        verdict: ast.expr = _name("v_eligible")
+        if study_names:
+            verdict = _if(
+                _decisive(study_names, criteria),
+                _name("v_ineligible"),
+                _if(_unknown(study_names), _name("v_needs"), verdict),
+            )
+        body.append(_assign(f"s{number}r", verdict))
+        outcomes.append(
+            ast.Tuple(elts=[_name(f"s{number}r"), _name(f"s{number}v")], ctx=ast.Load(), **_AT)
+        )
+    result = [
+        _name("today"),
+        ast.Tuple(elts=outcomes, ctx=ast.Load(), **_AT),
+        ast.Tuple(elts=[_name(f"s{n}r") for n in range(len(studies))], ctx=ast.Load(), **_AT),
+    ]
+    body.append(ast.Return(value=ast.Tuple(elts=result, ctx=ast.Load(), **_AT), **_AT))
+    return function, gen
+
+
+def _decisive(names: Sequence[str], criteria: Sequence[tuple[bool, Node]]) -> ast.expr:
+    return _any(
+        [_is(_name(n), is_exclusion) for n, (is_exclusion, _) in zip(names, criteria, strict=True)]
+    )
+
+
+def _unknown(names: Sequence[str]) -> ast.expr:
+    return _any([_is(_name(n), None) for n in names])
+
+
+def _all_studies(
+    gen: _Generator, studies: Sequence[Sequence[tuple[bool, Node]]]
+) -> tuple[dict[str, None], list[ast.stmt], list[list[str]]]:
+    """The fields every study reads, the statements computing each criterion (and each
+    study's tuple of values, ``s{number}v``), and each study's criterion names."""
     reads: dict[str, None] = {}
     statements: list[ast.stmt] = []
-    outcomes: list[ast.expr] = []
-
-    def assign(target: str, value: ast.expr) -> None:
-        statements.append(_assign(target, value))
+    names_of: list[list[str]] = []
 
     # Each value computed once: an expression generated again (the same definition in
     # several files, the same rule in several studies) reuses the first one's name. The
@@ -394,7 +516,7 @@ def compile_studies(
         key = _canonical(value)
         name = computed.get(key)
         if name is None:
-            assign(target, value)
+            statements.append(_assign(target, value))
             name = computed[key] = target
         return name
 
@@ -411,35 +533,22 @@ def compile_studies(
                     gen.definitions[definition.name] = once(target, value)
             names.append(once(f"s{number}c{index}", gen.expr(node)))
         values = ast.Tuple(elts=[_name(n) for n in names], ctx=ast.Load(), **_AT)
-        assign(f"s{number}v", values)
+        statements.append(_assign(f"s{number}v", values))
+        names_of.append(names)
+    return reads, statements, names_of
 
-        def outcome(verdict: str, number: int = number) -> ast.expr:
-            return ast.Tuple(elts=[_name(verdict), _name(f"s{number}v")], ctx=ast.Load(), **_AT)
 
-        result = outcome("v_eligible")
-        if names:
-            decisive = [
-                _is(_name(n), is_exclusion)
-                for n, (is_exclusion, _) in zip(names, criteria, strict=True)
-            ]
-            unknown = [_is(_name(n), None) for n in names]
-            result = _if(
-                _any(decisive),
-                outcome("v_ineligible"),
-                _if(_any(unknown), outcome("v_needs"), result),
-            )
-        outcomes.append(result)
-    body = _field_reads(gen, reads)
-    body += statements
-    body.append(
-        ast.Return(value=ast.Tuple(elts=outcomes, ctx=ast.Load(), **_AT), **_AT),
-    )
-    function = _function("studies", body)
+def _built(
+    function: ast.FunctionDef,
+    gen: _Generator,
+    verdicts: tuple[V, V, V],
+    filename: str,
+    builtins: Mapping[str, object] | None = None,
+) -> Any:
     constants = dict(gen.constants)
     constants.update(v_ineligible=verdicts[0], v_needs=verdicts[1], v_eligible=verdicts[2])
     module = ast.Module(body=[function], type_ignores=[])
-    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
+    namespace: dict[str, Any] = {"__builtins__": dict(builtins or {}), **constants}
     code = compile(module, filename, "exec")
     exec(code, namespace)  # noqa: S102 - generated names and checked constants, as _build
-    built: AllStudiesFunction[V] = namespace["studies"]
-    return built
+    return namespace[function.name]

@@ -10,10 +10,12 @@ from typing import Any, Literal
 from pml_trials.record import Record, field
 from pml_trials.rules.codegen import (
     AllStudiesFunction,
+    LineFunction,
     StudyFunction,
     compile_studies,
     compile_study,
 )
+from pml_trials.rules.codegen import compile_line as codegen_line
 from pml_trials.rules.nodes import Node
 from pml_trials.verdict import Verdict
 
@@ -113,3 +115,14 @@ def compile_all(studies: Sequence[Study]) -> AllStudiesFunction[Verdict]:
     rules = [[(c.kind == "exclusion", c.node) for c in study.criteria] for study in studies]
     verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
     return compile_studies(rules, verdicts)
+
+
+def compile_line(studies: Sequence[Study]) -> LineFunction[Verdict]:
+    """A batch line's one call (:func:`pml_trials.rules.codegen.compile_line`): the
+    validator's checks across fields (:func:`.contradictions.plain_checks`), then every
+    study's outcome and the verdicts, each field read once as an attribute."""
+    from pml_trials.profile.contradictions import CHECK_KEYS, plain_checks
+
+    rules = [[(c.kind == "exclusion", c.node) for c in study.criteria] for study in studies]
+    verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
+    return codegen_line(rules, verdicts, plain_checks, CHECK_KEYS)
