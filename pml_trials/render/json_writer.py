@@ -17,12 +17,11 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from json.encoder import encode_basestring
-from operator import itemgetter
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.diagnosis import diagnose
+from pml_trials.engine.diagnosis import Diagnosis, diagnose
 from pml_trials.engine.missing import MissingFields, fields_of
 from pml_trials.engine.next_steps import ACTION_WORDS, NextStep, next_steps, ranked_actions
 from pml_trials.engine.result import Outcome
@@ -30,6 +29,7 @@ from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
 from pml_trials.render.base import ReportWriter
+from pml_trials.render.json_line import LineFunction, line_function
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict, status
@@ -286,12 +286,7 @@ class ResultEncoder:
         self._sites_slot = self._missing_slot + len(self.studies)
         self._variables = self._sites_slot + len(self.studies) + 2
         # A study without sites has none for anybody; with sites and no town, the same
-        # list for everybody: only a patient with a town makes them vary.
-        # A study's sites seen from a town, by (study, town, how many sites are within the
-        # travel limit: None without one): the sites are nearest first, so those within are
-        # the first ones, and the text depends on the limit through that count alone.
-        self._site_texts: dict[tuple[int, int, int | None], str] = {}
-        self._distances: dict[tuple[int, int], tuple[float, ...]] = {}  # nearest first
+        # list for everybody: only a patient with a town makes them vary (``_town``).
         self._no_town_sites = [
             _compact(sites_objects(travel(study.sites, None, None))) for study in self.studies
         ]
@@ -334,10 +329,6 @@ class ResultEncoder:
             [self._compile(number, piece) for piece in pieces]
             for number, pieces in enumerate(self._study_pieces)
         ]
-        self._verdict_pieces = [
-            [at for at, (marker, _) in enumerate(compiled) if marker == _VERDICT]
-            for compiled in self._compiled
-        ]
         # Each study's criteria that have a next step: (number, the value that rules
         # the trial out, the step), in file order (what next_step_of looks through).
         self._next_steps = [
@@ -348,17 +339,75 @@ class ResultEncoder:
             ]
             for study in self.studies
         ]
-        offsets = [self._variables + len(self._constants)]
-        for pieces in self._study_pieces:
-            offsets.append(offsets[-1] + len(pieces))
-        self.getter = itemgetter(
-            *(
-                -1 - index
-                if index < 0
-                else (self._variables + index if owner is None else offsets[owner] + index)
-                for owner, index in program.order
-            )
-        )
+        # Each study's pieces that depend on its outcome (the others are constant text).
+        self._dynamic = [
+            [(marker, compiled) for marker, compiled in pieces if marker is not None]
+            for pieces in self._compiled
+        ]
+        self._verdict_pieces = [
+            [at for at, (marker, _) in enumerate(dynamic) if marker == _VERDICT]
+            for dynamic in self._dynamic
+        ]
+        self.with_sites = [number for number, study in enumerate(self.studies) if study.sites]
+        self._towns: dict[int, tuple[list[tuple[float, ...]], list[dict[int | None, str]], str]]
+        self._towns = {}
+        self._dates: dict[Any, str] = {}
+        self.encode_line: LineFunction = line_function(self, self._order(program))
+
+    def _order(self, program: _Program) -> list[str | tuple[str]]:
+        """The line as constant text and the generated function's locals (json_line)."""
+        names: dict[int, str | tuple[str]] = {0: ("pid",), 1: ("src",), 2: ("sd",), 3: ("dg",)}
+        for number in range(len(self.scalar_keys) + len(self.list_keys)):
+            names[4 + number] = (f"t{number}",)
+        for number in range(len(self.studies)):
+            names[self._missing_slot + number] = (f"m{number}",)
+            sites = (f"x{number}",) if number in self.with_sites else self._no_town_sites[number]
+            names[self._sites_slot + number] = sites
+        names[self._variables - 2] = ("res",)
+        names[self._variables - 1] = ("st",)
+        order: list[str | tuple[str]] = []
+        counts = [0] * len(self.studies)
+        for owner, index in program.order:
+            if owner is None:
+                order.append(names[-1 - index] if index < 0 else self._constants[index])
+                continue
+            marker, compiled = self._compiled[owner][index]
+            if marker is None:
+                order.append(compiled)
+            else:
+                order.append((f"a{owner}_{counts[owner]}",))
+                counts[owner] += 1
+        return order
+
+    def json(self, value: Any) -> str:
+        """A value's JSON text, as the C encoder writes it (dates as ISO strings)."""
+        return self.scalars([value])[1:-1]
+
+    def outcome_cache(self, number: int) -> dict[Any, tuple[str, ...]]:
+        return self._cache[number]
+
+    def dynamic_pieces(self, number: int) -> int:
+        return len(self._dynamic[number])
+
+    def line_constants(self) -> dict[str, object]:
+        """What the generated line function calls, by the names it uses."""
+        return {
+            "J": self.json,
+            "B": encode_basestring,
+            "D": self._dates,
+            "Dget": self._dates.get,
+            "DIAGNOSE": diagnose,
+            "DIAGNOSIS": {d: f'"{d.value}"' for d in Diagnosis}.__getitem__,
+            "LIST": self._list,
+            "PIECES": self._pieces,
+            "MASK": self._missing_fields.mask,
+            "MISSING_TEXT": self._missing_text.get,
+            "MISSING": self._missing,
+            "STEPS": self._steps,
+            "HOME": home_of,
+            "TOWN": self._town,
+            "NO_TOWN": (*(self._no_town_sites[n] for n in self.with_sites), "null"),
+        }
 
     def _compile(self, number: int, piece: Piece) -> tuple[int | None, Any]:
         markers = [p for p in piece if not isinstance(p, str)]
@@ -413,86 +462,34 @@ class ResultEncoder:
             result.patient_id, result.source, result.profile, result.outcomes, result.screening_date
         )
 
-    def encode_line(
-        self,
-        patient_id: str,
-        source: str,
-        profile: Mapping[str, Any],
-        outcomes: tuple[Outcome, ...],
-        today: date,
-    ) -> str:
-        """:meth:`encode` of the result these make (no result object needed)."""
-        get = profile.get
-        slots = [
-            encode_basestring(patient_id),
-            encode_basestring(source),
-            f'"{today.isoformat()}"',
-            f'"{diagnose(get).value}"',
-        ]
-        if self.scalar_keys:
-            slots += self.scalars([*map(get, self.scalar_keys)])[1:-1].split(_SEP)
-        for key in self.list_keys:
-            slots.append(self._list(key, get(key)))
-        masks = []
-        needs = False
-        for number, (verdict, values) in enumerate(outcomes):
-            if verdict is Verdict.NEEDS_INFORMATION:
-                mask = self._missing_fields.mask(number, values, get, today)
-                masks.append(mask)
-                text = self._missing_text.get(mask)
-                slots.append(text if text is not None else self._missing(mask))
-                needs = True
-            else:
-                masks.append(0)
-                slots.append("[]")
-        home = home_of(profile) if get("residence_town") is not None else None
-        if home is None:
-            slots += self._no_town_sites
-            slots.append("null")
-        else:
-            limit = get("max_travel_km")
-            pairs = zip(self.studies, self._no_town_sites, strict=True)
-            for number, (study, known) in enumerate(pairs):
-                slots.append(self._sites(number, study, home, limit) if study.sites else known)
-            slots.append(self._residence(home))
-        slots.append(self._steps(tuple(masks)) if needs else "[]")
-        slots += self._constants
-        for number, (cache, outcome) in enumerate(zip(self._cache, outcomes, strict=True)):
-            pieces = cache.get(outcome[1])  # the criterion values decide the verdict
-            slots += pieces if pieces is not None else self._pieces(number, outcome)
-        return "".join(self.getter(slots))
-
-    def _sites(self, number: int, study: Study, home: Town, limit: float | None) -> str:
-        """A study's sites as seen from one town and travel limit, remembered by the town
-        and the number of sites within the limit (a registry's limits vary from patient to
-        patient; what they change is only that count)."""
-        place = (number, home.geonameid)
-        distances = self._distances.get(place)
-        if distances is None:
-            measured = travel(study.sites, home, None).sites
-            distances = tuple(d.distance_km or 0.0 for d in measured)  # all known: a town
-            if len(self._distances) >= _SITE_TEXT_LIMIT:
-                self._distances.clear()
-            self._distances[place] = distances
-        key = (number, home.geonameid, None if limit is None else bisect_right(distances, limit))
-        text = self._site_texts.get(key)
-        if text is None:
-            text = _compact(sites_objects(travel(study.sites, home, limit)))
-            self._remember(key, text)
-        return text
-
-    def _residence(self, home: Town) -> str:
-        key = (-1, home.geonameid, None)
-        text = self._site_texts.get(key)
-        if text is None:
-            text = _compact(residence_object(home))
-            self._remember(key, text)
-        return text
-
-    def _remember(self, key: tuple[int, int, int | None], text: str) -> None:
-        if len(self._site_texts) >= _SITE_TEXT_LIMIT:
-            self._site_texts.clear()
-        self._site_texts[key] = text
+    def _town(self, home: Town, limit: float | None) -> tuple[str, ...]:
+        """The sites of each study that lists some, as seen from one town and travel
+        limit, then the residence: remembered by the town and, per study, the number of
+        sites within the limit (a registry's limits vary from patient to patient; what
+        they change is only that count: the sites are nearest first)."""
+        entry = self._towns.get(home.geonameid)
+        if entry is None:
+            distances = []
+            for number in self.with_sites:
+                measured = travel(self.studies[number].sites, home, None).sites
+                distances.append(tuple(d.distance_km or 0.0 for d in measured))  # a town
+            entry = (distances, [{} for _ in distances], _compact(residence_object(home)))
+            if len(self._towns) >= _SITE_TEXT_LIMIT:
+                self._towns.clear()
+            self._towns[home.geonameid] = entry
+        distances, texts, residence = entry
+        found = []
+        for place, number in enumerate(self.with_sites):
+            within = None if limit is None else bisect_right(distances[place], limit)
+            text = texts[place].get(within)
+            if text is None:
+                study = self.studies[number]
+                text = texts[place][within] = _compact(
+                    sites_objects(travel(study.sites, home, limit))
+                )
+            found.append(text)
+        found.append(residence)
+        return tuple(found)
 
     def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
         """A study's constant text for one outcome: its verdict and criterion values."""
@@ -507,16 +504,16 @@ class ResultEncoder:
             step_text = self._step_text[step] = json.dumps(step, ensure_ascii=False)
         verdict_text = f"{self._verdict_text[number][verdict]}{step_text}"
         criterion_text = self._criterion_text[number]
+        dynamic = self._dynamic[number]
         pieces_list = [
-            compiled if marker is None else compiled[values[marker]] if marker >= 0 else ""
-            for marker, compiled in self._compiled[number]
+            compiled[values[marker]] if marker >= 0 else "" for marker, compiled in dynamic
         ]
         for at in self._verdict_pieces[number]:  # the verdict, and criterion values with it
             pieces_list[at] = "".join(
                 p
                 if isinstance(p, str)
                 else (verdict_text if p == _VERDICT else criterion_text[p][values[p]])
-                for p in self._compiled[number][at][1]
+                for p in dynamic[at][1]
             )
         pieces = tuple(pieces_list)
         cache = self._cache[number]

@@ -298,9 +298,9 @@ def _field_reads(gen: _Generator, keys: Iterable[str], attributes: bool = False)
 
 
 def _function(
-    name: str, body: list[ast.stmt], parameters: tuple[str, str] = ("get", "today")
+    name: str, body: list[ast.stmt], parameters: Sequence[str] = ("get", "today")
 ) -> ast.FunctionDef:
-    """``def name(get, today): body`` (or other ``parameters``)."""
+    """``def name(get, today): body`` (or other parameters)."""
     arguments = ast.arguments(
         posonlyargs=[],
         args=[ast.arg(arg=parameter, **_AT) for parameter in parameters],
@@ -344,7 +344,14 @@ def _build(function: ast.FunctionDef, constants: Mapping[str, object], filename:
     # Safe by construction: the tree holds only generated names, checked field keys and
     # literals; the criteria file's text is never compiled (see the module docstring).
     exec(code, namespace)  # noqa: S102
-    return namespace["study"]
+    return namespace[function.name]
+
+
+# The builders above, for other generated functions (``render/json_line.py``): the same
+# rules hold there (generated names, constants bound by name, no builtins, no text compiled).
+const, name, is_, if_, assign, any_ = _const, _name, _is, _if, _assign, _any
+function_def, build_function = _function, _build
+POSITION = _AT
 
 
 AllStudiesFunction = Callable[
