@@ -165,7 +165,8 @@ class CsvWriter(ReportWriter):
         suffix = self._suffix_by.get(answers)
         if suffix is None:
             suffix = self._suffix_of(get, answers)
-        home = home_of(profile) if "residence_town" in profile else None
+        # (get, not "in": a batch line is a StructProfile, whose get is a C call)
+        home = home_of(profile) if get("residence_town") is not None else None
         if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
             masks = self._masks_of(outcomes, profile, today)
             if self.run.within_km is not None and home is not None:
