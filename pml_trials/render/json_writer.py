@@ -2,11 +2,11 @@
 
 :func:`result_object` builds the contract's result object for one patient from the
 engine's views; it is the reference, and what other formats may reuse. The writers do
-not call it per patient: :class:`ResultEncoder` compiles the studies once into text
-pieces with slots for what varies (criterion values, verdicts, field values), so one
-patient's JSON costs a few C-level calls (issue 8 asks jsonl for at least 0.25x the
-throughput of validation alone). Tests hold the two to the same JSON for the example
-patients and for generated ones.
+not call it per patient: :class:`ResultEncoder` compiles the studies once into constant
+text and what varies (criterion values, verdicts, field values, sites, next steps), and
+:mod:`.json_line` generates from that one function that writes a patient's line as one
+f-string (issue 20). Tests hold the two to the same JSON for the example patients, for
+generated ones and for values at every formatting edge (tests/test_fast_paths_identical.py).
 """
 
 from __future__ import annotations
@@ -225,7 +225,8 @@ def _iso(value: object) -> str:
 
 
 def _scalar_encoder() -> Callable[[list[Any]], str]:
-    """A JSON encoder of a list of values separated by _SEP. The C encoder is built once
+    """A JSON encoder of a list of values separated by _SEP (the line function encodes
+    one value at a time with it: a float's or date's text). The C encoder is built once
     here (``JSONEncoder.encode`` would rebuild it on every call: a tenth of this
     format's time); without the C accelerator, the standard encoder."""
     make = getattr(json.encoder, "c_make_encoder", None)
