@@ -15,8 +15,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pml_trials.profile.contradictions import plainly_consistent
+from pml_trials.profile.fast import struct_of
 from pml_trials.studies.load import load_dirs
-from pml_trials.studies.model import compile_all
+from pml_trials.studies.model import compile_all, compile_line
 from tests import rules_driver as driver
 from tests import strategies as gen
 
@@ -85,3 +87,22 @@ def test_values_generated_again_are_computed_once_and_right(
     today = _today(profile)
     expected = tuple(study.evaluate(profile.get, today) for study in studies)
     assert compile_all(studies)(profile.get, today) == expected
+
+
+_LINE = compile_line(_BUNDLED)
+
+
+@settings(max_examples=400, deadline=None)
+@given(profile=gen.partial_profiles())
+def test_a_batch_lines_one_call_gives_what_each_study_gives(profile: dict[str, Any]) -> None:
+    """:func:`compile_line` (the batch's call on a line's Struct) gives each study's own
+    outcome, its verdicts and the date counted to; or ``None`` exactly when the profile
+    fails the validator's checks across fields (then the validator words why)."""
+    profile = {"patient_id": "p-1", **profile}
+    found = _LINE(struct_of(profile), AS_OF)
+    if not plainly_consistent(profile, AS_OF):
+        assert found is None
+        return
+    today = _today(profile)
+    expected = tuple(study.evaluate(profile.get, today) for study in _BUNDLED)
+    assert found == (today, expected, tuple(verdict for verdict, _ in expected))
