@@ -11,14 +11,11 @@ The gazetteer is imported only for a profile that has a town.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from pml_trials.errors import ProfileError
-
-if TYPE_CHECKING:
-    from pml_trials.geo.gazetteer import TownError
+from pml_trials.geo import gazetteer_module
 
 TOWN = "residence_town"
 COUNTRY = "residence_country"
@@ -44,18 +41,9 @@ def town_problems(
             "(an ISO 3166-1 alpha-2 code such as DE, FR or US)"
         )
         return [ProfileError(message, source=source, line=line, field=TOWN)]
-    resolve, town_error = _gazetteer()
+    places = gazetteer_module()  # imported on first use
     try:
-        resolve(country, town)
-    except town_error as exc:
+        places.resolve_cached(country, town)
+    except places.TownError as exc:
         return [ProfileError(exc.message, source=source, line=line, field=TOWN)]
     return []
-
-
-@functools.cache
-def _gazetteer() -> tuple[Callable[[str, str], Any], type[TownError]]:
-    """The gazetteer's cached resolver and its error, imported on the first town (a
-    function-level ``import`` statement costs ~1 us on every call: a batch's lines)."""
-    from pml_trials.geo.gazetteer import TownError, resolve_cached
-
-    return resolve_cached, TownError

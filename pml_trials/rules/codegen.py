@@ -398,14 +398,7 @@ def compile_studies(
         def outcome(verdict: str, number: int = number) -> ast.expr:
             return ast.Tuple(elts=[_name(verdict), _name(f"s{number}v")], ctx=ast.Load(), **_AT)
 
-        result = outcome("v_eligible")
-        if study_names:
-            result = _if(
-                _decisive(study_names, criteria),
-                outcome("v_ineligible"),
-                _if(_unknown(study_names), outcome("v_needs"), result),
-            )
-        outcomes.append(result)
+        outcomes.append(_verdict_of(study_names, criteria, outcome))
     body = _field_reads(gen, reads)
     body += statements
     body.append(
@@ -475,14 +468,7 @@ def _line_tree(
     body += statements
     outcomes: list[ast.expr] = []
     for number, (criteria, study_names) in enumerate(zip(studies, names, strict=True)):
-        verdict: ast.expr = _name("v_eligible")
-        if study_names:
-            verdict = _if(
-                _decisive(study_names, criteria),
-                _name("v_ineligible"),
-                _if(_unknown(study_names), _name("v_needs"), verdict),
-            )
-        body.append(_assign(f"s{number}r", verdict))
+        body.append(_assign(f"s{number}r", _verdict_of(study_names, criteria, _name)))
         outcomes.append(
             ast.Tuple(elts=[_name(f"s{number}r"), _name(f"s{number}v")], ctx=ast.Load(), **_AT)
         )
@@ -493,6 +479,23 @@ def _line_tree(
     ]
     body.append(ast.Return(value=ast.Tuple(elts=result, ctx=ast.Load(), **_AT), **_AT))
     return function, gen
+
+
+def _verdict_of(
+    names: Sequence[str],
+    criteria: Sequence[tuple[bool, Node]],
+    make: Callable[[str], ast.expr],
+) -> ast.expr:
+    """A study's verdict from its criteria's values (the locals ``names``), each verdict
+    given as ``make(its name)``: ineligible when one is decisive, else needs
+    information when one is unknown, else eligible (no criteria: eligible)."""
+    if not names:
+        return make("v_eligible")
+    return _if(
+        _decisive(names, criteria),
+        make("v_ineligible"),
+        _if(_unknown(names), make("v_needs"), make("v_eligible")),
+    )
 
 
 def _decisive(names: Sequence[str], criteria: Sequence[tuple[bool, Node]]) -> ast.expr:

@@ -102,19 +102,20 @@ class Study(Record):
         return next((s for s in self.sources if s.key == key), None)
 
 
+# What the generated functions give for ineligible, needs information and eligible.
+_VERDICTS = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
+
+
 def compile_criteria(criteria: Sequence[Criterion], path: Path) -> StudyFunction[Verdict]:
     """The study's function (:mod:`pml_trials.rules.codegen`) from its checked criteria."""
     rules = [(c.kind == "exclusion", c.node) for c in criteria]
-    verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
-    return compile_study(rules, verdicts, filename=str(path))
+    return compile_study(rules, _VERDICTS, filename=str(path))
 
 
 def compile_all(studies: Sequence[Study]) -> AllStudiesFunction[Verdict]:
     """One function giving every study's outcome, in order (a batch's loop): what
     ``tuple(study.evaluate(get, today) for study in studies)`` gives."""
-    rules = [[(c.kind == "exclusion", c.node) for c in study.criteria] for study in studies]
-    verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
-    return compile_studies(rules, verdicts)
+    return compile_studies(_rules(studies), _VERDICTS)
 
 
 def compile_line(studies: Sequence[Study]) -> LineFunction[Verdict]:
@@ -123,6 +124,9 @@ def compile_line(studies: Sequence[Study]) -> LineFunction[Verdict]:
     study's outcome and the verdicts, each field read once as an attribute."""
     from pml_trials.profile.contradictions import CHECK_KEYS, plain_checks
 
-    rules = [[(c.kind == "exclusion", c.node) for c in study.criteria] for study in studies]
-    verdicts = (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
-    return codegen_line(rules, verdicts, plain_checks, CHECK_KEYS)
+    return codegen_line(_rules(studies), _VERDICTS, plain_checks, CHECK_KEYS)
+
+
+def _rules(studies: Sequence[Study]) -> list[list[tuple[bool, Node]]]:
+    """Each study's criteria as (is an exclusion, rule) pairs, for the code generator."""
+    return [[(c.kind == "exclusion", c.node) for c in study.criteria] for study in studies]
