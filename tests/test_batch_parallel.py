@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pml_trials.batch.inputs import Input
-from pml_trials.batch.parallel import Turns, WorkerSetup, cpu_count, screen_in_workers
+from pml_trials.batch.parallel import Chain, Turns, WorkerSetup, cpu_count, screen_in_workers
 from pml_trials.batch.parts import unit_parts
 from pml_trials.batch.read import Lines, Span, Unit, read_span
 from pml_trials.batch.run import PARALLEL_BYTES, STDIN_PEEK, choose_workers
@@ -233,3 +233,56 @@ def test_a_stopped_run_releases_a_worker_waiting_for_its_turn(tmp_path: Path) ->
         assert not waiting.is_alive()
         turns.write(0, ["fir", "st"])  # a turn taken is written even after stop
     assert (tmp_path / "r").read_bytes() == b"first"
+
+
+# -- issue 20: the workers number the lines of the slices they read ---------------------
+
+
+@pytest.fixture(scope="module")
+def sliced_jsonl(big_jsonl: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated lines with blank lines and one line over 1 MiB among them."""
+    lines = big_jsonl.read_text("utf-8").splitlines()
+    lines[700:700] = ["", "   ", '{"patient_id": "' + "x" * 1_300_000 + '"}']
+    path = tmp_path_factory.mktemp("sliced") / "sliced.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")  # no newline at the end
+    return path
+
+
+@pytest.mark.parametrize(("fmt", "to_file"), [("csv", True), ("jsonl", True), ("json", False)])
+def test_workers_numbering_small_slices_write_what_one_process_writes(
+    sliced_jsonl: Path, tmp_path: Path, fmt: str, to_file: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices of 16 kB (dozens of them, each numbered from the one before by another
+    worker), a long line crossing a cut and a last line without newline: the report
+    (written in turn, or through the main process) and stderr are those of one process,
+    sources with their line numbers included."""
+    monkeypatch.setenv("PML_TRIALS_NOW", "2026-11-25T19:20:00Z")
+    monkeypatch.setattr("pml_trials.batch.run.WORKER_BLOCK", 16 * 1024)
+    outputs, errors = {}, {}
+    for workers in ("1", "2"):
+        report = tmp_path / f"report-{workers}.{fmt}"
+        args = ["screen", str(sliced_jsonl), "-w", workers, "-f", fmt, "--as-of", "2026-11-25"]
+        args += ["-o", str(report)] if to_file else []
+        result = runner.invoke(app, args, catch_exceptions=False)
+        assert result.exit_code == 3
+        outputs[workers] = report.read_bytes() if to_file else result.stdout_bytes
+        errors[workers] = result.stderr.replace(report.name, "REPORT")
+    assert outputs["1"] == outputs["2"] and errors["1"] == errors["2"]
+    assert "sliced.jsonl:703: the line is longer than 1 MiB" in errors["2"]
+    assert b"sliced.jsonl:2503" in outputs["2"]  # the last line, numbered past the long one
+
+
+def test_a_stopped_run_releases_a_worker_waiting_for_its_line_number() -> None:
+    import multiprocessing
+
+    chain = Chain(8, multiprocessing.get_context("fork"))
+    chain.hand_on(2, 40)  # unit 3 starts at line 40
+    assert chain.first_line(3) == 40
+    found: list[int | None] = []
+    waiting = threading.Thread(target=lambda: found.append(chain.first_line(5)))
+    waiting.start()
+    time.sleep(0.1)
+    assert waiting.is_alive()
+    chain.stop()
+    waiting.join(timeout=5)
+    assert not waiting.is_alive() and found == [None]

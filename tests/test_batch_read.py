@@ -6,20 +6,27 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from unittest.mock import patch
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pml_trials.batch import read as read_module
 from pml_trials.batch.inputs import STDIN, Input
 from pml_trials.batch.read import (
+    CHANGED,
+    TOO_LONG,
     Document,
     Files,
     Lines,
+    LongLine,
+    Slice,
     Span,
     Unit,
     count_newlines,
     peek,
     read_document,
+    read_slice,
     read_span,
     units,
 )
@@ -59,31 +66,82 @@ def test_lines_keep_their_numbers_whatever_the_block_size(lines: list[bytes], bl
     assert numbered(found) == [(n, b"{" + line + b"}") for n, line in enumerate(lines, 1)]
 
 
+def as_workers_read(found: list[Unit]) -> list[tuple[int, bytes] | str]:
+    """What screening ``found`` sees, in order: each line (number, bytes), and each line
+    refused as too long by its source, whoever refused it (the main process or the
+    screener: it depends on the cuts). Slices are numbered as the workers number them,
+    each from the one before (parallel.Chain)."""
+    out: list[tuple[int, bytes] | str] = []
+    line = 1
+    for unit in found:
+        if isinstance(unit, Slice):
+            read, newlines = read_slice(unit, 1 if unit.starts else line)
+            line = (1 if unit.starts else line) + newlines
+        elif isinstance(unit, LongLine):
+            read, line = InputProblem(f"{unit.label}:{line}", None, TOO_LONG), line + 1
+        elif isinstance(unit, Span):
+            read = read_span(unit)
+        else:
+            read = unit  # type: ignore[assignment]
+        if isinstance(read, InputProblem):
+            out.append(read.source)
+            continue
+        assert isinstance(read, Lines)
+        for offset, text in enumerate(read.data.split(b"\n")):
+            if len(text) > read_module.MAX_DOCUMENT:
+                out.append(f"{read.label}:{read.first + offset}")
+            elif text:
+                out.append((read.first + offset, text))
+    return out
+
+
 @given(
-    lines=st.lists(st.integers(0, 2000).map(lambda n: b"x" * n), max_size=60),
-    block=st.integers(1, 5000),
+    lines=st.lists(st.integers(0, 400).map(lambda n: b"x" * n), max_size=60),
+    block=st.integers(1, 1000),
+    tail=st.sampled_from([b"{tail}", b"", b"\n\n", b"x" * 450]),
 )
-def test_spans_of_a_file_hold_the_lines_read_from_it_whatever_the_block_size(
-    lines: list[bytes], block: int
+def test_slices_of_a_file_hold_its_lines_with_their_numbers_whatever_the_cuts(
+    lines: list[bytes], block: int, tail: bytes
 ) -> None:
-    """Issue 20: in a batch in workers the main process reads a file into one buffer
-    again and again and keeps only positions (and counts long lines' newlines by
-    ``find``): what the spans point to is what reading the lines gives."""
-    data = b"".join(b"{" + line + b"}\n" for line in lines) + b"{tail}"
-    with tempfile.TemporaryDirectory() as folder:
+    """Issue 20: in a batch in workers the main process reads only around each cut, and
+    the workers number the lines: every line is there once, with its number, and a line
+    over the limit is refused at its number, whatever the cuts, as when the file is
+    read whole. No slice holds more than a block and one line at the limit."""
+    data = b"{" + b"}\n{".join(lines) + b"}\n" + tail if lines else b"{}\n" + tail
+    with tempfile.TemporaryDirectory() as folder, patch.object(read_module, "MAX_DOCUMENT", 300):
         path = str(Path(folder) / "f.jsonl")
         Path(path).write_bytes(data)
         item = Input(path, "f.jsonl", "lines", len(data))
-        spans = list(units([item], io.BytesIO(), block=block, spans=True))
-        assert all(isinstance(span, Span) for span in spans)
-        read = [read_span(span) for span in spans if isinstance(span, Span)]
-        assert all(isinstance(lines, Lines) for lines in read)
-        assert [s.newlines for s in spans if isinstance(s, Span)] == [
-            r.data.count(b"\n") for r in read if isinstance(r, Lines)
-        ]
+        found = list(units([item], io.BytesIO(), block=block, spans=True))
+        assert all(isinstance(unit, Slice | LongLine) for unit in found)
+        assert all(unit.length <= block + 301 for unit in found if isinstance(unit, Slice))
+        covered = sorted((unit.offset, unit.length) for unit in found)  # type: ignore[union-attr]
+        assert [offset for offset, _ in covered] == [0, *(o + n for o, n in covered[:-1])]
+        assert sum(length for _, length in covered) == len(data)
         whole = list(units([item], io.BytesIO(), block=block))
-    assert numbered(read) == numbered(whole)  # type: ignore[arg-type]
-    assert b"".join(r.data for r in read if isinstance(r, Lines)) == data
+        assert as_workers_read(found) == as_workers_read(whole)
+
+
+def test_a_file_that_opens_with_blank_lines_is_read_as_before(tmp_path: Path) -> None:
+    """Slices start where the file opens with a profile; a file whose first bytes are
+    blank (or not text) is read and counted by the main process, as spans."""
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b"\n" * 70_000 + b'{"patient_id": "a"}\n')
+    item = Input(str(path), "f.jsonl", "lines", path.stat().st_size)
+    found = list(units([item], io.BytesIO(), block=4096, spans=True))
+    assert found and all(isinstance(unit, Span) for unit in found)
+    assert as_workers_read(found) == [(70_001, b'{"patient_id": "a"}')]
+
+
+def test_a_slice_of_a_file_that_changed_is_a_problem(tmp_path: Path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"b": 2}\n')
+    piece = Slice("f.jsonl", str(path), 9, 9, False, False)
+    assert read_slice(piece, 2) == (Lines("f.jsonl", 2, b'{"b": 2}\n'), 1)
+    path.write_bytes(b'{"a": 1}\n{"b": 22}\n')  # no newline where the cut was
+    assert read_slice(piece, 2) == (InputProblem("f.jsonl:2", None, CHANGED), 0)
+    path.write_bytes(b'{"a": 1}\n')  # shorter
+    assert read_slice(piece, 2)[0] == InputProblem("f.jsonl:2", None, CHANGED)
 
 
 @given(

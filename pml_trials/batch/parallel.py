@@ -5,7 +5,7 @@ from the same folders, and refuses to work if any selected file changed since th
 process loaded it. The main process submits a unit only while fewer than ``in_flight``
 are pending and takes results oldest first, so at most ``in_flight`` units and their
 results exist at once, however long the input (``Pool.imap`` would read ahead without
-limit). Lines of regular files go to workers as positions (:class:`~.read.Span`), and
+limit). Lines of regular files go to workers as positions (:class:`~.read.Slice`), and
 large results come back as files (:mod:`.spool`): neither crosses a pipe. Workers
 ignore Ctrl-C: the main process stops them; they die with it however it dies
 (``PR_SET_PDEATHSIG``), and never hold the caller's stdin or stdout. A worker that dies
@@ -20,6 +20,12 @@ turn on. The main process writes the header before and the closing after, and ot
 only logs problems and counts: no text goes through it (issue 20). The file is still the
 temporary one that replaces FILE only once complete. A run that stops (an error, a
 signal, a killed worker) tells the waiting workers to give up their turn.
+
+The lines of a regular file reach the workers as :class:`~.read.Slice`: positions the
+main process found by reading only around each cut. The worker that reads a slice counts
+its lines and hands the number of the next line on to the next unit (:class:`Chain`),
+which waits for it before screening: the main process neither reads nor counts the
+file's bytes (issue 20: they were a third of its work in a batch in workers).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from pml_trials.batch.parts import Pieces
-from pml_trials.batch.read import Unit
+from pml_trials.batch.read import TOO_LONG, LongLine, Slice, Unit, read_slice
 from pml_trials.batch.screening import Done, Screener, join
 from pml_trials.batch.spool import Spooler, spool_folder
 from pml_trials.engine.run import InputProblem, RunInfo
@@ -159,6 +165,66 @@ class Turns:
 CHUNK = 64 * 1024  # bytes per write(): under malloc's mmap threshold, so memory is reused
 
 
+class Chain:
+    """The number of the first line of each unit that continues a file, handed on by the
+    worker of the unit before it (numbered from 0 in input order): a ring of
+    ``(unit, line)`` slots, larger than the units in flight, so that a slot is reused
+    only once the unit that read it is done. Shared by the main process and its workers;
+    a stopped run releases every worker waiting here."""
+
+    def __init__(self, size: int, context: Any) -> None:
+        self.size = size
+        self.units = context.RawArray("q", [-1] * size)
+        self.lines = context.RawArray("q", size)
+        self.stopped: Synchronized[int] = context.Value("b", 0)
+        self.changed = context.Condition(context.Lock())
+
+    def first_line(self, number: int) -> int | None:
+        """The number of unit ``number``'s first line, once the unit before it has
+        handed it on; ``None`` if the run stopped first."""
+        slot = number % self.size
+        with self.changed:
+            while self.units[slot] != number:
+                if self.stopped.value:
+                    return None
+                self.changed.wait(WAIT)
+            return int(self.lines[slot])
+
+    def hand_on(self, number: int, line: int) -> None:
+        """Unit ``number + 1`` starts at line ``line``."""
+        slot = (number + 1) % self.size
+        with self.changed:
+            self.lines[slot] = line
+            self.units[slot] = number + 1
+            self.changed.notify_all()
+
+    def stop(self) -> None:
+        self.stopped.value = 1
+        if self.changed.acquire(timeout=WAIT):
+            try:
+                self.changed.notify_all()
+            finally:
+                self.changed.release()
+
+
+def numbered(number: int, unit: Unit, chain: Chain | None) -> Unit | None:
+    """A :class:`Slice` as its lines, numbered (reading it), and a :class:`LongLine` as
+    its problem, each handing the next line's number on; any other unit as it is.
+    ``None`` if the run stopped while this waited for its number."""
+    if not isinstance(unit, Slice | LongLine):
+        return unit
+    assert chain is not None, "slices are numbered along a chain"
+    first = 1 if isinstance(unit, Slice) and unit.starts else chain.first_line(number)
+    if first is None:
+        return None
+    if isinstance(unit, LongLine):
+        chain.hand_on(number, first + 1)
+        return InputProblem(f"{unit.label}:{first}", None, TOO_LONG)
+    lines, newlines = read_slice(unit, first)
+    chain.hand_on(number, first + newlines)  # before screening: the next unit waits
+    return lines
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -168,17 +234,24 @@ def _write_all(fd: int, data: bytes) -> None:
 _screener: Screener | None = None
 _writer: ReportWriter | None = None
 _turns: Turns | None = None
+_chain: Chain | None = None
 _failure = "the worker process did not start"
 
 
-def _start(setup: WorkerSetup, folder: str, parent: int, turns: Turns | None = None) -> None:
-    global _screener, _writer, _turns, _failure
+def _start(
+    setup: WorkerSetup,
+    folder: str,
+    parent: int,
+    turns: Turns | None = None,
+    chain: Chain | None = None,
+) -> None:
+    global _screener, _writer, _turns, _chain, _failure
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's unwinding handler
         signal.signal(signum, signal.SIG_DFL)
     _die_with(parent)
     _let_go_of_standard_streams()
-    _turns = turns
+    _turns, _chain = turns, chain
     try:  # a worker that writes in turn joins its text; else large text is spooled
         pack = Pieces if turns is not None else Spooler(folder).pack
         _screener, _writer = setup.screener_and_writer(pack)
@@ -218,10 +291,15 @@ def _let_go_of_standard_streams() -> None:
         pass
 
 
-def _work(unit: Unit) -> Done:
+def _work(number: int, unit: Unit) -> Done:
     if _screener is None:
         return Done(fatal=_failure)
-    done = _screener.process(unit)
+    found = numbered(number, unit, _chain)
+    if found is None:  # the run stopped
+        return Done()
+    done = _screener.process(found)
+    if isinstance(unit, Slice | LongLine):
+        done.size = unit.length
     done.pack()  # two strings to pickle, not a tuple per patient
     return done
 
@@ -229,7 +307,7 @@ def _work(unit: Unit) -> Done:
 def _work_in_turn(number: int, unit: Unit) -> Done:
     """Screen the unit, write its part of the report in its turn, and send back only
     what the main process still needs: problems (for stderr), ids and counts."""
-    done = _work(unit)
+    done = _work(number, unit)
     if done.fatal or _turns is None or _writer is None:
         return done
     from pml_trials.batch.parts import unit_parts
@@ -271,17 +349,19 @@ def screen_in_workers(
     if shared_fd is not None and not can_write_in_turn():
         raise ValueError("workers can share the report's file only when forked")
     turns = Turns(shared_fd) if shared_fd is not None else None
+    context = multiprocessing.get_context("fork") if turns else None
+    chain = Chain(2 * in_flight + 2, context or multiprocessing.get_context())
     with spool_folder() as folder:
         pool = ProcessPoolExecutor(
             workers,
-            mp_context=multiprocessing.get_context("fork") if turns else None,
+            mp_context=context,
             initializer=_start,
-            initargs=(setup, folder, os.getpid(), turns),
+            initargs=(setup, folder, os.getpid(), turns, chain),
         )
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            yield from _ordered(pool, units, in_flight, turns)
+            yield from _ordered(pool, units, in_flight, turns, chain)
         except BrokenProcessPool:  # raised by submit() or result(), whichever comes first
             raise EnvironmentFailure(
                 "a worker process was killed (by the system's out-of-memory killer or a "
@@ -291,7 +371,11 @@ def screen_in_workers(
 
 
 def _ordered(
-    pool: ProcessPoolExecutor, units: Iterable[Unit], in_flight: int, turns: Turns | None
+    pool: ProcessPoolExecutor,
+    units: Iterable[Unit],
+    in_flight: int,
+    turns: Turns | None,
+    chain: Chain,
 ) -> Iterator[Done]:
     pending: deque[Future[Done] | Done] = deque()
     try:
@@ -301,7 +385,7 @@ def _ordered(
             else:  # when workers write, a problem's row is written in its turn too
                 with critical():  # a signal here would leave the pool's lock held
                     if turns is None:
-                        pending.append(pool.submit(_work, unit))
+                        pending.append(pool.submit(_work, number, unit))
                     else:
                         pending.append(pool.submit(_work_in_turn, number, unit))
             while len(pending) >= in_flight:
@@ -312,6 +396,7 @@ def _ordered(
         # After an error or Ctrl-C, drop what has not started; what runs ends in ms
         # (a worker waiting for the turn of a unit that will not run gives up).
         with critical():
+            chain.stop()
             if turns is not None:
                 turns.stop()
             pool.shutdown(wait=True, cancel_futures=True)

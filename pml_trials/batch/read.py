@@ -17,6 +17,7 @@ import json
 import os
 import stat
 from collections.abc import Iterable, Iterator
+from io import BufferedReader
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -56,6 +57,31 @@ class Span(Record):
     newlines: int
 
 
+class Slice(Record):
+    """Whole lines of a regular file, by position, which the main process found by
+    reading only around the cut (issue 20: it no longer reads and counts every byte of
+    the file; the workers read the lines anyway). The worker that screens it counts its
+    lines, so the number of its first line comes from the slice before it
+    (:class:`~.parallel.Chain`), or is 1 when it ``starts`` the file. A slice ends with a
+    newline unless it ends the file (``whole``: it does)."""
+
+    label: str
+    path: str
+    offset: int
+    length: int
+    starts: bool
+    whole: bool
+
+
+class LongLine(Record):
+    """A line longer than MAX_DOCUMENT between two slices: a problem, at the line number
+    the slice before it hands on; never read."""
+
+    label: str
+    offset: int
+    length: int
+
+
 class Files(Record):
     """JSON files, one profile each, read by whoever screens them."""
 
@@ -69,7 +95,7 @@ class Document(Record):
     data: bytes
 
 
-Unit = Lines | Span | Files | Document | InputProblem
+Unit = Lines | Span | Slice | LongLine | Files | Document | InputProblem
 
 
 class Source(Protocol):
@@ -108,7 +134,7 @@ def unit_size(unit: Unit) -> int:
     """Bytes of input a unit covers (for the progress bar)."""
     if isinstance(unit, Files):
         return sum(item.size or 0 for item in unit.inputs)
-    if isinstance(unit, Span):
+    if isinstance(unit, Span | Slice | LongLine):
         return unit.length
     return 0 if isinstance(unit, InputProblem) else len(unit.data)
 
@@ -120,7 +146,9 @@ def units(
     spans: bool = False,
 ) -> Iterator[Unit]:
     """The units of work of ``inputs``, in input order (problems keep their place);
-    with ``spans``, lines of regular files as :class:`Span` rather than bytes."""
+    with ``spans``, lines of regular files by position rather than as bytes:
+    :class:`Slice` (numbered by the workers) where the file opens with a profile, else
+    :class:`Span` (numbered here)."""
     files: list[Input] = []
     for item in inputs:
         if isinstance(item, Input) and item.kind == "json":
@@ -148,7 +176,10 @@ def _stream(item: Input, stdin: Source, block: int, spans: bool) -> Iterator[Uni
         yield InputProblem(item.label, None, f"cannot read the file: {_reason(exc)}")
         return
     with handle:
-        yield from _read(item, handle, block, item.path if spans else None)
+        if spans and item.kind == "lines":
+            yield from _slices(item.label, item.path, handle, block)
+        else:
+            yield from _read(item, handle, block, item.path if spans else None)
 
 
 def _read(item: Input, handle: Source, block: int, path: str | None) -> Iterator[Unit]:
@@ -170,6 +201,108 @@ def _read(item: Input, handle: Source, block: int, path: str | None) -> Iterator
         yield from _line_blocks(item.label, chunks, path)
     except ReadError as exc:
         yield InputProblem(item.label, None, f"reading stopped: {exc}")
+
+
+WINDOW = 64 * 1024  # bytes read at a time around a cut (a profile's line is 1-2 kB)
+
+
+def _slices(label: str, path: str, handle: BufferedReader, block: int) -> Iterator[Unit]:
+    """The lines of a regular file as :class:`Slice` of about ``block`` bytes, each cut
+    just after the first newline at or past ``block`` bytes, found by reading a window
+    there: the main process reads a few kB per slice, not the file. A line crossing a
+    cut that is longer than MAX_DOCUMENT is a :class:`LongLine` of its own, so a slice
+    never holds more than ``block`` + MAX_DOCUMENT bytes. A file whose first bytes are
+    not a profile's (not text, or only blank so far) is read as before (:func:`_read`),
+    which words what is wrong or finds the first profile."""
+    fd = handle.fileno()
+    try:
+        head = os.pread(fd, WINDOW, 0)
+    except OSError as exc:
+        yield InputProblem(label, None, f"reading stopped: {_reason(exc)}")
+        return
+    if not head or head.isspace() or not_text(head, lines=True):
+        yield from _line_blocks(label, cast("Iterator[bytes]", _chunks_into(handle, block)), path)
+        return
+    start, starts = 0, True
+    try:
+        while True:
+            end = _newline_after(fd, start + block - 1, MAX_DOCUMENT + 1)
+            if end is None:  # the file ends before a newline past the cut: its last slice
+                size = _size(fd)
+                if size > start:
+                    yield Slice(label, path, start, size - start, starts, True)
+                return
+            if end > 0:  # a newline within reach: cut just after it
+                yield Slice(label, path, start, end - start, starts, False)
+                start, starts = end, False
+                continue
+            # No newline within MAX_DOCUMENT past the cut: the line crossing it is too
+            # long. Cut before it, and skip it to its end (or the file's).
+            line = _line_start(fd, start, start + block - 1)
+            if line > start:
+                yield Slice(label, path, start, line - start, starts, False)
+                starts = False
+            stop = _newline_after(fd, start + block - 1 + MAX_DOCUMENT + 1, None)
+            stop = _size(fd) if stop is None else stop
+            yield LongLine(label, line, stop - line)
+            if not os.pread(fd, 1, stop):  # the long line ends the file
+                return
+            start, starts = stop, False
+    except OSError as exc:
+        yield InputProblem(label, None, f"reading stopped: {_reason(exc)}")
+
+
+def _newline_after(fd: int, at: int, reach: int | None) -> int | None:
+    """Just past the first newline at or after ``at``; ``None`` if the file ends first;
+    0 if there is none within ``reach`` bytes (``None``: anywhere)."""
+    looked = 0
+    while reach is None or looked < reach:
+        size = WINDOW if reach is None else min(WINDOW, reach - looked)
+        window = os.pread(fd, size, at + looked)
+        if not window:
+            return None
+        cut = window.find(b"\n")
+        if cut >= 0:
+            return at + looked + cut + 1
+        looked += len(window)
+    return 0
+
+
+def _size(fd: int) -> int:
+    """Where the file ends now (a file still being written is read to its end)."""
+    size = os.fstat(fd).st_size
+    while window := os.pread(fd, WINDOW, size):
+        size += len(window)
+    return size
+
+
+def _line_start(fd: int, low: int, at: int) -> int:
+    """Where the line holding byte ``at`` starts: just past the last newline before it,
+    or ``low`` (a slice starts at a line's start)."""
+    high = at
+    while high > low:
+        size = min(WINDOW, high - low)
+        window = os.pread(fd, size, high - size)
+        cut = window.rfind(b"\n")
+        if cut >= 0:
+            return high - size + cut + 1
+        high -= size
+    return low
+
+
+def read_slice(piece: Slice, first: int) -> tuple[Lines | InputProblem, int]:
+    """A slice's lines numbered from ``first``, and how many newlines it holds (the
+    next slice's first line is ``first`` plus that); a problem if the file no longer
+    holds them as they were cut (shorter, or no newline where the cut was)."""
+    try:
+        with Path(piece.path).open("rb") as handle:
+            data = os.pread(handle.fileno(), piece.length, piece.offset)
+    except OSError as exc:
+        return InputProblem(piece.label, None, f"reading stopped: {_reason(exc)}"), 0
+    newlines = count_newlines(data, len(data))
+    if len(data) != piece.length or not (piece.whole or data.endswith(b"\n")):
+        return InputProblem(f"{piece.label}:{first}", None, CHANGED), newlines
+    return Lines(piece.label, first, data), newlines
 
 
 def _chunks(handle: Source, size: int) -> Iterator[bytes]:

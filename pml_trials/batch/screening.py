@@ -21,6 +21,8 @@ from pml_trials.batch.read import (
     Document,
     Files,
     Lines,
+    LongLine,
+    Slice,
     Span,
     Unit,
     describe_bytes,
@@ -131,6 +133,8 @@ class Screener:
                     self._one(data, item.label, None, done)
         elif isinstance(unit, Document):
             self._one(unit.data, unit.label, None, done)
+        elif isinstance(unit, Slice | LongLine):  # numbered first (parallel.numbered)
+            raise TypeError("a slice's lines are numbered before they are screened")
         else:
             done.items.append(unit)
         return done

@@ -173,5 +173,7 @@ def _profiles(args: list[str]) -> Iterator[tuple[dict[str, Any], str] | str]:
                 yield read.line()
             else:
                 yield from lines(read)
-        else:
+        elif isinstance(unit, Lines):
             yield from lines(unit)
+        else:  # pragma: no cover - slices come only with spans=True
+            raise TypeError(f"{type(unit).__name__} is read only by workers")
