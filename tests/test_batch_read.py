@@ -66,7 +66,7 @@ def test_lines_keep_their_numbers_whatever_the_block_size(lines: list[bytes], bl
     assert numbered(found) == [(n, b"{" + line + b"}") for n, line in enumerate(lines, 1)]
 
 
-def as_workers_read(found: list[Unit]) -> list[tuple[int, bytes] | str]:
+def as_workers_read(found: list[Unit], limit: int = MAX_DOCUMENT) -> list[tuple[int, bytes] | str]:
     """What screening ``found`` sees, in order: each line (number, bytes), and each line
     refused as too long by its source, whoever refused it (the main process or the
     screener: it depends on the cuts). Slices are numbered as the workers number them,
@@ -88,7 +88,7 @@ def as_workers_read(found: list[Unit]) -> list[tuple[int, bytes] | str]:
             continue
         assert isinstance(read, Lines)
         for offset, text in enumerate(read.data.split(b"\n")):
-            if len(text) > read_module.MAX_DOCUMENT:
+            if len(text) > limit:
                 out.append(f"{read.label}:{read.first + offset}")
             elif text:
                 out.append((read.first + offset, text))
@@ -119,7 +119,7 @@ def test_slices_of_a_file_hold_its_lines_with_their_numbers_whatever_the_cuts(
         assert [offset for offset, _ in covered] == [0, *(o + n for o, n in covered[:-1])]
         assert sum(length for _, length in covered) == len(data)
         whole = list(units([item], io.BytesIO(), block=block))
-        assert as_workers_read(found) == as_workers_read(whole)
+        assert as_workers_read(found, 300) == as_workers_read(whole, 300)
 
 
 def test_a_file_that_opens_with_blank_lines_is_read_as_before(tmp_path: Path) -> None:
