@@ -184,3 +184,24 @@ def test_any_bytes_as_json_lines_give_nothing_but_patients_and_problems(
 def _screener(studies: tuple[Study, ...]) -> Screener:
     run = RunInfo(studies, "2026-11-25T19:20:00Z", date(2026, 11, 25))
     return Screener(studies, run.as_of, CsvWriter(run))
+
+
+def test_a_town_known_in_one_country_is_still_checked_in_another(tmp_path: Path) -> None:
+    """The batch remembers (town, country) pairs that name a place, not towns: Basel in
+    CH, then Basel in FR (no such town), then Paris in US (ambiguous there)."""
+    lines = [
+        {"patient_id": "a", "residence_town": "Basel", "residence_country": "CH"},
+        {"patient_id": "b", "residence_town": "Basel", "residence_country": "FR"},
+        {"patient_id": "c", "residence_town": "Paris", "residence_country": "FR"},
+        {"patient_id": "d", "residence_town": "Paris", "residence_country": "US"},
+        {"patient_id": "e", "residence_town": "Basel", "residence_country": "CH"},
+    ]
+    path = tmp_path / "towns.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = screen(str(path), "-f", "csv")
+    assert result.exit_code == 3
+    problems = result.stderr.splitlines()
+    assert problems[0].startswith(f"{path}:2: residence_town: 'Basel' is not a town of France")
+    assert problems[1].startswith(f"{path}:4: residence_town: 'Paris' is ambiguous")
+    screened = {row.split(",")[0] for row in result.stdout.splitlines()[1:] if row[0] != ","}
+    assert screened == {"a", "c", "e"}
