@@ -10,6 +10,7 @@ reference alone (what ``validate_json`` was before the fast path).
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,7 @@ from pml_trials.profile.validate import (
 )
 from tests import strategies
 
+TEXT_KEYS = tuple(spec.key for spec in FIELDS if spec.kind == "text")
 KEYS = [spec.key for spec in FIELDS]
 AS_OF = date(2026, 11, 25)  # past-event dates after it are refused
 # JSON tokens that probe every difference between the two validators.
@@ -169,6 +171,10 @@ def test_a_batch_line_is_judged_as_the_reference_judges_it(data: bytes) -> None:
 @settings(max_examples=1500, deadline=None)
 @given(documents())
 @example(b'{"patient_id":"p-1","residence_town":"2026-11-25"}')  # a town without its country
+@example(b'{"patient_id":"p","residence_town":"a\\u2028","residence_country":"FR"}')
+@example(b'{"patient_id":"p","residence_town":"Ba\\u202esel","residence_country":"CH"}')
+@example(b'{"patient_id":"a b"}')
+@example(b'{"patient_id":"p\\n"}')
 def test_what_msgspec_accepts_the_reference_accepts_as_the_same_profile(data: bytes) -> None:
     """What msgspec accepts, followed by the checks across fields that validate_json runs
     after either path, is judged as the reference judges it."""
@@ -245,6 +251,10 @@ def _known(profile: dict[str, Any]) -> list[tuple[str, type, Any]]:
 @example(b'{"patient_id":"p","agee_years":4}')  # an unknown key
 @example(b'{"patient_id":"p","zz":null}')
 @example(b'{"patient_id":"p-1","residence_town":"2026-11-25"}')  # a town without its country
+@example(b'{"patient_id":"p","residence_town":"a\\u2028","residence_country":"FR"}')
+@example(b'{"patient_id":"p","residence_town":"Ba\\u202esel","residence_country":"CH"}')
+@example(b'{"patient_id":"a b"}')
+@example(b'{"patient_id":"p\\n"}')
 def test_a_line_struct_is_accepted_only_as_the_reference_accepts_it(data: bytes) -> None:
     """decode_struct accepts exactly what the dict path (decode_line) and fast.decode
     accept (a repeated key is never kept silently, an unknown key never skipped), with
@@ -253,11 +263,27 @@ def test_a_line_struct_is_accepted_only_as_the_reference_accepts_it(data: bytes)
     function runs (tests/test_fast_paths_identical.py)."""
     line = data.replace(b"\n", b" ")
     struct = fast.decode_struct(line)
-    assert (struct is None) == (fast.decode_line(line) is None)
     profile = fast.decode(line)
-    assert (struct is None) == (profile is None)
+    assert (fast.decode_line(line) is None) == (profile is None)
+    if struct is None and profile is not None:  # a town its string methods do not prove
+        assert any(not fast.plain_text(profile[key]) for key in TEXT_KEYS if key in profile)
+    else:
+        assert (struct is None) == (profile is None)
     if struct is not None and profile is not None:
         assert _struct_typed(struct) == _known(profile)
+
+
+@given(st.text())
+@example("a\u2028")  # a line separator: the pattern allows it, isprintable does not
+@example("\u00a0Basel")  # a no-break space, likewise
+@example("Ba\u202esel")
+@example("Basel:")
+@example(" ")
+def test_free_text_the_fast_path_accepts_its_pattern_accepts(text: str) -> None:
+    """decode_struct checks free text with string methods instead of the pattern: they
+    may refuse more (the reference then decides) but never accept what it refuses."""
+    if fast.plain_text(text) and text:
+        assert re.match(fast.TEXT, text)
 
 
 @pytest.mark.parametrize(
