@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Any, cast
@@ -31,10 +31,11 @@ from pml_trials.batch.read import (
     unit_size,
 )
 from pml_trials.engine import screen
+from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
 from pml_trials.profile import fast
-from pml_trials.profile.fast import StructProfile, struct_of
+from pml_trials.profile.fast import struct_of
 from pml_trials.profile.residence import town_problems
 from pml_trials.profile.validate import InvalidProfileError, validate_json
 from pml_trials.record import Record, field
@@ -104,6 +105,7 @@ class Screener:
         self.as_of = as_of
         self.render = writer.render
         self.render_line = writer.render_line
+        self.render_struct = writer.render_struct
         self.pack = pack if type(writer).emit is ReportWriter.emit else None
         # A line's checks, every study's outcome and the verdicts in one call
         # (rules.codegen.compile_line).
@@ -149,13 +151,15 @@ class Screener:
 
         A line msgspec proves valid is a Struct (:func:`.profile.fast.decode_struct`),
         which one generated call checks across fields and screens against every study
-        (:func:`.studies.model.compile_line`); the renderers read it as a
-        :class:`.profile.fast.StructProfile`. Any other line goes to the validator,
+        (:func:`.studies.model.compile_line`), and the writer renders it
+        (``render_struct``: a format reads its attributes, or sees it as a
+        :class:`.profile.fast.StructProfile`). Any other line goes to the validator,
         which words its problems or gives the profile as a dict: that dict is rendered,
         and screened through the same call."""
         label, number = unit.label, unit.first - 1
         items, patients, verdicts = done.items, done.patients, []
         as_of, render, towns = self.as_of, self.render_line, self._towns
+        render_struct = self.render_struct
         if self._line is None:  # built on the first lines, in the process screening
             self._line = compile_line(self.studies)
         screen_line = self._line
@@ -163,7 +167,8 @@ class Screener:
         # The lines as data.split(b"\n") gives them, cut at each newline found by find()
         # (memchr): split() compares byte by byte, ~5 % of a profile's instructions.
         data, find, start, last = unit.data, unit.data.find, 0, False
-        profile: Mapping[str, Any]
+        profile: Any  # the Struct, or the validator's dict
+        draw: Callable[[str, str, Any, tuple[Outcome, ...], date], Any]
         while not last:
             stop = find(b"\n", start)
             if stop < 0:
@@ -183,7 +188,7 @@ class Screener:
                 or (town, struct.residence_country) in towns
                 or self._town_known(town, struct.residence_country, label, number)
             ):
-                patient_id, profile = struct.patient_id, StructProfile(struct)
+                patient_id, profile, draw = struct.patient_id, struct, render_struct
             else:  # the validator words the problems, or gives the profile as a dict
                 try:
                     valid = validate_json(line, source=label, line=number, as_of=as_of)
@@ -193,10 +198,10 @@ class Screener:
                 found = screen_line(struct_of(valid), as_of)
                 if found is None:  # pragma: no cover - the validator ran the same checks
                     raise RuntimeError("a validated profile failed the line checks")
-                patient_id, profile = valid["patient_id"], valid
+                patient_id, profile, draw = valid["patient_id"], valid, render
             source = f"{label}:{number}"
             today, outcomes, verdict = found
-            items.append(render(patient_id, source, profile, outcomes, today))
+            items.append(draw(patient_id, source, profile, outcomes, today))
             patients.append((patient_id, source))
             verdicts.append(verdict)
         done.verdicts.update(verdicts)

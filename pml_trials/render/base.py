@@ -12,13 +12,23 @@ the same :class:`~pml_trials.engine.ScreeningResult`. The run's own types
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import InputProblem, RunInfo, Tally
+
+
+@functools.cache
+def _struct_profile() -> Callable[[Any], Mapping[str, Any]]:
+    """:class:`~pml_trials.profile.fast.StructProfile`, imported on first use (msgspec:
+    loaded by then, but not by a run that never decodes a batch line)."""
+    from pml_trials.profile.fast import StructProfile
+
+    return StructProfile
 
 
 class ReportWriter:
@@ -46,6 +56,14 @@ class ReportWriter:
         return self.render(
             ScreeningResult(patient_id, today, profile, self.run.studies, outcomes, source)
         )
+
+    def render_struct(
+        self, patient_id: str, source: str, struct: Any, outcomes: tuple[Outcome, ...], today: date
+    ) -> Any:
+        """``render_line`` of a batch line msgspec decoded (a
+        :func:`~pml_trials.profile.fast.line_struct`, unknown fields ``None``): seen as a
+        profile, unless the format reads the Struct's attributes itself."""
+        return self.render_line(patient_id, source, _struct_profile()(struct), outcomes, today)
 
     def emit(self, chunk: Any) -> str:
         return str(chunk)
