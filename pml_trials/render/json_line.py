@@ -51,6 +51,7 @@ if TYPE_CHECKING:
 LineFunction = Callable[[str, str, Mapping[str, Any], tuple[Outcome, ...], date], str]
 _VALUE_LIMIT = 4096  # float and date texts remembered, per field (emptied when full)
 _SMALL_RANGE = 1000  # integer fields with at most this many values: a table of texts
+_STACK = 30  # CPython's STACK_USE_GUIDELINE: the most values an f-string joins on the stack
 
 
 def _call(function: str, *arguments: ast.expr) -> ast.expr:
@@ -80,6 +81,24 @@ def _store(*targets: str, value: ast.expr) -> ast.stmt:
 
 def _if(test: ast.expr, then: list[ast.stmt], other: list[ast.stmt]) -> ast.stmt:
     return ast.If(test=test, body=then, orelse=other, **POSITION)
+
+
+def _joined(parts: list[ast.expr]) -> ast.expr:
+    """An f-string of ``parts``, nested so that none has more than :data:`_STACK` values.
+    CPython compiles a longer one into a list appended to part by part (the list grown
+    a dozen times) and then ``str.join``; up to that many, the parts stay on the stack
+    and one instruction joins them (the nesting copies the ~6 kB line twice: cheaper)."""
+    while len(parts) > _STACK:
+        parts = [
+            ast.FormattedValue(
+                value=ast.JoinedStr(values=parts[at : at + _STACK], **POSITION),
+                conversion=-1,
+                format_spec=None,
+                **POSITION,
+            )
+            for at in range(0, len(parts), _STACK)
+        ]
+    return ast.JoinedStr(values=parts, **POSITION)
 
 
 def remember(cache: dict[Any, str], value: Any, text: str) -> str:
@@ -246,7 +265,7 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
             )
     if text:
         parts.append(const(text))
-    body.append(ast.Return(value=ast.JoinedStr(values=parts, **POSITION), **POSITION))
+    body.append(ast.Return(value=_joined(parts), **POSITION))
     constants.update(encoder.line_constants())
     constants.update(
         TYPE=type,
