@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from pml_trials.engine.diagnosis import FIELDS as DIAGNOSIS_FIELDS
 from pml_trials.engine.result import Outcome
 from pml_trials.profile.fields import BY_KEY
 from pml_trials.rules.codegen import (
@@ -159,16 +160,52 @@ class _Fields:
         return plain
 
 
+_PLACE = ("residence_town", "residence_country", "max_travel_km")
+
+
+def _local(encoder: ResultEncoder, key: str) -> str:
+    """The local holding a field's value: ``f<n>`` for a field the criteria read, else
+    one named by the key (the diagnosis' and the residence's fields)."""
+    keys = (*encoder.scalar_keys, *encoder.list_keys)
+    return f"f{keys.index(key)}" if key in keys else f"r_{key}"
+
+
+def _reads(encoder: ResultEncoder) -> ast.stmt:
+    """Each field the line shows or depends on read once into its local: as the Struct's
+    attribute when the profile is a batch's :class:`~pml_trials.profile.fast.StructProfile`
+    (its ``get`` is ``getattr`` on the Struct: the same value, without a call), else
+    through ``get``."""
+    keys = dict.fromkeys((*encoder.scalar_keys, *encoder.list_keys, *DIAGNOSIS_FIELDS, *_PLACE))
+    struct = [
+        assign(
+            _local(encoder, key),
+            ast.Attribute(value=name("s"), attr=key, ctx=ast.Load(), **POSITION),
+        )
+        for key in keys
+    ]
+    struct.insert(
+        0,
+        assign(
+            "s", ast.Attribute(value=name("profile"), attr="struct", ctx=ast.Load(), **POSITION)
+        ),
+    )
+    plain = [assign(_local(encoder, key), _call("get", const(key))) for key in keys]
+    return _if(_is_type(name("profile"), "STRUCT_PROFILE"), struct, plain)
+
+
 def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> LineFunction:
     """The function giving ``encoder.encode_line``'s text. ``order`` is the line in order:
     constant text, or ``(local,)`` for a text the function computes (the slots' locals
     are named by ``encoder``: ``pid``, ``src``, ``sd``, ``dg``, ``t<field>``,
     ``m<study>``, ``x<study>``, ``res``, ``st``; a study's outcome pieces ``a<study>_<n>``)."""
+    from pml_trials.profile.fast import StructProfile  # msgspec: imported by a batch anyway
+
     fields = _Fields(encoder)
     body = fields.body
     body.append(
         assign("get", ast.Attribute(value=name("profile"), attr="get", ctx=ast.Load(), **POSITION))
     )
+    body.append(_reads(encoder))
     body.append(assign("pid", _call("B", name("patient_id"))))
     body.append(assign("src", _call("B", name("source"))))
     today = name("today")
@@ -182,14 +219,20 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
             ),
         )
     )
-    body.append(assign("dg", _call("DIAGNOSIS", _call("DIAGNOSE", name("get")))))
+    answers = ast.Tuple(
+        elts=[name(_local(encoder, k)) for k in DIAGNOSIS_FIELDS], ctx=ast.Load(), **POSITION
+    )
+    body.append(assign("dk", answers))
+    body.append(assign("dg", _call("DGget", name("dk"))))
+    body.append(
+        _if(is_(name("dg"), None), [assign("dg", _call("DG_MISS", name("dk"), name("get")))], [])
+    )
     for number, key in enumerate(encoder.scalar_keys):
-        body.append(assign(f"f{number}", _call("get", const(key))))
         body.append(
             assign(f"t{number}", fields.text(name(f"f{number}"), BY_KEY[key].kind, number, key))
         )
     for number, key in enumerate(encoder.list_keys, start=len(encoder.scalar_keys)):
-        body.append(assign(f"t{number}", _call("LIST", const(key), _call("get", const(key)))))
+        body.append(assign(f"t{number}", _call("LIST", const(key), name(f"f{number}"))))
     studies = len(encoder.studies)
     constants: dict[str, object] = {**fields.constants}
     if studies:
@@ -237,18 +280,12 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
     else:
         body.append(assign("st", const("[]")))
     sites = [f"x{s}" for s in encoder.with_sites] + ["res"]
-    no_town = is_(_call("get", const("residence_town")), None)
-    home = ast.NamedExpr(
-        target=ast.Name(id="home", ctx=ast.Store(), **POSITION),
-        value=_call("HOME", name("profile")),
-        **POSITION,
-    )
-    town = _call("TOWN", name("home"), _call("get", const("max_travel_km")))
+    town, country, limit = (name(_local(encoder, key)) for key in _PLACE)
     body.append(
         _if(
-            _or(no_town, is_(home, None)),
+            _or(is_(town, None), is_(country, None)),  # no home (home_of)
             [_store(*sites, value=name("NO_TOWN"))],
-            [_store(*sites, value=town)],
+            [_store(*sites, value=_call("TOWN", country, town, limit, name("profile")))],
         )
     )
     parts: list[ast.expr] = []
@@ -276,6 +313,7 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
         NEEDS=Verdict.NEEDS_INFORMATION,
         INT_TEXT=int.__repr__,
         REMEMBER=remember,
+        STRUCT_PROFILE=StructProfile,
     )
     function = function_def("line", body, ("patient_id", "source", "profile", "outcomes", "today"))
     built: LineFunction = build_function(function, constants, "<json line>")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.diagnosis import Diagnosis, diagnose
+from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields, fields_of
 from pml_trials.engine.next_steps import ACTION_WORDS, NextStep, next_steps, ranked_actions
 from pml_trials.engine.result import Outcome
@@ -213,6 +213,7 @@ _VERDICT = -1  # marker, in a study's text pieces, for the verdict and what foll
 _CACHE_LIMIT = 4096
 _STEPS_LIMIT = 1024  # next-steps texts remembered, by the undecided trials' missing fields
 _SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
+_DIAGNOSES_LIMIT = 256  # diagnosis texts remembered, by the answers (144 valid ones)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 Piece = list[str | int]  # literal text, and markers for what a study's outcome decides
@@ -353,6 +354,10 @@ class ResultEncoder:
         self._towns: dict[int, tuple[list[tuple[float, ...]], list[dict[int | None, str]], str]]
         self._towns = {}
         self._dates: dict[Any, str] = {}
+        # The diagnosis' text by the four answers it depends on, as diagnose() keys its
+        # own memo (valid answers: 3 x 3 x 4 x 4 at most)
+        self._diagnoses: dict[tuple[Any, ...], str] = {}
+        self._homes: dict[tuple[str, str], Town] = {}  # the towns resolved, by their names
         self.encode_line: LineFunction = line_function(self, self._order(program))
 
     def _order(self, program: _Program) -> list[str | tuple[str]]:
@@ -397,15 +402,14 @@ class ResultEncoder:
             "B": encode_basestring,
             "D": self._dates,
             "Dget": self._dates.get,
-            "DIAGNOSE": diagnose,
-            "DIAGNOSIS": {d: f'"{d.value}"' for d in Diagnosis}.__getitem__,
+            "DGget": self._diagnoses.get,
+            "DG_MISS": self._diagnosis,
             "LIST": self._list,
             "PIECES": self._pieces,
             "MASK": self._missing_fields.mask,
             "MISSING_TEXT": self._missing_text.get,
             "MISSING": self._missing,
             "STEPS": self._steps,
-            "HOME": home_of,
             "TOWN": self._town,
             "NO_TOWN": (*(self._no_town_sites[n] for n in self.with_sites), "null"),
         }
@@ -463,11 +467,30 @@ class ResultEncoder:
             result.patient_id, result.source, result.profile, result.outcomes, result.screening_date
         )
 
-    def _town(self, home: Town, limit: float | None) -> tuple[str, ...]:
-        """The sites of each study that lists some, as seen from one town and travel
-        limit, then the residence: remembered by the town and, per study, the number of
-        sites within the limit (a registry's limits vary from patient to patient; what
-        they change is only that count: the sites are nearest first)."""
+    def _diagnosis(self, answers: tuple[Any, ...], get: Callable[[str], Any]) -> str:
+        """The diagnosis' text (``answers``: the values of diagnosis.FIELDS)."""
+        text = f'"{diagnose(get).value}"'
+        if len(self._diagnoses) >= _DIAGNOSES_LIMIT:
+            self._diagnoses.clear()
+        self._diagnoses[answers] = text
+        return text
+
+    def _town(
+        self, country: str, town: str, limit: float | None, profile: Mapping[str, Any]
+    ) -> tuple[str, ...]:
+        """The sites of each study that lists some, as seen from the patient's town
+        (given, in its country) and travel limit, then the residence: remembered by the
+        town and, per study, the number of sites within the limit (a registry's limits
+        vary from patient to patient; what they change is only that count: the sites are
+        nearest first)."""
+        home = self._homes.get((country, town))
+        if home is None:
+            found = home_of(profile)  # resolves (or raises: errors are not remembered)
+            assert found is not None  # town and country given
+            home = found
+            if len(self._homes) >= _SITE_TEXT_LIMIT:
+                self._homes.clear()
+            self._homes[(country, town)] = home
         entry = self._towns.get(home.geonameid)
         if entry is None:
             distances = []
