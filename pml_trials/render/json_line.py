@@ -1,32 +1,50 @@
 """One patient's JSON text in one generated function (issue 20).
 
-:class:`~pml_trials.render.json_writer.ResultEncoder` compiles the studies into text
-pieces with slots for what varies. This module turns those pieces into a Python
-function, built once per set of studies with the builders of :mod:`pml_trials.rules.codegen`
-(a syntax tree of generated names and bound constants, run without builtins), of the
-shape::
+:class:`~pml_trials.render.json_writer.ResultEncoder` gives the line in order: constant
+text, texts the function computes (the id, the diagnosis, a float field's text, the
+missing fields, the sites, the next steps) and slots, texts that take one of a few
+values (a criterion's value and status, a trial's verdict and next step, a boolean or
+enum field). This module turns that into a Python function, built once per set of
+studies with the builders of :mod:`pml_trials.rules.codegen` (a syntax tree of generated
+names and bound constants, run without builtins), of the shape::
 
     def line(patient_id, source, profile, outcomes, today):
         get = profile.get
-        f0 = get('age_years')
+        if TYPE(profile) is STRUCT_PROFILE:  # a batch's line: the Struct's attributes
+            s = profile.struct
+            f0 = s.age_years
+            ...
+        else:
+            f0 = get('age_years')
+            ...
         t0 = 'null' if f0 is None else (I0(f0) or J(f0)) if TYPE(f0) is INT else J(f0)
-        ...                                  # each field's JSON text, by its kind
-        v0, c0 = o0 ...                      # each study's cached outcome pieces
+        ...                                  # the texts of fields that are no slot
+        v0, c0 = o0 ...                      # each study's verdict and criterion values
+        c0_0, c0_1, ... = c0
         ...
-        return f'{"patient_id":{pid},...'    # constant text and the texts above, once
+        return f'{{"patient_id":{pid},...{(',"kind":..."value":true,...' if c0_0 is True
+                 else ... if c0_0 is False else ... else GROUP(3, (c0_0, f6)))}...'
+
+A run of constant text and slots is one part of the f-string: nested conditional
+expressions choose its whole text, written out for every combination of the slots'
+alternatives (at most :data:`_LEAVES`), so the line joins a few dozen parts instead of
+one per field and criterion. A value no alternative names (never a valid profile's)
+gives the run's text from each slot's generic writer (``GROUP``).
 
 Each field's text is what the C JSON encoder gives for its value (``J``): a known kind
 of value takes a shorter way to the same text (``true``/``false``/``null`` by identity,
-an enum's choices and small integers from a table, a float or a date from a bounded
-memo of ``J``'s texts); any other value goes to ``J`` itself. Floats are remembered
-except zeros (``0.0 == -0.0``; their texts differ), and only for values of type
-``float`` (``1 == 1.0 == True``).
+an enum's choices by equality, small integers from a table, a float or a date from a
+bounded memo of ``J``'s texts); any other value goes to ``J`` itself. Floats are
+remembered except zeros (``0.0 == -0.0``; their texts differ), and only for values of
+type ``float`` (``1 == 1.0 == True``).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +70,7 @@ if TYPE_CHECKING:
 LineFunction = Callable[[str, str, Mapping[str, Any], tuple[Outcome, ...], date], str]
 _VALUE_LIMIT = 4096  # float and date texts remembered, per field (emptied when full)
 _SMALL_RANGE = 1000  # integer fields with at most this many values: a table of texts
+_LEAVES = 64  # the most texts a run of constant text and slots is written out as
 _STACK = 30  # CPython's STACK_USE_GUIDELINE: the most values an f-string joins on the stack
 
 
@@ -118,6 +137,26 @@ class _Fields:
         self.encoder = encoder
         self.constants: dict[str, object] = {}
         self.body: list[ast.stmt] = []
+        self.statements: list[ast.stmt] = []  # the texts of the fields the line shows
+        self._texts: set[str] = set()
+
+    def local_value(self, key: str) -> str:
+        """The local holding a field's value (read at the top, see _reads)."""
+        return _local(self.encoder, key)
+
+    def local_text(self, key: str) -> str:
+        """The local holding a field's JSON text, computed once (the first time asked)."""
+        local = self.local_value(key)
+        text = "t" + local[1:] if local.startswith("f") else f"t_{key}"
+        if text not in self._texts:
+            self._texts.add(text)
+            kind = BY_KEY[key].kind
+            if kind == "enum_list":
+                value: ast.expr = _call("LIST", const(key), name(local))
+            else:
+                value = self.text(name(local), kind, len(self._texts), key)
+            self.statements.append(assign(text, value))
+        return text
 
     def text(self, value: ast.expr, kind: str, number: int, key: str) -> ast.expr:
         """The JSON text of ``value`` (a local), a field of ``kind``."""
@@ -193,14 +232,178 @@ def _reads(encoder: ResultEncoder) -> ast.stmt:
     return _if(_is_type(name("profile"), "STRUCT_PROFILE"), struct, plain)
 
 
-def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> LineFunction:
+@dataclass(frozen=True)
+class Slot:
+    """A text of the line that takes one of a few values: a criterion's value and status
+    (``value``), a trial's verdict (``verdict``) and next step (``step``), a boolean or
+    enum field's value (``field``)."""
+
+    kind: str
+    study: int = 0
+    criterion: int = 0
+    key: str = ""
+
+
+Item = str | tuple[str] | Slot  # constant text, a local the function computes, a slot
+
+
+@dataclass
+class _Choices:
+    """A slot in the generated code: its alternatives (a test of ``local`` and the text
+    it gives; a test of None: the text otherwise), and how to write any other value."""
+
+    local: str
+    alternatives: list[tuple[ast.expr | None, str]]
+    generic: Callable[[Any], str]
+
+
+def _group_text(groups: list[list[str | _Choices]], number: int, values: tuple[Any, ...]) -> str:
+    """A group's text for values some slot has no alternative for (never a valid
+    profile's: a field holding a value of another kind, say), each slot written by its
+    generic function."""
+    found = iter(values)
+    return "".join(
+        item if isinstance(item, str) else item.generic(next(found)) for item in groups[number]
+    )
+
+
+class _Line:
+    """The f-string's parts: runs of constant text and slots become one text each, chosen
+    by nested conditional expressions (each leaf: the run's whole text, for one choice of
+    every slot in it), so the line joins a few dozen parts instead of every field and
+    criterion; a run holds at most :data:`_LEAVES` combinations."""
+
+    def __init__(self, encoder: ResultEncoder, fields: _Fields) -> None:
+        self.encoder = encoder
+        self.fields = fields
+        self.parts: list[ast.expr] = []
+        self.groups: list[list[str | _Choices]] = []
+        self._run: list[str | _Choices] = []
+        self._leaves = 1
+        self.texts: set[str] = set()  # the field locals t<n> the line uses
+
+    def add(self, item: Item) -> None:
+        if isinstance(item, str):
+            self._run.append(item)
+        elif isinstance(item, Slot):
+            choices = self.choices(item)
+            if choices is None:
+                self.add((self.fields.local_text(item.key),))
+                return
+            count = len(choices.alternatives)
+            if self._leaves * count > _LEAVES:
+                self.close()
+            self._run.append(choices)
+            self._leaves *= count
+        else:
+            self.close()
+            self.parts.append(
+                ast.FormattedValue(value=name(item[0]), conversion=-1, format_spec=None, **POSITION)
+            )
+
+    def close(self) -> None:
+        run, self._run, self._leaves = self._run, [], 1
+        if not run:
+            return
+        slots = [item for item in run if isinstance(item, _Choices)]
+        if not slots:
+            self.parts.append(const("".join(map(str, run))))
+            return
+        number = len(self.groups)
+        self.groups.append(run)
+        other = _call(
+            "GROUP",
+            const(number),
+            ast.Tuple(elts=[name(slot.local) for slot in slots], ctx=ast.Load(), **POSITION),
+        )
+        tree = self._tree(run, 0, "", other)
+        self.parts.append(
+            ast.FormattedValue(value=tree, conversion=-1, format_spec=None, **POSITION)
+        )
+
+    def _tree(self, run: list[str | _Choices], at: int, text: str, other: ast.expr) -> ast.expr:
+        while at < len(run) and isinstance(run[at], str):
+            text += str(run[at])
+            at += 1
+        if at == len(run):
+            return const(text)
+        slot = run[at]
+        assert isinstance(slot, _Choices)
+        expr = other
+        for test, choice in reversed(slot.alternatives):
+            leaf = self._tree(run, at + 1, text + choice, other)
+            expr = leaf if test is None else if_(test, leaf, expr)
+        return expr
+
+    def choices(self, slot: Slot) -> _Choices | None:
+        encoder = self.encoder
+        if slot.kind == "value":
+            local = f"c{slot.study}_{slot.criterion}"
+            texts = encoder.value_texts(slot.study, slot.criterion)
+            likely = (False, True) if slot_is_exclusion(encoder, slot) else (True, False)
+            return _Choices(
+                local,
+                [(is_(name(local), v), texts[v]) for v in (*likely, None)],
+                functools.partial(encoder.value_text, slot.study, slot.criterion),
+            )
+        if slot.kind == "verdict":
+            local = f"v{slot.study}"
+            verdicts = encoder.verdict_texts(slot.study)
+            return _Choices(
+                local,
+                [
+                    (_is_name(name(local), f"V_{v.name}"), verdicts[v])
+                    for v in (Verdict.INELIGIBLE, Verdict.NEEDS_INFORMATION, Verdict.ELIGIBLE)
+                ],
+                functools.partial(encoder.verdict_text, slot.study),
+            )
+        if slot.kind == "step":
+            local = f"c{slot.study}"
+            steps: list[tuple[ast.expr | None, str]] = [
+                (is_(name(f"c{slot.study}_{index}"), decisive), text)
+                for index, decisive, text in encoder.step_texts(slot.study)
+            ]
+            steps.append((None, "null"))
+            return _Choices(local, steps, functools.partial(encoder.step_text, slot.study))
+        key = slot.key
+        kind = BY_KEY[key].kind
+        local = self.fields.local_value(key)
+        value = name(local)
+        if kind == "boolean":
+            alternatives = [(is_(value, v), encoder.json(v)) for v in (False, True, None)]
+        elif kind == "enum":
+            alternatives = [
+                (
+                    ast.Compare(left=value, ops=[ast.Eq()], comparators=[const(c)], **POSITION),
+                    encoder.json(c),
+                )
+                for c in BY_KEY[key].choices
+            ]
+            alternatives.append((is_(value, None), "null"))
+        else:
+            return None
+        return _Choices(local, list(alternatives), encoder.json)
+
+
+def slot_is_exclusion(encoder: ResultEncoder, slot: Slot) -> bool:
+    return encoder.studies[slot.study].criteria[slot.criterion].kind == "exclusion"
+
+
+def _is_name(value: ast.expr, constant: str) -> ast.expr:
+    return ast.Compare(left=value, ops=[ast.Is()], comparators=[name(constant)], **POSITION)
+
+
+def line_function(encoder: ResultEncoder, order: list[Item]) -> LineFunction:
     """The function giving ``encoder.encode_line``'s text. ``order`` is the line in order:
-    constant text, or ``(local,)`` for a text the function computes (the slots' locals
-    are named by ``encoder``: ``pid``, ``src``, ``sd``, ``dg``, ``t<field>``,
-    ``m<study>``, ``x<study>``, ``res``, ``st``; a study's outcome pieces ``a<study>_<n>``)."""
+    constant text, ``(local,)`` for a text the function computes (``pid``, ``src``,
+    ``sd``, ``dg``, ``m<study>``, ``x<study>``, ``res``, ``st``), or a :class:`Slot`."""
     from pml_trials.profile.fast import StructProfile  # msgspec: imported by a batch anyway
 
     fields = _Fields(encoder)
+    line = _Line(encoder, fields)
+    for item in order:
+        line.add(item)
+    line.close()
     body = fields.body
     body.append(
         assign("get", ast.Attribute(value=name("profile"), attr="get", ctx=ast.Load(), **POSITION))
@@ -227,35 +430,23 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
     body.append(
         _if(is_(name("dg"), None), [assign("dg", _call("DG_MISS", name("dk"), name("get")))], [])
     )
-    for number, key in enumerate(encoder.scalar_keys):
-        body.append(
-            assign(f"t{number}", fields.text(name(f"f{number}"), BY_KEY[key].kind, number, key))
-        )
-    for number, key in enumerate(encoder.list_keys, start=len(encoder.scalar_keys)):
-        body.append(assign(f"t{number}", _call("LIST", const(key), name(f"f{number}"))))
+    body.extend(fields.statements)
     studies = len(encoder.studies)
     constants: dict[str, object] = {**fields.constants}
     if studies:
         body.append(_store(*(f"o{s}" for s in range(studies)), value=name("outcomes")))
-    for s in range(studies):
+    for s, study in enumerate(encoder.studies):
         body.append(_store(f"v{s}", f"c{s}", value=name(f"o{s}")))
-        constants[f"C{s}"] = encoder.outcome_cache(s).get
-        body.append(assign(f"p{s}", _call(f"C{s}", name(f"c{s}"))))
-        miss = assign(f"p{s}", _call("PIECES", const(s), name(f"o{s}")))
-        body.append(_if(is_(name(f"p{s}"), None), [miss], []))
-        dynamic = encoder.dynamic_pieces(s)
-        if dynamic:
-            names = [f"a{s}_{n}" for n in range(dynamic)]
-            body.append(
-                _store(*names, value=name(f"p{s}"))
-                if dynamic > 1
-                else _store(
-                    names[0],
-                    value=ast.Subscript(
-                        value=name(f"p{s}"), slice=const(0), ctx=ast.Load(), **POSITION
-                    ),
-                )
+        if study.criteria:
+            target = ast.Tuple(
+                elts=[
+                    ast.Name(id=f"c{s}_{n}", ctx=ast.Store(), **POSITION)
+                    for n in range(len(study.criteria))
+                ],
+                ctx=ast.Store(),
+                **POSITION,
             )
+            body.append(ast.Assign(targets=[target], value=name(f"c{s}"), **POSITION))
         mask = _call("MASK", const(s), name(f"c{s}"), name("get"), today)
         needs = [
             assign(f"k{s}", mask),
@@ -263,9 +454,7 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
             _if(is_(name(f"m{s}"), None), [assign(f"m{s}", _call("MISSING", name(f"k{s}")))], []),
         ]
         decided = [assign(f"k{s}", const(0)), assign(f"m{s}", const("[]"))]
-        verdict = ast.Compare(
-            left=name(f"v{s}"), ops=[ast.Is()], comparators=[name("NEEDS")], **POSITION
-        )
+        verdict = _is_name(name(f"v{s}"), "NEEDS")
         body.append(_if(verdict, needs, decided))
     masks: list[ast.expr] = [name(f"k{s}") for s in range(studies)]
     steps = _call("STEPS", ast.Tuple(elts=masks, ctx=ast.Load(), **POSITION))
@@ -288,21 +477,7 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
             [_store(*sites, value=_call("TOWN", country, town, limit, name("profile")))],
         )
     )
-    parts: list[ast.expr] = []
-    text = ""  # constant text not yet added
-    for item in order:
-        if isinstance(item, str):
-            text += item
-        else:
-            if text:
-                parts.append(const(text))
-                text = ""
-            parts.append(
-                ast.FormattedValue(value=name(item[0]), conversion=-1, format_spec=None, **POSITION)
-            )
-    if text:
-        parts.append(const(text))
-    body.append(ast.Return(value=_joined(parts), **POSITION))
+    body.append(ast.Return(value=_joined(line.parts), **POSITION))
     constants.update(encoder.line_constants())
     constants.update(
         TYPE=type,
@@ -314,6 +489,8 @@ def line_function(encoder: ResultEncoder, order: list[str | tuple[str]]) -> Line
         INT_TEXT=int.__repr__,
         REMEMBER=remember,
         STRUCT_PROFILE=StructProfile,
+        GROUP=functools.partial(_group_text, line.groups),
+        **{f"V_{v.name}": v for v in Verdict},
     )
     function = function_def("line", body, ("patient_id", "source", "profile", "outcomes", "today"))
     built: LineFunction = build_function(function, constants, "<json line>")
