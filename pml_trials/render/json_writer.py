@@ -211,6 +211,7 @@ _STEPS_LIMIT = 1024  # next-steps texts remembered, by the undecided trials' mis
 _SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
 _DIAGNOSES_LIMIT = 256  # diagnosis texts remembered, by the answers (144 valid ones)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_KEY_TEXT = {spec.key: _compact(spec.key) for spec in FIELDS}  # each field's key as JSON
 
 
 def _iso(value: object) -> str:
@@ -258,6 +259,9 @@ class ResultEncoder:
         self._study_ids = [study.id for study in self.studies]
         self._missing_fields = MissingFields(self.studies)
         self._missing_text: dict[int, str] = {}  # by mask (engine.missing)
+        self._trials_text: dict[tuple[int, ...], str] = {}  # a next step's, by number
+        self._id_text = [_compact(study.id) for study in self.studies]
+        self._action_heads: list[tuple[str, int]] | None = None
         # A study's verdict and status as text, each criterion's value and status, and
         # each next step's: the texts the line function chooses from
         self._verdict_text = [
@@ -453,33 +457,53 @@ class ResultEncoder:
         """What ``steps_for`` of the undecided trials' ids and missing fields gives, as
         JSON, from the masks: each action answering some missing field, with those of
         its fields and the trials missing one, the most trials first (ties in the order
-        of ``ranked_actions``)."""
+        of ``ranked_actions``). Each step's text is built from remembered parts: its
+        action's (constant), its fields' (by mask, as ``missing_fields``), its trials'."""
         union = 0
         for mask in masks:
             union |= mask
         found = []
-        for place, (action, fields) in enumerate(ranked_actions()):
+        for place, (head, fields) in enumerate(self._actions()):
             answered = union & fields
             if answered:
-                trials = tuple(number for number, mask in enumerate(masks) if mask & fields)
-                found.append((-len(trials), place, action, answered, trials))
+                trials = tuple([number for number, mask in enumerate(masks) if mask & fields])
+                found.append((-len(trials), place, head, answered, trials))
         found.sort()  # (count, place) are distinct: the rest never decides
-        ids = self._study_ids
-        return (
-            "["
-            + ",".join(
-                f'{{"action":{_compact(action)},"text":{_compact(ACTION_WORDS[action])},'
-                f'"fields":{_compact(list(fields_of(answered)))},'
-                f'"trials":{_compact([ids[number] for number in trials])}}}'
-                for _, _, action, answered, trials in found
-            )
-            + "]"
-        )
+        missing, chosen = self._missing_text, self._trials_text
+        parts = []
+        for _, _, head, answered, trials in found:
+            fields_text = missing.get(answered) or self._missing(answered)
+            trials_text = chosen.get(trials) or self._trials(trials)
+            parts.append(f'{head}{fields_text},"trials":{trials_text}}}')
+        return "[" + ",".join(parts) + "]"
+
+    def _actions(self) -> list[tuple[str, int]]:
+        """Each action's text up to its fields (``{"action":..,"fields":``), with the
+        mask of the fields it answers, in the order of ``ranked_actions``."""
+        if self._action_heads is None:
+            self._action_heads = [
+                (
+                    f'{{"action":{_compact(action)},"text":{_compact(ACTION_WORDS[action])},'
+                    '"fields":',
+                    fields,
+                )
+                for action, fields in ranked_actions()
+            ]
+        return self._action_heads
+
+    def _trials(self, trials: tuple[int, ...]) -> str:
+        """A step's trials as text, by their numbers (emptied when full)."""
+        texts = self._trials_text
+        text = "[" + ",".join([self._id_text[number] for number in trials]) + "]"
+        if len(texts) >= _STEPS_LIMIT:
+            texts.clear()
+        texts[trials] = text
+        return text
 
     def _missing(self, mask: int) -> str:
         """A trial's ``missing_fields`` as text, by its mask (emptied when full)."""
         texts = self._missing_text
-        text = _compact(list(fields_of(mask)))
+        text = "[" + ",".join([_KEY_TEXT[key] for key in fields_of(mask)]) + "]"
         if len(texts) >= _CACHE_LIMIT:
             texts.clear()
         texts[mask] = text
