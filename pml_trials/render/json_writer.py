@@ -341,7 +341,9 @@ class ResultEncoder:
 
     def value_text(self, number: int, index: int, value: Any) -> str:
         """:meth:`value_texts` for any value (the criterion's own texts, else written)."""
-        text = self._criterion_text[number][index].get(value)
+        text = None
+        if value is None or type(value) is bool:  # 1 == True: a key would mistake them
+            text = self._criterion_text[number][index][value]
         if text is None:
             kind = self.studies[number].criteria[index].kind
             text = f'"value":{_compact(value)},"status":{_compact(status(kind, value))}'
