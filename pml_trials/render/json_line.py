@@ -151,8 +151,14 @@ class _Fields:
         if text not in self._texts:
             self._texts.add(text)
             kind = BY_KEY[key].kind
-            if kind == "enum_list":
-                value: ast.expr = _call("LIST", const(key), name(local))
+            if kind == "enum_list":  # remembered by the items (only choices: str)
+                items = ast.Tuple(
+                    elts=[const(key), ast.Starred(value=name(local), ctx=ast.Load(), **POSITION)],
+                    ctx=ast.Load(),
+                    **POSITION,
+                )
+                known = _or(_call("LISTS", items), _call("LIST", const(key), name(local)))
+                value: ast.expr = if_(is_(name(local), None), const("null"), known)
             else:
                 value = self.text(name(local), kind, len(self._texts), key)
             self.statements.append(assign(text, value))
@@ -393,6 +399,41 @@ def _is_name(value: ast.expr, constant: str) -> ast.expr:
     return ast.Compare(left=value, ops=[ast.Is()], comparators=[name(constant)], **POSITION)
 
 
+def _place(
+    encoder: ResultEncoder, country: ast.expr, town: ast.expr, limit: ast.expr
+) -> list[ast.stmt]:
+    """The residence's text and each listed site's, for a patient with a town: from
+    the place remembered by (country, town), the sites' text by how many lie within
+    the travel limit (json_writer.ResultEncoder._place)."""
+    key = ast.Tuple(elts=[country, town], ctx=ast.Load(), **POSITION)
+    body = [
+        assign("pl", _call("PLACES", key)),
+        _if(
+            is_(name("pl"), None),
+            [assign("pl", _call("PLACE", country, town, name("profile")))],
+            [],
+        ),
+    ]
+    names = ["res", "home"]
+    for number in encoder.with_sites:
+        names += [f"d{number}", f"w{number}"]
+    body.append(_store(*names, value=name("pl")))
+    for at, number in enumerate(encoder.with_sites):
+        within = f"n{number}"
+        body.append(
+            assign(
+                within,
+                if_(is_(limit, None), const(None), _call("BISECT", name(f"d{number}"), limit)),
+            )
+        )
+        get = ast.Attribute(value=name(f"w{number}"), attr="get", ctx=ast.Load(), **POSITION)
+        found = ast.Call(func=get, args=[name(within)], keywords=[], **POSITION)
+        body.append(assign(f"x{number}", found))
+        miss = _call("SITES", const(at), name("pl"), name(within), limit)
+        body.append(_if(is_(name(f"x{number}"), None), [assign(f"x{number}", miss)], []))
+    return body
+
+
 def line_function(encoder: ResultEncoder, order: list[Item]) -> LineFunction:
     """The function giving ``encoder.encode_line``'s text. ``order`` is the line in order:
     constant text, ``(local,)`` for a text the function computes (``pid``, ``src``,
@@ -474,7 +515,7 @@ def line_function(encoder: ResultEncoder, order: list[Item]) -> LineFunction:
         _if(
             _or(is_(town, None), is_(country, None)),  # no home (home_of)
             [_store(*sites, value=name("NO_TOWN"))],
-            [_store(*sites, value=_call("TOWN", country, town, limit, name("profile")))],
+            _place(encoder, country, town, limit),
         )
     )
     body.append(ast.Return(value=_joined(line.parts), **POSITION))

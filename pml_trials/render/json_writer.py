@@ -211,6 +211,7 @@ _STEPS_LIMIT = 1024  # next-steps texts remembered, by the undecided trials' mis
 _SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
 _DIAGNOSES_LIMIT = 256  # diagnosis texts remembered, by the answers (144 valid ones)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+Place = tuple[Any, ...]  # what a town sees (ResultEncoder._place)
 _KEY_TEXT = {spec.key: _compact(spec.key) for spec in FIELDS}  # each field's key as JSON
 
 
@@ -298,13 +299,12 @@ class ResultEncoder:
             for study in self.studies
         ]
         self.with_sites = [number for number, study in enumerate(self.studies) if study.sites]
-        self._towns: dict[int, tuple[list[tuple[float, ...]], list[dict[int | None, str]], str]]
-        self._towns = {}
+        self._places: dict[tuple[str, str], Place] = {}  # by (country, town): _place
+        self._lists: dict[tuple[str, ...], str] = {}  # a list field's, by key and items
         self._dates: dict[Any, str] = {}
         # The diagnosis' text by the four answers it depends on, as diagnose() keys its
         # own memo (valid answers: 3 x 3 x 4 x 4 at most)
         self._diagnoses: dict[tuple[Any, ...], str] = {}
-        self._homes: dict[tuple[str, str], Town] = {}  # the towns resolved, by their names
         self.encode_line: LineFunction = line_function(self, self._order(end))
 
     def _order(self, end: str) -> list[Item]:
@@ -382,7 +382,11 @@ class ResultEncoder:
             "MISSING_TEXT": self._missing_text.get,
             "MISSING": self._missing,
             "STEPS": self._steps,
-            "TOWN": self._town,
+            "PLACES": self._places.get,
+            "PLACE": self._place,
+            "SITES": self._sites,
+            "BISECT": bisect_right,
+            "LISTS": self._lists.get,
             "NO_TOWN": (*(self._no_town_sites[n] for n in self.with_sites), "null"),
         }
 
@@ -399,50 +403,40 @@ class ResultEncoder:
         self._diagnoses[answers] = text
         return text
 
-    def _town(
-        self, country: str, town: str, limit: float | None, profile: Mapping[str, Any]
-    ) -> tuple[str, ...]:
-        """The sites of each study that lists some, as seen from the patient's town
-        (given, in its country) and travel limit, then the residence: remembered by the
-        town and, per study, the number of sites within the limit (a registry's limits
-        vary from patient to patient; what they change is only that count: the sites are
-        nearest first)."""
-        home = self._homes.get((country, town))
-        if home is None:
-            resolved = home_of(profile)  # resolves (or raises: errors are not remembered)
-            assert resolved is not None  # town and country given
-            home = resolved
-            if len(self._homes) >= _SITE_TEXT_LIMIT:
-                self._homes.clear()
-            self._homes[(country, town)] = home
-        entry = self._towns.get(home.geonameid)
-        if entry is None:
-            distances = []
-            for number in self.with_sites:
-                measured = travel(self.studies[number].sites, home, None).sites
-                distances.append(tuple(d.distance_km or 0.0 for d in measured))  # a town
-            entry = (distances, [{} for _ in distances], _compact(residence_object(home)))
-            if len(self._towns) >= _SITE_TEXT_LIMIT:
-                self._towns.clear()
-            self._towns[home.geonameid] = entry
-        distances, texts, residence = entry
-        found = []
-        for place, number in enumerate(self.with_sites):
-            within = None if limit is None else bisect_right(distances[place], limit)
-            text = texts[place].get(within)
-            if text is None:
-                study = self.studies[number]
-                text = texts[place][within] = _compact(
-                    sites_objects(travel(study.sites, home, limit))
-                )
-            found.append(text)
-        found.append(residence)
-        return tuple(found)
+    def _place(self, country: str, town: str, profile: Mapping[str, Any]) -> Place:
+        """What the sites and the residence look like from the patient's town (given, in
+        its country), remembered by the two names: the residence's text, the town, and
+        for each study that lists sites their distances (nearest first) and their texts
+        by the number of sites within the travel limit (``None``: no limit). A
+        registry's limits vary from patient to patient; what they change is only that
+        count. Errors are not remembered (home_of raises them again)."""
+        home = home_of(profile)
+        assert home is not None  # town and country given
+        entry: list[Any] = [_compact(residence_object(home)), home]
+        for number in self.with_sites:
+            measured = travel(self.studies[number].sites, home, None).sites
+            entry += [tuple(d.distance_km or 0.0 for d in measured), {}]  # from a town
+        place = tuple(entry)
+        if len(self._places) >= _SITE_TEXT_LIMIT:
+            self._places.clear()
+        self._places[(country, town)] = place
+        return place
 
-    def _list(self, key: str, value: list[str] | None) -> str:
-        if value is None:
-            return "null"
-        return "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
+    def _sites(self, at: int, place: Place, within: int | None, limit: float | None) -> str:
+        """The sites' text of the ``at``-th study listing sites, from a place (see
+        :meth:`_place`), ``within`` of them within ``limit``."""
+        study = self.studies[self.with_sites[at]]
+        text: str = _compact(sites_objects(travel(study.sites, place[1], limit)))
+        place[3 + 2 * at][within] = text
+        return text
+
+    def _list(self, key: str, value: list[str]) -> str:
+        """A list field's text (its items are its choices), remembered by its items."""
+        text = "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
+        if len(self._lists) >= _CACHE_LIMIT:
+            self._lists.clear()
+        self._lists[key, *value] = text
+        return text
 
     def _steps(self, masks: tuple[int, ...]) -> str:
         """``next_steps`` as text, remembered by the trials' missing-field masks (0:
