@@ -196,7 +196,16 @@ class _Fields:
             table = f"M{number}"
             self.constants[table] = memo
             self.constants[f"{table}get"] = memo.get
-            miss = _call("REMEMBER", name(table), value, plain)
+            written = plain
+            if kind == "number":  # J of a finite float is float.__repr__ (the C encoder's)
+                finite = ast.Compare(
+                    left=ast.BinOp(left=value, op=ast.Sub(), right=value, **POSITION),
+                    ops=[ast.Eq()],
+                    comparators=[const(0.0)],
+                    **POSITION,
+                )
+                written = if_(finite, _call("FLOAT_TEXT", value), plain)
+            miss = _call("REMEMBER", name(table), value, written)
             known = _or(_call(f"{table}get", value), miss)
             guard = _is_type(value, "FLOAT" if kind == "number" else "DATE")
             return if_(null, const("null"), if_(guard, known, plain))
@@ -528,6 +537,7 @@ def line_function(encoder: ResultEncoder, order: list[Item]) -> LineFunction:
         DATE=date,
         NEEDS=Verdict.NEEDS_INFORMATION,
         INT_TEXT=int.__repr__,
+        FLOAT_TEXT=float.__repr__,
         REMEMBER=remember,
         STRUCT_PROFILE=StructProfile,
         GROUP=functools.partial(_group_text, line.groups),
