@@ -263,6 +263,7 @@ class ResultEncoder:
         self._trials_text: dict[tuple[int, ...], str] = {}  # a next step's, by number
         self._id_text = [_compact(study.id) for study in self.studies]
         self._action_heads: list[tuple[str, int]] | None = None
+        self._asked: dict[int, list[tuple[int, str, int]]] = {}  # by missing fields' union
         # A study's verdict and status as text, each criterion's value and status, and
         # each next step's: the texts the line function chooses from
         self._verdict_text = [
@@ -458,12 +459,16 @@ class ResultEncoder:
         union = 0
         for mask in masks:
             union |= mask
+        asked = self._asked.get(union)
+        if asked is None:
+            asked = self._asked_by(union)
         found = []
-        for place, (head, fields) in enumerate(self._actions()):
-            answered = union & fields
-            if answered:
-                trials = tuple([number for number, mask in enumerate(masks) if mask & fields])
-                found.append((-len(trials), place, head, answered, trials))
+        for place, head, fields in asked:
+            trials: tuple[int, ...] = ()
+            for number, mask in enumerate(masks):
+                if mask & fields:
+                    trials += (number,)
+            found.append((-len(trials), place, head, union & fields, trials))
         found.sort()  # (count, place) are distinct: the rest never decides
         missing, chosen = self._missing_text, self._trials_text
         parts = []
@@ -472,6 +477,19 @@ class ResultEncoder:
             trials_text = chosen.get(trials) or self._trials(trials)
             parts.append(f'{head}{fields_text},"trials":{trials_text}}}')
         return "[" + ",".join(parts) + "]"
+
+    def _asked_by(self, union: int) -> list[tuple[int, str, int]]:
+        """The actions answering some of the fields of ``union`` (place, head, fields),
+        remembered by it (emptied when full)."""
+        asked = [
+            (place, head, fields)
+            for place, (head, fields) in enumerate(self._actions())
+            if union & fields
+        ]
+        if len(self._asked) >= _STEPS_LIMIT:
+            self._asked.clear()
+        self._asked[union] = asked
+        return asked
 
     def _actions(self) -> list[tuple[str, int]]:
         """Each action's text up to its fields (``{"action":..,"fields":``), with the
