@@ -205,10 +205,13 @@ def display_path(path: Path) -> str:
 # -- the same objects as text, fast --------------------------------------------------------
 
 _SEP = "\x1f"  # separates the values of one C-level encode; JSON escapes it inside strings
-# Missing-fields texts remembered, by mask (emptied when full).
+# Every memo below is emptied when full. Missing-fields texts by mask, list fields' texts
+# by their items:
 _CACHE_LIMIT = 4096
-_STEPS_LIMIT = 1024  # next-steps texts remembered, by the undecided trials' missing fields
-_SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
+# next-steps texts by the undecided trials' masks, a step's trials by their numbers, the
+# actions asked for by the union of the masks:
+_STEPS_LIMIT = 1024
+_SITE_TEXT_LIMIT = 4096  # places (residence, distances, sites' texts) by (country, town)
 _DIAGNOSES_LIMIT = 256  # diagnosis texts remembered, by the answers (144 valid ones)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 Place = tuple[Any, ...]  # what a town sees (ResultEncoder._place)
