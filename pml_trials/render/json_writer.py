@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pml_trials.engine import CriterionResult, ScreeningResult, TrialResult
-from pml_trials.engine.diagnosis import Diagnosis, diagnose
+from pml_trials.engine.diagnosis import diagnose
 from pml_trials.engine.missing import MissingFields, fields_of
 from pml_trials.engine.next_steps import ACTION_WORDS, NextStep, next_steps, ranked_actions
 from pml_trials.engine.result import Outcome
@@ -29,7 +29,7 @@ from pml_trials.engine.run import InputProblem, RunInfo, Tally
 from pml_trials.geo.travel import Travel, home_of, left_out_by, travel
 from pml_trials.profile.fields import BY_KEY, FIELDS
 from pml_trials.render.base import ReportWriter
-from pml_trials.render.json_line import LineFunction, line_function
+from pml_trials.render.json_line import Item, LineFunction, Slot, line_function
 from pml_trials.rules.nodes import SCREENING_DATE
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict, status
@@ -205,17 +205,17 @@ def display_path(path: Path) -> str:
 # -- the same objects as text, fast --------------------------------------------------------
 
 _SEP = "\x1f"  # separates the values of one C-level encode; JSON escapes it inside strings
-_VERDICT = -1  # marker, in a study's text pieces, for the verdict and what follows from it
-# (its next step); criteria are 0, 1, ...
-# Outcomes whose text is remembered, per study (a tuple of shared pieces; emptied when full). One
-# study shows ~5,000 distinct outcomes on registry-like data: a miss costs one join per
-# piece, the criterion texts being built once per (criterion, value).
+# Every memo below is emptied when full. Missing-fields texts by mask, list fields' texts
+# by their items:
 _CACHE_LIMIT = 4096
-_STEPS_LIMIT = 1024  # next-steps texts remembered, by the undecided trials' missing fields
-_SITE_TEXT_LIMIT = 4096  # site texts remembered (512 x 8, as before the limit above grew)
+# next-steps texts by the undecided trials' masks, a step's trials by their numbers, the
+# actions asked for by the union of the masks:
+_STEPS_LIMIT = 1024
+_SITE_TEXT_LIMIT = 4096  # places (residence, distances, sites' texts) by (country, town)
+_DIAGNOSES_LIMIT = 256  # diagnosis texts remembered, by the answers (144 valid ones)
 _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-Piece = list[str | int]  # literal text, and markers for what a study's outcome decides
+Place = tuple[Any, ...]  # what a town sees (ResultEncoder._place)
+_KEY_TEXT = {spec.key: _compact(spec.key) for spec in FIELDS}  # each field's key as JSON
 
 
 def _iso(value: object) -> str:
@@ -238,31 +238,6 @@ def _scalar_encoder() -> Callable[[list[Any]], str]:
     return lambda values: "".join(encode(values, 0))
 
 
-class _Program:
-    """The text of a result as constant pieces and numbered slots, in order.
-
-    A piece belongs to the whole result (owner None) or to one study (owner = its index):
-    a study's pieces hold markers for its verdict and its criteria's values, which are
-    filled in once per distinct outcome, not once per patient.
-    """
-
-    def __init__(self, studies: int) -> None:
-        self.pieces: list[list[Piece]] = [[] for _ in range(studies + 1)]  # last: None
-        self.order: list[tuple[int | None, int]] = []  # (owner, piece) or (None, -1 - slot)
-        self._open: int | bool | None = False  # owner of the piece being written, if any
-
-    def text(self, owner: int | None, *parts: str | int) -> None:
-        if self._open is False or self._open != owner:
-            self.pieces[-1 if owner is None else owner].append([])
-            self.order.append((owner, len(self.pieces[-1 if owner is None else owner]) - 1))
-            self._open = owner
-        self.pieces[-1 if owner is None else owner][-1].extend(parts)
-
-    def slot(self, index: int) -> None:
-        self.order.append((None, -1 - index))
-        self._open = False
-
-
 class ResultEncoder:
     """``encode(result)`` is ``json.dumps(result_object(result))`` in compact form, ending
     with ``end`` instead of the closing brace (so JSON Lines can add a key)."""
@@ -277,32 +252,23 @@ class ResultEncoder:
         self.list_keys = tuple(k for k in ordered if BY_KEY[k].kind == "enum_list")
         self.choices = {k: {c: json.dumps(c) for c in BY_KEY[k].choices} for k in self.list_keys}
         self.scalars = _scalar_encoder()
-        # The slots encode() fills, in order: patient id, source, screening date,
-        # diagnosis; the field values; each study's missing fields; each study's sites;
-        # the residence; the next steps. Then come the constant pieces.
-        keys = (*self.scalar_keys, *self.list_keys)
-        self._field_slot = {k: 4 + i for i, k in enumerate(keys)}
-        self._field_slot[SCREENING_DATE] = 2
-        self._missing_slot = 4 + len(keys)
-        self._sites_slot = self._missing_slot + len(self.studies)
-        self._variables = self._sites_slot + len(self.studies) + 2
         # A study without sites has none for anybody; with sites and no town, the same
         # list for everybody: only a patient with a town makes them vary (``_town``).
         self._no_town_sites = [
             _compact(sites_objects(travel(study.sites, None, None))) for study in self.studies
         ]
-        program = self._program(end)
-        self._constants: list[str] = ["".join(map(str, piece)) for piece in program.pieces[-1]]
-        self._study_pieces = program.pieces[:-1]
-        self._cache: list[dict[Any, tuple[str, ...]]] = [{} for _ in self.studies]
         # The next steps' text: a pure function of the undecided trials' ids and missing
         # fields (``steps_for``), remembered by them.
         self._steps_text: dict[tuple[int, ...], str] = {}
         self._study_ids = [study.id for study in self.studies]
         self._missing_fields = MissingFields(self.studies)
         self._missing_text: dict[int, str] = {}  # by mask (engine.missing)
-        # A study's verdict and status as text, and each next step's (a cache miss
-        # costs no json.dumps of them)
+        self._trials_text: dict[tuple[int, ...], str] = {}  # a next step's, by number
+        self._id_text = [_compact(study.id) for study in self.studies]
+        self._action_heads: list[tuple[str, int]] | None = None
+        self._asked: dict[int, list[tuple[int, str, int]]] = {}  # by missing fields' union
+        # A study's verdict and status as text, each criterion's value and status, and
+        # each next step's: the texts the line function chooses from
         self._verdict_text = [
             {
                 verdict: f'{json.dumps(verdict.value)},"study_status":'
@@ -311,7 +277,6 @@ class ResultEncoder:
             }
             for study in self.studies
         ]
-        self._step_text: dict[str | None, str] = {}
         self._criterion_text = [
             [
                 {
@@ -323,72 +288,89 @@ class ResultEncoder:
             ]
             for study in self.studies
         ]
-        # Each study piece compiled for a cache miss: constant text (marker None), or text
-        # holding one criterion's value, written out for each of its three values, or
-        # (the verdict's piece) its parts as they are.
-        self._compiled = [
-            [self._compile(number, piece) for piece in pieces]
-            for number, pieces in enumerate(self._study_pieces)
-        ]
         # Each study's criteria that have a next step: (number, the value that rules
-        # the trial out, the step), in file order (what next_step_of looks through).
+        # the trial out, the step as JSON), in file order (what next_step_of looks through).
         self._next_steps = [
             [
-                (index, criterion.kind == "exclusion", criterion.next_step)
+                (
+                    index,
+                    criterion.kind == "exclusion",
+                    json.dumps(criterion.next_step, ensure_ascii=False),
+                )
                 for index, criterion in enumerate(study.criteria)
                 if criterion.next_step
             ]
             for study in self.studies
         ]
-        # Each study's pieces that depend on its outcome (the others are constant text).
-        self._dynamic = [
-            [(marker, compiled) for marker, compiled in pieces if marker is not None]
-            for pieces in self._compiled
-        ]
-        self._verdict_pieces = [
-            [at for at, (marker, _) in enumerate(dynamic) if marker == _VERDICT]
-            for dynamic in self._dynamic
-        ]
         self.with_sites = [number for number, study in enumerate(self.studies) if study.sites]
-        self._towns: dict[int, tuple[list[tuple[float, ...]], list[dict[int | None, str]], str]]
-        self._towns = {}
+        self._places: dict[tuple[str, str], Place] = {}  # by (country, town): _place
+        self._lists: dict[tuple[str, ...], str] = {}  # a list field's, by key and items
         self._dates: dict[Any, str] = {}
-        self.encode_line: LineFunction = line_function(self, self._order(program))
+        # The diagnosis' text by the four answers it depends on, as diagnose() keys its
+        # own memo (valid answers: 3 x 3 x 4 x 4 at most)
+        self._diagnoses: dict[tuple[Any, ...], str] = {}
+        self.encode_line: LineFunction = line_function(self, self._order(end))
 
-    def _order(self, program: _Program) -> list[str | tuple[str]]:
-        """The line as constant text and the generated function's locals (json_line)."""
-        names: dict[int, str | tuple[str]] = {0: ("pid",), 1: ("src",), 2: ("sd",), 3: ("dg",)}
-        for number in range(len(self.scalar_keys) + len(self.list_keys)):
-            names[4 + number] = (f"t{number}",)
-        for number in range(len(self.studies)):
-            names[self._missing_slot + number] = (f"m{number}",)
+    def _order(self, end: str) -> list[Item]:
+        """The line in order, as RESULTS.md (``result_object``) gives it: constant text,
+        the generated function's locals (json_line) and the slots it fills."""
+        order: list[Item] = ['{"patient_id":', ("pid",), ',"source":', ("src",)]
+        order += [',"screening_date":', ("sd",), ',"diagnosis":', ("dg",), ',"trials":[']
+        for number, study in enumerate(self.studies):
+            order.append(f'{"," if number else ""}{{"trial_id":{json.dumps(study.id)},"verdict":')
+            order += [Slot("verdict", number), Slot("step", number), ',"criteria":[']
+            for index, criterion in enumerate(study.criteria):
+                order.append(
+                    f'{"," if index else ""}{{"id":{json.dumps(criterion.id)}'
+                    f',"kind":"{criterion.kind}",'
+                )
+                order += [Slot("value", number, index), ',"fields":{']
+                for position, key in enumerate(criterion.fields):
+                    order.append(("," if position else "") + f"{json.dumps(key)}:")
+                    order.append(("sd",) if key == SCREENING_DATE else Slot("field", key=key))
+                order.append("}}")
+            order += ['],"missing_fields":', (f"m{number}",), ',"sites":']
             sites = (f"x{number}",) if number in self.with_sites else self._no_town_sites[number]
-            names[self._sites_slot + number] = sites
-        names[self._variables - 2] = ("res",)
-        names[self._variables - 1] = ("st",)
-        order: list[str | tuple[str]] = []
-        counts = [0] * len(self.studies)
-        for owner, index in program.order:
-            if owner is None:
-                order.append(names[-1 - index] if index < 0 else self._constants[index])
-                continue
-            marker, compiled = self._compiled[owner][index]
-            if marker is None:
-                order.append(compiled)
-            else:
-                order.append((f"a{owner}_{counts[owner]}",))
-                counts[owner] += 1
+            order += [sites, "}"]
+        order += ['],"residence":', ("res",), ',"next_steps":', ("st",), end]
         return order
 
     def json(self, value: Any) -> str:
         """A value's JSON text, as the C encoder writes it (dates as ISO strings)."""
         return self.scalars([value])[1:-1]
 
-    def outcome_cache(self, number: int) -> dict[Any, tuple[str, ...]]:
-        return self._cache[number]
+    def value_texts(self, number: int, index: int) -> Mapping[bool | None, str]:
+        """Criterion ``index`` of study ``number``: its value and status, by its value."""
+        return self._criterion_text[number][index]
 
-    def dynamic_pieces(self, number: int) -> int:
-        return len(self._dynamic[number])
+    def value_text(self, number: int, index: int, value: Any) -> str:
+        """:meth:`value_texts` for any value (the criterion's own texts, else written)."""
+        text = None
+        if value is None or type(value) is bool:  # 1 == True: a key would mistake them
+            text = self._criterion_text[number][index][value]
+        if text is None:
+            kind = self.studies[number].criteria[index].kind
+            text = f'"value":{_compact(value)},"status":{_compact(status(kind, value))}'
+        return text
+
+    def verdict_texts(self, number: int) -> Mapping[Verdict, str]:
+        """A study's verdict as text, with its status and the next step's key after it."""
+        return self._verdict_text[number]
+
+    def verdict_text(self, number: int, verdict: Verdict) -> str:
+        return self._verdict_text[number][verdict]
+
+    def step_texts(self, number: int) -> list[tuple[int, bool, str]]:
+        """A study's criteria with a next step: (number, the value that rules the trial
+        out, the step as JSON), in the order next_step_of looks through them."""
+        return self._next_steps[number]
+
+    def step_text(self, number: int, values: Sequence[bool | None]) -> str:
+        """The next step's text of a study's outcome (next_step_of), ``null`` for none."""
+        for index, exclusion, text in self._next_steps[number]:
+            if values[index] is exclusion:  # decisive: it rules the trial out
+                return text
+        return "null"
 
     def line_constants(self) -> dict[str, object]:
         """What the generated line function calls, by the names it uses."""
@@ -397,136 +379,68 @@ class ResultEncoder:
             "B": encode_basestring,
             "D": self._dates,
             "Dget": self._dates.get,
-            "DIAGNOSE": diagnose,
-            "DIAGNOSIS": {d: f'"{d.value}"' for d in Diagnosis}.__getitem__,
+            "DGget": self._diagnoses.get,
+            "DG_MISS": self._diagnosis,
             "LIST": self._list,
-            "PIECES": self._pieces,
             "MASK": self._missing_fields.mask,
             "MISSING_TEXT": self._missing_text.get,
             "MISSING": self._missing,
             "STEPS": self._steps,
-            "HOME": home_of,
-            "TOWN": self._town,
+            "PLACES": self._places.get,
+            "PLACE": self._place,
+            "SITES": self._sites,
+            "BISECT": bisect_right,
+            "LISTS": self._lists.get,
             "NO_TOWN": (*(self._no_town_sites[n] for n in self.with_sites), "null"),
         }
-
-    def _compile(self, number: int, piece: Piece) -> tuple[int | None, Any]:
-        markers = [p for p in piece if not isinstance(p, str)]
-        if not markers:
-            return None, "".join(map(str, piece))
-        if len(markers) == 1 and markers[0] != _VERDICT:
-            marker = markers[0]
-            assert isinstance(marker, int)
-            texts = self._criterion_text[number][marker]
-            written = {
-                value: "".join(p if isinstance(p, str) else texts[value] for p in piece)
-                for value in (True, False, None)
-            }
-            return marker, written
-        return _VERDICT, piece
-
-    def _program(self, end: str) -> _Program:
-        program = _Program(len(self.studies))
-        program.text(None, '{"patient_id":')
-        program.slot(0)
-        program.text(None, ',"source":')
-        program.slot(1)
-        program.text(None, ',"screening_date":')
-        program.slot(2)
-        program.text(None, ',"diagnosis":')
-        program.slot(3)
-        program.text(None, ',"trials":[')
-        for number, study in enumerate(self.studies):
-            head = f'{"," if number else ""}{{"trial_id":{json.dumps(study.id)},"verdict":'
-            program.text(number, head, _VERDICT, ',"criteria":[')
-            for index, criterion in enumerate(study.criteria):
-                program.text(number, "," if index else "", f'{{"id":{json.dumps(criterion.id)}')
-                program.text(number, f',"kind":"{criterion.kind}",', index, ',"fields":{')
-                for position, key in enumerate(criterion.fields):
-                    program.text(number, ("," if position else "") + f"{json.dumps(key)}:")
-                    program.slot(self._field_slot[key])
-                program.text(number, "}}")
-            program.text(number, '],"missing_fields":')
-            program.slot(self._missing_slot + number)
-            program.text(number, ',"sites":')
-            program.slot(self._sites_slot + number)
-            program.text(number, "}")
-        program.text(None, '],"residence":')
-        program.slot(self._variables - 2)
-        program.text(None, ',"next_steps":')
-        program.slot(self._variables - 1)
-        program.text(None, end)
-        return program
 
     def encode(self, result: ScreeningResult) -> str:
         return self.encode_line(
             result.patient_id, result.source, result.profile, result.outcomes, result.screening_date
         )
 
-    def _town(self, home: Town, limit: float | None) -> tuple[str, ...]:
-        """The sites of each study that lists some, as seen from one town and travel
-        limit, then the residence: remembered by the town and, per study, the number of
-        sites within the limit (a registry's limits vary from patient to patient; what
-        they change is only that count: the sites are nearest first)."""
-        entry = self._towns.get(home.geonameid)
-        if entry is None:
-            distances = []
-            for number in self.with_sites:
-                measured = travel(self.studies[number].sites, home, None).sites
-                distances.append(tuple(d.distance_km or 0.0 for d in measured))  # a town
-            entry = (distances, [{} for _ in distances], _compact(residence_object(home)))
-            if len(self._towns) >= _SITE_TEXT_LIMIT:
-                self._towns.clear()
-            self._towns[home.geonameid] = entry
-        distances, texts, residence = entry
-        found = []
-        for place, number in enumerate(self.with_sites):
-            within = None if limit is None else bisect_right(distances[place], limit)
-            text = texts[place].get(within)
-            if text is None:
-                study = self.studies[number]
-                text = texts[place][within] = _compact(
-                    sites_objects(travel(study.sites, home, limit))
-                )
-            found.append(text)
-        found.append(residence)
-        return tuple(found)
+    def _diagnosis(self, answers: tuple[Any, ...], get: Callable[[str], Any]) -> str:
+        """The diagnosis' text (``answers``: the values of diagnosis.FIELDS)."""
+        text = f'"{diagnose(get).value}"'
+        if len(self._diagnoses) >= _DIAGNOSES_LIMIT:
+            self._diagnoses.clear()
+        self._diagnoses[answers] = text
+        return text
 
-    def _pieces(self, number: int, outcome: Outcome) -> tuple[str, ...]:
-        """A study's constant text for one outcome: its verdict and criterion values."""
-        verdict, values = outcome
-        step = None  # next_step_of(study, values), over the criteria that have one
-        for index, exclusion, text in self._next_steps[number]:
-            if values[index] is exclusion:  # decisive: it rules the trial out
-                step = text
-                break
-        step_text = self._step_text.get(step)
-        if step_text is None:
-            step_text = self._step_text[step] = json.dumps(step, ensure_ascii=False)
-        verdict_text = f"{self._verdict_text[number][verdict]}{step_text}"
-        criterion_text = self._criterion_text[number]
-        dynamic = self._dynamic[number]
-        pieces_list = [
-            compiled[values[marker]] if marker >= 0 else "" for marker, compiled in dynamic
-        ]
-        for at in self._verdict_pieces[number]:  # the verdict, and criterion values with it
-            pieces_list[at] = "".join(
-                p
-                if isinstance(p, str)
-                else (verdict_text if p == _VERDICT else criterion_text[p][values[p]])
-                for p in dynamic[at][1]
-            )
-        pieces = tuple(pieces_list)
-        cache = self._cache[number]
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[values] = pieces
-        return pieces
+    def _place(self, country: str, town: str, profile: Mapping[str, Any]) -> Place:
+        """What the sites and the residence look like from the patient's town (given, in
+        its country), remembered by the two names: the residence's text, the town, and
+        for each study that lists sites their distances (nearest first) and their texts
+        by the number of sites within the travel limit (``None``: no limit). A
+        registry's limits vary from patient to patient; what they change is only that
+        count. Errors are not remembered (home_of raises them again)."""
+        home = home_of(profile)
+        assert home is not None  # town and country given
+        entry: list[Any] = [_compact(residence_object(home)), home]
+        for number in self.with_sites:
+            measured = travel(self.studies[number].sites, home, None).sites
+            entry += [tuple(d.distance_km or 0.0 for d in measured), {}]  # from a town
+        place = tuple(entry)
+        if len(self._places) >= _SITE_TEXT_LIMIT:
+            self._places.clear()
+        self._places[(country, town)] = place
+        return place
 
-    def _list(self, key: str, value: list[str] | None) -> str:
-        if value is None:
-            return "null"
-        return "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
+    def _sites(self, at: int, place: Place, within: int | None, limit: float | None) -> str:
+        """The sites' text of the ``at``-th study listing sites, from a place (see
+        :meth:`_place`), ``within`` of them within ``limit``."""
+        study = self.studies[self.with_sites[at]]
+        text: str = _compact(sites_objects(travel(study.sites, place[1], limit)))
+        place[3 + 2 * at][within] = text
+        return text
+
+    def _list(self, key: str, value: list[str]) -> str:
+        """A list field's text (its items are its choices), remembered by its items."""
+        text = "[" + ",".join(map(self.choices[key].__getitem__, value)) + "]"
+        if len(self._lists) >= _CACHE_LIMIT:
+            self._lists.clear()
+        self._lists[key, *value] = text
+        return text
 
     def _steps(self, masks: tuple[int, ...]) -> str:
         """``next_steps`` as text, remembered by the trials' missing-field masks (0:
@@ -543,33 +457,70 @@ class ResultEncoder:
         """What ``steps_for`` of the undecided trials' ids and missing fields gives, as
         JSON, from the masks: each action answering some missing field, with those of
         its fields and the trials missing one, the most trials first (ties in the order
-        of ``ranked_actions``)."""
+        of ``ranked_actions``). Each step's text is built from remembered parts: its
+        action's (constant), its fields' (by mask, as ``missing_fields``), its trials'."""
         union = 0
         for mask in masks:
             union |= mask
+        asked = self._asked.get(union)
+        if asked is None:
+            asked = self._asked_by(union)
         found = []
-        for place, (action, fields) in enumerate(ranked_actions()):
-            answered = union & fields
-            if answered:
-                trials = tuple(number for number, mask in enumerate(masks) if mask & fields)
-                found.append((-len(trials), place, action, answered, trials))
+        for place, head, fields in asked:
+            trials: tuple[int, ...] = ()
+            for number, mask in enumerate(masks):
+                if mask & fields:
+                    trials += (number,)
+            found.append((-len(trials), place, head, union & fields, trials))
         found.sort()  # (count, place) are distinct: the rest never decides
-        ids = self._study_ids
-        return (
-            "["
-            + ",".join(
-                f'{{"action":{_compact(action)},"text":{_compact(ACTION_WORDS[action])},'
-                f'"fields":{_compact(list(fields_of(answered)))},'
-                f'"trials":{_compact([ids[number] for number in trials])}}}'
-                for _, _, action, answered, trials in found
-            )
-            + "]"
-        )
+        missing, chosen = self._missing_text, self._trials_text
+        parts = []
+        for _, _, head, answered, trials in found:
+            fields_text = missing.get(answered) or self._missing(answered)
+            trials_text = chosen.get(trials) or self._trials(trials)
+            parts.append(f'{head}{fields_text},"trials":{trials_text}}}')
+        return "[" + ",".join(parts) + "]"
+
+    def _asked_by(self, union: int) -> list[tuple[int, str, int]]:
+        """The actions answering some of the fields of ``union`` (place, head, fields),
+        remembered by it (emptied when full)."""
+        asked = [
+            (place, head, fields)
+            for place, (head, fields) in enumerate(self._actions())
+            if union & fields
+        ]
+        if len(self._asked) >= _STEPS_LIMIT:
+            self._asked.clear()
+        self._asked[union] = asked
+        return asked
+
+    def _actions(self) -> list[tuple[str, int]]:
+        """Each action's text up to its fields (``{"action":..,"fields":``), with the
+        mask of the fields it answers, in the order of ``ranked_actions``."""
+        if self._action_heads is None:
+            self._action_heads = [
+                (
+                    f'{{"action":{_compact(action)},"text":{_compact(ACTION_WORDS[action])},'
+                    '"fields":',
+                    fields,
+                )
+                for action, fields in ranked_actions()
+            ]
+        return self._action_heads
+
+    def _trials(self, trials: tuple[int, ...]) -> str:
+        """A step's trials as text, by their numbers (emptied when full)."""
+        texts = self._trials_text
+        text = "[" + ",".join([self._id_text[number] for number in trials]) + "]"
+        if len(texts) >= _STEPS_LIMIT:
+            texts.clear()
+        texts[trials] = text
+        return text
 
     def _missing(self, mask: int) -> str:
         """A trial's ``missing_fields`` as text, by its mask (emptied when full)."""
         texts = self._missing_text
-        text = _compact(list(fields_of(mask)))
+        text = "[" + ",".join([_KEY_TEXT[key] for key in fields_of(mask)]) + "]"
         if len(texts) >= _CACHE_LIMIT:
             texts.clear()
         texts[mask] = text
