@@ -530,13 +530,32 @@ class ResultEncoder:
 # -- the writers ------------------------------------------------------------------------------
 
 
+# Results a process renders with the plain builder before it compiles the encoder:
+# compiling takes 20-40 ms, which a one-file screen would pay for one patient.
+PLAIN_FIRST = 8
+
+
 class _EncodedWriter(ReportWriter):
-    """What the JSON and JSON Lines writers share: a compiled encoder, built on the first
-    ``render`` in the process that renders, then used for the hot path's lines."""
+    """What the JSON and JSON Lines writers share: a compiled encoder, built in the
+    process that renders once it has rendered :data:`PLAIN_FIRST` results with the plain
+    builder (the same text), then used for the hot path's lines."""
 
     def __init__(self, run: RunInfo) -> None:
         super().__init__(run)
         self._encoder: ResultEncoder | None = None
+        self._plain = 0  # results rendered with the plain builder
+
+    def _compiled(self) -> ResultEncoder | None:
+        """The encoder, once :data:`PLAIN_FIRST` results went without it."""
+        if self._encoder is None:
+            self._plain += 1
+            if self._plain <= PLAIN_FIRST:
+                return None
+            self._encoder = self._build()
+        return self._encoder
+
+    def _build(self) -> ResultEncoder:
+        return ResultEncoder(self.run.studies)
 
     def render_line(
         self,
@@ -578,9 +597,8 @@ class JsonWriter(_EncodedWriter):
     def render(self, result: ScreeningResult) -> str:
         if self.run.within_km is not None:  # rare: the plain builder, then filtered
             return _compact(within_object(result, self.run.within_km))
-        if self._encoder is None:  # compiled on first use: in the process that renders
-            self._encoder = ResultEncoder(self.run.studies)
-        return self._encoder.encode(result)
+        encoder = self._compiled()
+        return _compact(result_object(result)) if encoder is None else encoder.encode(result)
 
     def emit(self, chunk: Any) -> str:
         self._results += 1
@@ -616,11 +634,16 @@ class JsonlWriter(_EncodedWriter):
     to stderr only (the batch prints them)."""
 
     def render(self, result: ScreeningResult) -> str:
+        encoder = None if self.run.within_km is not None else self._compiled()
+        if encoder is not None:
+            return encoder.encode(result)
         if self.run.within_km is not None:
             document = within_object(result, self.run.within_km)
-            document["disclaimer"] = self.run.disclaimer
-            return _compact(document) + "\n"
-        if self._encoder is None:
-            end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
-            self._encoder = ResultEncoder(self.run.studies, end=end)
-        return self._encoder.encode(result)
+        else:
+            document = result_object(result)
+        document["disclaimer"] = self.run.disclaimer
+        return _compact(document) + "\n"
+
+    def _build(self) -> ResultEncoder:
+        end = f',"disclaimer":{json.dumps(self.run.disclaimer, ensure_ascii=False)}}}\n'
+        return ResultEncoder(self.run.studies, end=end)
