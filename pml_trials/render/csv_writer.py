@@ -40,8 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import BIOPSY, CLINICAL, CSF, MRI, Diagnosis, diagnose
-from pml_trials.engine.missing import MissingFields, fields_of
-from pml_trials.engine.next_steps import actions_by_answered, answered_actions
+from pml_trials.engine.missing import BITS, MissingFields, fields_text
+from pml_trials.engine.next_steps import (
+    ACTION_SHIFT,
+    ACTION_WORDS,
+    answering_bits,
+    ranked_keys,
+    ranked_text,
+)
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -65,9 +71,10 @@ EXTRA = ("study_status", "next_step", "diagnosis")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
-# Next-step actions remembered by the trials' missing-field masks, and missing-field
-# cells by mask: emptied when full.
-_NEEDS_LIMIT = 2048
+# Missing-field cells remembered by mask, next-step cells by ranked key: emptied when
+# full (registry-like data shows a few thousand of each).
+_NEEDS_LIMIT = 8192
+_FIELDS = (1 << ACTION_SHIFT) - 1  # a packed mask's missing fields (see CsvWriter)
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
@@ -75,6 +82,12 @@ _VERDICT = itemgetter(0)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 # A text cell() leaves as it is: no formula character first, nothing to quote.
 _PLAIN = re.compile(r'[^=+\-@\t\r,"\n][^,"\n\r]*\Z').match
+
+
+# Field and action keys are identifiers: a list of them is a plain cell (no formula
+# character first, nothing to quote), proven here rather than searched for in each row.
+_PLAIN_FIELDS = all(_PLAIN(key) for key in BITS)
+_PLAIN_ACTIONS = all(_PLAIN(key) for key in ACTION_WORDS)
 
 
 def cell(text: str) -> str:
@@ -96,14 +109,14 @@ class CsvWriter(ReportWriter):
         # unless it needs information (then the missing fields depend on the profile).
         # (Keyed by the criterion values, which decide the verdict.)
         self._ends: list[dict[tuple[bool | None, ...], str]] = [{} for _ in run.studies]
-        # The missing fields of a needs-information row, as masks (MissingFields), and
-        # each trial's next-step actions by the masks of all of them.
-        self._missing = MissingFields(run.studies)
-        self._actions: dict[tuple[int, ...], tuple[str, ...]] = {}
-        self._answered: dict[int, int] = {}  # mask -> the actions answering its fields
+        # The missing fields of a needs-information row and the actions answering them,
+        # as one packed mask (MissingFields on next_steps.answering_bits): the fields'
+        # cell by it, the next-step actions' cell by the trial's ranked key.
+        self._missing = MissingFields(run.studies, bits=answering_bits())
         self._missing_text: dict[int, str] = {}
+        self._action_text: dict[int, str] = {}
         # What a needs-information row holds before its missing fields, and after its
-        # site columns (see _needs_end).
+        # site columns (see _needs_row).
         needs = cell(_NEEDS.value)
         self._needs_heads = [f"{cell(study.id)},{needs},," for study in run.studies]
         self._needs_tails = [f",{cell(study.status or '')}," for study in run.studies]
@@ -168,13 +181,12 @@ class CsvWriter(ReportWriter):
         # (get, not "in": a batch line is a StructProfile, whose get is a C call)
         home = home_of(profile) if get("residence_town") is not None else None
         if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
-            masks = self._masks_of(outcomes, profile, today)
+            needs_ends = self._needs_row(outcomes, get, today, home)
             if self.run.within_km is not None and home is not None:
-                actions = self._actions_of(masks)
-                return self._within(prefix, suffix, outcomes, masks, actions, home)
-            return prefix + (suffix + prefix).join(self._needs_row(outcomes, masks, home)) + suffix
+                return self._within(prefix, suffix, outcomes, needs_ends, home)
+            return prefix + (suffix + prefix).join(needs_ends) + suffix
         if self.run.within_km is not None and home is not None:
-            return self._within(prefix, suffix, outcomes, (), (), home)
+            return self._within(prefix, suffix, outcomes, None, home)
         ends = []
         for index, outcome in enumerate(outcomes):
             values = outcome[1]
@@ -203,113 +215,113 @@ class CsvWriter(ReportWriter):
         return suffix
 
     def _needs_row(
-        self, outcomes: tuple[Outcome, ...], masks: tuple[int, ...], home: Town | None
+        self,
+        outcomes: tuple[Outcome, ...],
+        get: Callable[[str], Any],
+        today: date,
+        home: Town | None,
     ) -> list[str]:
-        """The row ends of a patient some trial of whom needs information: those trials'
-        from their parts (:meth:`_needs_end`), the others' by their outcome."""
-        actions = self._actions_of(masks)
-        ends = []
+        """The row ends of a patient some trial of whom needs information. A decided
+        trial's by its outcome; one needing information from its parts: the trial id
+        and verdict (no reasons: nothing rules the trial out), the missing fields, the
+        next-step actions, the site columns (by the town), the study status and an empty
+        next step (a criterion's next step is shown only when it rules the trial out).
+        Missing fields differ from patient to patient on registry-like data, so the row
+        is put together rather than remembered whole; its cells are remembered.
+
+        Each such trial's packed mask holds its missing fields and the actions answering
+        them (``answering_bits``); its actions' cell depends on the others' only through
+        its ``ranked_keys`` key."""
+        mask = self._missing.mask
+        ends: list[str] = []
+        asked: list[int] = []  # the trials needing information, in order
+        packed: list[int] = []  # their masks
+        town = home.geonameid if home is not None else None
         for index, outcome in enumerate(outcomes):
             values = outcome[1]
-            end: str | None
             if outcome[0] is _NEEDS:
-                end = self._needs_end(index, outcome, masks[index], home, actions[index])
+                asked.append(index)
+                packed.append(mask(index, values, get, today))
+                ends.append("")
             elif home is not None and self._has_sites[index]:
-                end = self._home_end(index, outcome, home)
+                halves = self._halves[index].get(values)
+                if halves is None:
+                    halves = self._halves_of(index, outcome)
+                sites = self._site_texts[index].get(town)
+                if sites is None:
+                    sites = self._sites_text(index, home)
+                ends.append(halves[0] + sites + halves[1])
             else:
                 end = self._ends[index].get(values)
                 if end is None:
                     end = self._decided_end(index, outcome)
-            ends.append(end)
+                ends.append(end)
+        if len(packed) == 1:  # one trial: its actions are its key
+            keys = [packed[0] >> ACTION_SHIFT]
+        else:
+            keys = ranked_keys([found >> ACTION_SHIFT for found in packed])
+        fields_text, action_text = self._missing_text, self._action_text
+        for index, found, key in zip(asked, packed, keys, strict=True):
+            fields = fields_text.get(found)
+            if fields is None:
+                fields = self._fields_cell(found)
+            actions = action_text.get(key)
+            if actions is None:
+                actions = self._actions_cell(key)
+            seen_from = town if self._has_sites[index] else None
+            sites = self._site_texts[index].get(seen_from)
+            if sites is None:
+                sites = self._sites_text(index, home if seen_from is not None else None)
+            ends[index] = (
+                f"{self._needs_heads[index]}{fields},{actions},{sites}{self._needs_tails[index]}"
+            )
         return ends
+
+    def _fields_cell(self, packed: int) -> str:
+        """The missing-fields cell of a packed mask, remembered (emptied when full)."""
+        text = fields_text(packed & _FIELDS)
+        if not _PLAIN_FIELDS:
+            text = cell(text)
+        if len(self._missing_text) >= _NEEDS_LIMIT:
+            self._missing_text.clear()
+        self._missing_text[packed] = text
+        return text
+
+    def _actions_cell(self, key: int) -> str:
+        """The next-step actions' cell of a ranked key, remembered (emptied when full)."""
+        text = ranked_text(key)
+        if not _PLAIN_ACTIONS:
+            text = cell(text)
+        if len(self._action_text) >= _NEEDS_LIMIT:
+            self._action_text.clear()
+        self._action_text[key] = text
+        return text
 
     def _within(
         self,
         prefix: str,
         suffix: str,
         outcomes: tuple[Outcome, ...],
-        masks: tuple[int, ...],
-        actions: tuple[str, ...],
+        needs_ends: list[str] | None,
         home: Town,
     ) -> str:
         """The rows under ``screen --within``: a trial with every site farther is left out
-        (said on stderr, and in every other format)."""
+        (said on stderr, and in every other format). ``needs_ends``: every trial's end
+        when some trial needs information (:meth:`_needs_row`, whose next-step actions
+        count every trial screened)."""
         parts: list[str] = []
         for index, outcome in enumerate(outcomes):
             study = self.run.studies[index]
             if study.sites and left_out_by(travel(study.sites, home, None), self.run.within_km):
                 continue
-            if outcome[0] is _NEEDS:
-                end = self._needs_end(index, outcome, masks[index], home, actions[index])
+            if needs_ends is not None:
+                end = needs_ends[index]
             elif study.sites:
                 end = self._home_end(index, outcome, home)
             else:
                 end = self._ends[index].get(outcome[1]) or self._decided_end(index, outcome)
             parts += (prefix, end, suffix)
         return "".join(parts)
-
-    def _masks_of(
-        self, outcomes: tuple[Outcome, ...], profile: Mapping[str, Any], today: date
-    ) -> tuple[int, ...]:
-        """Each trial's missing fields as a mask (:mod:`pml_trials.engine.missing`): 0 for a
-        decided trial, which has none."""
-        mask, get = self._missing.mask, profile.get
-        return tuple(
-            [
-                mask(index, values, get, today) if verdict is _NEEDS else 0
-                for index, (verdict, values) in enumerate(outcomes)
-            ]
-        )
-
-    def _actions_of(self, masks: tuple[int, ...]) -> tuple[str, ...]:
-        """Each trial's next-step actions as a cell (empty for a trial with no missing
-        field): ``actions_by_masks``. They depend on the masks only through which actions
-        answer each trial's fields (the ranking counts trials per action), so they are
-        remembered by those action sets, far fewer than the masks (both emptied when
-        full)."""
-        answered = self._answered
-        sets = []
-        for mask in masks:
-            found = answered.get(mask)
-            if found is None:
-                found = answered_actions(mask)
-                if len(answered) >= _NEEDS_LIMIT:
-                    answered.clear()
-                answered[mask] = found
-            sets.append(found)
-        key = tuple(sets)
-        words = self._actions.get(key)
-        if words is None:
-            words = tuple(map(cell, actions_by_answered(key)))
-            if len(self._actions) >= _NEEDS_LIMIT:
-                self._actions.clear()
-            self._actions[key] = words
-        return words
-
-    def _needs_end(
-        self,
-        index: int,
-        outcome: Outcome,
-        mask: int,
-        home: Town | None,
-        actions: str,
-    ) -> str:
-        """A needs-information row's end, from its parts: the trial id and verdict (no
-        reasons: nothing rules the trial out), the missing fields (by the mask), the
-        next-step actions, the site columns (by the town), the study status and an empty
-        next step (a criterion's next step is shown only when it rules the trial out).
-        The cells of :meth:`_cells` with those filled in; missing fields differ from
-        patient to patient on registry-like data, so the row is put together rather than
-        remembered whole."""
-        text = self._missing_text.get(mask)
-        if text is None:
-            text = cell(" ".join(fields_of(mask)))
-            if len(self._missing_text) >= _NEEDS_LIMIT:
-                self._missing_text.clear()
-            self._missing_text[mask] = text
-        seen_from = home if home is not None and self._has_sites[index] else None
-        sites = self._sites_text(index, seen_from)
-        return f"{self._needs_heads[index]}{text},{actions},{sites}{self._needs_tails[index]}"
 
     def _decided_end(self, index: int, outcome: Outcome) -> str:
         """A decided row's end without the patient's town (its halves around the site
