@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from operator import is_, itemgetter
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
@@ -78,7 +78,6 @@ _FIELDS = (1 << ACTION_SHIFT) - 1  # a packed mask's missing fields (see CsvWrit
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
-_VERDICT = itemgetter(0)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 # A text cell() leaves as it is: no formula character first, nothing to quote.
 _PLAIN = re.compile(r'[^=+\-@\t\r,"\n][^,"\n\r]*\Z').match
@@ -170,9 +169,18 @@ class CsvWriter(ReportWriter):
         today: date,
     ) -> str:
         # patient_id: letters, digits and -_. only: never quoted. A source is nearly
-        # always a plain cell (one regex proves it), else cell() defuses or quotes it.
+        # always a plain cell (no formula character first, nothing to quote: five C
+        # calls prove it), else cell() defuses or quotes it.
         head = cell(patient_id) if patient_id[0] == "-" else patient_id
-        prefix = f"{head},{source if _PLAIN(source) else cell(source)},"
+        if (
+            source.startswith(_FORMULA)
+            or "," in source
+            or '"' in source
+            or "\n" in source
+            or "\r" in source
+        ):
+            source = cell(source)
+        prefix = f"{head},{source},"
         get = profile.get
         answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
         suffix = self._suffix_by.get(answers)
@@ -180,21 +188,27 @@ class CsvWriter(ReportWriter):
             suffix = self._suffix_of(get, answers)
         # (get, not "in": a batch line is a StructProfile, whose get is a C call)
         home = home_of(profile) if get("residence_town") is not None else None
-        if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
-            needs_ends = self._needs_row(outcomes, get, today, home)
-            if self.run.within_km is not None and home is not None:
-                return self._within(prefix, suffix, outcomes, needs_ends, home)
-            return prefix + (suffix + prefix).join(needs_ends) + suffix
-        if self.run.within_km is not None and home is not None:
-            return self._within(prefix, suffix, outcomes, None, home)
-        ends = []
+        town = home.geonameid if home is not None else None
+        has_sites, site_texts = self._has_sites, self._site_texts
+        # One pass: each decided trial's end by its outcome (and the town's site columns
+        # for a study with sites); a trial needing information is filled in after, as
+        # its next-step actions depend on every such trial (_needs_ends).
+        ends: list[str] = []
+        asked: list[int] | None = None
+        packed: list[int] = []  # the masks of those needing information (_needs_ends)
         for index, outcome in enumerate(outcomes):
             values = outcome[1]
-            if home is not None and self._has_sites[index]:
+            if outcome[0] is _NEEDS:
+                if asked is None:
+                    asked = []
+                asked.append(index)
+                packed.append(self._missing.mask(index, values, get, today))
+                ends.append("")
+            elif town is not None and has_sites[index]:
                 halves = self._halves[index].get(values)
                 if halves is None:
                     halves = self._halves_of(index, outcome)
-                sites = self._site_texts[index].get(home.geonameid)
+                sites = site_texts[index].get(town)
                 if sites is None:
                     sites = self._sites_text(index, home)
                 ends.append(halves[0] + sites + halves[1])
@@ -203,6 +217,10 @@ class CsvWriter(ReportWriter):
                 if end is None:
                     end = self._decided_end(index, outcome)
                 ends.append(end)
+        if asked is not None:  # missing fields and next-step actions
+            self._needs_ends(ends, asked, packed, home)
+        if home is not None and self.run.within_km is not None:
+            return self._within(prefix, suffix, ends, home)
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
 
@@ -214,53 +232,26 @@ class CsvWriter(ReportWriter):
             self._suffix_by[answers] = suffix
         return suffix
 
-    def _needs_row(
-        self,
-        outcomes: tuple[Outcome, ...],
-        get: Callable[[str], Any],
-        today: date,
-        home: Town | None,
-    ) -> list[str]:
-        """The row ends of a patient some trial of whom needs information. A decided
-        trial's by its outcome; one needing information from its parts: the trial id
-        and verdict (no reasons: nothing rules the trial out), the missing fields, the
-        next-step actions, the site columns (by the town), the study status and an empty
-        next step (a criterion's next step is shown only when it rules the trial out).
-        Missing fields differ from patient to patient on registry-like data, so the row
-        is put together rather than remembered whole; its cells are remembered.
+    def _needs_ends(
+        self, ends: list[str], asked: list[int], packed: list[int], home: Town | None
+    ) -> None:
+        """The row ends (in ``ends``) of the trials ``asked`` that need information,
+        from their parts: the trial id and verdict (no reasons: nothing rules the trial
+        out), the missing fields, the next-step actions, the site columns (by the town),
+        the study status and an empty next step (a criterion's next step is shown only
+        when it rules the trial out). Missing fields differ from patient to patient on
+        registry-like data, so the row is put together rather than remembered whole; its
+        cells are remembered.
 
-        Each such trial's packed mask holds its missing fields and the actions answering
+        Each trial's packed mask (``packed``) holds its missing fields and the actions answering
         them (``answering_bits``); its actions' cell depends on the others' only through
-        its ``ranked_keys`` key."""
-        mask = self._missing.mask
-        ends: list[str] = []
-        asked: list[int] = []  # the trials needing information, in order
-        packed: list[int] = []  # their masks
-        town = home.geonameid if home is not None else None
-        for index, outcome in enumerate(outcomes):
-            values = outcome[1]
-            if outcome[0] is _NEEDS:
-                asked.append(index)
-                packed.append(mask(index, values, get, today))
-                ends.append("")
-            elif home is not None and self._has_sites[index]:
-                halves = self._halves[index].get(values)
-                if halves is None:
-                    halves = self._halves_of(index, outcome)
-                sites = self._site_texts[index].get(town)
-                if sites is None:
-                    sites = self._sites_text(index, home)
-                ends.append(halves[0] + sites + halves[1])
-            else:
-                end = self._ends[index].get(values)
-                if end is None:
-                    end = self._decided_end(index, outcome)
-                ends.append(end)
-        if len(packed) == 1:  # one trial: its actions are its key
+        its ``ranked_keys`` key (one trial: its actions)."""
+        if len(packed) == 1:
             keys = [packed[0] >> ACTION_SHIFT]
         else:
             keys = ranked_keys([found >> ACTION_SHIFT for found in packed])
         fields_text, action_text = self._missing_text, self._action_text
+        town = home.geonameid if home is not None else None
         for index, found, key in zip(asked, packed, keys, strict=True):
             fields = fields_text.get(found)
             if fields is None:
@@ -275,7 +266,6 @@ class CsvWriter(ReportWriter):
             ends[index] = (
                 f"{self._needs_heads[index]}{fields},{actions},{sites}{self._needs_tails[index]}"
             )
-        return ends
 
     def _fields_cell(self, packed: int) -> str:
         """The missing-fields cell of a packed mask, remembered (emptied when full)."""
@@ -297,29 +287,15 @@ class CsvWriter(ReportWriter):
         self._action_text[key] = text
         return text
 
-    def _within(
-        self,
-        prefix: str,
-        suffix: str,
-        outcomes: tuple[Outcome, ...],
-        needs_ends: list[str] | None,
-        home: Town,
-    ) -> str:
+    def _within(self, prefix: str, suffix: str, ends: list[str], home: Town) -> str:
         """The rows under ``screen --within``: a trial with every site farther is left out
-        (said on stderr, and in every other format). ``needs_ends``: every trial's end
-        when some trial needs information (:meth:`_needs_row`, whose next-step actions
-        count every trial screened)."""
+        (said on stderr, and in every other format). ``ends``: every trial's, the
+        next-step actions counted over every trial screened, as in the other formats."""
         parts: list[str] = []
-        for index, outcome in enumerate(outcomes):
+        for index, end in enumerate(ends):
             study = self.run.studies[index]
             if study.sites and left_out_by(travel(study.sites, home, None), self.run.within_km):
                 continue
-            if needs_ends is not None:
-                end = needs_ends[index]
-            elif study.sites:
-                end = self._home_end(index, outcome, home)
-            else:
-                end = self._ends[index].get(outcome[1]) or self._decided_end(index, outcome)
             parts += (prefix, end, suffix)
         return "".join(parts)
 
@@ -331,12 +307,6 @@ class CsvWriter(ReportWriter):
         if len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome[1]] = end
         return end
-
-    def _home_end(self, index: int, outcome: Outcome, home: Town) -> str:
-        """A decided row's end for a patient with a home town: the outcome's halves around
-        the site columns seen from the town (its nearest site)."""
-        head, tail = self._halves_of(index, outcome)
-        return head + self._sites_text(index, home) + tail
 
     def _halves_of(self, index: int, outcome: Outcome) -> tuple[str, str]:
         """A decided row's end before and after its site columns (:meth:`_cells`). It
