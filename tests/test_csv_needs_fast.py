@@ -123,3 +123,15 @@ def test_a_warm_writer_with_any_bound_renders_as_a_fresh_one(
             assert warm.render_line(*args) == expected
     finally:
         csv_out._NEEDS_LIMIT = saved
+
+
+def test_a_town_is_remembered_with_its_country() -> None:
+    """The resolved town is remembered by name and country: London in Canada and in
+    Great Britain have their own nearest sites and distances."""
+    run = RunInfo(STUDIES, "2026-11-25T19:20:00Z", AS_OF)
+    warm = csv_out.CsvWriter(run)
+    for country in ("GB", "CA", "GB"):
+        profile = {"patient_id": "p-1", "residence_town": "London", "residence_country": country}
+        result = screen(profile, STUDIES, AS_OF, "x:1")
+        args = (result.patient_id, result.source, profile, result.outcomes, AS_OF)
+        assert warm.render_line(*args) == _straight_csv(csv_out.CsvWriter(run), result)

@@ -78,6 +78,7 @@ _FIELDS = (1 << ACTION_SHIFT) - 1  # a packed mask's missing fields (see CsvWrit
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
+_UNSEEN: Any = object()  # a town not resolved yet (None: resolves to no home)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 # A text cell() leaves as it is: no formula character first, nothing to quote.
 _PLAIN = re.compile(r'[^=+\-@\t\r,"\n][^,"\n\r]*\Z').match
@@ -142,6 +143,8 @@ class CsvWriter(ReportWriter):
         # What ends each row: the patient's diagnosis, the disclaimer, the line end.
         self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
         self._suffix_by: dict[tuple[Any, ...], str] = {}  # by the diagnosis's four answers
+        # The patient's town resolved (home_of) by its name and country.
+        self._homes: dict[tuple[Any, Any], Town | None] = {}
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -187,7 +190,12 @@ class CsvWriter(ReportWriter):
         if suffix is None:
             suffix = self._suffix_of(get, answers)
         # (get, not "in": a batch line is a StructProfile, whose get is a C call)
-        home = home_of(profile) if get("residence_town") is not None else None
+        home = None
+        place = get("residence_town")
+        if place is not None:  # the town resolved, remembered by its name and country
+            home = self._homes.get((place, get("residence_country")), _UNSEEN)
+            if home is _UNSEEN:
+                home = self._home_of(profile)
         town = home.geonameid if home is not None else None
         has_sites, site_texts = self._has_sites, self._site_texts
         # One pass: each decided trial's end by its outcome (and the town's site columns
@@ -223,6 +231,14 @@ class CsvWriter(ReportWriter):
             return self._within(prefix, suffix, ends, home)
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
+
+    def _home_of(self, profile: Mapping[str, Any]) -> Town | None:
+        """``home_of(profile)``, remembered by town and country (emptied when full)."""
+        home = home_of(profile)
+        if len(self._homes) >= _CACHE_LIMIT:
+            self._homes.clear()
+        self._homes[(profile.get("residence_town"), profile.get("residence_country"))] = home
+        return home
 
     def _suffix_of(self, get: Callable[[str], Any], answers: tuple[Any, ...]) -> str:
         """What ends each row of a patient (diagnosis, disclaimer, line end), remembered
