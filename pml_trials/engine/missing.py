@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from pml_trials.engine.bits import bits_of
+from pml_trials.engine.bits import SpacedNames, bits_of
 from pml_trials.profile.fields import FIELDS
 from pml_trials.rules.missing_code import MaskFunction
 from pml_trials.studies.model import Study
@@ -35,6 +35,15 @@ FIELDS_LIMIT = 8192  # masks whose field tuples are remembered
 BITS: Mapping[str, int] = {spec.key: 1 << index for index, spec in enumerate(FIELDS)}
 _KEY_OF_BIT = {bit: key for key, bit in BITS.items()}
 _FIELDS_OF: dict[int, tuple[str, ...]] = {}
+_KEYS = tuple(BITS)  # each bit's field, from the lowest
+
+
+def fields_text(mask: int) -> str:
+    """The fields of a mask separated by spaces: ``" ".join(fields_of(mask))``."""
+    return _FIELDS_TEXT(mask)
+
+
+_FIELDS_TEXT = SpacedNames(_KEYS.__getitem__)
 
 
 def fields_of(mask: int) -> tuple[str, ...]:
@@ -51,11 +60,18 @@ def fields_of(mask: int) -> tuple[str, ...]:
 class MissingFields:
     """``mask(number, values, get, today)``: the fields ``TrialResult.missing_fields``
     gives for study ``number`` of ``studies`` with that outcome's criterion values, as a
-    mask of :data:`BITS`; ``missing(...)`` gives them as the tuple."""
+    mask of :data:`BITS`; ``missing(...)`` gives them as the tuple.
 
-    def __init__(self, studies: Sequence[Study], limit: int = LIMIT) -> None:
+    Built on other ``bits`` (one int per field), ``mask`` gives the union of the missing
+    fields' ints instead: :func:`.next_steps.answering_bits` adds the actions answering
+    them (``missing`` is then not defined)."""
+
+    def __init__(
+        self, studies: Sequence[Study], limit: int = LIMIT, bits: Mapping[str, int] = BITS
+    ) -> None:
         self.studies = tuple(studies)
         self.limit = limit
+        self.bits = bits
         # per study: criterion values -> the undecided criteria's mask functions
         self._undecided: list[dict[Values, tuple[MaskFunction, ...]]] = [{} for _ in self.studies]
         # per study, per criterion: its compiled mask function, built on first use
@@ -87,7 +103,7 @@ class MissingFields:
                     from pml_trials.rules.missing_code import compile_missing_mask
 
                     criterion = self.studies[number].criteria[index]
-                    function = compile_missing_mask(criterion.node, BITS)
+                    function = compile_missing_mask(criterion.node, self.bits)
                     compiled[index] = function
                 functions.append(function)
         found = tuple(functions)

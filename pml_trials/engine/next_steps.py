@@ -20,9 +20,10 @@ says which trials need it, never that it will make one eligible.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from operator import itemgetter
 
-from pml_trials.engine.bits import bits_of
+from pml_trials.engine.bits import SpacedNames, bits_of
 from pml_trials.engine.result import ScreeningResult
 from pml_trials.profile.fields import ACTIONS, BY_KEY, FIELDS, action_of
 from pml_trials.record import Record
@@ -198,11 +199,23 @@ def actions_by_answered(answered: tuple[int, ...]) -> tuple[str, ...]:
     """:func:`actions_by_masks` from each trial's :func:`answered_actions` (0 for a trial
     with no missing field): the actions some trial needs, by the number of trials that
     need each (most first; ties in the order of :func:`_ranked_actions`, which is the
-    order of the bits), and for each trial those it needs, separated by spaces.
+    order of the bits), and for each trial those it needs, separated by spaces: the
+    :func:`ranked_text` of its :func:`ranked_keys`."""
+    return tuple(map(ranked_text, ranked_keys(answered)))
+
+
+def ranked_keys(answered: Sequence[int]) -> list[int]:
+    """Each trial's actions (:func:`answered_actions`) laid out in the order its text
+    gives them, as one int: the actions needed by the most trials in the lowest
+    :func:`action_width` bits, those of the next count above them, and so on, each group
+    in the order of its bits. Its text (:func:`ranked_text`) names the set bits from the
+    lowest up; a trial's text depends on the others' actions only through this key.
 
     The counts are bit-sliced (``planes[j]``: the actions whose count has bit ``j``), so
-    the actions needed by exactly ``k`` trials are a few operations on ints; a trial's
-    text depends only on its actions within each group, by which it is remembered."""
+    the actions needed by exactly ``k`` trials are a few operations on ints. One trial
+    (most patients some trial of whom needs information) is its own key."""
+    if len(answered) < 2:
+        return list(answered)
     planes: list[int] = []
     for found in answered:
         carry = found
@@ -222,28 +235,55 @@ def actions_by_answered(answered: tuple[int, ...]) -> tuple[str, ...]:
             group &= plane if count >> place & 1 else ~plane
         if group:
             groups.append(group)
-    texts = _ACTION_TEXTS
-    words = []
+    if len(groups) == 1:  # every action needed by as many trials: in the order of its bits
+        return list(answered)
+    width = action_width()
+    keys = []
     for found in answered:
-        key = tuple([found & group for group in groups])
-        text = texts.get(key)
-        if text is None:
-            text = _actions_text(key)
-            if len(texts) >= _ACTIONS_LIMIT:
-                texts.clear()
-            texts[key] = text
-        words.append(text)
-    return tuple(words)
+        key = shift = 0
+        for group in groups:
+            key |= (found & group) << shift
+            shift += width
+        keys.append(key)
+    return keys
 
 
-# A trial's actions text by its actions in each group of counts (see actions_by_answered).
-_ACTION_TEXTS: dict[tuple[int, ...], str] = {}
+def ranked_text(key: int) -> str:
+    """The action keys of a :func:`ranked_keys` key, separated by spaces: bit ``p`` names
+    action ``p % action_width()`` of :func:`_ranked_actions`."""
+    return _RANKED_TEXT(key)
 
 
-def _actions_text(groups: tuple[int, ...]) -> str:
-    """The keys of the actions of each group, group after group, each in bit order."""
-    names = _action_names()
-    return " ".join([names[low] for group in groups for low in bits_of(group)])
+def _ranked_name(place: int) -> str:
+    """The action that bit ``place`` of a ranked key names."""
+    names = _names_by_place()
+    return names[place % len(names)]
+
+
+_RANKED_TEXT = SpacedNames(_ranked_name)
+
+
+def action_width() -> int:
+    """How many actions there are: the bits of one group of a :func:`ranked_keys` key."""
+    return len(_names_by_place())
+
+
+# Where the actions answering a mask's fields go in a mask of :func:`answering_bits`: above
+# every field's bit.
+ACTION_SHIFT = len(FIELDS)
+
+
+@functools.cache
+def answering_bits() -> dict[str, int]:
+    """Each field's bit (:data:`.missing.BITS`) with, ``ACTION_SHIFT`` bits higher, the
+    bit of the action answering it (the order of :func:`_ranked_actions`). The union of
+    these over a set of fields holds the set (below ``ACTION_SHIFT``) and the actions
+    answering its fields (``union >> ACTION_SHIFT``, which is :func:`answered_actions`
+    of the set): a :class:`.missing.MissingFields` built on them gives both in one int."""
+    from pml_trials.engine.missing import BITS
+
+    by_field = _answering()
+    return {key: bit | by_field[bit] << ACTION_SHIFT for key, bit in BITS.items()}
 
 
 @functools.cache
@@ -254,6 +294,6 @@ def _answering() -> dict[int, int]:
 
 
 @functools.cache
-def _action_names() -> dict[int, str]:
-    """Each action's bit -> its key."""
-    return {1 << place: action for place, (action, _) in enumerate(ranked_actions())}
+def _names_by_place() -> tuple[str, ...]:
+    """Each action's key, in the order of its bit."""
+    return tuple(action for action, _ in ranked_actions())

@@ -35,13 +35,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from operator import is_, itemgetter
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import BIOPSY, CLINICAL, CSF, MRI, Diagnosis, diagnose
-from pml_trials.engine.missing import MissingFields, fields_of
-from pml_trials.engine.next_steps import actions_by_answered, answered_actions
+from pml_trials.engine.missing import BITS, MissingFields, fields_text
+from pml_trials.engine.next_steps import (
+    ACTION_SHIFT,
+    ACTION_WORDS,
+    answering_bits,
+    ranked_keys,
+    ranked_text,
+)
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
 from pml_trials.geo.travel import home_of, left_out_by, travel
@@ -65,16 +71,23 @@ EXTRA = ("study_status", "next_step", "diagnosis")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _STDIN = re.compile(r"-(:[0-9]+)?")  # our own name for standard input, never a formula
 _CACHE_LIMIT = 4096  # row ends remembered per study (distinct outcomes)
-# Next-step actions remembered by the trials' missing-field masks, and missing-field
-# cells by mask: emptied when full.
-_NEEDS_LIMIT = 2048
+# Missing-field cells remembered by mask, next-step cells by ranked key: emptied when
+# full (registry-like data shows a few thousand of each).
+_NEEDS_LIMIT = 8192
+_FIELDS = (1 << ACTION_SHIFT) - 1  # a packed mask's missing fields (see CsvWriter)
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
-_VERDICT = itemgetter(0)
+_UNSEEN: Any = object()  # a town not resolved yet (None: resolves to no home)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 # A text cell() leaves as it is: no formula character first, nothing to quote.
 _PLAIN = re.compile(r'[^=+\-@\t\r,"\n][^,"\n\r]*\Z').match
+
+
+# Field and action keys are identifiers: a list of them is a plain cell (no formula
+# character first, nothing to quote), proven here rather than searched for in each row.
+_PLAIN_FIELDS = all(_PLAIN(key) for key in BITS)
+_PLAIN_ACTIONS = all(_PLAIN(key) for key in ACTION_WORDS)
 
 
 def cell(text: str) -> str:
@@ -96,14 +109,14 @@ class CsvWriter(ReportWriter):
         # unless it needs information (then the missing fields depend on the profile).
         # (Keyed by the criterion values, which decide the verdict.)
         self._ends: list[dict[tuple[bool | None, ...], str]] = [{} for _ in run.studies]
-        # The missing fields of a needs-information row, as masks (MissingFields), and
-        # each trial's next-step actions by the masks of all of them.
-        self._missing = MissingFields(run.studies)
-        self._actions: dict[tuple[int, ...], tuple[str, ...]] = {}
-        self._answered: dict[int, int] = {}  # mask -> the actions answering its fields
+        # The missing fields of a needs-information row and the actions answering them,
+        # as one packed mask (MissingFields on next_steps.answering_bits): the fields'
+        # cell by it, the next-step actions' cell by the trial's ranked key.
+        self._missing = MissingFields(run.studies, bits=answering_bits())
         self._missing_text: dict[int, str] = {}
+        self._action_text: dict[int, str] = {}
         # What a needs-information row holds before its missing fields, and after its
-        # site columns (see _needs_end).
+        # site columns (see _needs_row).
         needs = cell(_NEEDS.value)
         self._needs_heads = [f"{cell(study.id)},{needs},," for study in run.studies]
         self._needs_tails = [f",{cell(study.status or '')}," for study in run.studies]
@@ -130,6 +143,8 @@ class CsvWriter(ReportWriter):
         # What ends each row: the patient's diagnosis, the disclaimer, the line end.
         self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
         self._suffix_by: dict[tuple[Any, ...], str] = {}  # by the diagnosis's four answers
+        # The patient's town resolved (home_of) by its name and country.
+        self._homes: dict[tuple[Any, Any], Town | None] = {}
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -157,32 +172,51 @@ class CsvWriter(ReportWriter):
         today: date,
     ) -> str:
         # patient_id: letters, digits and -_. only: never quoted. A source is nearly
-        # always a plain cell (one regex proves it), else cell() defuses or quotes it.
+        # always a plain cell (no formula character first, nothing to quote: five C
+        # calls prove it), else cell() defuses or quotes it.
         head = cell(patient_id) if patient_id[0] == "-" else patient_id
-        prefix = f"{head},{source if _PLAIN(source) else cell(source)},"
+        if (
+            source.startswith(_FORMULA)
+            or "," in source
+            or '"' in source
+            or "\n" in source
+            or "\r" in source
+        ):
+            source = cell(source)
+        prefix = f"{head},{source},"
         get = profile.get
         answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
         suffix = self._suffix_by.get(answers)
         if suffix is None:
             suffix = self._suffix_of(get, answers)
         # (get, not "in": a batch line is a StructProfile, whose get is a C call)
-        home = home_of(profile) if get("residence_town") is not None else None
-        if _NEEDS in map(_VERDICT, outcomes):  # missing fields and next-step actions
-            masks = self._masks_of(outcomes, profile, today)
-            if self.run.within_km is not None and home is not None:
-                actions = self._actions_of(masks)
-                return self._within(prefix, suffix, outcomes, masks, actions, home)
-            return prefix + (suffix + prefix).join(self._needs_row(outcomes, masks, home)) + suffix
-        if self.run.within_km is not None and home is not None:
-            return self._within(prefix, suffix, outcomes, (), (), home)
-        ends = []
+        home = None
+        place = get("residence_town")
+        if place is not None:  # the town resolved, remembered by its name and country
+            home = self._homes.get((place, get("residence_country")), _UNSEEN)
+            if home is _UNSEEN:
+                home = self._home_of(profile)
+        town = home.geonameid if home is not None else None
+        has_sites, site_texts = self._has_sites, self._site_texts
+        # One pass: each decided trial's end by its outcome (and the town's site columns
+        # for a study with sites); a trial needing information is filled in after, as
+        # its next-step actions depend on every such trial (_needs_ends).
+        ends: list[str] = []
+        asked: list[int] | None = None
+        packed: list[int] = []  # the masks of those needing information (_needs_ends)
         for index, outcome in enumerate(outcomes):
             values = outcome[1]
-            if home is not None and self._has_sites[index]:
+            if outcome[0] is _NEEDS:
+                if asked is None:
+                    asked = []
+                asked.append(index)
+                packed.append(self._missing.mask(index, values, get, today))
+                ends.append("")
+            elif town is not None and has_sites[index]:
                 halves = self._halves[index].get(values)
                 if halves is None:
                     halves = self._halves_of(index, outcome)
-                sites = self._site_texts[index].get(home.geonameid)
+                sites = site_texts[index].get(town)
                 if sites is None:
                     sites = self._sites_text(index, home)
                 ends.append(halves[0] + sites + halves[1])
@@ -191,8 +225,20 @@ class CsvWriter(ReportWriter):
                 if end is None:
                     end = self._decided_end(index, outcome)
                 ends.append(end)
+        if asked is not None:  # missing fields and next-step actions
+            self._needs_ends(ends, asked, packed, home)
+        if home is not None and self.run.within_km is not None:
+            return self._within(prefix, suffix, ends, home)
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
+
+    def _home_of(self, profile: Mapping[str, Any]) -> Town | None:
+        """``home_of(profile)``, remembered by town and country (emptied when full)."""
+        home = home_of(profile)
+        if len(self._homes) >= _CACHE_LIMIT:
+            self._homes.clear()
+        self._homes[(profile.get("residence_town"), profile.get("residence_country"))] = home
+        return home
 
     def _suffix_of(self, get: Callable[[str], Any], answers: tuple[Any, ...]) -> str:
         """What ends each row of a patient (diagnosis, disclaimer, line end), remembered
@@ -202,114 +248,72 @@ class CsvWriter(ReportWriter):
             self._suffix_by[answers] = suffix
         return suffix
 
-    def _needs_row(
-        self, outcomes: tuple[Outcome, ...], masks: tuple[int, ...], home: Town | None
-    ) -> list[str]:
-        """The row ends of a patient some trial of whom needs information: those trials'
-        from their parts (:meth:`_needs_end`), the others' by their outcome."""
-        actions = self._actions_of(masks)
-        ends = []
-        for index, outcome in enumerate(outcomes):
-            values = outcome[1]
-            end: str | None
-            if outcome[0] is _NEEDS:
-                end = self._needs_end(index, outcome, masks[index], home, actions[index])
-            elif home is not None and self._has_sites[index]:
-                end = self._home_end(index, outcome, home)
-            else:
-                end = self._ends[index].get(values)
-                if end is None:
-                    end = self._decided_end(index, outcome)
-            ends.append(end)
-        return ends
+    def _needs_ends(
+        self, ends: list[str], asked: list[int], packed: list[int], home: Town | None
+    ) -> None:
+        """The row ends (in ``ends``) of the trials ``asked`` that need information,
+        from their parts: the trial id and verdict (no reasons: nothing rules the trial
+        out), the missing fields, the next-step actions, the site columns (by the town),
+        the study status and an empty next step (a criterion's next step is shown only
+        when it rules the trial out). Missing fields differ from patient to patient on
+        registry-like data, so the row is put together rather than remembered whole; its
+        cells are remembered.
 
-    def _within(
-        self,
-        prefix: str,
-        suffix: str,
-        outcomes: tuple[Outcome, ...],
-        masks: tuple[int, ...],
-        actions: tuple[str, ...],
-        home: Town,
-    ) -> str:
+        Each trial's packed mask (``packed``) holds its missing fields and the actions answering
+        them (``answering_bits``); its actions' cell depends on the others' only through
+        its ``ranked_keys`` key (one trial: its actions)."""
+        if len(packed) == 1:
+            keys = [packed[0] >> ACTION_SHIFT]
+        else:
+            keys = ranked_keys([found >> ACTION_SHIFT for found in packed])
+        fields_text, action_text = self._missing_text, self._action_text
+        town = home.geonameid if home is not None else None
+        for index, found, key in zip(asked, packed, keys, strict=True):
+            fields = fields_text.get(found)
+            if fields is None:
+                fields = self._fields_cell(found)
+            actions = action_text.get(key)
+            if actions is None:
+                actions = self._actions_cell(key)
+            seen_from = town if self._has_sites[index] else None
+            sites = self._site_texts[index].get(seen_from)
+            if sites is None:
+                sites = self._sites_text(index, home if seen_from is not None else None)
+            ends[index] = (
+                f"{self._needs_heads[index]}{fields},{actions},{sites}{self._needs_tails[index]}"
+            )
+
+    def _fields_cell(self, packed: int) -> str:
+        """The missing-fields cell of a packed mask, remembered (emptied when full)."""
+        text = fields_text(packed & _FIELDS)
+        if not _PLAIN_FIELDS:
+            text = cell(text)
+        if len(self._missing_text) >= _NEEDS_LIMIT:
+            self._missing_text.clear()
+        self._missing_text[packed] = text
+        return text
+
+    def _actions_cell(self, key: int) -> str:
+        """The next-step actions' cell of a ranked key, remembered (emptied when full)."""
+        text = ranked_text(key)
+        if not _PLAIN_ACTIONS:
+            text = cell(text)
+        if len(self._action_text) >= _NEEDS_LIMIT:
+            self._action_text.clear()
+        self._action_text[key] = text
+        return text
+
+    def _within(self, prefix: str, suffix: str, ends: list[str], home: Town) -> str:
         """The rows under ``screen --within``: a trial with every site farther is left out
-        (said on stderr, and in every other format)."""
+        (said on stderr, and in every other format). ``ends``: every trial's, the
+        next-step actions counted over every trial screened, as in the other formats."""
         parts: list[str] = []
-        for index, outcome in enumerate(outcomes):
+        for index, end in enumerate(ends):
             study = self.run.studies[index]
             if study.sites and left_out_by(travel(study.sites, home, None), self.run.within_km):
                 continue
-            if outcome[0] is _NEEDS:
-                end = self._needs_end(index, outcome, masks[index], home, actions[index])
-            elif study.sites:
-                end = self._home_end(index, outcome, home)
-            else:
-                end = self._ends[index].get(outcome[1]) or self._decided_end(index, outcome)
             parts += (prefix, end, suffix)
         return "".join(parts)
-
-    def _masks_of(
-        self, outcomes: tuple[Outcome, ...], profile: Mapping[str, Any], today: date
-    ) -> tuple[int, ...]:
-        """Each trial's missing fields as a mask (:mod:`pml_trials.engine.missing`): 0 for a
-        decided trial, which has none."""
-        mask, get = self._missing.mask, profile.get
-        return tuple(
-            [
-                mask(index, values, get, today) if verdict is _NEEDS else 0
-                for index, (verdict, values) in enumerate(outcomes)
-            ]
-        )
-
-    def _actions_of(self, masks: tuple[int, ...]) -> tuple[str, ...]:
-        """Each trial's next-step actions as a cell (empty for a trial with no missing
-        field): ``actions_by_masks``. They depend on the masks only through which actions
-        answer each trial's fields (the ranking counts trials per action), so they are
-        remembered by those action sets, far fewer than the masks (both emptied when
-        full)."""
-        answered = self._answered
-        sets = []
-        for mask in masks:
-            found = answered.get(mask)
-            if found is None:
-                found = answered_actions(mask)
-                if len(answered) >= _NEEDS_LIMIT:
-                    answered.clear()
-                answered[mask] = found
-            sets.append(found)
-        key = tuple(sets)
-        words = self._actions.get(key)
-        if words is None:
-            words = tuple(map(cell, actions_by_answered(key)))
-            if len(self._actions) >= _NEEDS_LIMIT:
-                self._actions.clear()
-            self._actions[key] = words
-        return words
-
-    def _needs_end(
-        self,
-        index: int,
-        outcome: Outcome,
-        mask: int,
-        home: Town | None,
-        actions: str,
-    ) -> str:
-        """A needs-information row's end, from its parts: the trial id and verdict (no
-        reasons: nothing rules the trial out), the missing fields (by the mask), the
-        next-step actions, the site columns (by the town), the study status and an empty
-        next step (a criterion's next step is shown only when it rules the trial out).
-        The cells of :meth:`_cells` with those filled in; missing fields differ from
-        patient to patient on registry-like data, so the row is put together rather than
-        remembered whole."""
-        text = self._missing_text.get(mask)
-        if text is None:
-            text = cell(" ".join(fields_of(mask)))
-            if len(self._missing_text) >= _NEEDS_LIMIT:
-                self._missing_text.clear()
-            self._missing_text[mask] = text
-        seen_from = home if home is not None and self._has_sites[index] else None
-        sites = self._sites_text(index, seen_from)
-        return f"{self._needs_heads[index]}{text},{actions},{sites}{self._needs_tails[index]}"
 
     def _decided_end(self, index: int, outcome: Outcome) -> str:
         """A decided row's end without the patient's town (its halves around the site
@@ -319,12 +323,6 @@ class CsvWriter(ReportWriter):
         if len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome[1]] = end
         return end
-
-    def _home_end(self, index: int, outcome: Outcome, home: Town) -> str:
-        """A decided row's end for a patient with a home town: the outcome's halves around
-        the site columns seen from the town (its nearest site)."""
-        head, tail = self._halves_of(index, outcome)
-        return head + self._sites_text(index, home) + tail
 
     def _halves_of(self, index: int, outcome: Outcome) -> tuple[str, str]:
         """A decided row's end before and after its site columns (:meth:`_cells`). It
