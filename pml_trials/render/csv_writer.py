@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import partial
 from operator import is_
 from typing import TYPE_CHECKING, Any
 
@@ -171,6 +172,23 @@ class CsvWriter(ReportWriter):
         outcomes: tuple[Outcome, ...],
         today: date,
     ) -> str:
+        return self._rows(patient_id, source, profile.get, outcomes, today)
+
+    def render_struct(
+        self, patient_id: str, source: str, struct: Any, outcomes: tuple[Outcome, ...], today: date
+    ) -> str:
+        """A batch line's rows, its fields read from the Struct (a profile's ``get`` is
+        ``getattr`` on it: no StructProfile to build)."""
+        return self._rows(patient_id, source, partial(getattr, struct), outcomes, today)
+
+    def _rows(
+        self,
+        patient_id: str,
+        source: str,
+        get: Callable[[str], Any],
+        outcomes: tuple[Outcome, ...],
+        today: date,
+    ) -> str:
         # patient_id: letters, digits and -_. only: never quoted. A source is nearly
         # always a plain cell (no formula character first, nothing to quote: five C
         # calls prove it), else cell() defuses or quotes it.
@@ -184,7 +202,6 @@ class CsvWriter(ReportWriter):
         ):
             source = cell(source)
         prefix = f"{head},{source},"
-        get = profile.get
         answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
         suffix = self._suffix_by.get(answers)
         if suffix is None:
@@ -193,9 +210,10 @@ class CsvWriter(ReportWriter):
         home = None
         place = get("residence_town")
         if place is not None:  # the town resolved, remembered by its name and country
-            home = self._homes.get((place, get("residence_country")), _UNSEEN)
+            country = get("residence_country")
+            home = self._homes.get((place, country), _UNSEEN)
             if home is _UNSEEN:
-                home = self._home_of(profile)
+                home = self._home_of(place, country)
         town = home.geonameid if home is not None else None
         has_sites, site_texts = self._has_sites, self._site_texts
         # One pass: each decided trial's end by its outcome (and the town's site columns
@@ -232,12 +250,13 @@ class CsvWriter(ReportWriter):
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
 
-    def _home_of(self, profile: Mapping[str, Any]) -> Town | None:
-        """``home_of(profile)``, remembered by town and country (emptied when full)."""
-        home = home_of(profile)
+    def _home_of(self, town: str, country: str | None) -> Town | None:
+        """``home_of`` the profile's town and country, remembered by them (emptied when
+        full)."""
+        home = home_of({"residence_town": town, "residence_country": country})
         if len(self._homes) >= _CACHE_LIMIT:
             self._homes.clear()
-        self._homes[(profile.get("residence_town"), profile.get("residence_country"))] = home
+        self._homes[(town, country)] = home
         return home
 
     def _suffix_of(self, get: Callable[[str], Any], answers: tuple[Any, ...]) -> str:
