@@ -109,7 +109,27 @@ class WorkerSetup(Record):
         return Screener(studies, self.as_of, writer, pack), writer
 
 
-class Turns:
+class _Waited:
+    """What workers wait on: a condition, and a flag saying the run stopped. Shared by
+    the main process and its workers."""
+
+    def __init__(self, context: Any) -> None:
+        self.stopped: Synchronized[int] = context.Value("b", 0)
+        self.changed = context.Condition(context.Lock())
+
+    def stop(self) -> None:
+        """Tell every waiting worker that nothing will come. The flag is set first, so a
+        worker sees it within WAIT even if the lock cannot be had (a worker killed while
+        holding it)."""
+        self.stopped.value = 1
+        if self.changed.acquire(timeout=WAIT):
+            try:
+                self.changed.notify_all()
+            finally:
+                self.changed.release()
+
+
+class Turns(_Waited):
     """Whose turn it is to write to the report: unit ``turn`` (numbered from 0 in input
     order), unless the run stopped. Shared by the main process and its workers."""
 
@@ -117,10 +137,9 @@ class Turns:
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
+        super().__init__(context)
         self.fd = fd
         self.turn: Synchronized[int] = context.Value("q", 0)
-        self.stopped: Synchronized[int] = context.Value("b", 0)
-        self.changed = context.Condition(context.Lock())
 
     def write(self, number: int, parts: Iterable[str]) -> None:
         """Write ``parts`` (UTF-8) as unit ``number``'s text once every earlier unit's is
@@ -150,22 +169,11 @@ class Turns:
             self.turn.value = number + 1
             self.changed.notify_all()
 
-    def stop(self) -> None:
-        """Tell every waiting worker that no turn will come. The flag is set first, so a
-        worker sees it within WAIT even if the lock cannot be had (a worker killed while
-        holding it)."""
-        self.stopped.value = 1
-        if self.changed.acquire(timeout=WAIT):
-            try:
-                self.changed.notify_all()
-            finally:
-                self.changed.release()
-
 
 CHUNK = 64 * 1024  # bytes per write(): under malloc's mmap threshold, so memory is reused
 
 
-class Chain:
+class Chain(_Waited):
     """The number of the first line of each unit that continues a file, handed on by the
     worker of the unit before it (numbered from 0 in input order): a ring of
     ``(unit, line)`` slots, larger than the units in flight, so that a slot is reused
@@ -173,11 +181,10 @@ class Chain:
     a stopped run releases every worker waiting here."""
 
     def __init__(self, size: int, context: Any) -> None:
+        super().__init__(context)
         self.size = size
         self.units = context.RawArray("q", [-1] * size)
         self.lines = context.RawArray("q", size)
-        self.stopped: Synchronized[int] = context.Value("b", 0)
-        self.changed = context.Condition(context.Lock())
 
     def first_line(self, number: int) -> int | None:
         """The number of unit ``number``'s first line, once the unit before it has
@@ -197,14 +204,6 @@ class Chain:
             self.lines[slot] = line
             self.units[slot] = number + 1
             self.changed.notify_all()
-
-    def stop(self) -> None:
-        self.stopped.value = 1
-        if self.changed.acquire(timeout=WAIT):
-            try:
-                self.changed.notify_all()
-            finally:
-                self.changed.release()
 
 
 def numbered(number: int, unit: Unit, chain: Chain | None) -> Unit | None:

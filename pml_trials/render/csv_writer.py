@@ -304,23 +304,11 @@ class CsvWriter(ReportWriter):
 
     def _fields_cell(self, packed: int) -> str:
         """The missing-fields cell of a packed mask, remembered (emptied when full)."""
-        text = fields_text(packed & _FIELDS)
-        if not _PLAIN_FIELDS:
-            text = cell(text)
-        if len(self._missing_text) >= _NEEDS_LIMIT:
-            self._missing_text.clear()
-        self._missing_text[packed] = text
-        return text
+        return _remembered(self._missing_text, packed, fields_text(packed & _FIELDS), _PLAIN_FIELDS)
 
     def _actions_cell(self, key: int) -> str:
         """The next-step actions' cell of a ranked key, remembered (emptied when full)."""
-        text = ranked_text(key)
-        if not _PLAIN_ACTIONS:
-            text = cell(text)
-        if len(self._action_text) >= _NEEDS_LIMIT:
-            self._action_text.clear()
-        self._action_text[key] = text
-        return text
+        return _remembered(self._action_text, key, ranked_text(key), _PLAIN_ACTIONS)
 
     def _within(self, prefix: str, suffix: str, ends: list[str], home: Town) -> str:
         """The rows under ``screen --within``: a trial with every site farther is left out
@@ -387,6 +375,17 @@ class CsvWriter(ReportWriter):
                 texts.clear()
             texts[town] = text
         return text
+
+
+def _remembered(cache: dict[int, str], key: int, text: str, plain: bool) -> str:
+    """``text`` as a cell (as it is when ``plain``: proven to need no quoting), kept in
+    ``cache`` under ``key`` (emptied when full)."""
+    if not plain:
+        text = cell(text)
+    if len(cache) >= _NEEDS_LIMIT:
+        cache.clear()
+    cache[key] = text
+    return text
 
 
 def _site_cells(study: Study, home: Town | None) -> tuple[str, ...]:
