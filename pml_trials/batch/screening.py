@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any
 
 from pml_trials.batch.duplicates import Packed
 from pml_trials.batch.read import (
@@ -34,6 +34,7 @@ from pml_trials.engine import screen
 from pml_trials.engine.result import Outcome
 from pml_trials.engine.run import InputProblem
 from pml_trials.files.read import MAX_DOCUMENT
+from pml_trials.geo import RESOLVED
 from pml_trials.profile import fast
 from pml_trials.profile.fast import struct_of
 from pml_trials.profile.residence import town_problems
@@ -45,7 +46,6 @@ from pml_trials.studies.model import Study, compile_line
 from pml_trials.verdict import Verdict
 
 _VERDICT = itemgetter(0)
-TOWNS = 4096  # (town, country) pairs remembered as known places
 _LINE_1 = re.compile(r" at line 1 column (\d+)$")  # a JSON Lines line is its own line 1
 
 
@@ -110,9 +110,6 @@ class Screener:
         # A line's checks, every study's outcome and the verdicts in one call
         # (rules.codegen.compile_line).
         self._line: LineFunction[Verdict] | None = None
-        # (town, country) pairs of lines already found to name a known place: a registry
-        # repeats its towns, and the gazetteer's answer for a pair does not change.
-        self._towns: set[tuple[str, str]] = set()
 
     def process(self, unit: Unit) -> Done:
         done = self._process(unit)
@@ -158,7 +155,7 @@ class Screener:
         and screened through the same call."""
         label, number = unit.label, unit.first - 1
         items, patients, verdicts = done.items, done.patients, []
-        as_of, render, towns = self.as_of, self.render_line, self._towns
+        as_of, render, towns = self.as_of, self.render_line, RESOLVED  # (country, town)
         render_struct = self.render_struct
         if self._line is None:  # built on the first lines, in the process screening
             self._line = compile_line(self.studies)
@@ -185,8 +182,8 @@ class Screener:
             found = None if struct is None else screen_line(struct, as_of)
             if found is not None and (
                 (town := struct.residence_town) is None
-                or (town, struct.residence_country) in towns
-                or self._town_known(town, struct.residence_country, label, number)
+                or (struct.residence_country, town) in towns
+                or not town_problems(town, struct.residence_country, label, number)
             ):
                 patient_id, profile, draw = struct.patient_id, struct, render_struct
             else:  # the validator words the problems, or gives the profile as a dict
@@ -205,16 +202,6 @@ class Screener:
             patients.append((patient_id, source))
             verdicts.append(verdict)
         done.verdicts.update(verdicts)
-
-    def _town_known(self, town: str, country: str | None, label: str, number: int) -> bool:
-        """Whether the line's town is a known place in its country (else the validator
-        words why); a known pair is remembered (up to TOWNS pairs, then forgotten)."""
-        if town_problems(town, country, label, number):
-            return False
-        if len(self._towns) >= TOWNS:
-            self._towns.clear()
-        self._towns.add((town, cast(str, country)))  # a known town has its country
-        return True
 
     def _one(self, data: bytes, label: str, line: int | None, done: Done) -> None:
         """Validate, screen and render one document (a file, or line ``line``)."""

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import functools
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pml_trials.geo.gazetteer import Town
 
 
 @functools.cache
@@ -23,3 +27,24 @@ def gazetteer_module() -> ModuleType:
     from pml_trials.geo import gazetteer as module
 
     return module
+
+
+# Every town this process has resolved, by (country, text): a registry repeats its towns
+# and the gazetteer's answer for a pair never changes, so the batch's checks and writers
+# look a pair up here (one dict look-up) before anything else. Only :func:`resolved`
+# fills it; it is emptied when it holds RESOLVED_LIMIT pairs.
+RESOLVED: dict[tuple[str, str], Town] = {}
+RESOLVED_LIMIT = 4096
+
+
+def resolved(country: str, text: str) -> Town:
+    """The town ``text`` names in ``country`` (:func:`.gazetteer.resolve`), remembered
+    in :data:`RESOLVED`. Errors are not remembered: :class:`.gazetteer.TownError` is
+    raised again for each line that names no known place."""
+    town = RESOLVED.get((country, text))
+    if town is None:
+        town = gazetteer_module().resolve(country, text)
+        if len(RESOLVED) >= RESOLVED_LIMIT:
+            RESOLVED.clear()
+        RESOLVED[(country, text)] = town
+    return town

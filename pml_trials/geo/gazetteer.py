@@ -238,13 +238,6 @@ def resolve(country: str, text: str) -> Town:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def resolve_cached(country: str, text: str) -> Town:
-    """:func:`resolve`, remembered per (country, text): a registry repeats its towns.
-    Errors are not remembered (they are raised again, quickly enough)."""
-    return resolve(country, text)
-
-
 def candidates(country: str, text: str) -> list[Town]:
     """Every place ``text`` could name in ``country`` (one or more), or :class:`TownError`."""
     return _candidates(country, text)[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pml_trials.geo import gazetteer_module
+from pml_trials.geo import resolved
 from pml_trials.geo.distance import great_circle_km
 from pml_trials.record import Record
 
@@ -53,11 +53,14 @@ class Travel(Record):
 def home_of(profile: Mapping[str, Any]) -> Town | None:
     """The patient's town, resolved (``None`` when town or country is not known). The
     profile has been validated, so a town given resolves."""
-    town, country = profile.get("residence_town"), profile.get("residence_country")
+    return home_at(profile.get("residence_town"), profile.get("residence_country"))
+
+
+def home_at(town: str | None, country: str | None) -> Town | None:
+    """:func:`home_of` a profile with this town and country."""
     if town is None or country is None:
         return None
-    resolved: Town = gazetteer_module().resolve_cached(country, town)  # imported on first use
-    return resolved
+    return resolved(country, town)
 
 
 def travel(sites: Sequence[Site], home: Town | None, max_travel_km: float | None) -> Travel:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pml_trials.errors import ProfileError
-from pml_trials.geo import gazetteer_module
+from pml_trials.geo import gazetteer_module, resolved
 
 TOWN = "residence_town"
 COUNTRY = "residence_country"
@@ -41,9 +41,8 @@ def town_problems(
             "(an ISO 3166-1 alpha-2 code such as DE, FR or US)"
         )
         return [ProfileError(message, source=source, line=line, field=TOWN)]
-    places = gazetteer_module()  # imported on first use
     try:
-        places.resolve_cached(country, town)
-    except places.TownError as exc:
+        resolved(country, town)
+    except gazetteer_module().TownError as exc:  # (resolved has imported it)
         return [ProfileError(exc.message, source=source, line=line, field=TOWN)]
     return []

@@ -51,7 +51,8 @@ from pml_trials.engine.next_steps import (
 )
 from pml_trials.engine.result import Outcome, next_step_of
 from pml_trials.engine.run import InputProblem, RunInfo
-from pml_trials.geo.travel import home_of, left_out_by, travel
+from pml_trials.geo import RESOLVED
+from pml_trials.geo.travel import home_at, left_out_by, travel
 from pml_trials.render.base import ReportWriter
 from pml_trials.verdict import Verdict, decisive
 
@@ -79,7 +80,6 @@ _FIELDS = (1 << ACTION_SHIFT) - 1  # a packed mask's missing fields (see CsvWrit
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
-_UNSEEN: Any = object()  # a town not resolved yet (None: resolves to no home)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 # A text cell() leaves as it is: no formula character first, nothing to quote.
 _PLAIN = re.compile(r'[^=+\-@\t\r,"\n][^,"\n\r]*\Z').match
@@ -144,8 +144,6 @@ class CsvWriter(ReportWriter):
         # What ends each row: the patient's diagnosis, the disclaimer, the line end.
         self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
         self._suffix_by: dict[tuple[Any, ...], str] = {}  # by the diagnosis's four answers
-        # The patient's town resolved (home_of) by its name and country.
-        self._homes: dict[tuple[Any, Any], Town | None] = {}
 
     def header(self) -> str:
         return ",".join((*COLUMNS, "next_steps", *SITE_COLUMNS, *EXTRA, "disclaimer")) + "\n"
@@ -209,11 +207,9 @@ class CsvWriter(ReportWriter):
         # (get, not "in": a batch line is a StructProfile, whose get is a C call)
         home = None
         place = get("residence_town")
-        if place is not None:  # the town resolved, remembered by its name and country
+        if place is not None:  # the town resolved (geo.RESOLVED remembers it)
             country = get("residence_country")
-            home = self._homes.get((place, country), _UNSEEN)
-            if home is _UNSEEN:
-                home = self._home_of(place, country)
+            home = RESOLVED.get((country, place)) or home_at(place, country)
         town = home.geonameid if home is not None else None
         has_sites, site_texts = self._has_sites, self._site_texts
         # One pass: each decided trial's end by its outcome (and the town's site columns
@@ -249,15 +245,6 @@ class CsvWriter(ReportWriter):
             return self._within(prefix, suffix, ends, home)
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
-
-    def _home_of(self, town: str, country: str | None) -> Town | None:
-        """``home_of`` the profile's town and country, remembered by them (emptied when
-        full)."""
-        home = home_of({"residence_town": town, "residence_country": country})
-        if len(self._homes) >= _CACHE_LIMIT:
-            self._homes.clear()
-        self._homes[(town, country)] = home
-        return home
 
     def _suffix_of(self, get: Callable[[str], Any], answers: tuple[Any, ...]) -> str:
         """What ends each row of a patient (diagnosis, disclaimer, line end), remembered
