@@ -1,6 +1,6 @@
-"""One generated function for every study gives what each study's own function gives.
+"""A batch line's one generated call gives what each study's own function gives.
 
-A batch's loop calls :func:`pml_trials.studies.model.compile_all` once per patient
+A batch's loop calls :func:`pml_trials.studies.model.compile_line` once per line
 instead of each study's ``evaluate``: the bundled studies, and generated studies that
 share a definition name with different bodies (each file's definitions are its own),
 on partial profiles.
@@ -18,26 +18,31 @@ from hypothesis import strategies as st
 from pml_trials.profile.contradictions import plainly_consistent
 from pml_trials.profile.fast import struct_of
 from pml_trials.studies.load import load_dirs
-from pml_trials.studies.model import compile_all, compile_line
+from pml_trials.studies.model import Study, compile_line
 from tests import rules_driver as driver
 from tests import strategies as gen
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 25)
 _BUNDLED = tuple(load_dirs([ROOT / "criteria"]).studies)
-_ALL = compile_all(_BUNDLED)
 
 
 def _today(profile: dict[str, Any]) -> date:
     return profile.get("screening_date") or AS_OF
 
 
-@settings(max_examples=400, deadline=None)
-@given(profile=gen.partial_profiles())
-def test_bundled_studies(profile: dict[str, Any]) -> None:
+def _check_line(studies: tuple[Study, ...], profile: dict[str, Any]) -> None:
+    """``compile_line(studies)`` on the profile's Struct gives each study's own outcome,
+    its verdicts and the date counted to; or ``None`` exactly when the profile fails the
+    validator's checks across fields (then the validator words why)."""
+    profile = {"patient_id": "p-1", **profile}
+    found = compile_line(studies)(struct_of(profile), AS_OF)
+    if not plainly_consistent(profile, AS_OF):
+        assert found is None
+        return
     today = _today(profile)
-    expected = tuple(study.evaluate(profile.get, today) for study in _BUNDLED)
-    assert _ALL(profile.get, today) == expected
+    expected = tuple(study.evaluate(profile.get, today) for study in studies)
+    assert found == (today, expected, tuple(verdict for verdict, _ in expected))
 
 
 @settings(max_examples=200, deadline=None)
@@ -58,9 +63,7 @@ def test_generated_studies_with_their_own_definitions(
         driver.study([*second, (False, "def0 or def0")], {"def0": bodies[1]}),
         driver.study([]),  # no criteria: eligible
     )
-    today = _today(profile)
-    expected = tuple(study.evaluate(profile.get, today) for study in studies)
-    assert compile_all(studies)(profile.get, today) == expected
+    _check_line(studies, profile)
 
 
 @settings(max_examples=200, deadline=None)
@@ -84,25 +87,10 @@ def test_values_generated_again_are_computed_once_and_right(
         driver.study([*rules, *uses], {"def0": bodies[1]}),
         driver.study(rules[::-1]),
     )
-    today = _today(profile)
-    expected = tuple(study.evaluate(profile.get, today) for study in studies)
-    assert compile_all(studies)(profile.get, today) == expected
-
-
-_LINE = compile_line(_BUNDLED)
+    _check_line(studies, profile)
 
 
 @settings(max_examples=400, deadline=None)
 @given(profile=gen.partial_profiles())
 def test_a_batch_lines_one_call_gives_what_each_study_gives(profile: dict[str, Any]) -> None:
-    """:func:`compile_line` (the batch's call on a line's Struct) gives each study's own
-    outcome, its verdicts and the date counted to; or ``None`` exactly when the profile
-    fails the validator's checks across fields (then the validator words why)."""
-    profile = {"patient_id": "p-1", **profile}
-    found = _LINE(struct_of(profile), AS_OF)
-    if not plainly_consistent(profile, AS_OF):
-        assert found is None
-        return
-    today = _today(profile)
-    expected = tuple(study.evaluate(profile.get, today) for study in _BUNDLED)
-    assert found == (today, expected, tuple(verdict for verdict, _ in expected))
+    _check_line(_BUNDLED, profile)

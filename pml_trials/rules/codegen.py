@@ -354,11 +354,6 @@ function_def, build_function = _function, _build
 POSITION = _AT
 
 
-AllStudiesFunction = Callable[
-    [Callable[[str], Any], date], tuple[tuple[V, tuple[bool | None, ...]], ...]
-]
-
-
 def _canonical(value: ast.expr) -> str:
     """An expression's text with the temporaries it assigns (``t0 := ...``) numbered
     from 0 in order: two expressions with the same text compute the same value. (The
@@ -374,38 +369,6 @@ def _canonical(value: ast.expr) -> str:
 
 
 _NAME_ID = re.compile(r"id='([A-Za-z_][A-Za-z0-9_]*)'")
-
-
-def compile_studies(
-    studies: Sequence[Sequence[tuple[bool, Node]]],
-    verdicts: tuple[V, V, V],
-    filename: str = "<studies>",
-) -> AllStudiesFunction[V]:
-    """One function for several studies, giving what each study's :func:`compile_study`
-    gives, as a tuple in the order given: ``studies(get, today) -> (outcome, ...)``.
-
-    A batch screens every patient against every study: one call instead of one per
-    study, and each field read once however many studies read it (the bundled studies
-    read 56 fields, 35 of them distinct). Each study keeps its own definitions (two
-    files may define a name differently) and its criteria's expressions are generated
-    exactly as for its own function; ``tests/test_rules_codegen_all.py`` holds the two
-    to each other on generated profiles."""
-    gen = _Generator()
-    reads, statements, names = _all_studies(gen, studies)
-    outcomes: list[ast.expr] = []
-    for number, (criteria, study_names) in enumerate(zip(studies, names, strict=True)):
-
-        def outcome(verdict: str, number: int = number) -> ast.expr:
-            return ast.Tuple(elts=[_name(verdict), _name(f"s{number}v")], ctx=ast.Load(), **_AT)
-
-        outcomes.append(_verdict_of(study_names, criteria, outcome))
-    body = _field_reads(gen, reads)
-    body += statements
-    body.append(
-        ast.Return(value=ast.Tuple(elts=outcomes, ctx=ast.Load(), **_AT), **_AT),
-    )
-    built: AllStudiesFunction[V] = _built(_function("studies", body), gen, verdicts, filename)
-    return built
 
 
 LineFunction = Callable[
@@ -425,8 +388,8 @@ def compile_line(
 ) -> LineFunction[V]:
     """A batch line's one call: ``line(p, as_of)`` for a profile ``p`` whose fields are
     attributes (``None`` when unknown), giving ``(today, outcomes, verdicts)``, where
-    ``today`` is ``p.screening_date or as_of``, ``outcomes`` what :func:`compile_studies`
-    gives and ``verdicts`` each outcome's verdict; or ``None`` when the patient id is
+    ``today`` is ``p.screening_date or as_of``, ``outcomes`` each study's outcome as its own function (:func:`compile_study`)
+    gives it and ``verdicts`` each outcome's verdict; or ``None`` when the patient id is
     only dots or the profile fails ``checks`` (then the validator words why).
 
     ``checks(read, limit, refuse)`` gives the checks as statements

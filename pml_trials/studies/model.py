@@ -9,10 +9,8 @@ from typing import Any, Literal
 
 from pml_trials.record import Record, field
 from pml_trials.rules.codegen import (
-    AllStudiesFunction,
     LineFunction,
     StudyFunction,
-    compile_studies,
     compile_study,
 )
 from pml_trials.rules.codegen import compile_line as codegen_line
@@ -110,12 +108,6 @@ def compile_criteria(criteria: Sequence[Criterion], path: Path) -> StudyFunction
     """The study's function (:mod:`pml_trials.rules.codegen`) from its checked criteria."""
     rules = [(c.kind == "exclusion", c.node) for c in criteria]
     return compile_study(rules, _VERDICTS, filename=str(path))
-
-
-def compile_all(studies: Sequence[Study]) -> AllStudiesFunction[Verdict]:
-    """One function giving every study's outcome, in order (a batch's loop): what
-    ``tuple(study.evaluate(get, today) for study in studies)`` gives."""
-    return compile_studies(_rules(studies), _VERDICTS)
 
 
 def compile_line(studies: Sequence[Study]) -> LineFunction[Verdict]:
