@@ -13,6 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from pml_trials.engine.missing import BITS
 from pml_trials.profile.fields import FIELDS, FieldSpec
 from pml_trials.rules.functions import FUNCTIONS
 
@@ -72,6 +73,16 @@ def full_profiles() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
         {"patient_id": st.just("p-1"), "screening_date": st.dates(FIRST_DAY, LAST_DAY), **known}
     ).map(consistent)
+
+
+def missing_masks(max_trials: int = 5) -> st.SearchStrategy[tuple[int, ...]]:
+    """One to ``max_trials`` trials' missing fields (up to 12 each), each as a mask of
+    :data:`pml_trials.engine.missing.BITS` (0: none missing)."""
+    keys = [spec.key for spec in FIELDS if spec.kind != "id"]
+    mask = st.lists(st.sampled_from(keys), max_size=12, unique=True).map(
+        lambda chosen: sum(BITS[key] for key in chosen)
+    )
+    return st.lists(mask, min_size=1, max_size=max_trials).map(tuple)
 
 
 def consistent(profile: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pml_trials.engine import ScreeningResult, screen
-from pml_trials.engine.missing import BITS, fields_of
+from pml_trials.engine.missing import fields_of
 from pml_trials.engine.next_steps import (
     NextStep,
     actions_by_answered,
@@ -29,7 +29,7 @@ from pml_trials.profile.validate import validate_json
 from pml_trials.studies.load import bundled_dir, load_dirs
 from pml_trials.studies.model import Study
 from pml_trials.verdict import Verdict
-from tests.strategies import partial_profiles
+from tests.strategies import missing_masks, partial_profiles
 
 AS_OF = date(2026, 11, 25)
 
@@ -144,37 +144,23 @@ def test_actions_by_trial_are_the_steps_that_name_each_trial(
     assert actions_by_trial(undecided) == expected  # remembered
 
 
-@given(
-    st.lists(
-        st.lists(st.sampled_from(_KEYS), max_size=12, unique=True),
-        min_size=1,
-        max_size=5,
-    )
-)
-def test_actions_by_masks_are_the_actions_by_trial(trials: list[list[str]]) -> None:
+@given(missing_masks())
+def test_actions_by_masks_are_the_actions_by_trial(masks: tuple[int, ...]) -> None:
     """The CSV's next-step keys from each trial's missing fields as a mask (an empty
     list: a decided trial, or one undecided with no missing field) are what
     ``actions_by_trial`` gives for the trials with missing fields; "" for the others."""
-    masks = tuple(sum(BITS[key] for key in keys) for keys in trials)
-    ids = [f"t{number}" for number in range(len(trials))]
+    ids = [f"t{number}" for number in range(len(masks))]
     asked = [number for number, mask in enumerate(masks) if mask]
     words = actions_by_trial(tuple((ids[n], fields_of(masks[n])) for n in asked))
     expected = dict(zip(asked, words, strict=True))
-    assert actions_by_masks(masks) == tuple(expected.get(n, "") for n in range(len(trials)))
+    assert actions_by_masks(masks) == tuple(expected.get(n, "") for n in range(len(masks)))
 
 
-@given(
-    st.lists(
-        st.lists(st.sampled_from(_KEYS), max_size=12, unique=True),
-        min_size=1,
-        max_size=5,
-    )
-)
-def test_actions_by_answered_are_the_actions_by_masks(trials: list[list[str]]) -> None:
+@given(missing_masks())
+def test_actions_by_answered_are_the_actions_by_masks(masks: tuple[int, ...]) -> None:
     """The CSV's next-step keys from the actions each trial needs (one look-up per
     missing field, issue 20) are what ``actions_by_masks`` gives from the masks, and the
     actions a mask needs are the ranked actions answering one of its fields."""
-    masks = tuple(sum(BITS[key] for key in keys) for keys in trials)
     for mask in masks:
         expected = sum(
             1 << place for place, (_, fields) in enumerate(ranked_actions()) if mask & fields
@@ -184,20 +170,13 @@ def test_actions_by_answered_are_the_actions_by_masks(trials: list[list[str]]) -
     assert actions_by_answered(answered) == actions_by_masks(masks)
 
 
-@given(
-    st.lists(
-        st.lists(st.sampled_from(_KEYS), max_size=12, unique=True),
-        min_size=1,
-        max_size=3,
-    )
-)
-def test_the_json_next_steps_from_masks_are_the_steps(trials: list[list[str]]) -> None:
+@given(missing_masks(3))
+def test_the_json_next_steps_from_masks_are_the_steps(masks: tuple[int, ...]) -> None:
     """jsonl's ``next_steps`` text, built from each trial's missing-field mask (and
     remembered by the masks), is the contract's objects of ``steps_for``."""
     from pml_trials.render.json_writer import ResultEncoder, _compact, step_object
 
-    studies = _bundled()[: len(trials)]
-    masks = tuple(sum(BITS[key] for key in keys) for keys in trials)
+    studies = _bundled()[: len(masks)]
     undecided = tuple(
         (study.id, fields_of(mask)) for study, mask in zip(studies, masks, strict=True) if mask
     )
