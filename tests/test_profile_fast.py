@@ -123,6 +123,24 @@ def reference(data: bytes, line: int | None = None) -> Any:
     return _check_dates(reference_json(data, source="s", line=line), AS_OF, "s", line)
 
 
+# Lines each decoder test also runs on: a town without its country, line and paragraph
+# separators and a bidi override in free text, a space and a newline in the id.
+EDGE_LINES = [
+    b'{"patient_id":"p-1","residence_town":"2026-11-25"}',
+    b'{"patient_id":"p","residence_town":"a\\u2028","residence_country":"FR"}',
+    b'{"patient_id":"p","residence_town":"Ba\\u202esel","residence_country":"CH"}',
+    b'{"patient_id":"a b"}',
+    b'{"patient_id":"p\\n"}',
+]
+
+
+def _edge_lines(test: Any) -> Any:
+    """``test`` with each of :data:`EDGE_LINES` as a hypothesis example."""
+    for line in EDGE_LINES:
+        test = example(line)(test)
+    return test
+
+
 @settings(max_examples=1500, deadline=None)
 @given(documents())
 @example(b'{"patient_id":"a\\n"}')  # Python's "$" matches before a final newline
@@ -170,11 +188,7 @@ def test_a_batch_line_is_judged_as_the_reference_judges_it(data: bytes) -> None:
 
 @settings(max_examples=1500, deadline=None)
 @given(documents())
-@example(b'{"patient_id":"p-1","residence_town":"2026-11-25"}')  # a town without its country
-@example(b'{"patient_id":"p","residence_town":"a\\u2028","residence_country":"FR"}')
-@example(b'{"patient_id":"p","residence_town":"Ba\\u202esel","residence_country":"CH"}')
-@example(b'{"patient_id":"a b"}')
-@example(b'{"patient_id":"p\\n"}')
+@_edge_lines
 def test_what_msgspec_accepts_the_reference_accepts_as_the_same_profile(data: bytes) -> None:
     """What msgspec accepts, followed by the checks across fields that validate_json runs
     after either path, is judged as the reference judges it."""
@@ -257,11 +271,7 @@ def _known(profile: dict[str, Any]) -> list[tuple[str, type, Any]]:
 @example(b'{"patient_id" : "p", "sex"\t:"male" ,"age_years" :40}')  # spaces before colons
 @example(b'{"patient_id":"p","agee_years":4}')  # an unknown key
 @example(b'{"patient_id":"p","zz":null}')
-@example(b'{"patient_id":"p-1","residence_town":"2026-11-25"}')  # a town without its country
-@example(b'{"patient_id":"p","residence_town":"a\\u2028","residence_country":"FR"}')
-@example(b'{"patient_id":"p","residence_town":"Ba\\u202esel","residence_country":"CH"}')
-@example(b'{"patient_id":"a b"}')
-@example(b'{"patient_id":"p\\n"}')
+@_edge_lines
 def test_a_line_struct_is_accepted_only_as_the_reference_accepts_it(data: bytes) -> None:
     """decode_struct accepts exactly what the dict path (decode_line) and fast.decode
     accept (a repeated key is never kept silently, an unknown key never skipped), with
