@@ -121,6 +121,48 @@ def test_sigterm_and_sighup_clean_up_a_batch_in_workers(
     assert gone(workers)
 
 
+# A batch whose workers wait for a line number that never comes (what a unit numbered
+# wrongly did, review of issue 20): only the run's stop releases them.
+STUCK = (
+    "from pml_trials.batch import parallel\n"
+    "parallel.numbered = lambda number, unit, chain: chain.first_line(10**9)\n"
+    "from pml_trials.cli import main\n"
+    "main()\n"
+)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_batch_whose_workers_are_stuck(big: Path, tmp_path: Path) -> None:
+    """The main process waits for a unit outside its critical sections: SIGTERM ends a
+    run even while no unit comes back (it was held until one did: forever)."""
+    out = tmp_path / "r.jsonl"
+    command = [
+        COMMAND[0],
+        "-c",
+        STUCK,
+        "screen",
+        str(big),
+        "-w",
+        "2",
+        "-f",
+        "jsonl",
+        "-o",
+        str(out),
+    ]
+    process = subprocess.Popen(command, env=environment(), stderr=subprocess.PIPE)
+    try:
+        workers = wait_for_workers(process, tmp_path)
+        time.sleep(0.5)  # the main process is waiting for the first unit by now
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 143, err
+    assert b"stopped by" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert gone(workers)
+
+
 @pytest.mark.slow
 def test_sigkill_leaves_no_orphan_and_the_next_run_sweeps(big: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"

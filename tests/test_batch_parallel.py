@@ -272,6 +272,35 @@ def test_workers_numbering_small_slices_write_what_one_process_writes(
     assert b"sliced.jsonl:2503" in outputs["2"]  # the last line, numbered past the long one
 
 
+@pytest.mark.parametrize("before", [[], ["small.jsonl"], ["one.json"]])
+def test_a_file_opening_with_a_line_too_long_for_its_slice_is_line_1_in_workers(
+    big_jsonl: Path, tmp_path: Path, before: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first line longer than a slice and the limit together is its own unit, line 1
+    of its file: it never waits for a number from the unit before it (another file, or
+    none: the run hung for good, SIGTERM held), and is not numbered after another JSON
+    Lines file's lines (review of issue 20)."""
+    monkeypatch.setenv("PML_TRIALS_NOW", "2026-11-25T19:20:00Z")
+    monkeypatch.setattr("pml_trials.batch.run.WORKER_BLOCK", 16 * 1024)
+    lines = big_jsonl.read_text("utf-8").splitlines()
+    (tmp_path / "small.jsonl").write_text("\n".join(lines[:2]) + "\n", encoding="utf-8")
+    (tmp_path / "one.json").write_text(lines[2], encoding="utf-8")
+    long_first = tmp_path / "long.jsonl"
+    huge = '{"patient_id": "' + "x" * 1_200_000 + '"}'
+    long_first.write_text("\n".join([huge, *lines[3:40]]) + "\n", encoding="utf-8")
+    paths = [str(tmp_path / name) for name in before] + [str(long_first)]
+    found = {}
+    for workers in ("1", "2"):
+        report = tmp_path / f"report-{workers}.jsonl"
+        args = ["screen", *paths, "-w", workers, "-f", "jsonl", "--as-of", "2026-11-25"]
+        result = runner.invoke(app, [*args, "-o", str(report)], catch_exceptions=False)
+        assert result.exit_code == 3
+        found[workers] = (report.read_bytes(), result.stderr.replace(report.name, "REPORT"))
+    assert found["1"] == found["2"]
+    assert "long.jsonl:1: the line is longer than 1 MiB" in found["2"][1]
+    assert b"long.jsonl:38" in found["2"][0] and b"long.jsonl:39" not in found["2"][0]
+
+
 def test_a_stopped_run_releases_a_worker_waiting_for_its_line_number() -> None:
     import multiprocessing
 

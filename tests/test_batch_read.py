@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from typing import cast
 from unittest.mock import patch
 
 from hypothesis import given
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 
 from pml_trials.batch import read as read_module
 from pml_trials.batch.inputs import STDIN, Input
+from pml_trials.batch.parallel import Chain
+from pml_trials.batch.parallel import numbered as number_unit
 from pml_trials.batch.read import (
     CHANGED,
-    TOO_LONG,
     Document,
     Files,
     Lines,
@@ -66,23 +68,33 @@ def test_lines_keep_their_numbers_whatever_the_block_size(lines: list[bytes], bl
     assert numbered(found) == [(n, b"{" + line + b"}") for n, line in enumerate(lines, 1)]
 
 
+class StrictChain:
+    """:class:`~pml_trials.batch.parallel.Chain` for one process, units numbered in
+    order: a unit whose first line number was not handed on by the unit before it fails
+    (the real chain would wait for it forever)."""
+
+    def __init__(self) -> None:
+        self.handed: dict[int, int] = {}
+
+    def first_line(self, number: int) -> int:
+        assert number in self.handed, f"unit {number} waits for a line number never handed on"
+        return self.handed.pop(number)
+
+    def hand_on(self, number: int, line: int) -> None:
+        self.handed[number + 1] = line
+
+
 def as_workers_read(found: list[Unit], limit: int = MAX_DOCUMENT) -> list[tuple[int, bytes] | str]:
     """What screening ``found`` sees, in order: each line (number, bytes), and each line
     refused as too long by its source, whoever refused it (the main process or the
-    screener: it depends on the cuts). Slices are numbered as the workers number them,
-    each from the one before (parallel.Chain)."""
+    screener: it depends on the cuts). Slices and long lines are numbered as the workers
+    number them (``parallel.numbered``), each from the one before."""
     out: list[tuple[int, bytes] | str] = []
-    line = 1
-    for unit in found:
-        if isinstance(unit, Slice):
-            read, newlines = read_slice(unit, 1 if unit.starts else line)
-            line = (1 if unit.starts else line) + newlines
-        elif isinstance(unit, LongLine):
-            read, line = InputProblem(f"{unit.label}:{line}", None, TOO_LONG), line + 1
-        elif isinstance(unit, Span):
-            read = read_span(unit)
-        else:
-            read = unit  # type: ignore[assignment]
+    chain = cast(Chain, StrictChain())
+    for number, unit in enumerate(found):
+        read = number_unit(number, unit, chain)
+        if isinstance(read, Span):
+            read = read_span(read)
         if isinstance(read, InputProblem):
             out.append(read.source)
             continue

@@ -213,7 +213,7 @@ def numbered(number: int, unit: Unit, chain: Chain | None) -> Unit | None:
     if not isinstance(unit, Slice | LongLine):
         return unit
     assert chain is not None, "slices are numbered along a chain"
-    first = 1 if isinstance(unit, Slice) and unit.starts else chain.first_line(number)
+    first = 1 if unit.starts else chain.first_line(number)
     if first is None:
         return None
     if isinstance(unit, LongLine):
@@ -402,7 +402,13 @@ def _ordered(
 
 
 def _result(pending: Future[Done] | Done) -> Done:
+    """The unit's result, waited for outside any critical section: a SIGTERM while a
+    unit is screened (or stuck: a worker waiting for a number that never comes) stops
+    the run at once. Only taking the finished result holds signals."""
     if isinstance(pending, Done):
         return pending
-    with critical():  # SIGTERM while waiting: raised once the unit is back (ms)
+    from concurrent.futures import wait
+
+    wait((pending,))  # holds no lock of the pool's (the future's own only briefly)
+    with critical():
         return pending.result()

@@ -75,11 +75,12 @@ class Slice(Record):
 
 class LongLine(Record):
     """A line longer than MAX_DOCUMENT between two slices: a problem, at the line number
-    the slice before it hands on; never read."""
+    the slice before it hands on, or line 1 when it ``starts`` the file; never read."""
 
     label: str
     offset: int
     length: int
+    starts: bool
 
 
 class Files(Record):
@@ -244,7 +245,7 @@ def _slices(label: str, path: str, handle: BufferedReader, block: int) -> Iterat
                 starts = False
             stop = _newline_after(fd, start + block - 1 + MAX_DOCUMENT + 1, None)
             stop = _size(fd) if stop is None else stop
-            yield LongLine(label, line, stop - line)
+            yield LongLine(label, line, stop - line, starts)
             if not os.pread(fd, 1, stop):  # the long line ends the file
                 return
             start, starts = stop, False
