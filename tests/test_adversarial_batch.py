@@ -163,6 +163,44 @@ def test_sigterm_stops_a_batch_whose_workers_are_stuck(big: Path, tmp_path: Path
     assert gone(workers)
 
 
+@pytest.mark.parametrize("through", ["/dev/stdin", "link.jsonl", "link.json", "deleted"])
+def test_a_file_named_through_the_processs_own_descriptors_is_read_by_every_worker(
+    tmp_path: Path, through: str
+) -> None:
+    """``screen /dev/stdin < file`` (or a link to it, or /dev/fd/N of a file since
+    deleted) screens the file with 2 workers as with 1: a worker opening /dev/stdin
+    would open its own standard input, /dev/null ("the file is empty", review of
+    issue 20)."""
+    lines = many(tmp_path / "many.jsonl", 40)
+    document = through in ("/dev/stdin", "link.json")  # no suffix, or .json: one profile
+    data = lines.read_bytes().split(b"\n")[0] if document else lines.read_bytes()
+    source = tmp_path / "source"
+    source.write_bytes(data)
+    name, fds = through, ()
+    if through.startswith("link"):
+        (tmp_path / through).symlink_to("/dev/stdin")
+        name = str(tmp_path / through)
+    printed = {}
+    for workers in ("1", "2"):
+        with source.open("rb") as stdin:
+            if through == "deleted":
+                kept = os.dup(stdin.fileno())
+                name, fds = f"/dev/fd/{kept}", (kept,)
+            args = [*COMMAND, "screen", name, "-w", workers, "-f", "csv", "--as-of", "2026-11-25"]
+            if through == "deleted":
+                source.unlink()
+            done = subprocess.run(
+                args, stdin=stdin, capture_output=True, env=environment(), pass_fds=fds
+            )
+            if through == "deleted":
+                os.close(kept)
+                source.write_bytes(data)
+        assert done.returncode == 0, done.stderr
+        printed[workers] = done.stdout
+    assert printed["1"] == printed["2"]
+    assert printed["2"].count(b"\n") == 1 + 3 * (1 if document else 40)  # a row per trial
+
+
 @pytest.mark.slow
 def test_sigkill_leaves_no_orphan_and_the_next_run_sweeps(big: Path, tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"

@@ -66,18 +66,57 @@ def _expand(arg: str) -> Iterator[Input | InputProblem]:
     if stat.S_ISDIR(info.st_mode):
         yield from _walk(path)
     elif stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode):
-        yield _file(path, info)  # a pipe named on the command line: <(command)
+        yield _file(path, info, linked=True)  # a pipe named on the command line: <(command)
     else:
         yield InputProblem(_label(arg), None, _not_file(info.st_mode))
 
 
-def _file(path: Path, info: os.stat_result) -> Input:
+def _file(path: Path, info: os.stat_result, linked: bool) -> Input:
+    """The input of a file; ``linked``: its path may go through a symbolic link."""
     regular = stat.S_ISREG(info.st_mode)
     suffix = path.suffix.lower()
     kind: Kind = "lines" if suffix in LINES_SUFFIXES else "json"
     if not regular and suffix not in SUFFIXES:
         kind = "sniff"  # e.g. a pipe given as <(command)
-    return Input(str(path), _label(str(path)), kind, info.st_size if regular else None)
+    opened: str | None = str(path)
+    if regular and linked and _in_dev_or_proc(path):
+        opened = _opened_alike(path, info)
+    if opened is None:  # only this process can open it: it reads it, as it reads a pipe
+        return Input(str(path), _label(str(path)), "sniff", None)
+    return Input(opened, _label(str(path)), kind, info.st_size if regular else None)
+
+
+MAX_LINKS = 40  # symbolic links followed, as the kernel does (ELOOP)
+
+
+def _in_dev_or_proc(path: Path) -> bool:
+    """Whether ``path``, or a link it leads through, lies in /dev or /proc, where a path
+    may name the opening process's own descriptor (``/dev/stdin``)."""
+    at = path.absolute()
+    for _ in range(MAX_LINKS):
+        if at.parts[1:2] in (("dev",), ("proc",)):
+            return True
+        try:
+            target = at.readlink()
+        except OSError:  # not a link (or gone): the path is what it says
+            return False
+        at = at.parent / target  # (absolute when the link's target is)
+    return False
+
+
+def _opened_alike(path: Path, info: os.stat_result) -> str | None:
+    """A path that opens this file in every process of the batch (workers open the
+    files they screen). A link into a process's own descriptors (``/dev/stdin``,
+    ``/dev/fd/N``, ``/proc/self/fd/N``, or a link to one) would open the worker's own
+    (its standard input is /dev/null): the file the link names now is opened instead,
+    when it is this file (same device and inode); ``None`` when there is none (a file
+    deleted since it was opened, or in another mount namespace)."""
+    real = path.resolve()
+    try:
+        found = real.stat()
+    except OSError:
+        return None
+    return str(real) if (found.st_dev, found.st_ino) == (info.st_dev, info.st_ino) else None
 
 
 def _walk(top: Path) -> Iterator[Input | InputProblem]:
@@ -114,7 +153,7 @@ def _walk(top: Path) -> Iterator[Input | InputProblem]:
                 yield InputProblem(_label(str(path)), None, _os_message(exc))
                 continue
             if stat.S_ISREG(info.st_mode):
-                yield _file(path, info)
+                yield _file(path, info, linked=entry.is_symlink())
             else:
                 yield InputProblem(_label(str(path)), None, _not_file(info.st_mode) + "; skipped")
         if subfolders and depth >= MAX_DEPTH:
