@@ -176,24 +176,24 @@ def test_a_file_named_through_the_processs_own_descriptors_is_read_by_every_work
     data = lines.read_bytes().split(b"\n")[0] if document else lines.read_bytes()
     source = tmp_path / "source"
     source.write_bytes(data)
-    name, fds = through, ()
+    name = through
     if through.startswith("link"):
         (tmp_path / through).symlink_to("/dev/stdin")
         name = str(tmp_path / through)
     printed = {}
     for workers in ("1", "2"):
         with source.open("rb") as stdin:
-            if through == "deleted":
-                kept = os.dup(stdin.fileno())
-                name, fds = f"/dev/fd/{kept}", (kept,)
-            args = [*COMMAND, "screen", name, "-w", workers, "-f", "csv", "--as-of", "2026-11-25"]
-            if through == "deleted":
+            fds: tuple[int, ...] = ()
+            if through == "deleted":  # open, then deleted: /dev/fd/N names "source (deleted)"
+                fds = (os.dup(stdin.fileno()),)
+                name = f"/dev/fd/{fds[0]}"
                 source.unlink()
+            args = [*COMMAND, "screen", name, "-w", workers, "-f", "csv", "--as-of", "2026-11-25"]
             done = subprocess.run(
                 args, stdin=stdin, capture_output=True, env=environment(), pass_fds=fds
             )
-            if through == "deleted":
-                os.close(kept)
+            for fd in fds:
+                os.close(fd)
                 source.write_bytes(data)
         assert done.returncode == 0, done.stderr
         printed[workers] = done.stdout

@@ -125,3 +125,44 @@ def test_a_profile_without_a_town_does_not_load_the_gazetteer() -> None:
         "assert 'pml_trials.geo.gazetteer' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_town_that_names_no_place_is_looked_for_once_per_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding what an unknown town could have been takes ~35 ms (close names, other
+    countries): a batch line naming it is checked twice (the line's check, then the
+    validator's, which words it), and a registry repeats its typos. The gazetteer is
+    asked once; every line still gets the same full message, with its own line."""
+    from datetime import date
+    from pathlib import Path
+
+    from pml_trials.batch.read import Lines
+    from pml_trials.batch.screening import Screener
+    from pml_trials.engine.run import RunInfo
+    from pml_trials.geo import REFUSED, gazetteer_module
+    from pml_trials.render.csv_writer import CsvWriter
+    from pml_trials.studies.load import load_dirs
+
+    REFUSED.clear()  # (an earlier test may have asked)
+    places = gazetteer_module()
+    asked: list[str] = []
+    real = places.resolve
+
+    def resolve(country: str, text: str) -> Any:
+        asked.append(text)
+        return real(country, text)
+
+    monkeypatch.setattr(places, "resolve", resolve)
+    studies = tuple(load_dirs([Path(__file__).parent.parent / "criteria"]).studies)
+    today = date(2026, 11, 25)
+    screener = Screener(studies, today, CsvWriter(RunInfo(studies, "now", today)))
+    line = {"patient_id": "p", "residence_country": "DE", "residence_town": "Zzyzx Nowhere"}
+    data = b"\n".join(json.dumps({**line, "patient_id": f"p{n}"}).encode() for n in range(3))
+    done = screener.process(Lines("reg.jsonl", 1, data))
+    assert asked == ["Zzyzx Nowhere"]
+    worded = [str(problem) for problem in done.items]
+    assert len(worded) == 3 and all("is not a town of Germany (DE)" in w for w in worded)
+    assert [w.replace(f"reg.jsonl:{n}", "") for n, w in enumerate(worded, 1)] == [
+        worded[0].replace("reg.jsonl:1", "")
+    ] * 3

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pml_trials.geo.gazetteer import Town
@@ -32,19 +32,38 @@ def gazetteer_module() -> ModuleType:
 # Every town this process has resolved, by (country, text): a registry repeats its towns
 # and the gazetteer's answer for a pair never changes, so the batch's checks and writers
 # look a pair up here (one dict look-up) before anything else. Only :func:`resolved`
-# fills it; it is emptied when it holds RESOLVED_LIMIT pairs.
+# fills it; it is emptied when it holds RESOLVED_LIMIT pairs. REFUSED holds the pairs
+# that name no single town, with the error's message and suggestions: finding those
+# (close names, other countries) takes ~35 ms, and a line with such a town is checked
+# twice (the batch's check, then the validator's, which words it), a registry's typo
+# many times over.
 RESOLVED: dict[tuple[str, str], Town] = {}
+REFUSED: dict[tuple[str, str], tuple[str, tuple[Town, ...]]] = {}
 RESOLVED_LIMIT = 4096
 
 
 def resolved(country: str, text: str) -> Town:
     """The town ``text`` names in ``country`` (:func:`.gazetteer.resolve`), remembered
-    in :data:`RESOLVED`. Errors are not remembered: :class:`.gazetteer.TownError` is
-    raised again for each line that names no known place."""
-    town = RESOLVED.get((country, text))
-    if town is None:
-        town = gazetteer_module().resolve(country, text)
-        if len(RESOLVED) >= RESOLVED_LIMIT:
-            RESOLVED.clear()
-        RESOLVED[(country, text)] = town
-    return town
+    in :data:`RESOLVED`; or :class:`.gazetteer.TownError`, remembered in
+    :data:`REFUSED` (a new error each time, with the same message and suggestions)."""
+    key = (country, text)
+    town = RESOLVED.get(key)
+    if town is not None:
+        return town
+    places = gazetteer_module()
+    refused = REFUSED.get(key)
+    if refused is not None:
+        raise places.TownError(*refused)
+    try:
+        found: Town = places.resolve(country, text)
+    except places.TownError as exc:
+        _remember(REFUSED, key, (exc.message, exc.suggestions))
+        raise
+    _remember(RESOLVED, key, found)
+    return found
+
+
+def _remember(memo: dict[tuple[str, str], Any], key: tuple[str, str], value: Any) -> None:
+    if len(memo) >= RESOLVED_LIMIT:
+        memo.clear()
+    memo[key] = value
