@@ -165,7 +165,6 @@ def _interpreted(node: Any, get: Any, today: date) -> frozenset[str]:
 @pytest.fixture
 def straightforward(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(validate, "decode", lambda data: None)
-    monkeypatch.setattr(validate, "decode_line", lambda data: None)
     monkeypatch.setattr(fast, "decode_struct", lambda data: None)
     monkeypatch.setattr(engine_result, "unknown_fields", _interpreted)  # the reference
     monkeypatch.setattr(engine_result, "_MEMO", {})

@@ -25,7 +25,7 @@ from pml_trials.rules.codegen import study_tree
 from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.parse import parse_boolean_rule
 from pml_trials.studies.load import load_file
-from pml_trials.studies.model import Study
+from pml_trials.studies.model import Study, compile_line
 from tests import rules_driver as driver
 from tests import strategies
 
@@ -242,6 +242,33 @@ def test_a_compiled_function_cannot_reach_builtins(studies: tuple[Study, ...]) -
     namespace = dict(studies[0].evaluate.__globals__)
     with pytest.raises(NameError):
         exec("open('x')", namespace)
+
+
+# What a batch line's function may name besides field keys and bound constants (k0...):
+# the two builtins the validator's checks use, str.strip on the id, the verdicts.
+LINE_NAMES = {"len", "set", "strip", "v_eligible", "v_ineligible", "v_needs"}
+
+
+def _line_function_is_confined(studies: tuple[Study, ...]) -> None:
+    line = compile_line(studies)
+    namespace = line.__globals__
+    assert set(namespace["__builtins__"]) == {"len", "set"}
+    names = set(namespace) - {"__builtins__", "line", *LINE_NAMES}
+    assert all(re.fullmatch(r"k\d+", name) for name in names), names
+    for name in line.__code__.co_names:  # globals and attributes the code reads
+        assert name in BY_KEY or name in LINE_NAMES or re.fullmatch(r"k\d+", name), name
+
+
+def test_the_batch_line_function_is_confined_too(studies: tuple[Study, ...]) -> None:
+    """The function a batch runs on every line (studies.model.compile_line: the checks
+    across fields and every study's rules) reads only fields, bound constants and two
+    builtins: no name a criteria file could smuggle in."""
+    _line_function_is_confined(studies)
+
+
+@given(rule=strategies.rules())
+def test_generated_rules_compile_to_a_confined_line_function(rule: str) -> None:
+    _line_function_is_confined((driver.study([(False, rule), (True, rule)]),))
 
 
 @given(rule=strategies.rules())

@@ -1,9 +1,14 @@
 """Reading inputs into units of work, with limits checked before anything large is held.
 
 A unit is what one worker screens at once: a block of whole JSON Lines lines (about
-:data:`BLOCK` bytes), a few JSON files (read by the worker itself), one document read
-from standard input, or a problem found while reading. Memory stays flat: one block per
-unit, never a whole file, and no line longer than :data:`MAX_DOCUMENT` is kept.
+:data:`BLOCK` bytes) read by the main process, a :class:`Slice` of a regular file's lines
+(about :data:`WORKER_BLOCK` bytes, found by reading only around each cut, read by the
+worker that screens it), a line too long to read (:class:`LongLine`), a few JSON files
+(read by the worker itself), one document read from standard input, or a problem found
+while reading. Memory stays flat: one block or slice per unit, never a whole file. A line
+longer than :data:`MAX_DOCUMENT` is never decoded: the main process does not keep it, and
+within a slice (at most ``WORKER_BLOCK`` + ``MAX_DOCUMENT`` bytes) the screener refuses it
+by its length.
 
 Standard input (and a pipe with no ``.json``/``.jsonl`` suffix) holds JSON Lines when its
 first non-blank line is a whole object (``{...}`` on one line), or when it is larger than
@@ -169,7 +174,7 @@ def units(
 
 def _stream(item: Input, stdin: Source, block: int, spans: bool) -> Iterator[Unit]:
     if item.path == STDIN:
-        yield from _read(item, stdin, block, None)
+        yield from _read(item, stdin, block)
         return
     try:
         handle = Path(item.path).open("rb")  # noqa: SIM115 - closed below
@@ -180,26 +185,21 @@ def _stream(item: Input, stdin: Source, block: int, spans: bool) -> Iterator[Uni
         if spans and item.kind == "lines":
             yield from _slices(item.label, item.path, handle, block)
         else:
-            yield from _read(item, handle, block, item.path if spans else None)
+            yield from _read(item, handle, block)
 
 
-def _read(item: Input, handle: Source, block: int, path: str | None) -> Iterator[Unit]:
+def _read(item: Input, handle: Source, block: int) -> Iterator[Unit]:
+    """The lines (or one document) of a stream the main process reads: standard input, a
+    pipe, or a file whose lines are sent as bytes (no workers)."""
     try:
-        # Positions only (``path``): one buffer read into again and again (a fresh 1 MiB
-        # bytes object per chunk cost the main process a page fault every 4 kB).
-        # (bytearray chunks then: they are read as bytes are, and nothing keeps them).
-        chunks = (
-            _chunks(handle, block)
-            if path is None
-            else cast("Iterator[bytes]", _chunks_into(handle, block))
-        )
+        chunks = _chunks(handle, block)
         if item.kind == "sniff":
             head, complete = _head(chunks)
             if complete and _is_document(head):
                 yield from _document(item.label, head)
                 return
             chunks = _prepend(head, chunks)
-        yield from _line_blocks(item.label, chunks, path)
+        yield from _line_blocks(item.label, chunks, None)
     except ReadError as exc:
         yield InputProblem(item.label, None, f"reading stopped: {exc}")
 

@@ -144,7 +144,7 @@ class Screener:
 
     def _lines(self, unit: Lines, done: Done) -> None:
         """Each line as a document. This is the loop a large batch spends its time in,
-        so it is :meth:`_one` written out (with ``screen()``), its names bound once.
+        so it is :meth:`_one` written out for lines, its names bound once.
 
         A line msgspec proves valid is a Struct (:func:`.profile.fast.decode_struct`),
         which one generated call checks across fields and screens against every study

@@ -30,7 +30,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
-from typing import Annotated, Any, Literal, Required, TypedDict
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -100,35 +100,6 @@ def decode(data: bytes | str) -> dict[str, Any] | None:
     profile: dict[str, Any] = msgspec.to_builtins(struct, builtin_types=(date,))
     colons = data.count(b":") if isinstance(data, bytes) else data.count(":")
     return profile if colons == len(profile) else None
-
-
-@functools.cache
-def profile_typeddict() -> Any:
-    """The same fields as a TypedDict: msgspec decodes straight into a dict holding the
-    keys given, in the order given (no Struct to convert: ~1.3 us a full profile less).
-    Unknown keys are skipped rather than refused, which the colon count catches (each
-    skipped key leaves a colon without an entry)."""
-    fields = {
-        spec.key: Required[value_type(spec)] if spec.kind == "id" else value_type(spec) | None
-        for spec in FIELDS
-    }
-    return TypedDict("Profile", fields, total=False)  # type: ignore[operator]
-
-
-@functools.cache
-def _line_decoder() -> Callable[[bytes | str], Any]:
-    return msgspec.json.Decoder(profile_typeddict()).decode
-
-
-def decode_line(data: bytes) -> dict[str, Any] | None:
-    """:func:`decode` for a batch's lines, where only the keys and values count (the
-    renderers look fields up; none walks the profile): the same keys and values, in the
-    order the line gives them, or ``None`` for the reference validator to decide."""
-    try:
-        profile: dict[str, Any] = _line_decoder()(data)
-    except msgspec.DecodeError:  # also msgspec.ValidationError
-        return None
-    return profile if data.count(b":") == len(profile) else None
 
 
 # -- a batch's lines as Structs -------------------------------------------------------------

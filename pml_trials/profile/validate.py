@@ -17,8 +17,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.errors import ProfileError
-from pml_trials.profile.contradictions import PAST, contradictions, plainly_consistent
-from pml_trials.profile.fast import decode, decode_line
+from pml_trials.profile.contradictions import PAST, contradictions
+from pml_trials.profile.fast import decode
 from pml_trials.profile.fields import BY_KEY, FieldSpec
 from pml_trials.profile.residence import residence_problems
 
@@ -57,22 +57,6 @@ def validate_json(
     else:
         profile = reference_json(data, source=source, line=line)
     return _check_dates(profile, as_of, source, line)
-
-
-def validate_line(data: bytes, source: str, line: int, as_of: date) -> Profile:
-    """:func:`validate_json` of one JSON Lines line, written out for a batch's loop: a
-    line msgspec proves valid and that passes every check is returned here; any other
-    goes through :func:`validate_json`, which words the problems as always. The keys are
-    in the order the line gives them (:func:`.fast.decode_line`)."""
-    profile = decode_line(data)
-    if (
-        profile is None
-        or not profile["patient_id"].strip(".")
-        or not plainly_consistent(profile, as_of)  # contradictions, past dates
-        or ("residence_town" in profile and residence_problems(profile, source, line))
-    ):
-        return validate_json(data, source=source, line=line, as_of=as_of)
-    return profile
 
 
 def reference_json(data: bytes | str, *, source: str = "-", line: int | None = None) -> Profile:

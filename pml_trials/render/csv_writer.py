@@ -127,9 +127,6 @@ class CsvWriter(ReportWriter):
         self._halves: list[dict[tuple[bool | None, ...], tuple[str, str]]] = [
             {} for _ in run.studies
         ]
-        # Needs-information ends: their missing fields and next-step actions depend on the
-        # profile, the rest of the row on the outcome and town; keyed by all of them.
-        self._needs: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
         # The site columns of each study by the patient's town (None: no town known).
         self._site_texts: list[dict[int | None, str]] = [{} for _ in run.studies]
         # A decided row's end depends on its outcome only through the verdict and which

@@ -253,11 +253,6 @@ def compile_study(
     return built
 
 
-def generated_source(criteria: Sequence[tuple[bool, Node]]) -> str:
-    """The generated function as Python text, for reading and for tests."""
-    return ast.unparse(study_tree(criteria)[0])
-
-
 def study_tree(criteria: Sequence[tuple[bool, Node]]) -> tuple[ast.FunctionDef, dict[str, object]]:
     """The syntax tree of a study's function, and the constants it refers to by name."""
     gen = _Generator()
@@ -398,13 +393,6 @@ def compile_line(
     function, gen = _line_tree(studies, checks, check_keys)
     built: LineFunction[V] = _built(function, gen, verdicts, filename, {"len": len, "set": set})
     return built
-
-
-def line_source(
-    studies: Sequence[Sequence[tuple[bool, Node]]], checks: Checks, check_keys: Iterable[str]
-) -> str:
-    """:func:`compile_line`'s function as Python text, for reading and for tests."""
-    return ast.unparse(_line_tree(studies, checks, check_keys)[0])
 
 
 def _line_tree(
