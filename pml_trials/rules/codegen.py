@@ -332,9 +332,16 @@ def _verdict(criteria: Sequence[tuple[bool, Node]]) -> list[ast.stmt]:
     return statements
 
 
-def _build(function: ast.FunctionDef, constants: Mapping[str, object], filename: str) -> Any:
+def _build(
+    function: ast.FunctionDef,
+    constants: Mapping[str, object],
+    filename: str,
+    builtins: Mapping[str, object] | None = None,
+) -> Any:
+    """The function the tree defines, its names bound to ``constants``, with no builtins
+    but ``builtins`` (none by default)."""
     module = ast.Module(body=[function], type_ignores=[])
-    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
+    namespace: dict[str, Any] = {"__builtins__": dict(builtins or {}), **constants}
     code = compile(module, filename, "exec")
     # Safe by construction: the tree holds only generated names, checked field keys and
     # literals; the criteria file's text is never compiled (see the module docstring).
@@ -508,8 +515,4 @@ def _built(
 ) -> Any:
     constants = dict(gen.constants)
     constants.update(v_ineligible=verdicts[0], v_needs=verdicts[1], v_eligible=verdicts[2])
-    module = ast.Module(body=[function], type_ignores=[])
-    namespace: dict[str, Any] = {"__builtins__": dict(builtins or {}), **constants}
-    code = compile(module, filename, "exec")
-    exec(code, namespace)  # noqa: S102 - generated names and checked constants, as _build
-    return namespace[function.name]
+    return _build(function, constants, filename, builtins)
