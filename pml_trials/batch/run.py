@@ -94,7 +94,7 @@ def run_batch(
         if batch.setup.format in WRITE_IN_TURN and can_write_in_turn():
             shared = getattr(out, "shared_fd", lambda: None)()
         in_flight = 2 * workers + 2
-        results = screen_in_workers(work, batch.setup, workers, in_flight, shared)
+        results = screen_in_workers(work, batch.setup, workers, in_flight, shared, batch.studies)
     try:
         study_ids = [s.id for s in batch.studies]
         return write_report(results, batch.writer, study_ids, out, reporter, shared is not None)

@@ -100,6 +100,7 @@ class Screener:
         as_of: date,
         writer: ReportWriter,
         pack: Callable[[list[str]], Any] = join,
+        line: LineFunction[Verdict] | None = None,
     ) -> None:
         self.studies = tuple(studies)
         self.as_of = as_of
@@ -108,8 +109,9 @@ class Screener:
         self.render_struct = writer.render_struct
         self.pack = pack if type(writer).emit is ReportWriter.emit else None
         # A line's checks, every study's outcome and the verdicts in one call
-        # (rules.codegen.compile_line).
-        self._line: LineFunction[Verdict] | None = None
+        # (rules.codegen.compile_line), built on the first lines unless given (built for
+        # these studies, by a main process for its workers).
+        self._line: LineFunction[Verdict] | None = line
         # (town, country) pairs of lines already found to name a known place: a registry
         # repeats its towns, and the gazetteer's answer for a pair does not change.
         self._towns: set[tuple[str, str]] = set()
