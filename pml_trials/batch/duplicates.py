@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from itertools import compress, repeat
 from operator import itemgetter
 from struct import pack
+from typing import Protocol
 
 from pml_trials.record import Record
 
@@ -48,7 +49,12 @@ class Packed(Record):
         if not patients:
             return cls("", "", 0)
         ids, sources = zip(*patients, strict=True)
-        return cls("\0".join(ids), "\0".join(sources), len(patients))
+        return cls.joined(ids, sources)
+
+    @classmethod
+    def joined(cls, ids: Sequence[str], sources: Sequence[str]) -> Packed:
+        """The patients whose ids and sources these are, in order."""
+        return cls("\0".join(ids), "\0".join(sources), len(ids))
 
     def id_list(self) -> list[str]:
         return self.ids.split("\0") if self.count else []
@@ -63,6 +69,14 @@ class Packed(Record):
 
     def pairs(self) -> list[tuple[str, str]]:
         return list(zip(self.id_list(), self.source_list(), strict=True))
+
+
+class Patients(Protocol):
+    """A unit's patients as lists (:class:`Packed`, or a unit's ``Done``)."""
+
+    def id_list(self) -> list[str]: ...
+
+    def source_list(self, first: int | None = None) -> list[str]: ...
 
 
 class Hashes:
@@ -142,10 +156,10 @@ class DuplicateIds:
     def limit(self) -> int:
         return self.named + self.capacity
 
-    def check(self, patients: Sequence[tuple[str, str]] | Packed) -> list[tuple[str, str, str]]:
+    def check(self, patients: Sequence[tuple[str, str]] | Patients) -> list[tuple[str, str, str]]:
         """``(patient_id, source, where it was seen first)`` for each repeated id among
         ``patients`` (id and source, in input order); and remember them all."""
-        if isinstance(patients, Packed):
+        if not isinstance(patients, Sequence):
             ids = patients.id_list()
             sources = patients.source_list
         else:

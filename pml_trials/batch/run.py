@@ -212,8 +212,7 @@ def _log_unit(done: Done, log: ProblemLog) -> None:
 
 def _check_duplicates(done: Done, duplicates: DuplicateIds, reporter: Reporter) -> None:
     full = duplicates.full
-    patients = done.packed if done.packed is not None else done.patients
-    for patient_id, source, first in duplicates.check(patients):
+    for patient_id, source, first in duplicates.check(done):
         reporter.message(
             f"{source}: patient_id: warning: '{patient_id}' is also the id in {first} "
             "(both were screened)"
