@@ -107,8 +107,9 @@ class Hashes:
         mask = self.SLOTS - 1
         marked = itemgetter(*[value & mask for value in values])(self.marks)
         # Only the hashes in a marked slot (~7 % of them once there are 20,000) are
-        # searched for, picked by compress() in C: a generator over every (hash, mark)
-        # pair was a fifth of the main process's duplicate check (issue 20).
+        # searched for, picked by compress() in C rather than by a generator over every
+        # (hash, mark) pair (issue 20; with the marking below, 3.5 % fewer instructions
+        # for the check of 100,000 ids).
         return not any(map(self._stored, compress(values, marked)))
 
     def _stored(self, value: int) -> bool:
@@ -126,8 +127,7 @@ class Hashes:
         values = list(values)
         mask, recent = self.SLOTS - 1, self.recent
         recent.update(values)
-        # Each slot marked in C (deque consumes the map): a loop here was a third of
-        # the check's work while the hashes fill up (issue 20).
+        # Each slot marked in C (deque consumes the map), not in a loop here.
         deque(map(self.marks.__setitem__, [value & mask for value in values], _ONES), maxlen=0)
         if len(recent) >= self.MERGE:
             # Two sorted runs: list.sort (timsort) merges them in C, where heapq.merge
