@@ -105,7 +105,9 @@ def test_problems_found_while_reading_keep_their_place(studies: tuple[Study, ...
     units: list[Unit] = [Lines("a.jsonl", 1, b'{"patient_id": "a"}'), problem]
     done = list(screen_in_workers(units, setup_for(studies), workers=2, in_flight=2))
     assert done[1].items == [problem] and done[0].pairs() == [("a", "a.jsonl:1")]
-    assert done[0].packed is not None and done[0].patients == []  # two strings, not tuples
+    assert (
+        done[0].packed is not None and done[0].ids == done[0].sources == []
+    )  # two strings, not tuples
 
 
 def test_a_worker_refuses_criteria_that_changed_since_the_run_began(

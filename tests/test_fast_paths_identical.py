@@ -359,7 +359,7 @@ def test_a_unit_is_cut_into_the_lines_split_gives(pieces: list[bytes], first: in
         Lines("u.jsonl", first, data)
     )
     numbers = [first + n for n, line in enumerate(data.split(b"\n")) if line.strip()]
-    seen = [int(source.rsplit(":", 1)[1]) for _, source in done.patients]
+    seen = [int(source.rsplit(":", 1)[1]) for source in done.sources]
     seen += [
         int(item.source.rsplit(":", 1)[1]) for item in done.items if isinstance(item, InputProblem)
     ]

@@ -164,8 +164,8 @@ def test_any_bytes_as_a_file_become_one_patient_or_problems(
     screener = _screener(studies)
     done = screener.process(Document("any.json", data))
     problems = [i for i in done.items if isinstance(i, InputProblem)]
-    assert len(done.items) - len(problems) == len(done.patients) <= 1
-    assert bool(problems) != bool(done.patients)
+    assert len(done.items) - len(problems) == len(done.ids) <= 1
+    assert bool(problems) != bool(done.ids)
 
 
 @given(data=st.binary(max_size=300))
@@ -178,7 +178,7 @@ def test_any_bytes_as_json_lines_give_nothing_but_patients_and_problems(
         if isinstance(item, InputProblem):
             assert item.source.startswith("any.jsonl:")
     joined = [item.count for item in done.items if isinstance(item, Joined)]
-    assert sum(joined) == len(done.patients)
+    assert sum(joined) == len(done.ids)
 
 
 def _screener(studies: tuple[Study, ...]) -> Screener:

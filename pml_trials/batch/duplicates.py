@@ -16,15 +16,19 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import compress, repeat
 from operator import itemgetter
 from struct import pack
+from typing import Protocol
 
 from pml_trials.record import Record
 
 NAMED = 10_000  # about 1.7 MB
 HASHED = 20_000  # 160 kB, and 256 kB of marks
 EARLIER = "an earlier input"
+_ONES = repeat(1)  # endless: map() stops at the shorter
 
 
 class Packed(Record):
@@ -45,7 +49,12 @@ class Packed(Record):
         if not patients:
             return cls("", "", 0)
         ids, sources = zip(*patients, strict=True)
-        return cls("\0".join(ids), "\0".join(sources), len(patients))
+        return cls.joined(ids, sources)
+
+    @classmethod
+    def joined(cls, ids: Sequence[str], sources: Sequence[str]) -> Packed:
+        """The patients whose ids and sources these are, in order."""
+        return cls("\0".join(ids), "\0".join(sources), len(ids))
 
     def id_list(self) -> list[str]:
         return self.ids.split("\0") if self.count else []
@@ -60,6 +69,14 @@ class Packed(Record):
 
     def pairs(self) -> list[tuple[str, str]]:
         return list(zip(self.id_list(), self.source_list(), strict=True))
+
+
+class Patients(Protocol):
+    """A unit's patients as lists (:class:`Packed`, or a unit's ``Done``)."""
+
+    def id_list(self) -> list[str]: ...
+
+    def source_list(self, first: int | None = None) -> list[str]: ...
 
 
 class Hashes:
@@ -81,33 +98,37 @@ class Hashes:
         return len(self.sorted) + len(self.recent)
 
     def __contains__(self, value: int) -> bool:
-        if not self.marks[value & (self.SLOTS - 1)]:
-            return False
+        return bool(self.marks[value & (self.SLOTS - 1)]) and self._stored(value)
+
+    def isdisjoint(self, values: Iterable[int]) -> bool:
+        values = list(values)
+        if len(values) < 2:  # itemgetter of one index gives the item, not a tuple
+            return not any(map(self.__contains__, values))
+        mask = self.SLOTS - 1
+        marked = itemgetter(*[value & mask for value in values])(self.marks)
+        # Only the hashes in a marked slot (~7 % of them once there are 20,000) are
+        # searched for, picked by compress() in C rather than by a generator over every
+        # (hash, mark) pair (issue 20; with the marking below, 3.5 % fewer instructions
+        # for the check of 100,000 ids).
+        return not any(map(self._stored, compress(values, marked)))
+
+    def _stored(self, value: int) -> bool:
+        """Whether ``value`` is here, its slot known to be marked."""
         if value in self.recent:
             return True
         at = bisect_left(self.sorted, value)
         return at < len(self.sorted) and self.sorted[at] == value
-
-    def isdisjoint(self, values: Iterable[int]) -> bool:
-        values = list(values)
-        if not values:
-            return True
-        mask = self.SLOTS - 1
-        slots = [value & mask for value in values]
-        marked = itemgetter(*slots)(self.marks) if len(slots) > 1 else (self.marks[slots[0]],)
-        if 1 not in marked:
-            return True
-        return not any(value in self for value, mark in zip(values, marked, strict=True) if mark)
 
     def add(self, value: int) -> None:
         self.update((value,))
 
     def update(self, values: Iterable[int]) -> None:
         """Add hashes not already here (the caller checked)."""
-        mask, marks, recent = self.SLOTS - 1, self.marks, self.recent
-        for value in values:
-            recent.add(value)
-            marks[value & mask] = 1
+        values = list(values)
+        mask, recent = self.SLOTS - 1, self.recent
+        recent.update(values)
+        # Each slot marked in C (deque consumes the map), not in a loop here.
+        deque(map(self.marks.__setitem__, [value & mask for value in values], _ONES), maxlen=0)
         if len(recent) >= self.MERGE:
             # Two sorted runs: list.sort (timsort) merges them in C, where heapq.merge
             # stepped through every hash in Python (a tenth of the main process's work
@@ -135,10 +156,10 @@ class DuplicateIds:
     def limit(self) -> int:
         return self.named + self.capacity
 
-    def check(self, patients: Sequence[tuple[str, str]] | Packed) -> list[tuple[str, str, str]]:
+    def check(self, patients: Sequence[tuple[str, str]] | Patients) -> list[tuple[str, str, str]]:
         """``(patient_id, source, where it was seen first)`` for each repeated id among
         ``patients`` (id and source, in input order); and remember them all."""
-        if isinstance(patients, Packed):
+        if not isinstance(patients, Sequence):
             ids = patients.id_list()
             sources = patients.source_list
         else:

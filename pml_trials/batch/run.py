@@ -94,7 +94,7 @@ def run_batch(
         if batch.setup.format in WRITE_IN_TURN and can_write_in_turn():
             shared = getattr(out, "shared_fd", lambda: None)()
         in_flight = 2 * workers + 2
-        results = screen_in_workers(work, batch.setup, workers, in_flight, shared)
+        results = screen_in_workers(work, batch.setup, workers, in_flight, shared, batch.studies)
     try:
         study_ids = [s.id for s in batch.studies]
         return write_report(results, batch.writer, study_ids, out, reporter, shared is not None)
@@ -212,8 +212,7 @@ def _log_unit(done: Done, log: ProblemLog) -> None:
 
 def _check_duplicates(done: Done, duplicates: DuplicateIds, reporter: Reporter) -> None:
     full = duplicates.full
-    patients = done.packed if done.packed is not None else done.patients
-    for patient_id, source, first in duplicates.check(patients):
+    for patient_id, source, first in duplicates.check(done):
         reporter.message(
             f"{source}: patient_id: warning: '{patient_id}' is also the id in {first} "
             "(both were screened)"

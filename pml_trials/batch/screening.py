@@ -59,11 +59,15 @@ class Joined(Record):
 
 
 class Done(Record, frozen=False):
-    """What screening a unit produced. ``patients`` is filled while screening; a worker
-    moves it into ``packed`` before sending the unit back (:meth:`pack`)."""
+    """What screening a unit produced. Each patient's id and source are filled while
+    screening, in two lists of strings (a tuple per patient was an object the
+    collector tracked until the unit ended: with a worker's 2,000 patients per unit,
+    a collection every third of a unit that found nothing, issue 20); a worker moves
+    them into ``packed`` before sending the unit back (:meth:`pack`)."""
 
     items: list[Any] = field(default_factory=list)  # rendered, Joined, InputProblem
-    patients: list[tuple[str, str]] = field(default_factory=list)  # (patient_id, source)
+    ids: list[str] = field(default_factory=list)  # each patient's id, in input order
+    sources: list[str] = field(default_factory=list)  # and where it was read
     verdicts: Counter[tuple[Verdict, ...]] = field(default_factory=Counter)
     size: int = 0  # bytes of input covered
     fatal: str | None = None  # the worker could not start (the run must stop)
@@ -72,15 +76,25 @@ class Done(Record, frozen=False):
     def pack(self) -> None:
         """Move the patients into one :class:`Packed` (before pickling)."""
         if self.packed is None:
-            self.packed = Packed.of(self.patients)
-            self.patients = []
+            self.packed = Packed.joined(self.ids, self.sources)
+            self.ids, self.sources = [], []
 
     def patient_count(self) -> int:
-        return self.packed.count if self.packed is not None else len(self.patients)
+        return self.packed.count if self.packed is not None else len(self.ids)
+
+    def id_list(self) -> list[str]:
+        """Each patient's id, in input order, packed or not."""
+        return self.packed.id_list() if self.packed is not None else self.ids
+
+    def source_list(self, first: int | None = None) -> list[str]:
+        """The sources of all the patients, or of (at least) the ``first`` few."""
+        if self.packed is not None:
+            return self.packed.source_list(first)
+        return self.sources if first is None else self.sources[:first]
 
     def pairs(self) -> list[tuple[str, str]]:
         """``(patient_id, source)`` of each patient, in input order, packed or not."""
-        return self.packed.pairs() if self.packed is not None else self.patients
+        return list(zip(self.id_list(), self.source_list(), strict=True))
 
 
 def join(run: list[str]) -> Joined:
@@ -100,6 +114,7 @@ class Screener:
         as_of: date,
         writer: ReportWriter,
         pack: Callable[[list[str]], Any] = join,
+        line: LineFunction[Verdict] | None = None,
     ) -> None:
         self.studies = tuple(studies)
         self.as_of = as_of
@@ -108,8 +123,9 @@ class Screener:
         self.render_struct = writer.render_struct
         self.pack = pack if type(writer).emit is ReportWriter.emit else None
         # A line's checks, every study's outcome and the verdicts in one call
-        # (rules.codegen.compile_line).
-        self._line: LineFunction[Verdict] | None = None
+        # (rules.codegen.compile_line), built on the first lines unless given (built for
+        # these studies, by a main process for its workers).
+        self._line: LineFunction[Verdict] | None = line
 
     def process(self, unit: Unit) -> Done:
         done = self._process(unit)
@@ -154,7 +170,7 @@ class Screener:
         which words its problems or gives the profile as a dict: that dict is rendered,
         and screened through the same call."""
         label, number = unit.label, unit.first - 1
-        items, patients, verdicts = done.items, done.patients, []
+        items, ids, sources, verdicts = done.items, done.ids, done.sources, []
         as_of, render, towns = self.as_of, self.render_line, RESOLVED  # (country, town)
         render_struct = self.render_struct
         if self._line is None:  # built on the first lines, in the process screening
@@ -199,7 +215,8 @@ class Screener:
             source = f"{label}:{number}"
             today, outcomes, verdict = found
             items.append(draw(patient_id, source, profile, outcomes, today))
-            patients.append((patient_id, source))
+            ids.append(patient_id)
+            sources.append(source)
             verdicts.append(verdict)
         done.verdicts.update(verdicts)
 
@@ -213,7 +230,8 @@ class Screener:
         source = label if line is None else f"{label}:{line}"
         result = screen(profile, self.studies, self.as_of, source)
         done.items.append(self.render(result))
-        done.patients.append((result.patient_id, source))
+        done.ids.append(result.patient_id)
+        done.sources.append(source)
         done.verdicts[tuple(map(_VERDICT, result.outcomes))] += 1
 
 

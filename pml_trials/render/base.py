@@ -37,6 +37,11 @@ class ReportWriter:
     def __init__(self, run: RunInfo) -> None:
         self.run = run
 
+    def prepare(self) -> None:
+        """Build now what rendering would build on first use (a compiled encoder): for a
+        main process whose forked workers inherit this writer (:mod:`.batch.parallel`),
+        which then builds it once rather than once per worker. The text is the same."""
+
     def header(self) -> str:
         return ""
 

@@ -554,6 +554,10 @@ class _EncodedWriter(ReportWriter):
             self._encoder = self._build()
         return self._encoder
 
+    def prepare(self) -> None:
+        if self._encoder is None and self.run.within_km is None:
+            self._encoder = self._build()
+
     def _build(self) -> ResultEncoder:
         return ResultEncoder(self.run.studies)
 

@@ -230,7 +230,8 @@ class DuckScreener:
             profile["patient_id"], today, profile, self.studies, outcomes, source
         )
         done.items.append(self.render(result))
-        done.patients.append((result.patient_id, source))
+        done.ids.append(result.patient_id)
+        done.sources.append(source)
         done.verdicts[tuple(v for v, _ in outcomes)] += 1
 
     # -- Parquet and CSV: read and checked by DuckDB ----------------------------------------
