@@ -35,12 +35,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from functools import partial
-from operator import is_
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import BIOPSY, CLINICAL, CSF, MRI, Diagnosis, diagnose
+from pml_trials.engine.diagnosis import FIELDS as DIAGNOSIS_FIELDS
 from pml_trials.engine.missing import BITS, MissingFields, fields_text
 from pml_trials.engine.next_steps import (
     ACTION_SHIFT,
@@ -57,6 +57,7 @@ from pml_trials.verdict import Verdict, decisive
 
 if TYPE_CHECKING:
     from pml_trials.geo.gazetteer import Town
+    from pml_trials.rules.missing_code import StudyMaskFunction
     from pml_trials.studies.model import Study
 
 NOT_SCREENED = "not_screened"  # the verdict cell of a rejected input's row
@@ -79,6 +80,7 @@ _FIELDS = (1 << ACTION_SHIFT) - 1  # a packed mask's missing fields (see CsvWrit
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
+_ANSWERS = attrgetter(*DIAGNOSIS_FIELDS)  # a Struct's answers to the diagnosis, in one call
 _UNSEEN: Any = object()  # a town not resolved yet (None: resolves to no home)
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 # A text cell() leaves as it is: no formula character first, nothing to quote.
@@ -113,7 +115,9 @@ class CsvWriter(ReportWriter):
         # The missing fields of a needs-information row and the actions answering them,
         # as one packed mask (MissingFields on next_steps.answering_bits): the fields'
         # cell by it, the next-step actions' cell by the trial's ranked key.
-        self._missing = MissingFields(run.studies, bits=answering_bits())
+        missing = MissingFields(run.studies, bits=answering_bits())
+        self._get_masks = missing.study_functions(attributes=False)
+        self._struct_masks = missing.study_functions(attributes=True)
         self._missing_text: dict[int, str] = {}
         self._action_text: dict[int, str] = {}
         # What a needs-information row holds before its missing fields, and after its
@@ -132,14 +136,14 @@ class CsvWriter(ReportWriter):
         self._needs: list[dict[tuple[Any, ...], str]] = [{} for _ in run.studies]
         # The site columns of each study by the patient's town (None: no town known).
         self._site_texts: list[dict[int | None, str]] = [{} for _ in run.studies]
-        # A decided row's end depends on its outcome only through the verdict and which
-        # criteria are decisive (reasons, next step): registry-like data shows thousands
-        # of outcomes per study but a few hundred of these. Each criterion's decisive
-        # value (True for an exclusion, False for an inclusion), to test with ``is``.
-        self._decisive = [
-            tuple(c.kind == "exclusion" for c in study.criteria) for study in run.studies
-        ]
-        self._by_reasons: list[dict[tuple[Any, ...], tuple[str, str]]] = [{} for _ in run.studies]
+        # A decided row's end depends on its outcome only through which criteria are
+        # decisive (reasons, next step; the verdict is ineligible when one is, else
+        # eligible): registry-like data shows thousands of outcomes per study, nearly
+        # all met once, but a few hundred of these. So a decided row is looked up by its
+        # outcome (kept while there is room), else by that key (_decided_key).
+        self._decided_keys = [_decided_key(study) for study in run.studies]
+        self._by_reasons: list[dict[int, tuple[str, str]]] = [{} for _ in run.studies]
+        self._by_key: list[dict[int, str]] = [{} for _ in run.studies]  # ends without a town
         self._has_sites = [bool(study.sites) for study in run.studies]
         # What ends each row: the patient's diagnosis, the disclaimer, the line end.
         self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
@@ -172,23 +176,42 @@ class CsvWriter(ReportWriter):
         outcomes: tuple[Outcome, ...],
         today: date,
     ) -> str:
-        return self._rows(patient_id, source, profile.get, outcomes, today)
+        get = profile.get
+        answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
+        return self._rows(patient_id, source, get, answers, get, self._get_masks, outcomes, today)
 
     def render_struct(
         self, patient_id: str, source: str, struct: Any, outcomes: tuple[Outcome, ...], today: date
     ) -> str:
-        """A batch line's rows, its fields read from the Struct (a profile's ``get`` is
-        ``getattr`` on it: no StructProfile to build)."""
-        return self._rows(patient_id, source, partial(getattr, struct), outcomes, today)
+        """A batch line's rows, its fields read from the Struct: the diagnosis' answers
+        in one C call, the missing fields by the generated functions that read its
+        attributes, ``get`` its ``__getattribute__`` (no StructProfile nor ``partial``
+        to build: each costs more than a field read)."""
+        return self._rows(
+            patient_id,
+            source,
+            struct.__getattribute__,
+            _ANSWERS(struct),
+            struct,
+            self._struct_masks,
+            outcomes,
+            today,
+        )
 
     def _rows(
         self,
         patient_id: str,
         source: str,
         get: Callable[[str], Any],
+        answers: tuple[Any, ...],
+        fields: Any,
+        masks: list[StudyMaskFunction],
         outcomes: tuple[Outcome, ...],
         today: date,
     ) -> str:
+        """The patient's rows; ``answers`` are the values of ``diagnosis.FIELDS``, and
+        ``masks`` each study's missing-fields function (``MissingFields.study_functions``)
+        of the profile as ``fields`` (``get``, or the Struct)."""
         # patient_id: letters, digits and -_. only: never quoted. A source is nearly
         # always a plain cell (no formula character first, nothing to quote: five C
         # calls prove it), else cell() defuses or quotes it.
@@ -202,10 +225,9 @@ class CsvWriter(ReportWriter):
         ):
             source = cell(source)
         prefix = f"{head},{source},"
-        answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
         suffix = self._suffix_by.get(answers)
         if suffix is None:
-            suffix = self._suffix_of(get, answers)
+            suffix = self._suffix_of(answers)
         # (get, not "in": a batch line is a StructProfile, whose get is a C call)
         home = None
         place = get("residence_town")
@@ -216,6 +238,7 @@ class CsvWriter(ReportWriter):
                 home = self._home_of(place, country)
         town = home.geonameid if home is not None else None
         has_sites, site_texts = self._has_sites, self._site_texts
+        decided_keys = self._decided_keys
         # One pass: each decided trial's end by its outcome (and the town's site columns
         # for a study with sites); a trial needing information is filled in after, as
         # its next-step actions depend on every such trial (_needs_ends).
@@ -228,20 +251,28 @@ class CsvWriter(ReportWriter):
                 if asked is None:
                     asked = []
                 asked.append(index)
-                packed.append(self._missing.mask(index, values, get, today))
+                packed.append(masks[index](fields, today, values))
                 ends.append("")
             elif town is not None and has_sites[index]:
                 halves = self._halves[index].get(values)
-                if halves is None:
-                    halves = self._halves_of(index, outcome)
+                if halves is None:  # by which criteria are decisive (see __init__)
+                    halves = self._by_reasons[index].get(decided_keys[index](values))
+                    if halves is None:
+                        halves = self._halves_of(index, outcome)
+                    elif len(self._halves[index]) < _CACHE_LIMIT:
+                        self._halves[index][values] = halves
                 sites = site_texts[index].get(town)
                 if sites is None:
                     sites = self._sites_text(index, home)
                 ends.append(halves[0] + sites + halves[1])
             else:
                 end = self._ends[index].get(values)
-                if end is None:
-                    end = self._decided_end(index, outcome)
+                if end is None:  # by which criteria are decisive (see __init__)
+                    end = self._by_key[index].get(decided_keys[index](values))
+                    if end is None:
+                        end = self._decided_end(index, outcome)
+                    elif len(self._ends[index]) < _CACHE_LIMIT:
+                        self._ends[index][values] = end
                 ends.append(end)
         if asked is not None:  # missing fields and next-step actions
             self._needs_ends(ends, asked, packed, home)
@@ -259,10 +290,10 @@ class CsvWriter(ReportWriter):
         self._homes[(town, country)] = home
         return home
 
-    def _suffix_of(self, get: Callable[[str], Any], answers: tuple[Any, ...]) -> str:
+    def _suffix_of(self, answers: tuple[Any, ...]) -> str:
         """What ends each row of a patient (diagnosis, disclaimer, line end), remembered
         by the four answers the diagnosis depends on (144 valid combinations)."""
-        suffix = self._suffixes[diagnose(get)]
+        suffix = self._suffixes[diagnose(dict(zip(DIAGNOSIS_FIELDS, answers, strict=True)).get)]
         if len(self._suffix_by) < 256:
             self._suffix_by[answers] = suffix
         return suffix
@@ -324,9 +355,14 @@ class CsvWriter(ReportWriter):
 
     def _decided_end(self, index: int, outcome: Outcome) -> str:
         """A decided row's end without the patient's town (its halves around the site
-        columns every patient sees), remembered by the outcome while there is room."""
+        columns every patient sees), remembered by which criteria are decisive (emptied
+        when full) and by the outcome while there is room."""
         head, tail = self._halves_of(index, outcome)
         end = head + self._sites_text(index, None) + tail
+        by_key = self._by_key[index]
+        if len(by_key) >= _CACHE_LIMIT:
+            by_key.clear()
+        by_key[self._decided_keys[index](outcome[1])] = end
         if len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome[1]] = end
         return end
@@ -336,7 +372,7 @@ class CsvWriter(ReportWriter):
         depends on the outcome only through the verdict and which criteria are decisive
         (reasons, next step): remembered by those (emptied when full), and by the outcome
         while there is room."""
-        key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
+        key = self._decided_keys[index](outcome[1])
         by_reasons = self._by_reasons[index]
         halves = by_reasons.get(key)
         if halves is None:
@@ -397,3 +433,22 @@ def _site_cells(study: Study, home: Town | None) -> tuple[str, ...]:
     assert nearest is not None  # the study has sites
     site, km = nearest.site, nearest.distance_km
     return (site.name, site.city, site.country, site.status, "" if km is None else f"{km:.1f}")
+
+
+def _decided_key(study: Study) -> Callable[[tuple[bool | None, ...]], int]:
+    """``key(values)``: which of the study's criteria are decisive for those criterion
+    values (``verdict.decisive``: an exclusion that is ``True``, an inclusion that is
+    ``False``), bit ``i`` for criterion ``i``; 0 for none (then a decided outcome is
+    eligible). Generated (one test per criterion on the unpacked tuple) because a
+    Python loop or a ``map`` per criterion costs several times as much; the text holds
+    only generated names and constants, and runs with no builtins."""
+    names = "".join(f"c{index}, " for index in range(len(study.criteria)))
+    lines = ["def key(values):", f"    {names}= values" if names else "    pass", "    key = 0"]
+    for index, criterion in enumerate(study.criteria):
+        lines.append(f"    if c{index} is {criterion.kind == 'exclusion'}:")
+        lines.append(f"        key |= {1 << index}")
+    lines.append("    return key")
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    exec(compile("\n".join(lines) + "\n", "<decided key>", "exec"), namespace)  # noqa: S102
+    key: Callable[[tuple[bool | None, ...]], int] = namespace["key"]
+    return key
