@@ -24,6 +24,7 @@ profiles.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, assert_never
@@ -77,6 +78,13 @@ class _Writer:
         self.constants[name] = value
         return name
 
+    def may_be_none(self, name: str) -> bool:
+        """Whether the value named ``name`` can be unknown: a constant other than
+        ``None`` (a literal, a list, a rule function) and the date counted to cannot."""
+        if name == "today":
+            return False
+        return name not in self.constants or self.constants[name] is None
+
     def temp(self) -> tuple[str, str]:
         self.temps += 1
         return f"v{self.temps}", f"m{self.temps}"
@@ -119,7 +127,9 @@ class _Writer:
                 wins = " or ".join(f"{v} is {dominant}" for v, _ in parts)
                 unknown = " or ".join(f"{v} is None" for v, _ in parts)
                 self.emit(f"{value} = {dominant} if ({wins}) else None if ({unknown}) else {other}")
-                union = " | ".join(m for _, m in parts)
+                union = _union([m for _, m in parts])
+                if union == _EMPTY:
+                    return value, _EMPTY
                 self.emit(f"{missing} = ({union}) if {value} is None else {_EMPTY}")
                 return value, missing
             case Not(operand=operand):
@@ -157,10 +167,36 @@ class _Writer:
     def _strict(self, text: str, parts: list[tuple[str, str]]) -> tuple[str, str]:
         """Unknown when any operand is; the operands' fields (a known one has none)."""
         value, missing = self.temp()
-        unknown = " or ".join(f"{v} is None" for v, _ in parts)
-        self.emit(f"{value} = None if ({unknown}) else {text}")
-        self.emit(f"{missing} = {' | '.join(m for _, m in parts)}")
+        unknown = " or ".join(f"{v} is None" for v, _ in parts if self.may_be_none(v))
+        self.emit(f"{value} = None if ({unknown}) else {text}" if unknown else f"{value} = {text}")
+        union = _union([m for _, m in parts])
+        if union == _EMPTY or " " not in union:  # no field, or one operand's: no statement
+            return value, union
+        self.emit(f"{missing} = {union}")
         return value, missing
+
+
+def _union(names: list[str]) -> str:
+    """The union of the ``names`` of sets of fields, as text: those other than the empty
+    set's, joined by ``|`` (the empty set's name when none is left)."""
+    return " | ".join(name for name in names if name != _EMPTY) or _EMPTY
+
+
+_NAME = re.compile(r"\b[vm][0-9]+\b")  # a generated value's or mask's name
+
+
+def _live(lines: list[str], result: str) -> list[str]:
+    """The statements ``result`` depends on (each ``name = expression``, straight-line):
+    a value no mask depends on (the criterion's own value, a ``not``'s) is not computed.
+    The expressions have no side effects (field reads, operators, rule functions)."""
+    needed = {result}
+    kept: list[str] = []
+    for line in reversed(lines):
+        target, expression = line.split(" = ", 1)
+        if target in needed:
+            needed.update(_NAME.findall(expression))
+            kept.append(line)
+    return kept[::-1]
 
 
 def missing_source(
@@ -215,7 +251,7 @@ def study_mask_source(
         writer.lines, writer.fields, writer.definitions = [], {}, {}
         _, missing = writer.node(node)
         blocks.append(f"    if c{index} is None:\n")
-        blocks += [f"        {line}\n" for line in writer.lines]
+        blocks += [f"        {line}\n" for line in _live(writer.lines, missing)]
         blocks.append(f"        found = found | {missing}\n")
     source = "def mask(p, today, values):\n"
     if nodes:
