@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import BIOPSY, CLINICAL, CSF, MRI, Diagnosis, diagnose
 from pml_trials.engine.diagnosis import FIELDS as DIAGNOSIS_FIELDS
-from pml_trials.engine.missing import BITS, MissingFields, fields_text
+from pml_trials.engine.missing import BITS, MissingFields, Values, fields_text
 from pml_trials.engine.next_steps import (
     ACTION_SHIFT,
     ACTION_WORDS,
@@ -115,9 +115,9 @@ class CsvWriter(ReportWriter):
         # The missing fields of a needs-information row and the actions answering them,
         # as one packed mask (MissingFields on next_steps.answering_bits): the fields'
         # cell by it, the next-step actions' cell by the trial's ranked key.
-        missing = MissingFields(run.studies, bits=answering_bits())
-        self._get_masks = missing.study_functions(attributes=False)
-        self._struct_masks = missing.study_functions(attributes=True)
+        self._missing = MissingFields(run.studies, bits=answering_bits())
+        self._get_masks = [self._by_criteria(n) for n in range(len(run.studies))]
+        self._struct_masks = self._missing.study_functions(attributes=True)
         self._missing_text: dict[int, str] = {}
         self._action_text: dict[int, str] = {}
         # What a needs-information row holds before its missing fields, and after its
@@ -141,7 +141,7 @@ class CsvWriter(ReportWriter):
         # eligible): registry-like data shows thousands of outcomes per study, nearly
         # all met once, but a few hundred of these. So a decided row is looked up by its
         # outcome (kept while there is room), else by that key (_decided_key).
-        self._decided_keys = [_decided_key(study) for study in run.studies]
+        self._decided_keys = [self._first_key(number) for number in range(len(run.studies))]
         self._by_reasons: list[dict[int, tuple[str, str]]] = [{} for _ in run.studies]
         self._by_key: list[dict[int, str]] = [{} for _ in run.studies]  # ends without a town
         self._has_sites = [bool(study.sites) for study in run.studies]
@@ -179,6 +179,29 @@ class CsvWriter(ReportWriter):
         get = profile.get
         answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
         return self._rows(patient_id, source, get, answers, get, self._get_masks, outcomes, today)
+
+    def _first_key(self, number: int) -> Callable[[Values], int]:
+        """Study ``number``'s decided key (:func:`_decided_key`), generated on its first
+        call, which puts it in ``_decided_keys`` (a one-file screen may need none)."""
+
+        def generating(values: Values) -> int:
+            key = _decided_key(self.run.studies[number])
+            self._decided_keys[number] = key
+            return key(values)
+
+        return generating
+
+    def _by_criteria(self, number: int) -> StudyMaskFunction:
+        """Study ``number``'s ``mask(get, today, values)`` from its undecided criteria's
+        own functions, each compiled when first met undecided (MissingFields.mask): a
+        profile not in a batch (one file, a line the validator gave) compiles no more
+        than it needs (a whole study's function costs a one-file screen ~5 ms)."""
+        mask = self._missing.mask
+
+        def by_criteria(get: Callable[[str], Any], today: date, values: Values) -> int:
+            return mask(number, values, get, today)
+
+        return by_criteria
 
     def render_struct(
         self, patient_id: str, source: str, struct: Any, outcomes: tuple[Outcome, ...], today: date

@@ -182,7 +182,7 @@ def _union(names: list[str]) -> str:
     return " | ".join(name for name in names if name != _EMPTY) or _EMPTY
 
 
-_NAME = re.compile(r"\b[vm][0-9]+\b")  # a generated value's or mask's name
+_NAME = r"\b[vm][0-9]+\b"  # a generated value's or mask's name
 
 
 def _live(lines: list[str], result: str) -> list[str]:
@@ -194,7 +194,7 @@ def _live(lines: list[str], result: str) -> list[str]:
     for line in reversed(lines):
         target, expression = line.split(" = ", 1)
         if target in needed:
-            needed.update(_NAME.findall(expression))
+            needed.update(re.findall(_NAME, expression))  # (compiled once, by re's cache)
             kept.append(line)
     return kept[::-1]
 
