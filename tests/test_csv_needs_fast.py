@@ -35,7 +35,7 @@ from pml_trials.engine.next_steps import (
 from pml_trials.engine.run import RunInfo
 from pml_trials.render import csv_writer as csv_out
 from pml_trials.studies.load import load_dirs
-from pml_trials.verdict import Verdict
+from pml_trials.verdict import Verdict, decisive
 from tests import strategies
 from tests.test_fast_paths_identical import _straight_csv
 
@@ -95,18 +95,27 @@ def test_a_source_is_taken_as_it_is_only_where_cell_would(text: str) -> None:
     assert row.startswith(f"p-1,{csv_out.cell(text)},{STUDIES[0].id},")
 
 
-@pytest.mark.parametrize("limit", [1, 8192])
+class _Attributes:
+    """A profile's fields as attributes, ``None`` when unknown (as a batch line's Struct)."""
+
+    def __init__(self, profile: dict[str, Any]) -> None:
+        for key in BITS:
+            setattr(self, key, profile.get(key))
+
+
+@pytest.mark.parametrize("limit", [1, 3, 8192])
 @settings(max_examples=40, deadline=None)
 @given(profiles=st.lists(strategies.partial_profiles(), min_size=4, max_size=12))
 def test_a_warm_writer_with_any_bound_renders_as_a_fresh_one(
     limit: int, profiles: list[dict[str, Any]]
 ) -> None:
-    """Needs-information cells remembered by packed mask and ranked key (emptied at
-    each entry with limit 1): one warm writer renders every patient as the
-    straightforward rows (from the engine's views) give it."""
+    """Needs-information cells remembered by packed mask and ranked key, decided row
+    ends by outcome and by decisive criteria (emptied at each entry with limit 1): one
+    warm writer renders every patient as the straightforward rows (from the engine's
+    views) give it, from the profile and from its fields as attributes (render_struct)."""
     run = RunInfo(STUDIES, "2026-11-25T19:20:00Z", AS_OF)
-    saved = csv_out._NEEDS_LIMIT
-    csv_out._NEEDS_LIMIT = limit
+    saved = csv_out._NEEDS_LIMIT, csv_out._CACHE_LIMIT
+    csv_out._NEEDS_LIMIT = csv_out._CACHE_LIMIT = limit
     try:
         warm = csv_out.CsvWriter(run)
         for number, profile in enumerate(profiles * 2):
@@ -114,8 +123,23 @@ def test_a_warm_writer_with_any_bound_renders_as_a_fresh_one(
             args = (result.patient_id, result.source, profile, result.outcomes, AS_OF)
             expected = _straight_csv(csv_out.CsvWriter(run), result)
             assert warm.render_line(*args) == expected
+            struct = _Attributes(profile)
+            assert warm.render_struct(*args[:2], struct, *args[3:]) == expected
     finally:
-        csv_out._NEEDS_LIMIT = saved
+        csv_out._NEEDS_LIMIT, csv_out._CACHE_LIMIT = saved
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_decided_key_names_the_decisive_criteria(data: st.DataObject) -> None:
+    """The csv's decided-row key has bit i set exactly where criterion i is decisive."""
+    for study in STUDIES:
+        values = tuple(
+            data.draw(st.sampled_from([None, True, False]), label=c.id) for c in study.criteria
+        )
+        pairs = enumerate(zip(study.criteria, values, strict=True))
+        expected = sum(1 << i for i, (c, v) in pairs if decisive(c.kind, v))
+        assert csv_out._decided_key(study)(values) == expected
 
 
 def test_a_town_is_remembered_with_its_country() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from pml_trials.engine.bits import SpacedNames, bits_of
 from pml_trials.profile.fields import FIELDS
-from pml_trials.rules.missing_code import MaskFunction
+from pml_trials.rules.missing_code import MaskFunction, StudyMaskFunction
 from pml_trials.studies.model import Study
 
 Values = tuple[bool | None, ...]
@@ -92,6 +92,36 @@ class MissingFields:
         self, number: int, values: Values, profile: Mapping[str, Any], today: date
     ) -> tuple[str, ...]:
         return fields_of(self.mask(number, values, profile.get, today))
+
+    def study_functions(self, attributes: bool, after: int = 8) -> list[StudyMaskFunction]:
+        """Each study's ``mask(p, today, values)``: what :meth:`mask` gives for that
+        study, in one generated call (:func:`.rules.missing_code.compile_study_mask`);
+        ``p`` is the profile's ``get``, or with ``attributes`` a profile whose fields are
+        attributes (a batch line's Struct). The first ``after`` calls for a study go
+        through :meth:`mask` (compiling a whole study costs ~5 ms, which a one-file
+        screen would pay); the next compiles it and puts it in the list in its place."""
+        functions: list[StudyMaskFunction] = []
+
+        def first_calls(number: int) -> StudyMaskFunction:
+            calls = 0
+
+            def compiling(p: Any, today: date, values: Values) -> int:
+                nonlocal calls
+                calls += 1
+                if calls <= after:
+                    get = p.__getattribute__ if attributes else p
+                    return self.mask(number, values, get, today)
+                from pml_trials.rules.missing_code import compile_study_mask
+
+                nodes = [criterion.node for criterion in self.studies[number].criteria]
+                function = compile_study_mask(nodes, self.bits, attributes)
+                functions[number] = function
+                return function(p, today, values)
+
+            return compiling
+
+        functions += [first_calls(number) for number in range(len(self.studies))]
+        return functions
 
     def _functions_of(self, number: int, values: Values) -> tuple[MaskFunction, ...]:
         compiled = self._compiled[number]

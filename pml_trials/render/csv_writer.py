@@ -35,13 +35,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from functools import partial
-from operator import is_
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from pml_trials.engine import ScreeningResult
 from pml_trials.engine.diagnosis import BIOPSY, CLINICAL, CSF, MRI, Diagnosis, diagnose
-from pml_trials.engine.missing import BITS, MissingFields, fields_text
+from pml_trials.engine.diagnosis import FIELDS as DIAGNOSIS_FIELDS
+from pml_trials.engine.missing import BITS, MissingFields, Values, fields_text
 from pml_trials.engine.next_steps import (
     ACTION_SHIFT,
     ACTION_WORDS,
@@ -58,6 +58,7 @@ from pml_trials.verdict import Verdict, decisive
 
 if TYPE_CHECKING:
     from pml_trials.geo.gazetteer import Town
+    from pml_trials.rules.missing_code import StudyMaskFunction
     from pml_trials.studies.model import Study
 
 NOT_SCREENED = "not_screened"  # the verdict cell of a rejected input's row
@@ -80,6 +81,7 @@ _FIELDS = (1 << ACTION_SHIFT) - 1  # a packed mask's missing fields (see CsvWrit
 
 
 _NEEDS = Verdict.NEEDS_INFORMATION
+_ANSWERS = attrgetter(*DIAGNOSIS_FIELDS)  # a Struct's answers to the diagnosis, in one call
 _QUOTED = re.compile(r'[,"\n\r]').search  # a cell holding one of these is quoted
 # A text cell() leaves as it is: no formula character first, nothing to quote.
 _PLAIN = re.compile(r'[^=+\-@\t\r,"\n][^,"\n\r]*\Z').match
@@ -114,6 +116,8 @@ class CsvWriter(ReportWriter):
         # as one packed mask (MissingFields on next_steps.answering_bits): the fields'
         # cell by it, the next-step actions' cell by the trial's ranked key.
         self._missing = MissingFields(run.studies, bits=answering_bits())
+        self._get_masks = [self._by_criteria(n) for n in range(len(run.studies))]
+        self._struct_masks = self._missing.study_functions(attributes=True)
         self._missing_text: dict[int, str] = {}
         self._action_text: dict[int, str] = {}
         # What a needs-information row holds before its missing fields, and after its
@@ -129,14 +133,14 @@ class CsvWriter(ReportWriter):
         ]
         # The site columns of each study by the patient's town (None: no town known).
         self._site_texts: list[dict[int | None, str]] = [{} for _ in run.studies]
-        # A decided row's end depends on its outcome only through the verdict and which
-        # criteria are decisive (reasons, next step): registry-like data shows thousands
-        # of outcomes per study but a few hundred of these. Each criterion's decisive
-        # value (True for an exclusion, False for an inclusion), to test with ``is``.
-        self._decisive = [
-            tuple(c.kind == "exclusion" for c in study.criteria) for study in run.studies
-        ]
-        self._by_reasons: list[dict[tuple[Any, ...], tuple[str, str]]] = [{} for _ in run.studies]
+        # A decided row's end depends on its outcome only through which criteria are
+        # decisive (reasons, next step; the verdict is ineligible when one is, else
+        # eligible): registry-like data shows thousands of outcomes per study, nearly
+        # all met once, but a few hundred of these. So a decided row is looked up by its
+        # outcome (kept while there is room), else by that key (_decided_key).
+        self._decided_keys = [self._first_key(number) for number in range(len(run.studies))]
+        self._by_reasons: list[dict[int, tuple[str, str]]] = [{} for _ in run.studies]
+        self._by_key: list[dict[int, str]] = [{} for _ in run.studies]  # ends without a town
         self._has_sites = [bool(study.sites) for study in run.studies]
         # What ends each row: the patient's diagnosis, the disclaimer, the line end.
         self._suffixes = {d: f",{d.value},{self._disclaimer}\n" for d in Diagnosis}
@@ -167,23 +171,65 @@ class CsvWriter(ReportWriter):
         outcomes: tuple[Outcome, ...],
         today: date,
     ) -> str:
-        return self._rows(patient_id, source, profile.get, outcomes, today)
+        get = profile.get
+        answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
+        return self._rows(patient_id, source, get, answers, get, self._get_masks, outcomes, today)
+
+    def _first_key(self, number: int) -> Callable[[Values], int]:
+        """Study ``number``'s decided key (:func:`_decided_key`), generated on its first
+        call, which puts it in ``_decided_keys`` (a one-file screen may need none)."""
+
+        def generating(values: Values) -> int:
+            key = _decided_key(self.run.studies[number])
+            self._decided_keys[number] = key
+            return key(values)
+
+        return generating
+
+    def _by_criteria(self, number: int) -> StudyMaskFunction:
+        """Study ``number``'s ``mask(get, today, values)`` from its undecided criteria's
+        own functions, each compiled when first met undecided (MissingFields.mask): a
+        profile not in a batch (one file, a line the validator gave) compiles no more
+        than it needs (a whole study's function costs a one-file screen ~5 ms)."""
+        mask = self._missing.mask
+
+        def by_criteria(get: Callable[[str], Any], today: date, values: Values) -> int:
+            return mask(number, values, get, today)
+
+        return by_criteria
 
     def render_struct(
         self, patient_id: str, source: str, struct: Any, outcomes: tuple[Outcome, ...], today: date
     ) -> str:
-        """A batch line's rows, its fields read from the Struct (a profile's ``get`` is
-        ``getattr`` on it: no StructProfile to build)."""
-        return self._rows(patient_id, source, partial(getattr, struct), outcomes, today)
+        """A batch line's rows, its fields read from the Struct: the diagnosis' answers
+        in one C call, the missing fields by the generated functions that read its
+        attributes, ``get`` its ``__getattribute__`` (no StructProfile nor ``partial``
+        to build: each costs more than a field read)."""
+        return self._rows(
+            patient_id,
+            source,
+            struct.__getattribute__,
+            _ANSWERS(struct),
+            struct,
+            self._struct_masks,
+            outcomes,
+            today,
+        )
 
     def _rows(
         self,
         patient_id: str,
         source: str,
         get: Callable[[str], Any],
+        answers: tuple[Any, ...],
+        fields: Any,
+        masks: list[StudyMaskFunction],
         outcomes: tuple[Outcome, ...],
         today: date,
     ) -> str:
+        """The patient's rows; ``answers`` are the values of ``diagnosis.FIELDS``, and
+        ``masks`` each study's missing-fields function (``MissingFields.study_functions``)
+        of the profile as ``fields`` (``get``, or the Struct)."""
         # patient_id: letters, digits and -_. only: never quoted. A source is nearly
         # always a plain cell (no formula character first, nothing to quote: five C
         # calls prove it), else cell() defuses or quotes it.
@@ -197,10 +243,9 @@ class CsvWriter(ReportWriter):
         ):
             source = cell(source)
         prefix = f"{head},{source},"
-        answers = (get(CLINICAL), get(MRI), get(CSF), get(BIOPSY))  # diagnosis.FIELDS
         suffix = self._suffix_by.get(answers)
         if suffix is None:
-            suffix = self._suffix_of(get, answers)
+            suffix = self._suffix_of(answers)
         # (get, not "in": a batch line is a StructProfile, whose get is a C call)
         home = None
         place = get("residence_town")
@@ -209,6 +254,7 @@ class CsvWriter(ReportWriter):
             home = RESOLVED.get((country, place)) or home_at(place, country)
         town = home.geonameid if home is not None else None
         has_sites, site_texts = self._has_sites, self._site_texts
+        decided_keys = self._decided_keys
         # One pass: each decided trial's end by its outcome (and the town's site columns
         # for a study with sites); a trial needing information is filled in after, as
         # its next-step actions depend on every such trial (_needs_ends).
@@ -221,20 +267,28 @@ class CsvWriter(ReportWriter):
                 if asked is None:
                     asked = []
                 asked.append(index)
-                packed.append(self._missing.mask(index, values, get, today))
+                packed.append(masks[index](fields, today, values))
                 ends.append("")
             elif town is not None and has_sites[index]:
                 halves = self._halves[index].get(values)
-                if halves is None:
-                    halves = self._halves_of(index, outcome)
+                if halves is None:  # by which criteria are decisive (see __init__)
+                    halves = self._by_reasons[index].get(decided_keys[index](values))
+                    if halves is None:
+                        halves = self._halves_of(index, outcome)
+                    elif len(self._halves[index]) < _CACHE_LIMIT:
+                        self._halves[index][values] = halves
                 sites = site_texts[index].get(town)
                 if sites is None:
                     sites = self._sites_text(index, home)
                 ends.append(halves[0] + sites + halves[1])
             else:
                 end = self._ends[index].get(values)
-                if end is None:
-                    end = self._decided_end(index, outcome)
+                if end is None:  # by which criteria are decisive (see __init__)
+                    end = self._by_key[index].get(decided_keys[index](values))
+                    if end is None:
+                        end = self._decided_end(index, outcome)
+                    elif len(self._ends[index]) < _CACHE_LIMIT:
+                        self._ends[index][values] = end
                 ends.append(end)
         if asked is not None:  # missing fields and next-step actions
             self._needs_ends(ends, asked, packed, home)
@@ -243,10 +297,10 @@ class CsvWriter(ReportWriter):
         # prefix, end, suffix for each trial, with one join
         return prefix + (suffix + prefix).join(ends) + suffix
 
-    def _suffix_of(self, get: Callable[[str], Any], answers: tuple[Any, ...]) -> str:
+    def _suffix_of(self, answers: tuple[Any, ...]) -> str:
         """What ends each row of a patient (diagnosis, disclaimer, line end), remembered
         by the four answers the diagnosis depends on (144 valid combinations)."""
-        suffix = self._suffixes[diagnose(get)]
+        suffix = self._suffixes[diagnose(dict(zip(DIAGNOSIS_FIELDS, answers, strict=True)).get)]
         if len(self._suffix_by) < 256:
             self._suffix_by[answers] = suffix
         return suffix
@@ -308,9 +362,14 @@ class CsvWriter(ReportWriter):
 
     def _decided_end(self, index: int, outcome: Outcome) -> str:
         """A decided row's end without the patient's town (its halves around the site
-        columns every patient sees), remembered by the outcome while there is room."""
+        columns every patient sees), remembered by which criteria are decisive (emptied
+        when full) and by the outcome while there is room."""
         head, tail = self._halves_of(index, outcome)
         end = head + self._sites_text(index, None) + tail
+        by_key = self._by_key[index]
+        if len(by_key) >= _CACHE_LIMIT:
+            by_key.clear()
+        by_key[self._decided_keys[index](outcome[1])] = end
         if len(self._ends[index]) < _CACHE_LIMIT:
             self._ends[index][outcome[1]] = end
         return end
@@ -320,7 +379,7 @@ class CsvWriter(ReportWriter):
         depends on the outcome only through the verdict and which criteria are decisive
         (reasons, next step): remembered by those (emptied when full), and by the outcome
         while there is room."""
-        key = (outcome[0], *map(is_, outcome[1], self._decisive[index]))
+        key = self._decided_keys[index](outcome[1])
         by_reasons = self._by_reasons[index]
         halves = by_reasons.get(key)
         if halves is None:
@@ -381,3 +440,22 @@ def _site_cells(study: Study, home: Town | None) -> tuple[str, ...]:
     assert nearest is not None  # the study has sites
     site, km = nearest.site, nearest.distance_km
     return (site.name, site.city, site.country, site.status, "" if km is None else f"{km:.1f}")
+
+
+def _decided_key(study: Study) -> Callable[[tuple[bool | None, ...]], int]:
+    """``key(values)``: which of the study's criteria are decisive for those criterion
+    values (``verdict.decisive``: an exclusion that is ``True``, an inclusion that is
+    ``False``), bit ``i`` for criterion ``i``; 0 for none (then a decided outcome is
+    eligible). Generated (one test per criterion on the unpacked tuple) because a
+    Python loop or a ``map`` per criterion costs several times as much; the text holds
+    only generated names and constants, and runs with no builtins."""
+    names = "".join(f"c{index}, " for index in range(len(study.criteria)))
+    lines = ["def key(values):", f"    {names}= values" if names else "    pass", "    key = 0"]
+    for index, criterion in enumerate(study.criteria):
+        lines.append(f"    if c{index} is {criterion.kind == 'exclusion'}:")
+        lines.append(f"        key |= {1 << index}")
+    lines.append("    return key")
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    exec(compile("\n".join(lines) + "\n", "<decided key>", "exec"), namespace)  # noqa: S102
+    key: Callable[[tuple[bool | None, ...]], int] = namespace["key"]
+    return key

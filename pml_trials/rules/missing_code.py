@@ -24,7 +24,8 @@ profiles.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, assert_never
 
@@ -55,11 +56,15 @@ _EMPTY = "E"  # the constant frozenset(): no missing field
 class _Writer:
     """Statements for each node, in evaluation order; (value, missing) names per node.
     ``bits`` (field key -> a power of two) writes each set of fields as an int, the
-    union of its fields' bits, instead of a frozenset."""
+    union of its fields' bits, instead of a frozenset. With ``attributes`` a field is
+    read as ``p.key`` (a profile whose fields are attributes, ``None`` when unknown)
+    rather than ``get(key)``; a key is then a declared field's (one of ``bits``, checked
+    to be an identifier), the only name from outside the generated ones."""
 
-    def __init__(self, bits: Mapping[str, int] | None = None) -> None:
+    def __init__(self, bits: Mapping[str, int] | None = None, attributes: bool = False) -> None:
         self.lines: list[str] = []
         self.bits = bits
+        self.attributes = attributes
         self.constants: dict[str, object] = {
             _EMPTY: frozenset() if bits is None else 0,
             "B": bool,
@@ -72,6 +77,13 @@ class _Writer:
         name = f"k{len(self.constants)}"
         self.constants[name] = value
         return name
+
+    def may_be_none(self, name: str) -> bool:
+        """Whether the value named ``name`` can be unknown: a constant other than
+        ``None`` (a literal, a list, a rule function) and the date counted to cannot."""
+        if name == "today":
+            return False
+        return name not in self.constants or self.constants[name] is None
 
     def temp(self) -> tuple[str, str]:
         self.temps += 1
@@ -87,7 +99,12 @@ class _Writer:
                     return "today", _EMPTY
                 if key not in self.fields:
                     value, missing = self.temp()
-                    self.emit(f"{value} = get({self.constant(key)})")
+                    if self.attributes:
+                        if self.bits is None or key not in self.bits or not key.isidentifier():
+                            raise ValueError(f"not a declared field: {key!r}")
+                        self.emit(f"{value} = p.{key}")
+                    else:
+                        self.emit(f"{value} = get({self.constant(key)})")
                     alone = self.constant(
                         frozenset((key,)) if self.bits is None else self.bits[key]
                     )
@@ -110,7 +127,9 @@ class _Writer:
                 wins = " or ".join(f"{v} is {dominant}" for v, _ in parts)
                 unknown = " or ".join(f"{v} is None" for v, _ in parts)
                 self.emit(f"{value} = {dominant} if ({wins}) else None if ({unknown}) else {other}")
-                union = " | ".join(m for _, m in parts)
+                union = _union([m for _, m in parts])
+                if union == _EMPTY:
+                    return value, _EMPTY
                 self.emit(f"{missing} = ({union}) if {value} is None else {_EMPTY}")
                 return value, missing
             case Not(operand=operand):
@@ -148,10 +167,36 @@ class _Writer:
     def _strict(self, text: str, parts: list[tuple[str, str]]) -> tuple[str, str]:
         """Unknown when any operand is; the operands' fields (a known one has none)."""
         value, missing = self.temp()
-        unknown = " or ".join(f"{v} is None" for v, _ in parts)
-        self.emit(f"{value} = None if ({unknown}) else {text}")
-        self.emit(f"{missing} = {' | '.join(m for _, m in parts)}")
+        unknown = " or ".join(f"{v} is None" for v, _ in parts if self.may_be_none(v))
+        self.emit(f"{value} = None if ({unknown}) else {text}" if unknown else f"{value} = {text}")
+        union = _union([m for _, m in parts])
+        if union == _EMPTY or " " not in union:  # no field, or one operand's: no statement
+            return value, union
+        self.emit(f"{missing} = {union}")
         return value, missing
+
+
+def _union(names: list[str]) -> str:
+    """The union of the ``names`` of sets of fields, as text: those other than the empty
+    set's, joined by ``|`` (the empty set's name when none is left)."""
+    return " | ".join(name for name in names if name != _EMPTY) or _EMPTY
+
+
+_NAME = r"\b[vm][0-9]+\b"  # a generated value's or mask's name
+
+
+def _live(lines: list[str], result: str) -> list[str]:
+    """The statements ``result`` depends on (each ``name = expression``, straight-line):
+    a value no mask depends on (the criterion's own value, a ``not``'s) is not computed.
+    The expressions have no side effects (field reads, operators, rule functions)."""
+    needed = {result}
+    kept: list[str] = []
+    for line in reversed(lines):
+        target, expression = line.split(" = ", 1)
+        if target in needed:
+            needed.update(re.findall(_NAME, expression))  # (compiled once, by re's cache)
+            kept.append(line)
+    return kept[::-1]
 
 
 def missing_source(
@@ -177,6 +222,8 @@ def compile_missing(node: Node, filename: str = "<criteria>") -> MissingFunction
 
 
 MaskFunction = Callable[[Callable[[str], Any], date], int]
+# study_mask(p, today, values): the union of the undecided criteria's masks
+StudyMaskFunction = Callable[[Any, date, tuple[bool | None, ...]], int]
 
 
 def compile_missing_mask(
@@ -188,4 +235,46 @@ def compile_missing_mask(
     namespace: dict[str, Any] = {"__builtins__": {}, **constants}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - as compile_missing
     function: MaskFunction = namespace["missing"]
+    return function
+
+
+def study_mask_source(
+    nodes: Sequence[Node], bits: Mapping[str, int], attributes: bool
+) -> tuple[str, dict[str, object]]:
+    """:func:`compile_study_mask`'s text and constants: one block per criterion, run when
+    its value is unknown (``None``), each its :func:`missing_source` statements (its own
+    field reads and definitions: a block that did not run computed nothing for the
+    next), their masks united."""
+    writer = _Writer(bits, attributes)
+    blocks: list[str] = []
+    for index, node in enumerate(nodes):
+        writer.lines, writer.fields, writer.definitions = [], {}, {}
+        _, missing = writer.node(node)
+        blocks.append(f"    if c{index} is None:\n")
+        blocks += [f"        {line}\n" for line in _live(writer.lines, missing)]
+        blocks.append(f"        found = found | {missing}\n")
+    source = "def mask(p, today, values):\n"
+    if nodes:
+        source += f"    {''.join(f'c{i}, ' for i in range(len(nodes)))}= values\n"
+    source += f"    found = {_EMPTY}\n{''.join(blocks)}    return found\n"
+    return source, writer.constants
+
+
+def compile_study_mask(
+    nodes: Sequence[Node], bits: Mapping[str, int], attributes: bool, filename: str = "<criteria>"
+) -> StudyMaskFunction:
+    """``mask(p, today, values)``: for a study's criteria (``nodes``) and an outcome's
+    criterion values, the union of what :func:`compile_missing_mask` gives for each
+    criterion whose value is ``None``; ``p`` is ``get`` (a profile's), or with
+    ``attributes`` a profile whose fields are attributes (a batch line's Struct).
+
+    One call per needs-information trial instead of one per undecided criterion (and no
+    tuple of functions looked up by the values): registry-like rows leave four or five
+    criteria undecided per such trial (issue 20)."""
+    source, constants = study_mask_source(nodes, bits, attributes)
+    if not attributes:
+        source = source.replace("def mask(p, today", "def mask(get, today", 1)
+    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - as compile_missing
+    function: StudyMaskFunction = namespace["mask"]
     return function
