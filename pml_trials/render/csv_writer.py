@@ -257,7 +257,11 @@ class CsvWriter(ReportWriter):
         decided_keys = self._decided_keys
         # One pass: each decided trial's end by its outcome (and the town's site columns
         # for a study with sites); a trial needing information is filled in after, as
-        # its next-step actions depend on every such trial (_needs_ends).
+        # its next-step actions depend on every such trial (_needs_ends). The two
+        # decided branches look their text up the same way (by the values, then by the
+        # decisive criteria's key) written out twice, not through a method: most decided
+        # trials of registry-like data miss the first look-up, and a call each (not
+        # measured alone) is what issue 20's stages trimmed elsewhere.
         ends: list[str] = []
         asked: list[int] | None = None
         packed: list[int] = []  # the masks of those needing information (_needs_ends)
