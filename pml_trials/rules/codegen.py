@@ -341,12 +341,25 @@ def _build(
     """The function the tree defines, its names bound to ``constants``, with no builtins
     but ``builtins`` (none by default)."""
     module = ast.Module(body=[function], type_ignores=[])
+    return run_generated(module, constants, filename, function.name, builtins)
+
+
+def run_generated(
+    code: ast.Module | str,
+    constants: Mapping[str, object],
+    filename: str,
+    name: str,
+    builtins: Mapping[str, object] | None = None,
+) -> Any:
+    """The function ``name`` that generated ``code`` (a tree, or text written from fixed
+    pieces: :mod:`.missing_code`, the csv writer's decided keys) defines, run with its
+    names bound to ``constants`` and no builtins but ``builtins``. The one place generated
+    code is compiled and run."""
     namespace: dict[str, Any] = {"__builtins__": dict(builtins or {}), **constants}
-    code = compile(module, filename, "exec")
-    # Safe by construction: the tree holds only generated names, checked field keys and
-    # literals; the criteria file's text is never compiled (see the module docstring).
-    exec(code, namespace)  # noqa: S102
-    return namespace[function.name]
+    # Safe by construction: the code holds only generated names, checked field keys and
+    # literals; a criteria file's text is never compiled (see the module docstring).
+    exec(compile(code, filename, "exec"), namespace)  # noqa: S102
+    return namespace[name]
 
 
 # The builders above, for other generated functions (``render/json_line.py``): the same

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, assert_never
 
+from pml_trials.rules.codegen import run_generated
 from pml_trials.rules.functions import FUNCTIONS
 from pml_trials.rules.nodes import (
     SCREENING_DATE,
@@ -213,11 +214,9 @@ def missing_source(
 def compile_missing(node: Node, filename: str = "<criteria>") -> MissingFunction:
     """``missing(get, today)``: what :func:`.interpret.evaluate` gives as its second item."""
     source, constants = missing_source(node)
-    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
     # Safe by construction: the text holds generated names and fixed operators only;
     # keys, literals and functions are constants (see the module docstring).
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102
-    function: MissingFunction = namespace["missing"]
+    function: MissingFunction = run_generated(source, constants, filename, "missing")
     return function
 
 
@@ -232,9 +231,7 @@ def compile_missing_mask(
     """``mask(get, today)``: the fields :func:`compile_missing` gives, as the sum of
     their ``bits`` (an int: union and test are one C operation, and it hashes as fast)."""
     source, constants = missing_source(node, bits)
-    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - as compile_missing
-    function: MaskFunction = namespace["missing"]
+    function: MaskFunction = run_generated(source, constants, filename, "missing")
     return function
 
 
@@ -253,7 +250,8 @@ def study_mask_source(
         blocks.append(f"    if c{index} is None:\n")
         blocks += [f"        {line}\n" for line in _live(writer.lines, missing)]
         blocks.append(f"        found = found | {missing}\n")
-    source = "def mask(p, today, values):\n"
+    # The profile is read as p.key (attributes) or get(key): the parameter is named so.
+    source = f"def mask({'p' if attributes else 'get'}, today, values):\n"
     if nodes:
         source += f"    {''.join(f'c{i}, ' for i in range(len(nodes)))}= values\n"
     source += f"    found = {_EMPTY}\n{''.join(blocks)}    return found\n"
@@ -272,9 +270,5 @@ def compile_study_mask(
     tuple of functions looked up by the values): registry-like rows leave four or five
     criteria undecided per such trial (issue 20)."""
     source, constants = study_mask_source(nodes, bits, attributes)
-    if not attributes:
-        source = source.replace("def mask(p, today", "def mask(get, today", 1)
-    namespace: dict[str, Any] = {"__builtins__": {}, **constants}
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - as compile_missing
-    function: StudyMaskFunction = namespace["mask"]
+    function: StudyMaskFunction = run_generated(source, constants, filename, "mask")
     return function
