@@ -109,7 +109,11 @@ class Code:
     def env(self) -> dict[str, str]:
         if self.path is None:
             return {}
-        return {"PYTHONPATH": str(self.path)}
+        # Its own studies cache (pml_trials.studies.cache): two trees run side by side
+        # would otherwise replace each other's entries for the same criteria, and a run
+        # that finds them replaced rebuilds them inside what it counts.
+        cache = Path(NEUTRAL) / ("pml-bench-cache" + str(self.path.resolve()).replace("/", "-"))
+        return {"PYTHONPATH": str(self.path), "XDG_CACHE_HOME": str(cache)}
 
     def check(self) -> None:
         """Refuse a checkout whose package would not be the one imported."""
